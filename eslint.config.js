@@ -1,0 +1,80 @@
+import js from '@eslint/js';
+import tseslint from 'typescript-eslint';
+import reactHooks from 'eslint-plugin-react-hooks';
+import globals from 'globals';
+
+// Only the composition root, the window factory, the security module and the IPC handlers may touch
+// Electron (ARCHITECTURE.md); the preload entry needs contextBridge/ipcRenderer.
+const electronAllowed = ['main/index.ts', 'main/window.ts', 'main/security.ts', 'main/ipc/**', 'preload/index.ts'];
+const noElectron = {
+  name: 'electron',
+  message: 'Only main/index.ts, main/window.ts, main/security.ts, main/ipc/ and preload/index.ts may import electron.',
+};
+const electronPatterns = [{ group: ['electron/*'], message: noElectron.message }];
+
+export default tseslint.config(
+  { ignores: ['out/**', 'dist/**', 'release/**', 'node_modules/**', 'test/electron-standin/renderer-side.js'] },
+  js.configs.recommended,
+  ...tseslint.configs.recommended,
+  {
+    languageOptions: { globals: { ...globals.node } },
+    rules: {
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      '@typescript-eslint/consistent-type-imports': 'error',
+      'no-restricted-imports': ['error', { paths: [noElectron], patterns: electronPatterns }],
+    },
+  },
+  { files: electronAllowed, rules: { 'no-restricted-imports': 'off' } },
+  {
+    // The plain-Node layers take their dependencies as arguments and never reach up or sideways.
+    files: ['main/devices/**', 'main/webhooks/**', 'main/delivery/**', 'main/storage/**'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: [noElectron],
+          patterns: [
+            ...electronPatterns,
+            { group: ['**/ipc/**', '../index', '../window', '../security'], message: 'Core layers must not import the Electron glue.' },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    files: ['main/devices/**'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: [noElectron],
+          patterns: [
+            ...electronPatterns,
+            { group: ['**/ipc/**', '../index', '../window', '../security'], message: 'Core layers must not import the Electron glue.' },
+            { group: ['**/delivery/**', '**/webhooks/**'], message: 'devices/ never imports delivery/ or webhooks/: the composition root wires them.' },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    files: ['renderer/**/*.{ts,tsx}'],
+    languageOptions: { globals: { ...globals.browser } },
+    plugins: { 'react-hooks': reactHooks },
+    rules: {
+      ...reactHooks.configs.recommended.rules,
+      // The renderer is untrusted and bundled for the browser: it may import only types from the contract.
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: [noElectron],
+          patterns: [
+            ...electronPatterns,
+            { group: ['**/main/**', 'node:*'], message: 'The renderer talks to main only through window.api.' },
+            { group: ['**/preload/contract'], allowTypeImports: true, message: 'Import only types from the contract.' },
+          ],
+        },
+      ],
+    },
+  },
+);

@@ -1,0 +1,66 @@
+// The one interface every device source implements, and what the tracker consumes.
+// Plain Node: no Electron, no delivery, no webhooks.
+
+export type SourceId = 'usb' | 'adb' | 'usbmux';
+export type Platform = 'android' | 'ios' | 'other';
+export type Connection = 'usb' | 'network';
+
+/** What one source says about one device at this moment. */
+export interface Observation {
+  source: SourceId;
+  /** adb serial, iOS UDID, or USB iSerialNumber (or `usb:VID:PID@bus-ports` when a USB device has none readable). */
+  udid: string;
+  platform: Platform;
+  connection: Connection;
+  /** true when the device can be used (adb `device`, usbmuxd attached with lockdown answering). */
+  usable: boolean;
+  /** The source's own word for the state (adb `unauthorized`, `no permissions (...)`, `Attached`, `present`). */
+  rawState: string;
+  /** What a person sees, once known (may arrive in a later snapshot). */
+  name?: string;
+  /** USB topology `bus-port.port` when known: lets the tracker match a USB record with its adb record. */
+  usbPath?: string;
+  vendorId?: number;
+  productId?: number;
+  /** USB source only: true for phones and tablets; other USB devices are listed apart and not tracked unless chosen. */
+  isPhone?: boolean;
+}
+
+export type SourceHealthState = 'starting' | 'ok' | 'down';
+export interface SourceHealth {
+  source: SourceId;
+  state: SourceHealthState;
+  /** A plain sentence for the Devices view when state is 'down' (e.g. "adb server not reachable on 127.0.0.1:5037"). */
+  message?: string;
+  /** epoch ms of the last change of state */
+  since: number;
+}
+
+/** Every snapshot is the source's whole current list: the tracker never has to guess what a delta meant. */
+export interface SourceSnapshot {
+  source: SourceId;
+  devices: Observation[];
+}
+
+export interface DeviceSource {
+  readonly id: SourceId;
+  start(): void;
+  stop(): Promise<void>;
+  /** Called with the whole list on every change (and once after the first list arrives). */
+  onSnapshot(listener: (snapshot: SourceSnapshot) => void): () => void;
+  onHealth(listener: (health: SourceHealth) => void): () => void;
+  health(): SourceHealth;
+}
+
+/** Injectable time, so tests drive debounce and backoff without sleeping. */
+export interface Clock {
+  now(): number;
+  setTimeout(fn: () => void, ms: number): unknown;
+  clearTimeout(handle: unknown): void;
+}
+
+export const systemClock: Clock = {
+  now: () => Date.now(),
+  setTimeout: (fn, ms) => setTimeout(fn, ms),
+  clearTimeout: (handle) => clearTimeout(handle as ReturnType<typeof setTimeout>),
+};

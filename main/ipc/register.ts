@@ -1,0 +1,67 @@
+// Every IPC handler goes through this one wrapper: it refuses senders that are not our own page, parses
+// the request with the channel's schema (the renderer is untrusted), and always answers an IpcResult.
+import type { IpcMain, IpcMainInvokeEvent } from 'electron';
+import type { z } from 'zod';
+import type { InvokeChannel, IpcError, IpcResult, RequestOf, ResponseOf } from '../../preload/contract';
+import type { Logger } from '../log';
+
+export interface HandlerDef<C extends InvokeChannel> {
+  schema: z.ZodType<RequestOf<C>>;
+  handle: (request: RequestOf<C>) => IpcResult<ResponseOf<C>> | Promise<IpcResult<ResponseOf<C>>>;
+}
+
+export type Handlers = { [C in InvokeChannel]: HandlerDef<C> };
+
+export function ok<T>(value: T): IpcResult<T> {
+  return { ok: true, value };
+}
+
+export function fail<T = never>(error: IpcError): IpcResult<T> {
+  return { ok: false, error };
+}
+
+/** zod issues → one plain sentence per field, keyed by the field's path (`name`, `events.online`). */
+export function fieldErrorsOf(error: z.ZodError): Record<string, string> {
+  const fields: Record<string, string> = {};
+  for (const issue of error.issues) {
+    const key = issue.path.length > 0 ? issue.path.map(String).join('.') : '_';
+    fields[key] ??= issue.message;
+  }
+  return fields;
+}
+
+export function senderUrl(event: Pick<IpcMainInvokeEvent, 'senderFrame'>): string {
+  return event.senderFrame?.url ?? '';
+}
+
+export async function runHandler<C extends InvokeChannel>(
+  channel: C,
+  def: HandlerDef<C>,
+  event: Pick<IpcMainInvokeEvent, 'senderFrame'>,
+  raw: unknown,
+  isTrustedSender: (url: string) => boolean,
+  log: Logger,
+): Promise<IpcResult<ResponseOf<C>>> {
+  const url = senderUrl(event);
+  if (!isTrustedSender(url)) {
+    log('warn', `ipc ${channel}: refused a sender that is not our page (${url || 'no frame'})`);
+    return fail({ code: 'bad_sender', message: 'This request did not come from the DeviceHooks window.' });
+  }
+  const parsed = def.schema.safeParse(raw);
+  if (!parsed.success) {
+    return fail({ code: 'validation', message: 'Some fields need attention.', fieldErrors: fieldErrorsOf(parsed.error) });
+  }
+  try {
+    return await def.handle(parsed.data);
+  } catch (error) {
+    log('error', `ipc ${channel} failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+    return fail({ code: 'internal', message: error instanceof Error ? error.message : 'Something went wrong in DeviceHooks.' });
+  }
+}
+
+export function registerIpc(ipcMain: IpcMain, handlers: Handlers, isTrustedSender: (url: string) => boolean, log: Logger): void {
+  for (const channel of Object.keys(handlers) as InvokeChannel[]) {
+    const def = handlers[channel] as HandlerDef<InvokeChannel>;
+    ipcMain.handle(channel, (event, raw: unknown) => runHandler(channel, def, event, raw, isTrustedSender, log));
+  }
+}

@@ -1,0 +1,38 @@
+// Sentences main wants a person to read (a banner in the window): a data file moved aside, a second
+// launch redirected here… Plain Node; the composition root pushes each new one to the renderer.
+import { randomUUID } from 'node:crypto';
+import type { Notice } from '../preload/contract';
+
+export class NoticeBoard {
+  private readonly notices: Notice[] = [];
+  private readonly listeners = new Set<(notice: Notice) => void>();
+
+  constructor(
+    private readonly now: () => number = Date.now,
+    private readonly max = 20,
+  ) {}
+
+  add(level: Notice['level'], message: string): Notice {
+    const notice: Notice = { id: randomUUID(), level, message, at: this.now() };
+    this.notices.push(notice);
+    if (this.notices.length > this.max) this.notices.shift();
+    for (const listener of this.listeners) listener(notice);
+    return notice;
+  }
+
+  list(): Notice[] {
+    return [...this.notices];
+  }
+
+  dismiss(id: string): boolean {
+    const index = this.notices.findIndex((n) => n.id === id);
+    if (index < 0) return false;
+    this.notices.splice(index, 1);
+    return true;
+  }
+
+  onAdd(listener: (notice: Notice) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+}

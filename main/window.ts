@@ -1,0 +1,38 @@
+// The only BrowserWindow factory. Every window gets the same locked webPreferences, written out here
+// literally (so electronegativity and a unit test both see them).
+import { BrowserWindow, nativeTheme } from 'electron';
+import type { AppEntry } from './security';
+
+export function createMainWindow({ preload, entry }: { preload: string; entry: AppEntry }): BrowserWindow {
+  const win = new BrowserWindow({
+    title: 'DeviceHooks',
+    width: 1200,
+    height: 800,
+    minWidth: 880,
+    minHeight: 560,
+    show: false,
+    backgroundColor: nativeTheme.shouldUseDarkColors ? '#16181d' : '#f7f7f8',
+    webPreferences: {
+      // Reviewed: the sandboxed preload exposes one function per contract channel and nothing raw.
+      preload, // eng-disable PRELOAD_JS_CHECK
+      contextIsolation: true,
+      sandbox: true,
+      nodeIntegration: false,
+      nodeIntegrationInWorker: false,
+      nodeIntegrationInSubFrames: false,
+      webSecurity: true,
+      allowRunningInsecureContent: false,
+      webviewTag: false,
+      experimentalFeatures: false,
+      navigateOnDragDrop: false,
+      safeDialogs: true,
+      spellcheck: false,
+      // Middle-click must not open links in a new window.
+      disableBlinkFeatures: 'Auxclick',
+    },
+  });
+  win.once('ready-to-show', () => win.show());
+  if (entry.kind === 'file') void win.loadFile(entry.path);
+  else void win.loadURL(entry.url);
+  return win;
+}

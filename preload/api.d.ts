@@ -1,0 +1,8 @@
+import type { Api } from './contract';
+
+declare global {
+  interface Window {
+    readonly api: Api;
+  }
+}
+export {};

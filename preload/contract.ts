@@ -1,0 +1,87 @@
+// The IPC contract: every channel between the renderer and main, in one place.
+// Types only plus two constant lists: the preload builds window.api from the lists, main registers a
+// handler for every invoke channel (a test checks both), and the renderer imports only the types.
+
+/** What the renderer learns about the running app (About panel). */
+export interface AppInfo {
+  name: string;
+  version: string;
+  /** The user-data folder where every data file lives. */
+  dataDir: string;
+  /** The log file main writes to. */
+  logFile: string;
+  /** The OS user the first profile is named after. */
+  osUser: string;
+  platform: string;
+}
+
+/** A sentence main wants the user to read (a banner in the window). */
+export interface Notice {
+  id: string;
+  level: 'info' | 'warning' | 'error';
+  message: string;
+  /** epoch ms */
+  at: number;
+}
+
+/** Structured errors: a form shows `fieldErrors` next to each field; everything else is a plain sentence. */
+export type IpcError =
+  | { code: 'validation'; message: string; fieldErrors: Record<string, string> }
+  | { code: 'forbidden' | 'not_found' | 'conflict' | 'storage' | 'bad_sender' | 'internal'; message: string };
+
+export type IpcResult<T> = { ok: true; value: T } | { ok: false; error: IpcError };
+
+/** Renderer → main request/response channels, named `domain:action`. */
+export interface InvokeContract {
+  'app:info': { request: undefined; response: AppInfo };
+  'app:notices': { request: undefined; response: Notice[] };
+  'app:dismissNotice': { request: { id: string }; response: null };
+  'app:openExternal': { request: { url: string }; response: null };
+}
+
+/** Main → renderer pushes, named `domain:event`. */
+export interface PushContract {
+  'app:notice': Notice;
+}
+
+export type InvokeChannel = keyof InvokeContract;
+export type PushChannel = keyof PushContract;
+export type RequestOf<C extends InvokeChannel> = InvokeContract[C]['request'];
+export type ResponseOf<C extends InvokeChannel> = InvokeContract[C]['response'];
+
+/** Every invoke channel, at run time. `satisfies` plus the exhaustiveness type below keep it in step. */
+export const invokeChannels = [
+  'app:info',
+  'app:notices',
+  'app:dismissNotice',
+  'app:openExternal',
+] as const satisfies readonly InvokeChannel[];
+
+export const pushChannels = ['app:notice'] as const satisfies readonly PushChannel[];
+
+type Missing<All, Listed> = Exclude<All, Listed>;
+// If a channel is added to a contract but not to its list, these lines stop compiling.
+export const invokeListIsComplete: Missing<InvokeChannel, (typeof invokeChannels)[number]> extends never ? true : never = true;
+export const pushListIsComplete: Missing<PushChannel, (typeof pushChannels)[number]> extends never ? true : never = true;
+
+/** `webhooks:create` → `webhooksCreate`; the preload and the types agree on this one rule. */
+type MethodName<C extends string> = C extends `${infer D}:${infer A}` ? `${D}${Capitalize<A>}` : never;
+type ListenerName<C extends string> = C extends `${infer D}:${infer E}` ? `on${Capitalize<D>}${Capitalize<E>}` : never;
+
+export function methodName(channel: string): string {
+  const [domain = '', action = ''] = channel.split(':');
+  return domain + action.charAt(0).toUpperCase() + action.slice(1);
+}
+export function listenerName(channel: string): string {
+  const [domain = '', event = ''] = channel.split(':');
+  return 'on' + domain.charAt(0).toUpperCase() + domain.slice(1) + event.charAt(0).toUpperCase() + event.slice(1);
+}
+
+/** window.api: one function per channel, nothing raw. */
+export type Api = {
+  [C in InvokeChannel as MethodName<C>]: RequestOf<C> extends undefined
+    ? () => Promise<IpcResult<ResponseOf<C>>>
+    : (request: RequestOf<C>) => Promise<IpcResult<ResponseOf<C>>>;
+} & {
+  [C in PushChannel as ListenerName<C>]: (listener: (payload: PushContract[C]) => void) => () => void;
+};

@@ -1,0 +1,65 @@
+import { useEffect, useState } from 'react';
+import type { AppInfo, Notice } from '../../preload/contract';
+import { api, unwrap } from './api';
+import { AboutDialog } from './AboutDialog';
+import { Notices } from './Notices';
+
+type View = 'devices' | 'settings';
+
+export function App() {
+  const [view, setView] = useState<View>('devices');
+  const [info, setInfo] = useState<AppInfo | null>(null);
+  const [infoError, setInfoError] = useState<string | null>(null);
+  const [notices, setNotices] = useState<Notice[]>([]);
+
+  useEffect(() => {
+    unwrap(api.appInfo()).then(setInfo, (error: Error) => setInfoError(error.message));
+    unwrap(api.appNotices()).then(setNotices, () => undefined);
+    return api.onAppNotice((notice) => setNotices((current) => [...current.filter((n) => n.id !== notice.id), notice]));
+  }, []);
+
+  const dismiss = (id: string) => {
+    setNotices((current) => current.filter((n) => n.id !== id));
+    void api.appDismissNotice({ id });
+  };
+
+  return (
+    <div className="shell">
+      <header className="topbar">
+        <span className="brand" aria-hidden="true">
+          DeviceHooks
+        </span>
+        <nav aria-label="Main" className="mainnav">
+          {(['devices', 'settings'] as const).map((v) => (
+            <button key={v} type="button" className="navlink" aria-current={view === v ? 'page' : undefined} onClick={() => setView(v)}>
+              {v === 'devices' ? 'Devices' : 'Settings'}
+            </button>
+          ))}
+        </nav>
+        <div className="topbar-end">
+          <AboutDialog info={info} error={infoError} />
+          <span className="profile" aria-label={info ? `Active profile: ${info.osUser}` : 'Active profile'}>
+            <span className="avatar" aria-hidden="true">
+              {(info?.osUser ?? '?').slice(0, 2).toUpperCase()}
+            </span>
+            <span className="profile-name">{info?.osUser ?? '…'}</span>
+          </span>
+        </div>
+      </header>
+      <Notices notices={notices} onDismiss={dismiss} />
+      <main className="content">
+        {view === 'devices' ? (
+          <section aria-labelledby="devices-title">
+            <h1 id="devices-title">Devices</h1>
+            <p className="empty">No device sources are connected yet. Phones plugged into this workstation will be listed here.</p>
+          </section>
+        ) : (
+          <section aria-labelledby="settings-title">
+            <h1 id="settings-title">Settings</h1>
+            <p className="empty">Webhook settings arrive here.</p>
+          </section>
+        )}
+      </main>
+    </div>
+  );
+}

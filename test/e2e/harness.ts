@@ -1,0 +1,145 @@
+// Launches the real built app (out/main/index.js, unchanged) under Node with `electron` resolved to our
+// stand-in, then attaches Playwright to its Chromium over CDP so a test drives the window as a user would.
+import { spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
+import { mkdtempSync, mkdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { chromium } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
+
+export const repoRoot = resolve(import.meta.dirname, '../..');
+export const screenshotDir = join(repoRoot, 'test-results');
+
+export interface StandinReport {
+  type: string;
+  [key: string]: unknown;
+}
+
+export interface LaunchedApp {
+  proc: ChildProcess;
+  page: Page;
+  browser: Browser;
+  userData: string;
+  reports: StandinReport[];
+  output: () => string;
+  waitForReport: (type: string, match?: (r: StandinReport) => boolean, timeoutMs?: number) => Promise<StandinReport>;
+  command: (cmd: Record<string, unknown>) => void;
+  /** Quit as a user would from the app menu; resolves with the exit code. */
+  quit: () => Promise<number | null>;
+  kill: (signal?: NodeJS.Signals) => Promise<void>;
+  screenshot: (name: string) => Promise<string>;
+}
+
+export function makeUserData(label = 'app'): string {
+  return mkdtempSync(join(tmpdir(), `dh-e2e-${label}-`));
+}
+
+export interface LaunchOptions {
+  userData?: string;
+  env?: Record<string, string>;
+  /** false: do not wait for a window (e.g. a second instance that should hand over and exit). */
+  expectWindow?: boolean;
+}
+
+export function spawnApp({ userData = makeUserData(), env = {} }: LaunchOptions = {}) {
+  const proc = spawn(process.execPath, ['--import', './test/electron-standin/register.mjs', 'out/main/index.js'], {
+    cwd: repoRoot,
+    env: { ...process.env, ...env, DH_STANDIN_USER_DATA: userData, DH_STANDIN_CONTROL: 'stdin' },
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
+  const reports: StandinReport[] = [];
+  const waiters = new Set<() => void>();
+  let output = '';
+  let buffer = '';
+  const onData = (chunk: Buffer) => {
+    output += chunk.toString();
+    buffer += chunk.toString();
+    let newline: number;
+    while ((newline = buffer.indexOf('\n')) >= 0) {
+      const line = buffer.slice(0, newline);
+      buffer = buffer.slice(newline + 1);
+      if (line.startsWith('[standin] ')) {
+        reports.push(JSON.parse(line.slice('[standin] '.length)) as StandinReport);
+        for (const wake of waiters) wake();
+      }
+    }
+  };
+  proc.stdout.on('data', onData);
+  proc.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  const exited = new Promise<number | null>((done) => proc.once('exit', (code) => done(code)));
+  proc.once('exit', () => {
+    for (const wake of waiters) wake();
+  });
+
+  const waitForReport = (type: string, match: (r: StandinReport) => boolean = () => true, timeoutMs = 30_000) =>
+    new Promise<StandinReport>((done, fail) => {
+      const check = () => {
+        const found = reports.find((r) => r.type === type && match(r));
+        if (found) {
+          cleanup();
+          done(found);
+        } else if (proc.exitCode !== null) {
+          cleanup();
+          fail(new Error(`app exited (${proc.exitCode}) before reporting '${type}'. Output:\n${output}`));
+        }
+      };
+      const timer = setTimeout(() => {
+        cleanup();
+        fail(new Error(`no '${type}' report within ${timeoutMs} ms. Output:\n${output}`));
+      }, timeoutMs);
+      const cleanup = () => {
+        clearTimeout(timer);
+        waiters.delete(check);
+      };
+      waiters.add(check);
+      check();
+    });
+
+  return { proc, reports, exited, waitForReport, output: () => output, userData };
+}
+
+export async function launchApp(options: LaunchOptions = {}): Promise<LaunchedApp> {
+  const userData = options.userData ?? makeUserData();
+  mkdirSync(userData, { recursive: true });
+  const app = spawnApp({ ...options, userData });
+  const loaded = await app.waitForReport('loaded');
+  const cdp = await app.waitForReport('cdp');
+  const browser = await chromium.connectOverCDP(`http://127.0.0.1:${String(cdp.port)}`);
+  const page = browser
+    .contexts()
+    .flatMap((c) => c.pages())
+    .find((p) => p.url() === loaded.url);
+  if (!page) throw new Error(`could not find the app window (${String(loaded.url)}) over CDP`);
+
+  const command = (cmd: Record<string, unknown>) => {
+    app.proc.stdin?.write(`${JSON.stringify(cmd)}\n`);
+  };
+  return {
+    proc: app.proc,
+    page,
+    browser,
+    userData,
+    reports: app.reports,
+    output: app.output,
+    waitForReport: app.waitForReport,
+    command,
+    quit: async () => {
+      command({ cmd: 'quit' });
+      const code = await app.exited;
+      await browser.close().catch(() => undefined);
+      return code;
+    },
+    kill: async (signal = 'SIGKILL') => {
+      app.proc.kill(signal);
+      await app.exited;
+      await browser.close().catch(() => undefined);
+    },
+    screenshot: async (name: string) => {
+      mkdirSync(screenshotDir, { recursive: true });
+      const path = join(screenshotDir, `${name}.png`);
+      await page.screenshot({ path });
+      return path;
+    },
+  };
+}

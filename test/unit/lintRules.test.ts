@@ -1,0 +1,39 @@
+// The layering rules live in eslint.config.js; this proves they bite where ARCHITECTURE.md says.
+import { join } from 'node:path';
+import { ESLint } from 'eslint';
+import { describe, expect, it } from 'vitest';
+
+const root = join(import.meta.dirname, '../..');
+const eslint = new ESLint({ cwd: root });
+
+async function ruleIds(relativePath: string, code: string): Promise<string[]> {
+  const [result] = await eslint.lintText(code, { filePath: join(root, relativePath) });
+  return (result?.messages ?? []).map((m) => m.ruleId ?? 'fatal');
+}
+
+const importElectron = "import { app } from 'electron';\nexport const x = app;\n";
+
+describe('lint rules', () => {
+  it('keep electron out of everything but the composition root, window, security, IPC and preload', async () => {
+    for (const file of ['main/devices/x.ts', 'main/webhooks/x.ts', 'main/delivery/x.ts', 'main/storage/x.ts', 'main/log.ts', 'renderer/src/x.tsx']) {
+      expect(await ruleIds(file, importElectron), file).toContain('no-restricted-imports');
+    }
+    for (const file of ['main/index.ts', 'main/window.ts', 'main/security.ts', 'main/ipc/x.ts', 'preload/index.ts']) {
+      expect(await ruleIds(file, importElectron), file).not.toContain('no-restricted-imports');
+    }
+  });
+
+  it('keep devices/ from importing delivery/ and the core from importing the glue', async () => {
+    expect(await ruleIds('main/devices/x.ts', "import { a } from '../delivery/outbox';\nexport const x = a;\n")).toContain('no-restricted-imports');
+    expect(await ruleIds('main/webhooks/x.ts', "import { a } from '../ipc/register';\nexport const x = a;\n")).toContain('no-restricted-imports');
+  });
+
+  it('let the renderer import only types from the contract', async () => {
+    expect(await ruleIds('renderer/src/x.ts', "import { invokeChannels } from '../../preload/contract';\nexport const x = invokeChannels;\n")).toContain(
+      'no-restricted-imports',
+    );
+    expect(await ruleIds('renderer/src/x.ts', "import type { Api } from '../../preload/contract';\nexport type X = Api;\n")).not.toContain(
+      'no-restricted-imports',
+    );
+  });
+});
