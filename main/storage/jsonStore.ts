@@ -1,0 +1,471 @@
+// The one lowdb helper for every data file: open (create the folder, read, migrate, check the shape,
+// move a bad file aside), then serialized, atomic, all-or-nothing updates with optional batching.
+//
+// Traps this file exists to avoid (STACK.md):
+// - JSONFilePreset silently goes in-memory under NODE_ENV=test: we build `new Low(new JSONFile(file), …)`.
+// - lowdb's write fails with ENOENT when the folder is missing: we create it on open.
+// - lowdb's read throws the raw SyntaxError on a corrupt or empty file, and `Low.read()` keeps the
+//   defaults when the file holds a falsy JSON value (`null`, `0`): we read through the adapter and
+//   look at what is really there.
+// - `Low.update()` mutates `data` in place before writing, so a failed write leaves memory ahead of the
+//   disk: we mutate a copy and swap it in only once it is on disk.
+import { copyFile, mkdir, readFile, rename, rm, stat } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
+import { Low } from 'lowdb';
+import type { Adapter } from 'lowdb';
+import { JSONFile } from 'lowdb/node';
+import type { z } from 'zod';
+import type { Logger } from '../log';
+import {
+  StorageClosedError,
+  StorageDataError,
+  StorageReadError,
+  StorageVersionError,
+  StorageWriteError,
+  describeOsError,
+  errnoCode,
+} from './errors';
+
+export type DeepReadonly<T> = T extends (infer U)[]
+  ? ReadonlyArray<DeepReadonly<U>>
+  : T extends object
+    ? { readonly [K in keyof T]: DeepReadonly<T[K]> }
+    : T;
+
+/** Every data file carries its schema version at the top: `{ "schemaVersion": 3, … }`. */
+export interface Versioned {
+  schemaVersion: number;
+}
+
+export type ValidationResult<T> = { ok: true; value: T } | { ok: false; reason: string };
+/** The shape check: returns the (possibly normalized) data, or a short reason it is not acceptable. */
+export type Validate<T> = (data: unknown) => ValidationResult<T>;
+
+/**
+ * `migrations[n]` turns a document of version n-1 into version n. They run in order from the file's
+ * version up to `version`; the store stamps `schemaVersion` after each step, so a migration need not.
+ */
+export type Migrations = Record<number, (old: unknown) => unknown>;
+
+export interface JsonStoreOptions<T extends Versioned> {
+  /** Absolute path of the data file. Its folder is created when missing. */
+  file: string;
+  /** What the file holds, in words, for messages: "webhooks" → "Could not save webhooks: …". Default: the file name without .json. */
+  label?: string;
+  /** Data for a missing file (or after a bad file was moved aside). A function is called each time; an object is deep-copied. */
+  defaults: T | (() => T);
+  /** The schema version this build reads and writes (a whole number ≥ 1). */
+  version: number;
+  migrations?: Migrations;
+  /** Shape check after migration, and before every write unless `validateOnWrite` is false. */
+  validate: Validate<T>;
+  logger: Logger;
+  /** epoch ms; names the moved-aside copies. */
+  now?: () => number;
+  /** > 0: coalesce the updates made within this many ms (and those queued behind a write) into one write. */
+  batchMs?: number;
+  /** Default true. Turn off only for a hot, high-rate file whose mutators are trusted. */
+  validateOnWrite?: boolean;
+  /** For tests: a lowdb adapter in place of `new JSONFile(file)` (e.g. one whose write fails with ENOSPC). */
+  adapter?: Adapter<unknown>;
+}
+
+export type RecoveryKind = 'corrupt' | 'empty' | 'invalid';
+
+export interface Recovery {
+  kind: RecoveryKind;
+  /** Where the unreadable file now is (same folder). */
+  movedTo: string;
+  /** Why, in a few plain words: "it is not valid JSON (Unexpected token …)". */
+  reason: string;
+  /** One sentence for the banner. */
+  message: string;
+}
+
+export interface Migration {
+  from: number;
+  to: number;
+  /** A copy of the file as it was before the upgrade, or undefined when the copy could not be made. */
+  backup: string | undefined;
+}
+
+export interface JsonStore<T extends Versioned> {
+  readonly file: string;
+  readonly label: string;
+  /** The last data known to be on disk (or the defaults, before the first write). Deep-frozen: change it through update(). */
+  readonly data: DeepReadonly<T>;
+  /**
+   * Runs `mutator` on a copy of the current data when its turn comes (one at a time, in call order),
+   * writes the copy atomically and only then makes it current. Resolves with the mutator's return value
+   * once the data is on disk. Rejects with the mutator's own error (nothing changed), or a
+   * StorageWriteError (nothing changed, on disk or in memory). The mutator must be synchronous.
+   */
+  update<R>(mutator: (draft: T) => R): Promise<R>;
+  /** Resolves when every update asked so far is settled (batched ones are written now). */
+  flush(): Promise<void>;
+  /** flush(), then refuse further updates with StorageClosedError. */
+  close(): Promise<void>;
+  /** How many writes reached the adapter (successful or not). For diagnostics and tests. */
+  readonly writeCount: number;
+}
+
+export interface OpenResult<T extends Versioned> {
+  store: JsonStore<T>;
+  /** Set when the file could not be used and was moved aside; the store starts from the defaults. */
+  recovered?: Recovery;
+  /** Set when the file was upgraded from an older schema version. */
+  migrated?: Migration;
+  /** True when there was no file yet. */
+  created: boolean;
+}
+
+/** Adapts a zod schema to the store's shape check: the first issue becomes the reason ("webhooks.0.url: expected string"). */
+export function zodValidator<S extends z.ZodType>(schema: S): Validate<z.output<S>> {
+  return (data) => {
+    const parsed = schema.safeParse(data);
+    if (parsed.success) return { ok: true, value: parsed.data };
+    const issue = parsed.error.issues[0];
+    const where = issue && issue.path.length > 0 ? `${issue.path.map(String).join('.')}: ` : '';
+    return { ok: false, reason: `${where}${issue?.message ?? 'unexpected contents'}` };
+  };
+}
+
+export async function openJsonStore<T extends Versioned>(options: JsonStoreOptions<T>): Promise<OpenResult<T>> {
+  const { file, version, logger, validate } = options;
+  const now = options.now ?? Date.now;
+  const label = options.label ?? basename(file).replace(/\.json$/i, '');
+  if (!Number.isInteger(version) || version < 1) throw new Error(`openJsonStore(${file}): version must be a whole number ≥ 1`);
+
+  const freshDefaults = (): T => {
+    const value = typeof options.defaults === 'function' ? (options.defaults as () => T)() : structuredClone(options.defaults);
+    value.schemaVersion = version;
+    return value;
+  };
+
+  try {
+    await mkdir(dirname(file), { recursive: true });
+  } catch (error) {
+    throw new StorageReadError(`Could not open ${label}: could not create the folder ${dirname(file)}: ${describeOsError(error)}.`, file, errnoCode(error), {
+      cause: error,
+    });
+  }
+
+  const adapter = options.adapter ?? new JSONFile<unknown>(file);
+  const low = new Low<unknown>(adapter, freshDefaults());
+
+  let raw: unknown;
+  let problem: { kind: RecoveryKind; reason: string } | undefined;
+  try {
+    // Straight through the adapter: Low.read() would keep the defaults for a file holding `null`.
+    raw = await low.adapter.read();
+  } catch (error) {
+    if (error instanceof SyntaxError) {
+      problem = (await isBlank(file)) ? { kind: 'empty', reason: 'it is empty' } : { kind: 'corrupt', reason: `it is not valid JSON (${error.message})` };
+    } else {
+      throw new StorageReadError(`Could not read ${label} at ${file}: ${describeOsError(error)}.`, file, errnoCode(error), { cause: error });
+    }
+  }
+
+  let data: T | undefined;
+  let migrated: Migration | undefined;
+  if (!problem && raw === null && (await exists(file))) {
+    // JSONFile answers null both for a missing file and for a file holding the JSON value `null`.
+    problem = { kind: 'invalid', reason: 'it holds no data (null)' };
+  }
+  const created = problem === undefined && raw === null;
+  if (created) {
+    data = freshDefaults();
+  } else if (!problem) {
+    const fileVersion = versionOf(raw);
+    if (fileVersion === undefined) {
+      problem = { kind: 'invalid', reason: 'it has no valid schemaVersion' };
+    } else if (fileVersion > version) {
+      // Never touch a newer file: the newer app that wrote it may still want it.
+      throw new StorageVersionError(
+        `${capitalize(label)} at ${file} was saved by a newer version of DeviceHooks (data version ${fileVersion}; this version reads up to ${version}). ` +
+          'Update DeviceHooks to use it. The file was left untouched.',
+        file,
+        fileVersion,
+        version,
+      );
+    } else {
+      let current: unknown = raw;
+      try {
+        for (let target = fileVersion + 1; target <= version; target++) {
+          const step = options.migrations?.[target];
+          if (!step) throw new MissingMigration(`openJsonStore(${file}): no migration to version ${target}`);
+          current = step(current);
+          if (typeof current !== 'object' || current === null || Array.isArray(current)) {
+            throw new Error(`the migration to version ${target} did not return an object`);
+          }
+          (current as Versioned).schemaVersion = target;
+        }
+      } catch (error) {
+        if (error instanceof MissingMigration) throw error; // a bug in this build, not in the file: leave the file alone
+        problem = { kind: 'invalid', reason: `it could not be upgraded from version ${fileVersion} (${error instanceof Error ? error.message : String(error)})` };
+      }
+      if (!problem) {
+        const checked = validate(current);
+        if (checked.ok) {
+          data = checked.value;
+          data.schemaVersion = version;
+          if (fileVersion < version) migrated = { from: fileVersion, to: version, backup: undefined };
+        } else {
+          problem = { kind: 'invalid', reason: `its contents are not what DeviceHooks expects (${checked.reason})` };
+        }
+      }
+    }
+  }
+
+  let recovered: Recovery | undefined;
+  if (problem) {
+    const movedTo = await moveAside(file, problem.kind, now(), label);
+    recovered = {
+      kind: problem.kind,
+      movedTo,
+      reason: problem.reason,
+      message: `The ${label} file could not be used because ${problem.reason}, so DeviceHooks started with a fresh one. The old file was kept at ${movedTo}.`,
+    };
+    logger('warn', `storage: ${file} moved aside to ${movedTo}: ${problem.reason}`);
+    data = freshDefaults();
+  }
+
+  const store = new Store<T>(low, data as T, { ...options, label });
+
+  if (migrated) {
+    // Keep a copy of the old version, then write the upgraded data so the file and the app agree.
+    const backup = await backupName(file, `v${migrated.from}-backup`, now());
+    try {
+      await copyFile(file, backup);
+      migrated.backup = backup;
+    } catch (error) {
+      logger('warn', `storage: could not copy ${file} to ${backup} before upgrading it: ${describeOsError(error)}`);
+    }
+    try {
+      await store.update(() => undefined);
+      logger('info', `storage: ${file} upgraded from version ${migrated.from} to ${migrated.to}`);
+    } catch (error) {
+      // The app still runs on the upgraded data in memory; the file is upgraded again next time.
+      logger('warn', `storage: could not save the upgraded ${file}: ${error instanceof Error ? error.message : String(error)}`);
+    }
+  }
+
+  return { store, created, ...(recovered ? { recovered } : {}), ...(migrated ? { migrated } : {}) };
+}
+
+class MissingMigration extends Error {}
+
+interface Pending<T> {
+  mutator: (draft: T) => unknown;
+  resolve: (value: unknown) => void;
+  reject: (error: unknown) => void;
+}
+
+class Store<T extends Versioned> implements JsonStore<T> {
+  readonly file: string;
+  readonly label: string;
+  #committed: T;
+  readonly #low: Low<unknown>;
+  readonly #options: JsonStoreOptions<T>;
+  readonly #batchMs: number;
+  #pending: Pending<T>[] = [];
+  #running = false;
+  #timer: ReturnType<typeof setTimeout> | undefined;
+  #idle: (() => void)[] = [];
+  #closed = false;
+  #writes = 0;
+
+  constructor(low: Low<unknown>, initial: T, options: JsonStoreOptions<T> & { label: string }) {
+    this.file = options.file;
+    this.label = options.label;
+    this.#low = low;
+    this.#options = options;
+    this.#batchMs = options.batchMs ?? 0;
+    this.#committed = deepFreeze(initial);
+    this.#low.data = this.#committed;
+  }
+
+  get data(): DeepReadonly<T> {
+    return this.#committed as DeepReadonly<T>;
+  }
+
+  get writeCount(): number {
+    return this.#writes;
+  }
+
+  update<R>(mutator: (draft: T) => R): Promise<R> {
+    if (this.#closed) return Promise.reject(new StorageClosedError(`Could not save ${this.label}: the store is closed.`, this.file));
+    return new Promise<R>((resolve, reject) => {
+      this.#pending.push({ mutator, resolve: resolve as (value: unknown) => void, reject });
+      this.#schedule();
+    });
+  }
+
+  flush(): Promise<void> {
+    if (this.#timer !== undefined) {
+      clearTimeout(this.#timer);
+      this.#timer = undefined;
+      this.#kick();
+    }
+    if (!this.#running && this.#pending.length === 0) return Promise.resolve();
+    return new Promise((resolve) => this.#idle.push(resolve));
+  }
+
+  async close(): Promise<void> {
+    this.#closed = true;
+    await this.flush();
+  }
+
+  #schedule(): void {
+    if (this.#running) return; // the running drain picks it up
+    if (this.#batchMs > 0) {
+      this.#timer ??= setTimeout(() => {
+        this.#timer = undefined;
+        this.#kick();
+      }, this.#batchMs);
+    } else {
+      this.#kick();
+    }
+  }
+
+  #kick(): void {
+    if (this.#running) return;
+    this.#running = true;
+    void this.#drain();
+  }
+
+  async #drain(): Promise<void> {
+    try {
+      while (this.#pending.length > 0) {
+        // Unbatched: one update per write. Batched: everything queued so far in one write.
+        const group = this.#batchMs > 0 ? this.#pending.splice(0) : this.#pending.splice(0, 1);
+        await this.#commit(group);
+      }
+    } finally {
+      // No await between the loop's last check and here: an update() arriving now sees #running false.
+      this.#running = false;
+      const idle = this.#idle.splice(0);
+      for (const resolve of idle) resolve();
+    }
+  }
+
+  async #commit(group: Pending<T>[]): Promise<void> {
+    let draft: T = this.#committed;
+    const applied: { op: Pending<T>; result: unknown }[] = [];
+    for (const op of group) {
+      // A copy per mutator: one that throws half-way leaves no trace, and the others still apply.
+      const copy = structuredClone(draft) as T;
+      try {
+        const result = op.mutator(copy);
+        if (result instanceof Promise) {
+          void result.catch(() => undefined);
+          throw new TypeError('JsonStore.update: the mutator must be synchronous');
+        }
+        draft = copy;
+        applied.push({ op, result });
+      } catch (error) {
+        op.reject(error);
+      }
+    }
+    if (applied.length === 0) return;
+    draft.schemaVersion = this.#options.version;
+
+    if (this.#options.validateOnWrite !== false) {
+      const checked = this.#options.validate(draft);
+      if (!checked.ok) {
+        const error = new StorageDataError(`Could not save ${this.label}: the new data is not valid (${checked.reason}).`, this.file);
+        this.#options.logger('error', `storage: refused to write ${this.file}: ${checked.reason}`);
+        for (const { op } of applied) op.reject(error);
+        return;
+      }
+      draft = checked.value;
+      draft.schemaVersion = this.#options.version;
+    }
+
+    this.#writes++;
+    try {
+      this.#low.data = draft;
+      await this.#low.write();
+    } catch (error) {
+      // #committed is untouched; low.data is only read by write(), which is always given the next draft.
+      const failure = new StorageWriteError(`Could not save ${this.label}: ${describeOsError(error)} at ${this.file}`, this.file, errnoCode(error), {
+        cause: error,
+      });
+      this.#options.logger('error', `storage: ${failure.message}`);
+      if (!this.#options.adapter) await removeTemp(this.file);
+      for (const { op } of applied) op.reject(failure);
+      return;
+    }
+    this.#committed = deepFreeze(draft);
+    for (const { op, result } of applied) op.resolve(result);
+  }
+}
+
+function versionOf(raw: unknown): number | undefined {
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) return undefined;
+  const v = (raw as { schemaVersion?: unknown }).schemaVersion;
+  return typeof v === 'number' && Number.isSafeInteger(v) && v >= 1 ? v : undefined;
+}
+
+async function isBlank(file: string): Promise<boolean> {
+  try {
+    return (await readFile(file, 'utf-8')).trim() === '';
+  } catch {
+    return false;
+  }
+}
+
+/** `2026-11-27T10-15-00Z`: safe in file names on every platform. */
+export function fileStamp(epochMs: number): string {
+  return new Date(epochMs).toISOString().replace(/\.\d{3}Z$/, 'Z').replace(/:/g, '-');
+}
+
+async function exists(path: string): Promise<boolean> {
+  try {
+    await stat(path);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** `webhooks.json.corrupt-2026-11-27T10-15-00Z.json`, then `…-2.json`, `…-3.json` if taken. */
+async function backupName(file: string, tag: string, epochMs: number): Promise<string> {
+  const base = `${file}.${tag}-${fileStamp(epochMs)}`;
+  let candidate = `${base}.json`;
+  for (let n = 2; await exists(candidate); n++) candidate = `${base}-${n}.json`;
+  return candidate;
+}
+
+async function moveAside(file: string, kind: RecoveryKind, epochMs: number, label: string): Promise<string> {
+  const target = await backupName(file, kind, epochMs);
+  try {
+    await rename(file, target);
+  } catch (error) {
+    // If it cannot be moved it must not be overwritten either: refuse to open.
+    throw new StorageReadError(
+      `The ${label} file at ${file} cannot be used and could not be moved aside (${describeOsError(error)}). Move it away by hand and start DeviceHooks again.`,
+      file,
+      errnoCode(error),
+      { cause: error },
+    );
+  }
+  return target;
+}
+
+/** steno writes `.name.tmp` beside the file; a failed write (ENOSPC) may leave a partial one behind. */
+async function removeTemp(file: string): Promise<void> {
+  await rm(join(dirname(file), `.${basename(file)}.tmp`), { force: true, recursive: false }).catch(() => undefined);
+}
+
+function deepFreeze<V>(value: V): V {
+  if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const key of Object.keys(value)) deepFreeze((value as Record<string, unknown>)[key]);
+  }
+  return value;
+}
+
+function capitalize(s: string): string {
+  return s.charAt(0).toUpperCase() + s.slice(1);
+}

@@ -1,0 +1,53 @@
+// What the IPC handlers call for webhooks and the org: the store plus the active profile's permissions.
+// Every change (create, update, delete, import, org) needs `org_setting.modify`; reading needs
+// `org_setting.view` (or modify). The store itself stays permission-free for the dispatcher.
+import type { Permission } from './permissions';
+import type { ProfileStore } from './profiles';
+import type { ImportResult, Org, OrgResult, Webhook, WebhookResult, WebhookStore } from './store';
+
+export interface ForbiddenError {
+  code: 'forbidden';
+  message: string;
+}
+export type Forbidden = { ok: false; error: ForbiddenError };
+
+export interface WebhookService {
+  list(): { ok: true; webhooks: Webhook[] } | Forbidden;
+  org(): { ok: true; org: Org } | Forbidden;
+  exportJson(): { ok: true; json: string } | Forbidden;
+  create(input: unknown): Promise<WebhookResult | Forbidden>;
+  update(id: number, input: unknown): Promise<WebhookResult | Forbidden>;
+  remove(id: number): Promise<WebhookResult | Forbidden>;
+  setOrg(org: unknown): Promise<OrgResult | Forbidden>;
+  importJson(text: string): Promise<ImportResult | Forbidden>;
+  /** What the active profile may do here, for the UI to reflect (main still enforces). */
+  abilities(): { canView: boolean; canModify: boolean };
+}
+
+export interface WebhookServiceDeps {
+  webhooks: WebhookStore;
+  profiles: ProfileStore;
+}
+
+export function createWebhookService({ webhooks, profiles }: WebhookServiceDeps): WebhookService {
+  const activeCan = (permission: Permission) => profiles.can(profiles.activeProfileId(), permission);
+  const canModify = () => activeCan('org_setting.modify');
+  const canView = () => activeCan('org_setting.view') || canModify();
+
+  const forbidden = (what: string): Forbidden => {
+    const role = profiles.activeProfile().roleName;
+    return { ok: false, error: { code: 'forbidden', message: `Your profile (${role}) cannot ${what}: ask an admin.` } };
+  };
+
+  return {
+    list: () => (canView() ? { ok: true, webhooks: webhooks.list() } : forbidden('view webhooks')),
+    org: () => (canView() ? { ok: true, org: webhooks.org() } : forbidden('view the organization settings')),
+    exportJson: () => (canView() ? { ok: true, json: webhooks.exportJson() } : forbidden('export webhooks')),
+    create: async (input) => (canModify() ? webhooks.create(input) : forbidden('change webhooks')),
+    update: async (id, input) => (canModify() ? webhooks.update(id, input) : forbidden('change webhooks')),
+    remove: async (id) => (canModify() ? webhooks.remove(id) : forbidden('change webhooks')),
+    importJson: async (text) => (canModify() ? webhooks.importJson(text) : forbidden('change webhooks')),
+    setOrg: async (org) => (canModify() ? webhooks.setOrg(org) : forbidden('change the organization settings')),
+    abilities: () => ({ canView: canView(), canModify: canModify() }),
+  };
+}
