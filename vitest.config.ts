@@ -6,7 +6,7 @@ export default defineConfig({
       {
         test: {
           name: 'unit',
-          include: ['test/unit/**/*.test.ts', 'test/devices/**/*.test.ts'],
+          include: ['test/unit/**/*.test.ts', 'test/devices/**/*.test.ts', 'test/delivery/**/*.test.ts'],
           environment: 'node',
           testTimeout: 20_000,
         },

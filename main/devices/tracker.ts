@@ -1,0 +1,760 @@
+// The status tracker: merges every source's whole list per device, debounces, applies the status rules
+// and emits one DeviceEvent per committed transition that the product rules allow.
+// Plain Node: no Electron, no delivery/, no webhooks/. Time comes only from the injected Clock.
+
+import { z } from 'zod';
+import type { Clock, Connection, Observation, Platform, SourceHealth, SourceId, SourceSnapshot } from './types';
+
+export type Status = 'Online' | 'Offline' | 'Utilizing' | 'Unplugged';
+export type Visibility = 'Local' | 'Private' | 'Public';
+export const STATUSES: readonly Status[] = ['Online', 'Offline', 'Utilizing', 'Unplugged'];
+export const VISIBILITIES: readonly Visibility[] = ['Local', 'Private', 'Public'];
+
+/** Minimal logger; `console` fits. */
+export interface Logger {
+  info(message: string, meta?: Record<string, unknown>): void;
+  warn(message: string, meta?: Record<string, unknown>): void;
+  error(message: string, meta?: Record<string, unknown>): void;
+}
+export const silentLogger: Logger = { info: () => {}, warn: () => {}, error: () => {} };
+/** The function form the device sources use (sourceKit.ts) is accepted too. */
+export type LogFunction = (level: 'debug' | 'info' | 'warn' | 'error', message: string) => void;
+export type LoggerLike = Logger | LogFunction;
+
+export function asLogger(logger: LoggerLike | undefined): Logger {
+  if (logger === undefined) return silentLogger;
+  if (typeof logger !== 'function') return logger;
+  const line = (message: string, meta?: Record<string, unknown>): string => {
+    if (!meta) return message;
+    try {
+      return `${message} ${JSON.stringify(meta)}`;
+    } catch {
+      return message;
+    }
+  };
+  return {
+    info: (m, meta) => logger('info', line(m, meta)),
+    warn: (m, meta) => logger('warn', line(m, meta)),
+    error: (m, meta) => logger('error', line(m, meta)),
+  };
+}
+
+export interface Transition {
+  from: Status | null;
+  to: Status;
+  /** epoch ms */
+  at: number;
+}
+
+export interface DeviceEvent {
+  udid: string;
+  name: string;
+  platform: Platform;
+  connection: Connection;
+  visibility: Visibility;
+  /** null when the device is seen for the first time ever. */
+  from: Status | null;
+  to: Status;
+  /** epoch ms of the commit */
+  at: number;
+  /** per device, starts at 1, +1 per event, survives restarts through exportState(). */
+  seq: number;
+}
+
+export interface InUseInfo {
+  by?: string;
+  note?: string;
+  /** epoch ms when a reservation with a TTL lapses */
+  until?: number;
+}
+
+export interface DeviceView {
+  udid: string;
+  name: string;
+  platform: Platform;
+  connection: Connection;
+  /** Committed status; null for a device first seen whose entry status is still being debounced. */
+  status: Status | null;
+  /** epoch ms: when `status` was committed (first-seen time while status is null) */
+  since: number;
+  /** The status the device is heading to, not committed yet (debounce running or waiting for the sources). */
+  pending?: { to: Status; since: number };
+  visibility: Visibility;
+  /** Set when an admin overrode the default visibility. */
+  visibilityOverride?: Visibility;
+  inUse?: InUseInfo;
+  /** Sources whose current list has the device (a source that is down keeps its last list). */
+  sources: SourceId[];
+  rawStates: Partial<Record<SourceId, string>>;
+  usbPath?: string;
+  /** Committed transitions of the last 24 h, oldest first (bounded). */
+  history: Transition[];
+}
+
+/** What the composition root saves at quit and gives back at launch. */
+export interface SavedDeviceState {
+  udid: string;
+  name: string;
+  /** Where the name came from: a device source (adb/usbmux), the USB product string, or the udid itself. */
+  nameSource?: NameSource;
+  platform: Platform;
+  connection: Connection;
+  usbPath?: string;
+  status: Status;
+  since: number;
+  seq: number;
+  visibilityOverride?: Visibility;
+  history?: Transition[];
+}
+
+export type NameSource = 'device' | 'usb' | 'udid';
+
+export interface DebounceMs {
+  /** into Online (from Offline/Unplugged/first seen). Default 500. */
+  online: number;
+  /** into Offline. Default 2000. */
+  offline: number;
+  /** into Unplugged. Default 3000. */
+  unplugged: number;
+  /** Online → Utilizing (marking in use is an explicit act). Default 0. */
+  utilizing: number;
+  /** Utilizing → Online when released (no event fires, explicit act). Default 0. */
+  release: number;
+}
+export const DEFAULT_DEBOUNCE_MS: Readonly<DebounceMs> = { online: 500, offline: 2000, unplugged: 3000, utilizing: 0, release: 0 };
+
+export interface TrackerOptions {
+  clock: Clock;
+  logger?: LoggerLike;
+  /** Device states at the last quit (exportState() of the previous run). */
+  previous?: readonly SavedDeviceState[];
+  debounceMs?: Partial<DebounceMs>;
+  /** The sources that will report; launch comparison waits for each one's first snapshot. Default all three. */
+  sources?: readonly SourceId[];
+  /** udids of non-phone USB devices the admin chose to track. */
+  trackedUsb?: Iterable<string>;
+  /** Settle by itself this long after construction if some source never reported. null: only sourcesSettled(). Default 10 000. */
+  settleAfterMs?: number | null;
+  /** History kept per device: at most this many entries … Default 500. */
+  historyLimit?: number;
+  /** … and no older than this. Default 24 h. */
+  historyWindowMs?: number;
+}
+
+const ALL_SOURCES: readonly SourceId[] = ['usb', 'adb', 'usbmux'];
+const SOURCE_ORDER: Record<SourceId, number> = { usb: 0, adb: 1, usbmux: 2 };
+const NAME_RANK: Record<NameSource, number> = { udid: 0, usb: 1, device: 2 };
+
+const statusSchema = z.enum(['Online', 'Offline', 'Utilizing', 'Unplugged']);
+const transitionSchema = z.object({ from: statusSchema.nullable(), to: statusSchema, at: z.number().finite() });
+const savedSchema = z.object({
+  udid: z.string().min(1),
+  name: z.string(),
+  nameSource: z.enum(['device', 'usb', 'udid']).optional(),
+  platform: z.enum(['android', 'ios', 'other']),
+  connection: z.enum(['usb', 'network']),
+  usbPath: z.string().optional(),
+  status: statusSchema,
+  since: z.number().finite(),
+  seq: z.number().int().min(0),
+  visibilityOverride: z.enum(['Local', 'Private', 'Public']).optional(),
+  history: z.array(transitionSchema).optional(),
+});
+
+interface DeviceRecord {
+  udid: string;
+  name: string;
+  nameRank: number;
+  platform: Platform;
+  connection: Connection;
+  usbPath?: string;
+  committed: Status | null;
+  since: number;
+  pending: { to: Status; since: number } | null;
+  timer: unknown;
+  timerDue: number | null;
+  seq: number;
+  history: Transition[];
+  /** Restored from the last run, not Unplugged then, not seen in this run yet: waits for the launch comparison. */
+  awaitingLaunch: boolean;
+  present: boolean;
+  usable: boolean;
+  sources: SourceId[];
+  rawStates: Partial<Record<SourceId, string>>;
+}
+
+interface Merged {
+  observations: Observation[];
+}
+
+/** adb writes `usb:1-1`, the USB source `1-1`. */
+function normalizeUsbPath(path: string | undefined): string | undefined {
+  if (!path) return undefined;
+  const p = path.trim().replace(/^usb:/i, '');
+  return p === '' ? undefined : p;
+}
+
+/** iOS: USB serial `00008030001A35E02E38802E` == UDID `00008030-001A35E02E38802E`; compare case- and hyphen-blind. */
+function udidKey(udid: string): string {
+  return udid.replace(/-/g, '').toUpperCase();
+}
+
+/**
+ * The identity a USB-only record gets: an iOS 24-hex USB serial becomes the UDID usbmuxd will report
+ * (hyphen after 8 characters), so the phone keeps one identity whether or not usbmuxd sees it.
+ */
+function usbOnlyUdid(o: Observation): string {
+  const apple = o.platform === 'ios' || o.vendorId === 0x05ac;
+  if (apple && /^[0-9a-f]{24}$/i.test(o.udid)) return `${o.udid.slice(0, 8)}-${o.udid.slice(8)}`.toUpperCase();
+  return o.udid;
+}
+
+function cleanName(name: string | undefined): string | undefined {
+  const n = name?.trim();
+  return n ? n : undefined;
+}
+
+/** Does a committed transition fire an event? (ARCHITECTURE.md domain rules) */
+export function transitionFiresEvent(from: Status | null, to: Status, visibility: Visibility): boolean {
+  if (visibility === 'Public') return false;
+  if (from === to) return false;
+  if (from === 'Utilizing' && to === 'Online') return false;
+  return true;
+}
+
+export class DeviceTracker {
+  private readonly clock: Clock;
+  private readonly log: Logger;
+  private readonly debounce: DebounceMs;
+  private readonly expectedSources: readonly SourceId[];
+  private readonly historyLimit: number;
+  private readonly historyWindowMs: number;
+
+  private readonly devices = new Map<string, DeviceRecord>();
+  private readonly snapshots = new Map<SourceId, Observation[]>();
+  private readonly reported = new Set<SourceId>();
+  private readonly health = new Map<SourceId, SourceHealth>();
+  private readonly inUse = new Map<string, InUseInfo>();
+  private readonly visibilityOverrides = new Map<string, Visibility>();
+  private tracked = new Set<string>();
+  private others: Observation[] = [];
+
+  private settled = false;
+  private settleTimer: unknown = null;
+  private disposed = false;
+
+  private readonly eventListeners = new Set<(event: DeviceEvent) => void>();
+  private readonly changeListeners = new Set<(devices: DeviceView[]) => void>();
+  private readonly queue: DeviceEvent[] = [];
+  private depth = 0;
+  private flushing = false;
+  private lastSignature = '';
+
+  constructor(options: TrackerOptions) {
+    this.clock = options.clock;
+    this.log = asLogger(options.logger);
+    this.debounce = { ...DEFAULT_DEBOUNCE_MS, ...options.debounceMs };
+    for (const [k, v] of Object.entries(this.debounce)) {
+      if (!Number.isFinite(v) || v < 0) throw new RangeError(`debounceMs.${k} must be a finite number >= 0`);
+    }
+    this.expectedSources = [...new Set(options.sources ?? ALL_SOURCES)];
+    this.historyLimit = options.historyLimit ?? 500;
+    this.historyWindowMs = options.historyWindowMs ?? 24 * 60 * 60 * 1000;
+    this.tracked = new Set(options.trackedUsb ?? []);
+    const now = this.clock.now();
+    for (const source of this.expectedSources) this.health.set(source, { source, state: 'starting', since: now });
+    this.restore(options.previous ?? []);
+    this.lastSignature = this.signature();
+
+    const settleAfterMs = options.settleAfterMs === undefined ? 10_000 : options.settleAfterMs;
+    if (this.expectedSources.length === 0) this.settled = true;
+    else if (settleAfterMs !== null) {
+      this.settleTimer = this.clock.setTimeout(() => {
+        this.settleTimer = null;
+        if (!this.settled) this.log.warn('device sources did not all report in time; settling without them', { missing: this.missingSources() });
+        this.sourcesSettled();
+      }, settleAfterMs);
+    }
+  }
+
+  // ───────────────────────────── inputs ─────────────────────────────
+
+  /** A source's whole current list. */
+  ingest(snapshot: SourceSnapshot): void {
+    if (this.disposed) return;
+    this.run(() => {
+      const devices = (snapshot.devices ?? []).filter((o) => {
+        const ok = o && typeof o.udid === 'string' && o.udid !== '';
+        if (!ok) this.log.warn('ignoring an observation without udid', { source: snapshot.source });
+        return ok;
+      });
+      this.snapshots.set(snapshot.source, devices.map((o) => ({ ...o, source: snapshot.source })));
+      this.reported.add(snapshot.source);
+      if (!this.settled && this.expectedSources.every((s) => this.reported.has(s))) this.markSettled();
+      this.recompute();
+    });
+  }
+
+  /** A source that is 'down' keeps its last list: its devices keep their status until it reports again. */
+  setSourceHealth(health: SourceHealth): void {
+    if (this.disposed) return;
+    this.run(() => {
+      this.health.set(health.source, { ...health });
+    });
+  }
+
+  /** Every source had its chance (or the composition root gave up waiting): run the launch comparison now. */
+  sourcesSettled(): void {
+    if (this.disposed) return;
+    this.run(() => {
+      if (this.settled) return;
+      this.markSettled();
+      for (const rec of [...this.devices.values()]) this.evaluate(rec);
+    });
+  }
+
+  private markSettled(): void {
+    this.settled = true;
+    if (this.settleTimer !== null) this.clock.clearTimeout(this.settleTimer);
+    this.settleTimer = null;
+  }
+
+  /** In-use state (from reservations, through the composition root). null releases. */
+  setInUse(udid: string, info: InUseInfo | null): void {
+    if (this.disposed) return;
+    this.run(() => {
+      if (info) this.inUse.set(udid, { ...info });
+      else this.inUse.delete(udid);
+      const rec = this.devices.get(udid);
+      if (rec) this.evaluate(rec);
+    });
+  }
+
+  /** Admin override (e.g. 'Public'); null clears it and the default (usb → Local, network → Private) applies. */
+  setVisibility(udid: string, visibility: Visibility | null): void {
+    if (this.disposed) return;
+    if (visibility !== null && !VISIBILITIES.includes(visibility)) throw new RangeError(`unknown visibility ${String(visibility)}`);
+    this.run(() => {
+      if (visibility) this.visibilityOverrides.set(udid, visibility);
+      else this.visibilityOverrides.delete(udid);
+    });
+  }
+
+  /** The non-phone USB devices the admin chose to track (by the USB source's udid). */
+  setTrackedUsb(udids: Iterable<string>): void {
+    if (this.disposed) return;
+    this.run(() => {
+      this.tracked = new Set(udids);
+      this.recompute();
+    });
+  }
+
+  // ───────────────────────────── outputs ─────────────────────────────
+
+  onEvent(listener: (event: DeviceEvent) => void): () => void {
+    this.eventListeners.add(listener);
+    return () => this.eventListeners.delete(listener);
+  }
+
+  /** Any change the Devices view shows (status, pending status, names, sources, in use, visibility, health, other USB). */
+  onChange(listener: (devices: DeviceView[]) => void): () => void {
+    this.changeListeners.add(listener);
+    return () => this.changeListeners.delete(listener);
+  }
+
+  list(): DeviceView[] {
+    const cutoff = this.clock.now() - this.historyWindowMs;
+    return [...this.devices.values()].map((rec) => this.view(rec, cutoff));
+  }
+
+  get(udid: string): DeviceView | undefined {
+    const rec = this.devices.get(udid);
+    return rec ? this.view(rec, this.clock.now() - this.historyWindowMs) : undefined;
+  }
+
+  /** Committed status: undefined when unknown, null while a first-seen device is being debounced. */
+  statusOf(udid: string): Status | null | undefined {
+    return this.devices.get(udid)?.committed;
+  }
+
+  /** USB devices that are not phones and not chosen by the admin: listed apart, not tracked. */
+  otherUsb(): Observation[] {
+    return this.others.map((o) => ({ ...o }));
+  }
+
+  trackedUsb(): string[] {
+    return [...this.tracked];
+  }
+
+  sourceHealth(): SourceHealth[] {
+    return [...this.health.values()].map((h) => ({ ...h }));
+  }
+
+  /** True once every source reported once, sourcesSettled() was called, or settleAfterMs passed. */
+  isSettled(): boolean {
+    return this.settled;
+  }
+
+  /** Committed devices, for the composition root to save (devices still being debounced as new are not saved). */
+  exportState(): SavedDeviceState[] {
+    const cutoff = this.clock.now() - this.historyWindowMs;
+    const out: SavedDeviceState[] = [];
+    for (const rec of this.devices.values()) {
+      if (rec.committed === null) continue;
+      const saved: SavedDeviceState = {
+        udid: rec.udid,
+        name: rec.name,
+        nameSource: rankToSource(rec.nameRank),
+        platform: rec.platform,
+        connection: rec.connection,
+        status: rec.committed,
+        since: rec.since,
+        seq: rec.seq,
+        history: rec.history.filter((t) => t.at >= cutoff).map((t) => ({ ...t })),
+      };
+      if (rec.usbPath) saved.usbPath = rec.usbPath;
+      const override = this.visibilityOverrides.get(rec.udid);
+      if (override) saved.visibilityOverride = override;
+      out.push(saved);
+    }
+    return out;
+  }
+
+  dispose(): void {
+    if (this.disposed) return;
+    this.disposed = true;
+    if (this.settleTimer !== null) this.clock.clearTimeout(this.settleTimer);
+    this.settleTimer = null;
+    for (const rec of this.devices.values()) this.clearTimer(rec);
+    this.eventListeners.clear();
+    this.changeListeners.clear();
+    this.queue.length = 0;
+  }
+
+  // ───────────────────────────── internals ─────────────────────────────
+
+  private missingSources(): SourceId[] {
+    return this.expectedSources.filter((s) => !this.reported.has(s));
+  }
+
+  private restore(previous: readonly SavedDeviceState[]): void {
+    for (const raw of previous) {
+      const parsed = savedSchema.safeParse(raw);
+      if (!parsed.success) {
+        this.log.warn('ignoring an unreadable saved device state', { issues: parsed.error.issues.map((i) => i.message) });
+        continue;
+      }
+      const s = parsed.data;
+      const name = cleanName(s.name);
+      const rec: DeviceRecord = {
+        udid: s.udid,
+        name: name ?? s.udid,
+        nameRank: name ? NAME_RANK[s.nameSource ?? 'device'] : NAME_RANK.udid,
+        platform: s.platform,
+        connection: s.connection,
+        committed: s.status,
+        since: s.since,
+        pending: null,
+        timer: null,
+        timerDue: null,
+        seq: s.seq,
+        history: (s.history ?? []).slice(-this.historyLimit),
+        awaitingLaunch: s.status !== 'Unplugged',
+        present: false,
+        usable: false,
+        sources: [],
+        rawStates: {},
+      };
+      if (s.usbPath) rec.usbPath = s.usbPath;
+      this.devices.set(s.udid, rec);
+      if (s.visibilityOverride) this.visibilityOverrides.set(s.udid, s.visibilityOverride);
+    }
+  }
+
+  /** Merge every source's current list into one record per phone. */
+  private merge(): { merged: Map<string, Merged>; others: Observation[] } {
+    const merged = new Map<string, Merged>();
+    const byPath = new Map<string, string>();
+    const byKey = new Map<string, string>();
+    const add = (udid: string, o: Observation): void => {
+      let m = merged.get(udid);
+      if (!m) merged.set(udid, (m = { observations: [] }));
+      m.observations.push(o);
+    };
+    const sources = [...this.snapshots.keys()].sort((a, b) => (SOURCE_ORDER[a] ?? 9) - (SOURCE_ORDER[b] ?? 9));
+    // Device-level sources first (adb, usbmux): their udid is the phone's identity.
+    for (const source of sources) {
+      if (source === 'usb') continue;
+      for (const o of this.snapshots.get(source) ?? []) {
+        add(o.udid, o);
+        const path = normalizeUsbPath(o.usbPath);
+        if (path && !byPath.has(path)) byPath.set(path, o.udid);
+        if (!byKey.has(udidKey(o.udid))) byKey.set(udidKey(o.udid), o.udid);
+      }
+    }
+    // USB records join the adb record on the same port, or the usbmux/adb record with the same serial.
+    const others: Observation[] = [];
+    for (const o of this.snapshots.get('usb') ?? []) {
+      const path = normalizeUsbPath(o.usbPath);
+      const target = (path !== undefined ? byPath.get(path) : undefined) ?? byKey.get(udidKey(o.udid));
+      if (target !== undefined) add(target, o);
+      else if (o.isPhone === true || this.tracked.has(o.udid)) add(usbOnlyUdid(o), o);
+      else others.push(o);
+    }
+    return { merged, others };
+  }
+
+  private recompute(): void {
+    const { merged, others } = this.merge();
+    this.others = others;
+    const now = this.clock.now();
+    for (const [udid, m] of merged) {
+      let rec = this.devices.get(udid);
+      if (!rec) {
+        rec = {
+          udid,
+          name: udid,
+          nameRank: NAME_RANK.udid,
+          platform: 'other',
+          connection: 'usb',
+          committed: null,
+          since: now,
+          pending: null,
+          timer: null,
+          timerDue: null,
+          seq: 0,
+          history: [],
+          awaitingLaunch: false,
+          present: true,
+          usable: false,
+          sources: [],
+          rawStates: {},
+        };
+        this.devices.set(udid, rec);
+      }
+      this.apply(rec, m.observations);
+    }
+    for (const rec of this.devices.values()) {
+      if (!merged.has(rec.udid) && rec.present) {
+        rec.present = false;
+        rec.usable = false;
+        rec.sources = [];
+        rec.rawStates = {};
+      }
+    }
+    for (const rec of [...this.devices.values()]) this.evaluate(rec);
+  }
+
+  private apply(rec: DeviceRecord, observations: Observation[]): void {
+    const deviceLevel = observations.filter((o) => o.source !== 'usb');
+    const primary = deviceLevel[0] ?? observations[0];
+    rec.present = true;
+    rec.awaitingLaunch = false;
+    rec.usable = observations.some((o) => o.usable === true);
+    rec.sources = [...new Set(observations.map((o) => o.source))].sort((a, b) => (SOURCE_ORDER[a] ?? 9) - (SOURCE_ORDER[b] ?? 9));
+    const raw: Partial<Record<SourceId, string>> = {};
+    for (const o of observations) raw[o.source] = raw[o.source] ? `${raw[o.source]}, ${o.rawState}` : o.rawState;
+    rec.rawStates = raw;
+    if (primary) {
+      const platform = deviceLevel.find((o) => o.platform !== 'other')?.platform ?? observations.find((o) => o.platform !== 'other')?.platform;
+      rec.platform = platform ?? primary.platform ?? rec.platform;
+    }
+    rec.connection = observations.some((o) => o.connection === 'usb') ? 'usb' : 'network';
+    const path = observations.map((o) => normalizeUsbPath(o.usbPath)).find((p) => p !== undefined);
+    if (path) rec.usbPath = path;
+    // Best name: a device source's over the USB product string, a newer one over an older one of the same rank.
+    const deviceName = deviceLevel.map((o) => cleanName(o.name)).find((n) => n !== undefined);
+    const usbName = observations.filter((o) => o.source === 'usb').map((o) => cleanName(o.name)).find((n) => n !== undefined);
+    const candidate = deviceName !== undefined ? { name: deviceName, rank: NAME_RANK.device } : usbName !== undefined ? { name: usbName, rank: NAME_RANK.usb } : undefined;
+    if (candidate && candidate.rank >= rec.nameRank) {
+      rec.name = candidate.name;
+      rec.nameRank = candidate.rank;
+    }
+  }
+
+  /** The status the device should have now; undefined = keep what is committed (launch comparison not run yet). */
+  private desired(rec: DeviceRecord): Status | undefined {
+    if (!rec.present) {
+      if (rec.awaitingLaunch && !this.settled) return undefined;
+      return 'Unplugged';
+    }
+    if (!rec.usable) return 'Offline';
+    return this.inUse.has(rec.udid) ? 'Utilizing' : 'Online';
+  }
+
+  private delayFor(rec: DeviceRecord, to: Status): number {
+    if (rec.awaitingLaunch) return 0; // the launch comparison: gone since the last run
+    const d = this.debounce;
+    switch (to) {
+      case 'Utilizing':
+        // Marking an Online device in use is an explicit act; a reserved device that becomes usable again
+        // is a device change, so it gets the Online debounce.
+        return rec.committed === 'Online' ? d.utilizing : Math.max(d.online, d.utilizing);
+      case 'Online':
+        return rec.committed === 'Utilizing' ? d.release : d.online;
+      case 'Offline':
+        return d.offline;
+      case 'Unplugged':
+        return d.unplugged;
+    }
+  }
+
+  private evaluate(rec: DeviceRecord): void {
+    if (this.devices.get(rec.udid) !== rec) return;
+    // A device never announced that is gone again: forget it silently.
+    if (rec.committed === null && !rec.present) {
+      this.clearTimer(rec);
+      this.devices.delete(rec.udid);
+      return;
+    }
+    const desired = this.desired(rec);
+    if (desired === undefined || desired === rec.committed) {
+      rec.pending = null;
+      this.clearTimer(rec);
+      return;
+    }
+    const now = this.clock.now();
+    if (!rec.pending || rec.pending.to !== desired) rec.pending = { to: desired, since: now };
+    if (!this.settled) {
+      // Nothing is committed before the launch comparison; the hold time already counts.
+      this.clearTimer(rec);
+      return;
+    }
+    const due = rec.pending.since + this.delayFor(rec, desired);
+    if (now >= due) {
+      this.commit(rec, desired);
+      return;
+    }
+    if (rec.timer !== null && rec.timerDue === due) return;
+    this.clearTimer(rec);
+    rec.timerDue = due;
+    rec.timer = this.clock.setTimeout(() => {
+      rec.timer = null;
+      rec.timerDue = null;
+      if (this.disposed) return;
+      this.run(() => this.evaluate(rec));
+    }, due - now);
+  }
+
+  private commit(rec: DeviceRecord, to: Status): void {
+    const now = this.clock.now();
+    const from = rec.committed;
+    rec.committed = to;
+    rec.since = now;
+    rec.pending = null;
+    rec.awaitingLaunch = false;
+    this.clearTimer(rec);
+    rec.history.push({ from, to, at: now });
+    const cutoff = now - this.historyWindowMs;
+    let drop = Math.max(0, rec.history.length - this.historyLimit);
+    while (drop < rec.history.length && rec.history[drop]!.at < cutoff) drop++;
+    if (drop > 0) rec.history.splice(0, drop);
+    const visibility = this.visibilityOf(rec);
+    if (transitionFiresEvent(from, to, visibility)) {
+      rec.seq += 1;
+      this.queue.push({ udid: rec.udid, name: rec.name, platform: rec.platform, connection: rec.connection, visibility, from, to, at: now, seq: rec.seq });
+    }
+    this.log.info('device status', { udid: rec.udid, from, to });
+  }
+
+  private clearTimer(rec: DeviceRecord): void {
+    if (rec.timer !== null) this.clock.clearTimeout(rec.timer);
+    rec.timer = null;
+    rec.timerDue = null;
+  }
+
+  private visibilityOf(rec: DeviceRecord): Visibility {
+    return this.visibilityOverrides.get(rec.udid) ?? (rec.connection === 'usb' ? 'Local' : 'Private');
+  }
+
+  private view(rec: DeviceRecord, cutoff: number): DeviceView {
+    const v: DeviceView = {
+      udid: rec.udid,
+      name: rec.name,
+      platform: rec.platform,
+      connection: rec.connection,
+      status: rec.committed,
+      since: rec.since,
+      visibility: this.visibilityOf(rec),
+      sources: [...rec.sources],
+      rawStates: { ...rec.rawStates },
+      history: rec.history.filter((t) => t.at >= cutoff).map((t) => ({ ...t })),
+    };
+    if (rec.pending) v.pending = { ...rec.pending };
+    const override = this.visibilityOverrides.get(rec.udid);
+    if (override) v.visibilityOverride = override;
+    const use = this.inUse.get(rec.udid);
+    if (use) v.inUse = { ...use };
+    if (rec.usbPath) v.usbPath = rec.usbPath;
+    return v;
+  }
+
+  /** Everything the Devices view shows, minus the history (which only changes with a commit, i.e. with status/since). */
+  private signature(): string {
+    const devices = [...this.devices.values()].map((rec) => [
+      rec.udid,
+      rec.name,
+      rec.platform,
+      rec.connection,
+      rec.committed,
+      rec.since,
+      rec.pending,
+      this.visibilityOf(rec),
+      this.visibilityOverrides.get(rec.udid) ?? null,
+      this.inUse.get(rec.udid) ?? null,
+      rec.sources,
+      rec.rawStates,
+      rec.usbPath ?? null,
+    ]);
+    const health = [...this.health.values()].map((h) => [h.source, h.state, h.message ?? null, h.since]);
+    return JSON.stringify([devices, this.others, health]);
+  }
+
+  /** Run a state change; events and the change notification go out once it is complete (re-entrancy safe). */
+  private run(fn: () => void): void {
+    this.depth++;
+    try {
+      fn();
+    } finally {
+      this.depth--;
+      if (this.depth === 0) this.flush();
+    }
+  }
+
+  private flush(): void {
+    if (this.flushing || this.disposed) return;
+    this.flushing = true;
+    try {
+      for (let guard = 0; guard < 1000; guard++) {
+        while (this.queue.length > 0) {
+          const event = this.queue.shift()!;
+          for (const listener of [...this.eventListeners]) {
+            try {
+              listener(event);
+            } catch (err) {
+              this.log.error('device event listener failed', { error: String(err) });
+            }
+          }
+        }
+        const sig = this.signature();
+        if (sig === this.lastSignature) break;
+        this.lastSignature = sig;
+        const devices = this.list();
+        for (const listener of [...this.changeListeners]) {
+          try {
+            listener(devices);
+          } catch (err) {
+            this.log.error('device change listener failed', { error: String(err) });
+          }
+        }
+        if (this.queue.length === 0 && this.signature() === this.lastSignature) break;
+      }
+    } finally {
+      this.flushing = false;
+    }
+  }
+}
+
+function rankToSource(rank: number): NameSource {
+  return rank >= NAME_RANK.device ? 'device' : rank >= NAME_RANK.usb ? 'usb' : 'udid';
+}

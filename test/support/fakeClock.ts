@@ -1,0 +1,58 @@
+import type { Clock } from '../../main/devices/types';
+
+interface Timer {
+  id: number;
+  due: number;
+  fn: () => void;
+}
+
+/**
+ * A manual Clock: time moves only through advance(). Due timers run in order of due time, then of
+ * scheduling; a timer scheduled while advancing runs in the same advance() if it falls due by then.
+ */
+export class FakeClock implements Clock {
+  private current: number;
+  private nextId = 1;
+  private timers = new Map<number, Timer>();
+
+  constructor(start = Date.UTC(2025, 0, 1, 12, 0, 0)) {
+    this.current = start;
+  }
+
+  now(): number {
+    return this.current;
+  }
+
+  setTimeout(fn: () => void, ms: number): unknown {
+    const id = this.nextId++;
+    const delay = Number.isFinite(ms) && ms > 0 ? ms : 0;
+    this.timers.set(id, { id, due: this.current + delay, fn });
+    return id;
+  }
+
+  clearTimeout(handle: unknown): void {
+    if (typeof handle === 'number') this.timers.delete(handle);
+  }
+
+  /** Move time forward by ms, running every timer that falls due on the way, each at its own due time. */
+  advance(ms: number): void {
+    if (!(ms >= 0)) throw new RangeError('advance(ms) needs ms >= 0');
+    const target = this.current + ms;
+    for (;;) {
+      let next: Timer | undefined;
+      for (const t of this.timers.values()) {
+        if (t.due <= target && (next === undefined || t.due < next.due || (t.due === next.due && t.id < next.id))) next = t;
+      }
+      if (!next) break;
+      this.timers.delete(next.id);
+      this.current = Math.max(this.current, next.due);
+      next.fn();
+    }
+    this.current = target;
+  }
+
+  /** Number of timers waiting. */
+  pending(): number {
+    return this.timers.size;
+  }
+}
