@@ -1,5 +1,5 @@
 // Composition root: build the services, open the window, register IPC. Nothing else.
-import { app, BrowserWindow, ipcMain } from 'electron';
+import { app, BrowserWindow, dialog, ipcMain } from 'electron';
 import { userInfo } from 'node:os';
 import { join } from 'node:path';
 import { createFileLogger } from './log';
@@ -9,7 +9,13 @@ import type { AppEntry } from './security';
 import { createMainWindow } from './window';
 import { registerIpc } from './ipc/register';
 import { appHandlers } from './ipc/app';
+import { profileHandlers, profilesState } from './ipc/profiles';
 import { push } from './ipc/push';
+import { webhookHandlers, webhooksState } from './ipc/webhooks';
+import { StorageError } from './storage/errors';
+import { openProfileStore } from './webhooks/profiles';
+import { createWebhookService } from './webhooks/service';
+import { openWebhookStore } from './webhooks/store';
 
 function osUser(): string {
   try {
@@ -32,6 +38,24 @@ async function start(): Promise<void> {
   installSecurity(entry);
 
   const notices = new NoticeBoard();
+  let stores;
+  try {
+    const webhooksOpened = await openWebhookStore({ dataDir, logger: log });
+    const profilesOpened = await openProfileStore({ dataDir, osUserName: osUser(), logger: log });
+    for (const recovered of [webhooksOpened.recovered, profilesOpened.recovered]) if (recovered) notices.add('warning', recovered.message);
+    stores = { webhooks: webhooksOpened.store, profiles: profilesOpened.profiles };
+  } catch (error) {
+    // A data file from a newer DeviceHooks, or one that cannot be moved aside: never overwrite it.
+    const message = error instanceof StorageError ? error.message : `DeviceHooks could not open its data in ${dataDir}: ${String(error)}`;
+    log('error', message);
+    dialog.showErrorBox('DeviceHooks cannot start', message);
+    app.exit(1);
+    return;
+  }
+  const { webhooks, profiles } = stores;
+  const webhookService = createWebhookService({ webhooks, profiles });
+
+  let win: BrowserWindow | null = null;
   registerIpc(
     ipcMain,
     {
@@ -40,12 +64,20 @@ async function start(): Promise<void> {
         notices,
         openExternal,
       }),
+      ...webhookHandlers({ service: webhookService, store: webhooks, profiles, window: () => win }),
+      ...profileHandlers(profiles),
     },
     (url) => isAppUrl(url, entry),
     log,
   );
+  const pushWebhooks = () => push(win, 'webhooks:changed', webhooksState({ service: webhookService, store: webhooks, profiles }));
+  webhooks.onChange(pushWebhooks);
+  profiles.onChange(() => {
+    push(win, 'profiles:changed', profilesState(profiles));
+    // What the active profile may do changed too.
+    pushWebhooks();
+  });
 
-  let win: BrowserWindow | null = null;
   const openWindow = () => {
     win = createMainWindow({ preload: join(import.meta.dirname, '../preload/index.cjs'), entry });
     win.on('closed', () => {
@@ -66,7 +98,11 @@ async function start(): Promise<void> {
     if (BrowserWindow.getAllWindows().length === 0) openWindow();
   });
   app.on('window-all-closed', () => app.quit());
-  app.on('will-quit', () => log('info', 'DeviceHooks quitting'));
+  app.on('will-quit', () => {
+    log('info', 'DeviceHooks quitting');
+    void webhooks.close();
+    void profiles.close();
+  });
 }
 
 // One instance per data folder: a second launch hands over to the first and leaves.

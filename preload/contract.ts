@@ -24,6 +24,83 @@ export interface Notice {
   at: number;
 }
 
+export type WebhookEventKey = 'online' | 'offline' | 'utilizing' | 'unplugged';
+export type WebhookEvents = Record<WebhookEventKey, boolean>;
+
+export interface Webhook {
+  id: number;
+  orgId: number;
+  name: string;
+  url: string;
+  description?: string;
+  events: WebhookEvents;
+  /** ISO-8601 UTC */
+  createdAt: string;
+  updatedAt: string;
+}
+
+/** What the webhook dialog sends; main trims and validates it with the product's rules. */
+export interface WebhookForm {
+  name: string;
+  url: string;
+  description?: string;
+  events: WebhookEvents;
+}
+
+export interface Org {
+  id: number;
+  name: string;
+}
+
+export interface WebhooksState {
+  org: Org;
+  webhooks: Webhook[];
+  canView: boolean;
+  canModify: boolean;
+  /** Why the active profile sees Webhook Settings read-only, in a sentence; null when it may change them. */
+  readOnlyReason: string | null;
+}
+
+export interface ImportProblem {
+  /** 0-based entry in the file; null for the file as a whole. */
+  index: number | null;
+  field: string;
+  message: string;
+}
+export type ImportOutcome =
+  | { status: 'imported'; count: number; file: string }
+  | { status: 'refused'; problems: ImportProblem[]; file: string }
+  | { status: 'cancelled' };
+export type ExportOutcome = { status: 'saved'; file: string; count: number } | { status: 'cancelled' };
+
+export interface PermissionInfo {
+  id: string;
+  label: string;
+}
+export interface Role {
+  id: string;
+  name: string;
+  permissions: string[];
+  builtIn: boolean;
+}
+export interface Profile {
+  id: number;
+  name: string;
+  roleId: string;
+  roleName: string;
+  permissions: string[];
+  hasPassphrase: boolean;
+}
+export interface ProfilesState {
+  activeProfileId: number;
+  active: Profile;
+  profiles: Profile[];
+  roles: Role[];
+  permissions: PermissionInfo[];
+  /** The active profile may create, change and remove profiles and roles. */
+  canManage: boolean;
+}
+
 /** Structured errors: a form shows `fieldErrors` next to each field; everything else is a plain sentence. */
 export type IpcError =
   | { code: 'validation'; message: string; fieldErrors: Record<string, string> }
@@ -37,11 +114,31 @@ export interface InvokeContract {
   'app:notices': { request: undefined; response: Notice[] };
   'app:dismissNotice': { request: { id: string }; response: null };
   'app:openExternal': { request: { url: string }; response: null };
+  'webhooks:state': { request: undefined; response: WebhooksState };
+  'webhooks:create': { request: { webhook: WebhookForm }; response: Webhook };
+  'webhooks:update': { request: { id: number; webhook: WebhookForm }; response: Webhook };
+  'webhooks:remove': { request: { id: number }; response: null };
+  'webhooks:export': { request: undefined; response: ExportOutcome };
+  'webhooks:import': { request: undefined; response: ImportOutcome };
+  // id as typed: main decides whether it is a positive whole number.
+  'org:update': { request: { id: number | string; name: string }; response: Org };
+  'profiles:state': { request: undefined; response: ProfilesState };
+  'profiles:switch': { request: { id: number; passphrase?: string }; response: ProfilesState };
+  'profiles:create': { request: { name: string; roleId: string; passphrase?: string }; response: Profile };
+  'profiles:rename': { request: { id: number; name: string }; response: Profile };
+  'profiles:setRole': { request: { id: number; roleId: string }; response: Profile };
+  'profiles:setPassphrase': { request: { id: number; passphrase: string | null }; response: Profile };
+  'profiles:remove': { request: { id: number }; response: null };
+  'roles:create': { request: { name: string; permissions: string[] }; response: Role };
+  'roles:update': { request: { id: string; name: string; permissions: string[] }; response: Role };
+  'roles:remove': { request: { id: string }; response: null };
 }
 
 /** Main → renderer pushes, named `domain:event`. */
 export interface PushContract {
   'app:notice': Notice;
+  'webhooks:changed': WebhooksState;
+  'profiles:changed': ProfilesState;
 }
 
 export type InvokeChannel = keyof InvokeContract;
@@ -55,9 +152,26 @@ export const invokeChannels = [
   'app:notices',
   'app:dismissNotice',
   'app:openExternal',
+  'webhooks:state',
+  'webhooks:create',
+  'webhooks:update',
+  'webhooks:remove',
+  'webhooks:export',
+  'webhooks:import',
+  'org:update',
+  'profiles:state',
+  'profiles:switch',
+  'profiles:create',
+  'profiles:rename',
+  'profiles:setRole',
+  'profiles:setPassphrase',
+  'profiles:remove',
+  'roles:create',
+  'roles:update',
+  'roles:remove',
 ] as const satisfies readonly InvokeChannel[];
 
-export const pushChannels = ['app:notice'] as const satisfies readonly PushChannel[];
+export const pushChannels = ['app:notice', 'webhooks:changed', 'profiles:changed'] as const satisfies readonly PushChannel[];
 
 type Missing<All, Listed> = Exclude<All, Listed>;
 // If a channel is added to a contract but not to its list, these lines stop compiling.

@@ -5,12 +5,18 @@ import type { z } from 'zod';
 import type { InvokeChannel, IpcError, IpcResult, RequestOf, ResponseOf } from '../../preload/contract';
 import type { Logger } from '../log';
 
-export interface HandlerDef<C extends InvokeChannel> {
-  schema: z.ZodType<RequestOf<C>>;
-  handle: (request: RequestOf<C>) => IpcResult<ResponseOf<C>> | Promise<IpcResult<ResponseOf<C>>>;
+/**
+ * One channel's handler. `P` is what the schema yields: by default the contract's request type; looser
+ * where the core applies the product's rules itself (a webhook form is checked by the store, so the
+ * envelope schema only passes the fields on).
+ */
+export interface HandlerDef<C extends InvokeChannel, P = RequestOf<C>> {
+  schema: z.ZodType<P>;
+  handle: (request: P) => IpcResult<ResponseOf<C>> | Promise<IpcResult<ResponseOf<C>>>;
 }
 
-export type Handlers = { [C in InvokeChannel]: HandlerDef<C> };
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- each entry fixes its own P; the map only needs every channel present
+export type Handlers = { [C in InvokeChannel]: HandlerDef<C, any> };
 
 export function ok<T>(value: T): IpcResult<T> {
   return { ok: true, value };
@@ -34,9 +40,9 @@ export function senderUrl(event: Pick<IpcMainInvokeEvent, 'senderFrame'>): strin
   return event.senderFrame?.url ?? '';
 }
 
-export async function runHandler<C extends InvokeChannel>(
+export async function runHandler<C extends InvokeChannel, P>(
   channel: C,
-  def: HandlerDef<C>,
+  def: HandlerDef<C, P>,
   event: Pick<IpcMainInvokeEvent, 'senderFrame'>,
   raw: unknown,
   isTrustedSender: (url: string) => boolean,
@@ -61,7 +67,7 @@ export async function runHandler<C extends InvokeChannel>(
 
 export function registerIpc(ipcMain: IpcMain, handlers: Handlers, isTrustedSender: (url: string) => boolean, log: Logger): void {
   for (const channel of Object.keys(handlers) as InvokeChannel[]) {
-    const def = handlers[channel] as HandlerDef<InvokeChannel>;
+    const def = handlers[channel] as HandlerDef<InvokeChannel, unknown>;
     ipcMain.handle(channel, (event, raw: unknown) => runHandler(channel, def, event, raw, isTrustedSender, log));
   }
 }

@@ -3,14 +3,20 @@ import type { AppInfo, Notice } from '../../preload/contract';
 import { api, unwrap } from './api';
 import { AboutDialog } from './AboutDialog';
 import { Notices } from './Notices';
+import { ProfileMenu } from './ProfileMenu';
+import { SettingsView } from './settings/SettingsView';
+import type { SettingsTab } from './settings/SettingsView';
+import { useProfilesState } from './state';
 
 type View = 'devices' | 'settings';
 
 export function App() {
   const [view, setView] = useState<View>('devices');
+  const [settingsTab, setSettingsTab] = useState<SettingsTab>('webhooks');
   const [info, setInfo] = useState<AppInfo | null>(null);
   const [infoError, setInfoError] = useState<string | null>(null);
   const [notices, setNotices] = useState<Notice[]>([]);
+  const profiles = useProfilesState();
 
   useEffect(() => {
     unwrap(api.appInfo()).then(setInfo, (error: Error) => setInfoError(error.message));
@@ -38,12 +44,13 @@ export function App() {
         </nav>
         <div className="topbar-end">
           <AboutDialog info={info} error={infoError} />
-          <span className="profile" aria-label={info ? `Active profile: ${info.osUser}` : 'Active profile'}>
-            <span className="avatar" aria-hidden="true">
-              {(info?.osUser ?? '?').slice(0, 2).toUpperCase()}
-            </span>
-            <span className="profile-name">{info?.osUser ?? '…'}</span>
-          </span>
+          <ProfileMenu
+            state={profiles.value}
+            onOpenSettings={() => {
+              setView('settings');
+              setSettingsTab('webhooks');
+            }}
+          />
         </div>
       </header>
       <Notices notices={notices} onDismiss={dismiss} />
@@ -54,10 +61,7 @@ export function App() {
             <p className="empty">No device sources are connected yet. Phones plugged into this workstation will be listed here.</p>
           </section>
         ) : (
-          <section aria-labelledby="settings-title">
-            <h1 id="settings-title">Settings</h1>
-            <p className="empty">Webhook settings arrive here.</p>
-          </section>
+          <SettingsView tab={settingsTab} onTabChange={setSettingsTab} />
         )}
       </main>
     </div>

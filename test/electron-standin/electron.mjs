@@ -77,6 +77,34 @@ class NativeTheme extends EventEmitter {
 }
 export const nativeTheme = new NativeTheme();
 
+// ---------------------------------------------------------------- dialog
+// Native dialogs are the OS's: the test answers them ahead of time with {"cmd":"dialog-answer",...};
+// a dialog with no queued answer is cancelled, as if the user pressed Escape.
+const dialogAnswers = [];
+export const dialog = {
+  async showSaveDialog(winOrOptions, maybeOptions) {
+    const options = maybeOptions ?? winOrOptions;
+    report('dialog', { kind: 'save', title: options?.title ?? '', defaultPath: options?.defaultPath ?? '' });
+    const answer = dialogAnswers.shift();
+    return answer?.filePath ? { canceled: false, filePath: answer.filePath } : { canceled: true, filePath: '' };
+  },
+  async showOpenDialog(winOrOptions, maybeOptions) {
+    const options = maybeOptions ?? winOrOptions;
+    report('dialog', { kind: 'open', title: options?.title ?? '' });
+    const answer = dialogAnswers.shift();
+    return answer?.filePaths?.length ? { canceled: false, filePaths: answer.filePaths } : { canceled: true, filePaths: [] };
+  },
+  async showMessageBox(winOrOptions, maybeOptions) {
+    const options = maybeOptions ?? winOrOptions;
+    report('dialog', { kind: 'message', message: options?.message ?? '', buttons: options?.buttons ?? [] });
+    const answer = dialogAnswers.shift();
+    return { response: answer?.response ?? options?.cancelId ?? 0, checkboxChecked: false };
+  },
+  showErrorBox(title, content) {
+    report('dialog', { kind: 'error', title, content });
+  },
+};
+
 // ---------------------------------------------------------------- Chromium (one, lazily)
 let contextPromise = null;
 function browserContext() {
@@ -451,7 +479,8 @@ if (process.env.DH_STANDIN_CONTROL === 'stdin') {
     }
     if (command.cmd === 'quit') app.quit();
     else if (command.cmd === 'close') windows.get(command.id)?.close();
+    else if (command.cmd === 'dialog-answer') dialogAnswers.push(command);
   });
 }
 
-export default { app, BrowserWindow, ipcMain, nativeTheme, session, shell };
+export default { app, BrowserWindow, dialog, ipcMain, nativeTheme, session, shell };

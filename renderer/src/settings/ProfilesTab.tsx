@@ -1,0 +1,236 @@
+import * as AlertDialog from '@radix-ui/react-alert-dialog';
+import * as Switch from '@radix-ui/react-switch';
+import { useState } from 'react';
+import type { FormEvent } from 'react';
+import type { IpcResult, Profile, ProfilesState, Role } from '../../../preload/contract';
+import { api } from '../api';
+import { useProfilesState } from '../state';
+import { Field } from '../ui/Field';
+
+type Errors = Record<string, string>;
+
+function errorsOf<T>(result: IpcResult<T>): Errors {
+  if (result.ok) return {};
+  return result.error.code === 'validation' ? result.error.fieldErrors : { _: result.error.message };
+}
+
+export function ProfilesTab() {
+  const { value: state, error } = useProfilesState();
+  if (error) return <p role="alert" className="error">{error}</p>;
+  if (!state) return <p className="empty">Loading profiles…</p>;
+  return (
+    <>
+      <ProfilesPanel state={state} />
+      <RolesPanel state={state} />
+    </>
+  );
+}
+
+function ProfilesPanel({ state }: { state: ProfilesState }) {
+  const [rowError, setRowError] = useState<Errors>({});
+  const [removing, setRemoving] = useState<Profile | null>(null);
+  const { canManage } = state;
+
+  const setRole = async (profile: Profile, roleId: string) => {
+    const result = await api.profilesSetRole({ id: profile.id, roleId });
+    setRowError(result.ok ? {} : { [profile.id]: errorsOf(result)['_'] ?? Object.values(errorsOf(result))[0] ?? '' });
+  };
+  const remove = async () => {
+    if (!removing) return;
+    const result = await api.profilesRemove({ id: removing.id });
+    if (!result.ok) setRowError({ [removing.id]: errorsOf(result)['_'] ?? '' });
+    setRemoving(null);
+  };
+
+  return (
+    <section aria-labelledby="profiles-title" className="panel">
+      <h2 id="profiles-title">Profiles</h2>
+      {!canManage ? (
+        <p className="readonly-note" role="note">
+          Read only. {state.active.name} is a {state.active.roleName}: only an Admin can change profiles and roles.
+        </p>
+      ) : null}
+      <table className="table" aria-labelledby="profiles-title">
+        <thead>
+          <tr>
+            <th scope="col">Name</th>
+            <th scope="col">Role</th>
+            <th scope="col">Passphrase</th>
+            <th scope="col">
+              <span className="visually-hidden">Actions</span>
+            </th>
+          </tr>
+        </thead>
+        <tbody>
+          {state.profiles.map((profile) => (
+            <tr key={profile.id}>
+              <th scope="row">
+                {profile.name}
+                {profile.id === state.activeProfileId ? <span className="badge">active</span> : null}
+                {rowError[profile.id] ? (
+                  <div className="field-error" role="alert">
+                    {rowError[profile.id]}
+                  </div>
+                ) : null}
+              </th>
+              <td>
+                <select aria-label={`Role of ${profile.name}`} value={profile.roleId} disabled={!canManage} onChange={(e) => setRole(profile, e.target.value)}>
+                  {state.roles.map((role) => (
+                    <option key={role.id} value={role.id}>
+                      {role.name}
+                    </option>
+                  ))}
+                </select>
+              </td>
+              <td>{profile.hasPassphrase ? 'Set' : 'None'}</td>
+              <td className="row-actions">
+                <button type="button" className="button small" aria-label={`Remove ${profile.name}`} disabled={!canManage} onClick={() => setRemoving(profile)}>
+                  Remove
+                </button>
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      {canManage ? <CreateProfileForm roles={state.roles} /> : null}
+      <AlertDialog.Root open={removing !== null} onOpenChange={(open) => !open && setRemoving(null)}>
+        <AlertDialog.Portal>
+          <AlertDialog.Overlay className="overlay" />
+          <AlertDialog.Content className="dialog">
+            <AlertDialog.Title>Remove profile?</AlertDialog.Title>
+            <AlertDialog.Description>“{removing?.name}” will no longer be able to use DeviceHooks on this workstation.</AlertDialog.Description>
+            <div className="dialog-actions">
+              <AlertDialog.Cancel className="button">Cancel</AlertDialog.Cancel>
+              <button type="button" className="button danger" onClick={remove}>
+                Remove
+              </button>
+            </div>
+          </AlertDialog.Content>
+        </AlertDialog.Portal>
+      </AlertDialog.Root>
+    </section>
+  );
+}
+
+function CreateProfileForm({ roles }: { roles: Role[] }) {
+  const [name, setName] = useState('');
+  const [roleId, setRoleId] = useState('member');
+  const [passphrase, setPassphrase] = useState('');
+  const [errors, setErrors] = useState<Errors>({});
+  const submit = async (event: FormEvent) => {
+    event.preventDefault();
+    const result = await api.profilesCreate({ name, roleId, ...(passphrase ? { passphrase } : {}) });
+    setErrors(errorsOf(result));
+    if (result.ok) {
+      setName('');
+      setPassphrase('');
+    }
+  };
+  return (
+    <form onSubmit={submit} noValidate className="inline-form" aria-label="Add a profile">
+      <h3>Add a profile</h3>
+      {errors['_'] ? <p role="alert" className="error">{errors['_']}</p> : null}
+      <Field label="Profile name" error={errors['name']}>
+        {(props) => <input {...props} type="text" value={name} onChange={(e) => setName(e.target.value)} />}
+      </Field>
+      <Field label="Role" error={errors['roleId']}>
+        {(props) => (
+          <select {...props} value={roleId} onChange={(e) => setRoleId(e.target.value)}>
+            {roles.map((role) => (
+              <option key={role.id} value={role.id}>
+                {role.name}
+              </option>
+            ))}
+          </select>
+        )}
+      </Field>
+      <Field label="Passphrase (optional)" error={errors['passphrase']} hint="Asked when someone switches to this profile; stored only as a hash">
+        {(props) => <input {...props} type="password" value={passphrase} onChange={(e) => setPassphrase(e.target.value)} autoComplete="new-password" />}
+      </Field>
+      <div className="form-actions">
+        <button type="submit" className="button primary">
+          Add profile
+        </button>
+      </div>
+    </form>
+  );
+}
+
+function RolesPanel({ state }: { state: ProfilesState }) {
+  const { canManage } = state;
+  return (
+    <section aria-labelledby="roles-title" className="panel">
+      <h2 id="roles-title">Roles</h2>
+      <ul className="role-list">
+        {state.roles.map((role) => (
+          <li key={role.id}>
+            <RoleEditor role={role} state={state} disabled={!canManage || role.builtIn} />
+          </li>
+        ))}
+      </ul>
+      {canManage ? <RoleEditor state={state} disabled={false} /> : null}
+    </section>
+  );
+}
+
+function RoleEditor({ role, state, disabled }: { role?: Role; state: ProfilesState; disabled: boolean }) {
+  const [name, setName] = useState(role?.name ?? '');
+  const [permissions, setPermissions] = useState<string[]>(role?.permissions ?? []);
+  const [errors, setErrors] = useState<Errors>({});
+  const [status, setStatus] = useState<string | null>(null);
+  const toggle = (id: string, on: boolean) => setPermissions((p) => (on ? [...p.filter((x) => x !== id), id] : p.filter((x) => x !== id)));
+  const submit = async (event: FormEvent) => {
+    event.preventDefault();
+    const result = role ? await api.rolesUpdate({ id: role.id, name, permissions }) : await api.rolesCreate({ name, permissions });
+    setErrors(errorsOf(result));
+    setStatus(result.ok ? 'Saved.' : null);
+    if (result.ok && !role) {
+      setName('');
+      setPermissions([]);
+    }
+  };
+  const remove = async () => {
+    if (!role) return;
+    const result = await api.rolesRemove({ id: role.id });
+    setErrors(errorsOf(result));
+  };
+  const title = role ? `${role.name}${role.builtIn ? ' (built in)' : ''}` : 'New role';
+  return (
+    <form onSubmit={submit} noValidate className="role-editor" aria-label={role ? `Role ${role.name}` : 'New role'}>
+      <h3>{title}</h3>
+      {errors['_'] ? <p role="alert" className="error">{errors['_']}</p> : null}
+      {!role?.builtIn ? (
+        <Field label="Role name" error={errors['name']}>
+          {(props) => <input {...props} type="text" value={name} disabled={disabled} onChange={(e) => setName(e.target.value)} />}
+        </Field>
+      ) : null}
+      <div className="permission-list">
+        {state.permissions.map((p) => {
+          const id = `perm-${role?.id ?? 'new'}-${p.id}`;
+          return (
+            <div key={p.id} className="switch-row">
+              <Switch.Root className="switch" id={id} checked={permissions.includes(p.id)} disabled={disabled} onCheckedChange={(on) => toggle(p.id, on)}>
+                <Switch.Thumb className="switch-thumb" />
+              </Switch.Root>
+              <label htmlFor={id}>{p.label}</label>
+            </div>
+          );
+        })}
+        {errors['permissions'] ? <div className="field-error">{errors['permissions']}</div> : null}
+      </div>
+      {!disabled ? (
+        <div className="form-actions">
+          <button type="submit" className="button primary">
+            {role ? 'Save role' : 'Add role'}
+          </button>
+          {role ? (
+            <button type="button" className="button" onClick={remove}>
+              Delete role
+            </button>
+          ) : null}
+          {status ? <span role="status">{status}</span> : null}
+        </div>
+      ) : null}
+    </form>
+  );
+}

@@ -1,0 +1,179 @@
+import * as AlertDialog from '@radix-ui/react-alert-dialog';
+import { useState } from 'react';
+import type { ImportProblem, Webhook, WebhookEventKey } from '../../../preload/contract';
+import { api } from '../api';
+import { useWebhooksState } from '../state';
+import { WebhookDialog } from './WebhookDialog';
+
+const EVENT_LABELS: Record<WebhookEventKey, string> = { online: 'Online', offline: 'Offline', utilizing: 'Utilizing', unplugged: 'Unplugged' };
+
+type Editing = { mode: 'create' } | { mode: 'edit'; webhook: Webhook } | null;
+type Message = { kind: 'ok' | 'error'; text: string; problems?: ImportProblem[] } | null;
+
+export function WebhookSettings() {
+  const { value: state, error } = useWebhooksState();
+  const [editing, setEditing] = useState<Editing>(null);
+  const [deleting, setDeleting] = useState<Webhook | null>(null);
+  const [deleteError, setDeleteError] = useState<string | null>(null);
+  const [message, setMessage] = useState<Message>(null);
+
+  if (error) return <p role="alert" className="error">{error}</p>;
+  if (!state) return <p className="empty">Loading webhooks…</p>;
+  const { canModify } = state;
+
+  const exportAll = async () => {
+    const result = await api.webhooksExport();
+    if (!result.ok) return setMessage({ kind: 'error', text: result.error.message });
+    if (result.value.status === 'saved') setMessage({ kind: 'ok', text: `Exported ${result.value.count} webhook(s) to ${result.value.file}` });
+  };
+  const importFile = async () => {
+    const result = await api.webhooksImport();
+    if (!result.ok) return setMessage({ kind: 'error', text: result.error.message });
+    const outcome = result.value;
+    if (outcome.status === 'imported') setMessage({ kind: 'ok', text: `Imported ${outcome.count} webhook(s) from ${outcome.file}` });
+    else if (outcome.status === 'refused')
+      setMessage({ kind: 'error', text: `Nothing was imported from ${outcome.file}: fix these and try again.`, problems: outcome.problems });
+  };
+  const confirmDelete = async () => {
+    if (!deleting) return;
+    const result = await api.webhooksRemove({ id: deleting.id });
+    if (result.ok) {
+      setDeleting(null);
+      setDeleteError(null);
+    } else setDeleteError(result.error.message);
+  };
+
+  return (
+    <section aria-labelledby="webhook-settings-title" className="panel">
+      <div className="panel-head">
+        <h2 id="webhook-settings-title">Webhooks</h2>
+        <div className="actions">
+          <button type="button" className="button" onClick={importFile} disabled={!canModify}>
+            Import…
+          </button>
+          <button type="button" className="button" onClick={exportAll} disabled={state.webhooks.length === 0}>
+            Export…
+          </button>
+          <button type="button" className="button primary" onClick={() => setEditing({ mode: 'create' })} disabled={!canModify}>
+            Create Webhook
+          </button>
+        </div>
+      </div>
+      {state.readOnlyReason ? (
+        <p className="readonly-note" role="note">
+          Read only. {state.readOnlyReason}
+        </p>
+      ) : null}
+      {message ? (
+        <div role={message.kind === 'error' ? 'alert' : 'status'} className={message.kind === 'error' ? 'callout error-callout' : 'callout'}>
+          <p>{message.text}</p>
+          {message.problems ? (
+            <ul>
+              {message.problems.map((p, i) => (
+                <li key={i}>
+                  {p.index === null ? 'File' : `Entry ${p.index + 1}`} · {p.field}: {p.message}
+                </li>
+              ))}
+            </ul>
+          ) : null}
+          <button type="button" className="button ghost small" onClick={() => setMessage(null)}>
+            Dismiss
+          </button>
+        </div>
+      ) : null}
+      {state.webhooks.length === 0 ? (
+        <div className="empty-state">
+          <p>No webhooks yet.</p>
+          <p className="empty">
+            {canModify
+              ? 'Create one to receive a callback when a device goes Online, Offline, Utilizing or Unplugged.'
+              : 'An admin can create webhooks here.'}
+          </p>
+        </div>
+      ) : (
+        <table className="table" aria-labelledby="webhook-settings-title">
+          <thead>
+            <tr>
+              <th scope="col">Name</th>
+              <th scope="col">URL</th>
+              <th scope="col">Events</th>
+              <th scope="col">Description</th>
+              <th scope="col">
+                <span className="visually-hidden">Actions</span>
+              </th>
+            </tr>
+          </thead>
+          <tbody>
+            {state.webhooks.map((webhook) => (
+              <tr key={webhook.id}>
+                <th scope="row" className="name-cell">
+                  {webhook.name}
+                </th>
+                <td className="mono url-cell">{webhook.url}</td>
+                <td>
+                  <ul className="chips" aria-label={`Events of ${webhook.name}`}>
+                    {(Object.keys(EVENT_LABELS) as WebhookEventKey[])
+                      .filter((k) => webhook.events[k])
+                      .map((k) => (
+                        <li key={k} className={`chip chip-${k}`}>
+                          {EVENT_LABELS[k]}
+                        </li>
+                      ))}
+                  </ul>
+                </td>
+                <td className="desc-cell">{webhook.description}</td>
+                <td className="row-actions">
+                  <button type="button" className="button small" aria-label={`Edit ${webhook.name}`} onClick={() => setEditing({ mode: 'edit', webhook })} disabled={!canModify}>
+                    Edit
+                  </button>
+                  <button type="button" className="button small" aria-label={`Delete ${webhook.name}`} onClick={() => setDeleting(webhook)} disabled={!canModify}>
+                    Delete
+                  </button>
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+      {editing ? (
+        <WebhookDialog
+          {...(editing.mode === 'edit' ? { webhook: editing.webhook } : {})}
+          onClose={(saved) => {
+            setEditing(null);
+            if (saved) setMessage({ kind: 'ok', text: `Saved “${saved.name}”.` });
+          }}
+        />
+      ) : null}
+      <AlertDialog.Root
+        open={deleting !== null}
+        onOpenChange={(open) => {
+          if (!open) {
+            setDeleting(null);
+            setDeleteError(null);
+          }
+        }}
+      >
+        <AlertDialog.Portal>
+          <AlertDialog.Overlay className="overlay" />
+          <AlertDialog.Content className="dialog">
+            <AlertDialog.Title>Delete webhook?</AlertDialog.Title>
+            <AlertDialog.Description>
+              “{deleting?.name}” will stop receiving callbacks. Its id is never reused.
+            </AlertDialog.Description>
+            {deleteError ? (
+              <p role="alert" className="error">
+                {deleteError}
+              </p>
+            ) : null}
+            <div className="dialog-actions">
+              <AlertDialog.Cancel className="button">Cancel</AlertDialog.Cancel>
+              <button type="button" className="button danger" onClick={confirmDelete}>
+                Delete
+              </button>
+            </div>
+          </AlertDialog.Content>
+        </AlertDialog.Portal>
+      </AlertDialog.Root>
+    </section>
+  );
+}
