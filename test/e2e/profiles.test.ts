@@ -1,0 +1,58 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { launchApp } from './harness';
+import type { LaunchedApp } from './harness';
+
+let running: LaunchedApp[] = [];
+afterEach(async () => {
+  await Promise.all(running.map((a) => (a.proc.exitCode === null ? a.kill() : undefined)));
+  running = [];
+});
+
+describe('Profiles', () => {
+  it('asks for a passphrase when switching, refuses a wrong one, and never stores it in plain text', async () => {
+    const app = await launchApp();
+    running.push(app);
+    const { page } = app;
+    await page.getByRole('button', { name: /^Profile:/ }).click();
+    await page.getByRole('menuitem', { name: 'Settings' }).click();
+    await page.getByRole('tab', { name: 'Profiles' }).click();
+
+    const add = page.getByRole('form', { name: 'Add a profile' });
+    await add.getByRole('textbox', { name: 'Profile name' }).fill('Lab Lead');
+    await add.getByRole('combobox', { name: 'Role' }).selectOption('admin');
+    await add.getByLabel('Passphrase (optional)').fill('abc');
+    await add.getByRole('button', { name: 'Add profile' }).click();
+    await add.getByText(/at least 4 characters/).waitFor();
+    await add.getByLabel('Passphrase (optional)').fill('correct horse');
+    await add.getByRole('button', { name: 'Add profile' }).click();
+    await page.getByRole('row', { name: /Lab Lead/ }).getByText('Set').waitFor();
+    expect(readFileSync(join(app.userData, 'profiles.json'), 'utf8')).not.toContain('correct horse');
+
+    await page.getByRole('button', { name: /^Profile:/ }).click();
+    await page.getByRole('menuitem', { name: /Switch to Lab Lead/ }).click();
+    const ask = page.getByRole('dialog', { name: 'Switch to Lab Lead' });
+    await ask.getByLabel('Passphrase').fill('wrong horse');
+    await ask.getByRole('button', { name: 'Switch' }).click();
+    await ask.getByText('That is not the passphrase of "Lab Lead".').waitFor();
+    await expect(ask.getByLabel('Passphrase').getAttribute('aria-invalid')).resolves.toBe('true');
+    await ask.getByLabel('Passphrase').fill('correct horse');
+    await ask.getByRole('button', { name: 'Switch' }).click();
+    await page.getByRole('button', { name: 'Profile: Lab Lead (Admin)' }).waitFor();
+  });
+
+  it('keeps the last Admin an Admin', async () => {
+    const app = await launchApp();
+    running.push(app);
+    const { page } = app;
+    await page.getByRole('button', { name: /^Profile:/ }).click();
+    await page.getByRole('menuitem', { name: 'Settings' }).click();
+    await page.getByRole('tab', { name: 'Profiles' }).click();
+    const row = page.getByRole('row').nth(1);
+    await row.getByRole('combobox').selectOption('member');
+    await row.getByRole('alert').filter({ hasText: /Admin/ }).waitFor();
+    await expect(row.getByRole('combobox').inputValue()).resolves.toBe('admin');
+    await app.screenshot('profiles');
+  });
+});
