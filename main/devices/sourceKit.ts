@@ -1,0 +1,139 @@
+// Small pieces shared by the three device sources: listeners, health, backoff, snapshot de-duplication.
+// Plain Node, no Electron.
+
+import type { Clock, Observation, SourceHealth, SourceHealthState, SourceId, SourceSnapshot } from './types';
+
+export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
+export type Logger = (level: LogLevel, msg: string) => void;
+export const silentLogger: Logger = () => {};
+
+/** A set of listeners; a listener that throws is logged and never stops the others or the source. */
+export class Listeners<T> {
+  private readonly set = new Set<(value: T) => void>();
+
+  constructor(private readonly log: Logger) {}
+
+  add(listener: (value: T) => void): () => void {
+    this.set.add(listener);
+    return () => {
+      this.set.delete(listener);
+    };
+  }
+
+  emit(value: T): void {
+    for (const listener of [...this.set]) {
+      try {
+        listener(value);
+      } catch (err) {
+        this.log('error', `device source listener threw: ${errorText(err)}`);
+      }
+    }
+  }
+
+  clear(): void {
+    this.set.clear();
+  }
+}
+
+/** Exponential backoff: initial, doubled on every failure, capped; reset after a success. */
+export interface BackoffOptions {
+  initialMs: number;
+  maxMs: number;
+}
+export const defaultBackoff: BackoffOptions = { initialMs: 500, maxMs: 10_000 };
+
+export class Backoff {
+  private current: number;
+
+  constructor(private readonly opts: BackoffOptions = defaultBackoff) {
+    this.current = opts.initialMs;
+  }
+
+  /** The delay to wait now; the following call returns twice as much (up to maxMs). */
+  next(): number {
+    const delay = this.current;
+    this.current = Math.min(this.current * 2, this.opts.maxMs);
+    return delay;
+  }
+
+  reset(): void {
+    this.current = this.opts.initialMs;
+  }
+}
+
+/**
+ * What every source has in common: snapshot and health listeners, the health cell, and snapshot
+ * de-duplication (a list equal to the last one emitted is not emitted again unless forced).
+ */
+export abstract class SourceBase {
+  private readonly snapshotListeners: Listeners<SourceSnapshot>;
+  private readonly healthListeners: Listeners<SourceHealth>;
+  private current: SourceHealth;
+  private lastEmitted: string | undefined;
+
+  protected constructor(
+    readonly id: SourceId,
+    protected readonly clock: Clock,
+    protected readonly log: Logger,
+  ) {
+    this.snapshotListeners = new Listeners(log);
+    this.healthListeners = new Listeners(log);
+    this.current = { source: id, state: 'starting', since: clock.now() };
+  }
+
+  onSnapshot(listener: (snapshot: SourceSnapshot) => void): () => void {
+    return this.snapshotListeners.add(listener);
+  }
+
+  onHealth(listener: (health: SourceHealth) => void): () => void {
+    return this.healthListeners.add(listener);
+  }
+
+  health(): SourceHealth {
+    return { ...this.current };
+  }
+
+  /** Changes health; listeners hear only real changes (state or message). `since` moves only with the state. */
+  protected setHealth(state: SourceHealthState, message?: string): void {
+    const before = this.health();
+    if (before.state === state && before.message === message) return;
+    const next: SourceHealth = { source: this.id, state, since: before.state === state ? before.since : this.clock.now() };
+    if (message !== undefined) next.message = message;
+    this.current = next;
+    this.healthListeners.emit({ ...next });
+  }
+
+  /** Emits the whole list if it differs from the last one emitted (or always, with force). */
+  protected emitSnapshot(devices: Observation[], force = false): void {
+    const sorted = [...devices].sort((a, b) => (a.udid < b.udid ? -1 : a.udid > b.udid ? 1 : 0));
+    const key = JSON.stringify(sorted);
+    if (!force && key === this.lastEmitted) return;
+    this.lastEmitted = key;
+    this.snapshotListeners.emit({ source: this.id, devices: sorted.map((d) => ({ ...d })) });
+  }
+
+  protected clearListeners(): void {
+    this.snapshotListeners.clear();
+    this.healthListeners.clear();
+  }
+}
+
+/**
+ * Apple UDIDs of newer devices are 8 + 16 hex digits with a hyphen ("00008030-001A35E11A88002E"); USB
+ * descriptors and some usbmuxd builds give them without it. Older 40-hex UDIDs are left as they are.
+ */
+export function normalizeAppleUdid(serial: string): string {
+  return /^[0-9a-fA-F]{24}$/.test(serial) ? `${serial.slice(0, 8)}-${serial.slice(8)}` : serial;
+}
+
+export function errorText(err: unknown): string {
+  if (err instanceof Error) {
+    const code = (err as NodeJS.ErrnoException).code;
+    return code && !err.message.includes(code) ? `${code}: ${err.message}` : err.message;
+  }
+  return String(err);
+}
+
+export function errorCode(err: unknown): string | undefined {
+  return err instanceof Error ? (err as NodeJS.ErrnoException).code : undefined;
+}

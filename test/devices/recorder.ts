@@ -1,0 +1,43 @@
+// Records what a device source emits, for tests: every snapshot, every health change, every log line.
+import { vi } from 'vitest';
+import type { DeviceSource, Observation, SourceHealth, SourceSnapshot } from '../../main/devices/types';
+import type { LogLevel, Logger } from '../../main/devices/sourceKit';
+
+export interface Recorded {
+  snapshots: SourceSnapshot[];
+  healths: SourceHealth[];
+  logs: { level: LogLevel; msg: string }[];
+  logger: Logger;
+  /** Observations of the last snapshot, or undefined if none came. */
+  last(): Observation[] | undefined;
+  /** The device with this udid in the last snapshot. */
+  device(udid: string): Observation | undefined;
+  attach(source: DeviceSource): void;
+}
+
+export function recorder(): Recorded {
+  const r: Recorded = {
+    snapshots: [],
+    healths: [],
+    logs: [],
+    logger: (level, msg) => {
+      r.logs.push({ level, msg });
+    },
+    last: () => r.snapshots.at(-1)?.devices,
+    device: (udid) => r.last()?.find((d) => d.udid === udid),
+    attach(source) {
+      source.onSnapshot((s) => r.snapshots.push(s));
+      source.onHealth((h) => r.healths.push(h));
+    },
+  };
+  return r;
+}
+
+export function udids(devices: Observation[] | undefined): string[] {
+  return (devices ?? []).map((d) => d.udid).sort();
+}
+
+/** vi.waitFor with room for a slow CI machine: retries the assertion until it passes or 5 s pass. */
+export function until<T>(check: () => T | Promise<T>, timeout = 5000): Promise<T> {
+  return vi.waitFor(check, { timeout, interval: 10 });
+}
