@@ -12,10 +12,35 @@ import { appHandlers } from './ipc/app';
 import { profileHandlers, profilesState } from './ipc/profiles';
 import { push } from './ipc/push';
 import { webhookHandlers, webhooksState } from './ipc/webhooks';
+import { deviceHandlers, devicesState, localApiInfo } from './ipc/devices';
+import { AdbSource } from './devices/adb';
+import { openDeviceStateStore } from './devices/deviceState';
+import { LocalApiHost } from './devices/localApiHost';
+import { Reservations } from './devices/reservations';
+import { DeviceTracker } from './devices/tracker';
+import type { DeviceEvent } from './devices/tracker';
+import { systemClock } from './devices/types';
+import type { DeviceSource } from './devices/types';
+import { UsbSource } from './devices/usb';
+import { UsbmuxSource } from './devices/usbmux';
+import type { DeviceEventInfo } from '../preload/contract';
 import { StorageError } from './storage/errors';
 import { openProfileStore } from './webhooks/profiles';
+import type { Permission } from './webhooks/permissions';
 import { createWebhookService } from './webhooks/service';
 import { openWebhookStore } from './webhooks/store';
+
+/** Run `fn` at most once per `ms`, trailing: a burst of changes makes one push or one save. */
+function coalesce(fn: () => void, ms: number): () => void {
+  let timer: ReturnType<typeof setTimeout> | null = null;
+  return () => {
+    if (timer) return;
+    timer = setTimeout(() => {
+      timer = null;
+      fn();
+    }, ms);
+  };
+}
 
 function osUser(): string {
   try {
@@ -42,8 +67,9 @@ async function start(): Promise<void> {
   try {
     const webhooksOpened = await openWebhookStore({ dataDir, logger: log });
     const profilesOpened = await openProfileStore({ dataDir, osUserName: osUser(), logger: log });
-    for (const recovered of [webhooksOpened.recovered, profilesOpened.recovered]) if (recovered) notices.add('warning', recovered.message);
-    stores = { webhooks: webhooksOpened.store, profiles: profilesOpened.profiles };
+    const deviceState = await openDeviceStateStore({ dataDir, logger: log });
+    for (const recovered of [webhooksOpened.recovered, profilesOpened.recovered, deviceState.recovered]) if (recovered) notices.add('warning', recovered.message);
+    stores = { webhooks: webhooksOpened.store, profiles: profilesOpened.profiles, deviceState };
   } catch (error) {
     // A data file from a newer DeviceHooks, or one that cannot be moved aside: never overwrite it.
     const message = error instanceof StorageError ? error.message : `DeviceHooks could not open its data in ${dataDir}: ${String(error)}`;
@@ -52,8 +78,29 @@ async function start(): Promise<void> {
     app.exit(1);
     return;
   }
-  const { webhooks, profiles } = stores;
+  const { webhooks, profiles, deviceState } = stores;
   const webhookService = createWebhookService({ webhooks, profiles });
+  const can = (permission: Permission) => profiles.can(profiles.activeProfileId(), permission);
+
+  // Devices: sources → tracker (merge, debounce, status rules) → events. Reservations mark devices in use.
+  const tracker = new DeviceTracker({ clock: systemClock, logger: log, previous: deviceState.saved(), trackedUsb: deviceState.store.data.trackedUsb });
+  const reservations = new Reservations({ clock: systemClock, devices: tracker, logger: log });
+  const sources: DeviceSource[] = [
+    new UsbSource({ clock: systemClock, logger: log }),
+    new AdbSource({ clock: systemClock, logger: log, env: process.env }),
+    new UsbmuxSource({ clock: systemClock, logger: log, env: process.env }),
+  ];
+  const recentEvents: DeviceEventInfo[] = [];
+  const localApi = new LocalApiHost({
+    devices: tracker,
+    reservations,
+    logger: log,
+    settings: () => ({ ...deviceState.store.data.localApi }),
+    saveSettings: (settings) =>
+      deviceState.store.update((draft) => {
+        draft.localApi = settings;
+      }),
+  });
 
   let win: BrowserWindow | null = null;
   registerIpc(
@@ -66,17 +113,61 @@ async function start(): Promise<void> {
       }),
       ...webhookHandlers({ service: webhookService, store: webhooks, profiles, window: () => win }),
       ...profileHandlers(profiles),
+      ...deviceHandlers({
+        tracker,
+        reservations,
+        localApi,
+        can,
+        activeProfileName: () => profiles.activeProfile().name,
+        recentEvents: () => [...recentEvents],
+        trackedUsb: () => deviceState.store.data.trackedUsb,
+        setTrackedUsb: (udids) =>
+          deviceState.store.update((draft) => {
+            draft.trackedUsb = udids;
+          }),
+      }),
     },
     (url) => isAppUrl(url, entry),
     log,
   );
   const pushWebhooks = () => push(win, 'webhooks:changed', webhooksState({ service: webhookService, store: webhooks, profiles }));
   webhooks.onChange(pushWebhooks);
+  const pushDevices = coalesce(() => push(win, 'devices:changed', devicesState({ tracker, can, trackedUsb: () => deviceState.store.data.trackedUsb })), 100);
+  const saveDevices = coalesce(() => void deviceState.saveDevices(tracker.exportState()).catch((e: unknown) => log('error', String(e))), 1000);
   profiles.onChange(() => {
     push(win, 'profiles:changed', profilesState(profiles));
     // What the active profile may do changed too.
     pushWebhooks();
+    pushDevices();
+    push(win, 'localApi:changed', localApiInfo({ localApi, can }));
   });
+  tracker.onChange(() => {
+    pushDevices();
+    saveDevices();
+  });
+  tracker.onEvent((event: DeviceEvent) => {
+    const info: DeviceEventInfo = {
+      udid: event.udid,
+      name: event.name,
+      platform: event.platform,
+      visibility: event.visibility,
+      from: event.from,
+      to: event.to,
+      at: event.at,
+      seq: event.seq,
+    };
+    log('info', `device ${event.udid} (${event.name}) ${event.from ?? 'new'} → ${event.to} #${event.seq}`);
+    recentEvents.unshift(info);
+    if (recentEvents.length > 200) recentEvents.pop();
+    push(win, 'devices:event', info);
+  });
+  localApi.onChange(() => push(win, 'localApi:changed', localApiInfo({ localApi, can })));
+  for (const source of sources) {
+    source.onSnapshot((snapshot) => tracker.ingest(snapshot));
+    source.onHealth((health) => tracker.setSourceHealth(health));
+    source.start();
+  }
+  void localApi.start();
 
   const openWindow = () => {
     win = createMainWindow({ preload: join(import.meta.dirname, '../preload/index.cjs'), entry });
@@ -98,10 +189,22 @@ async function start(): Promise<void> {
     if (BrowserWindow.getAllWindows().length === 0) openWindow();
   });
   app.on('window-all-closed', () => app.quit());
-  app.on('will-quit', () => {
+  let closing = false;
+  app.on('will-quit', (event) => {
+    if (closing) return;
+    // Save the device states (seq numbers, last statuses) before the process ends.
+    event.preventDefault();
+    closing = true;
     log('info', 'DeviceHooks quitting');
-    void webhooks.close();
-    void profiles.close();
+    void (async () => {
+      await Promise.allSettled(sources.map((s) => s.stop()));
+      await localApi.stop();
+      await deviceState.saveDevices(tracker.exportState()).catch((e: unknown) => log('error', String(e)));
+      tracker.dispose();
+      reservations.dispose();
+      await Promise.allSettled([deviceState.store.close(), webhooks.close(), profiles.close()]);
+      app.quit();
+    })();
   });
 }
 

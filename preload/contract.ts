@@ -101,6 +101,85 @@ export interface ProfilesState {
   canManage: boolean;
 }
 
+export type DeviceStatus = 'Online' | 'Offline' | 'Utilizing' | 'Unplugged';
+export type DeviceVisibility = 'Local' | 'Private' | 'Public';
+export type DeviceSourceId = 'usb' | 'adb' | 'usbmux';
+
+export interface DeviceTransition {
+  from: DeviceStatus | null;
+  to: DeviceStatus;
+  /** epoch ms */
+  at: number;
+}
+
+export interface Device {
+  udid: string;
+  name: string;
+  platform: 'android' | 'ios' | 'other';
+  connection: 'usb' | 'network';
+  /** null while a newly seen device's first status is still settling */
+  status: DeviceStatus | null;
+  /** epoch ms the status was committed */
+  since: number;
+  pending?: { to: DeviceStatus; since: number };
+  visibility: DeviceVisibility;
+  visibilityOverride?: DeviceVisibility;
+  inUse?: { by?: string; note?: string; until?: number };
+  sources: DeviceSourceId[];
+  rawStates: Partial<Record<DeviceSourceId, string>>;
+  /** The last day's committed transitions, oldest first. */
+  history: DeviceTransition[];
+}
+
+export interface SourceHealthInfo {
+  source: DeviceSourceId;
+  state: 'starting' | 'ok' | 'down';
+  message?: string;
+  since: number;
+}
+
+export interface OtherUsbDevice {
+  udid: string;
+  name?: string;
+  vendorId?: number;
+  productId?: number;
+  tracked: boolean;
+}
+
+export interface DevicesState {
+  devices: Device[];
+  health: SourceHealthInfo[];
+  otherUsb: OtherUsbDevice[];
+  canReserve: boolean;
+  canChangeVisibility: boolean;
+  canManage: boolean;
+}
+
+/** A committed transition that fires an event (what a webhook receives, before delivery). */
+export interface DeviceEventInfo {
+  udid: string;
+  name: string;
+  platform: 'android' | 'ios' | 'other';
+  visibility: DeviceVisibility;
+  from: DeviceStatus | null;
+  to: DeviceStatus;
+  at: number;
+  seq: number;
+}
+
+export interface LocalApiInfo {
+  running: boolean;
+  /** http://127.0.0.1:PORT while running */
+  url: string | null;
+  /** The port in use (0 when not running). */
+  port: number;
+  /** The port asked for in settings; 0 = any free port. */
+  configuredPort: number;
+  token: string;
+  error: string | null;
+  canManage: boolean;
+}
+
 /** Structured errors: a form shows `fieldErrors` next to each field; everything else is a plain sentence. */
 export type IpcError =
   | { code: 'validation'; message: string; fieldErrors: Record<string, string> }
@@ -132,6 +211,15 @@ export interface InvokeContract {
   'roles:create': { request: { name: string; permissions: string[] }; response: Role };
   'roles:update': { request: { id: string; name: string; permissions: string[] }; response: Role };
   'roles:remove': { request: { id: string }; response: null };
+  'devices:state': { request: undefined; response: DevicesState };
+  'devices:events': { request: undefined; response: DeviceEventInfo[] };
+  'devices:markInUse': { request: { udid: string; by?: string; note?: string }; response: null };
+  'devices:release': { request: { udid: string }; response: null };
+  'devices:setVisibility': { request: { udid: string; visibility: DeviceVisibility | null }; response: null };
+  'devices:trackUsb': { request: { udid: string; tracked: boolean }; response: null };
+  'localApi:state': { request: undefined; response: LocalApiInfo };
+  'localApi:setPort': { request: { port: number }; response: LocalApiInfo };
+  'localApi:newToken': { request: undefined; response: LocalApiInfo };
 }
 
 /** Main → renderer pushes, named `domain:event`. */
@@ -139,6 +227,9 @@ export interface PushContract {
   'app:notice': Notice;
   'webhooks:changed': WebhooksState;
   'profiles:changed': ProfilesState;
+  'devices:changed': DevicesState;
+  'devices:event': DeviceEventInfo;
+  'localApi:changed': LocalApiInfo;
 }
 
 export type InvokeChannel = keyof InvokeContract;
@@ -169,9 +260,25 @@ export const invokeChannels = [
   'roles:create',
   'roles:update',
   'roles:remove',
+  'devices:state',
+  'devices:events',
+  'devices:markInUse',
+  'devices:release',
+  'devices:setVisibility',
+  'devices:trackUsb',
+  'localApi:state',
+  'localApi:setPort',
+  'localApi:newToken',
 ] as const satisfies readonly InvokeChannel[];
 
-export const pushChannels = ['app:notice', 'webhooks:changed', 'profiles:changed'] as const satisfies readonly PushChannel[];
+export const pushChannels = [
+  'app:notice',
+  'webhooks:changed',
+  'profiles:changed',
+  'devices:changed',
+  'devices:event',
+  'localApi:changed',
+] as const satisfies readonly PushChannel[];
 
 type Missing<All, Listed> = Exclude<All, Listed>;
 // If a channel is added to a contract but not to its list, these lines stop compiling.

@@ -2,6 +2,7 @@ import { useEffect, useState } from 'react';
 import type { AppInfo, Notice } from '../../preload/contract';
 import { api, unwrap } from './api';
 import { AboutDialog } from './AboutDialog';
+import { DevicesView } from './devices/DevicesView';
 import { Notices } from './Notices';
 import { ProfileMenu } from './ProfileMenu';
 import { SettingsView } from './settings/SettingsView';
@@ -56,10 +57,7 @@ export function App() {
       <Notices notices={notices} onDismiss={dismiss} />
       <main className="content">
         {view === 'devices' ? (
-          <section aria-labelledby="devices-title">
-            <h1 id="devices-title">Devices</h1>
-            <p className="empty">No device sources are connected yet. Phones plugged into this workstation will be listed here.</p>
-          </section>
+          <DevicesView />
         ) : (
           <SettingsView tab={settingsTab} onTabChange={setSettingsTab} />
         )}

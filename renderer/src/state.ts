@@ -1,6 +1,6 @@
 // Live state from main: fetch once, then follow the push channel. No polling, no reload.
 import { useEffect, useState } from 'react';
-import type { IpcResult, ProfilesState, WebhooksState } from '../../preload/contract';
+import type { DeviceEventInfo, DevicesState, IpcResult, LocalApiInfo, ProfilesState, WebhooksState } from '../../preload/contract';
 import { api } from './api';
 
 function useLive<T>(fetch: () => Promise<IpcResult<T>>, subscribe: (listener: (value: T) => void) => () => void) {
@@ -36,4 +36,29 @@ export function useWebhooksState() {
 
 export function useProfilesState() {
   return useLive<ProfilesState>(() => api.profilesState(), (l) => api.onProfilesChanged(l));
+}
+
+export function useDevicesState() {
+  return useLive<DevicesState>(() => api.devicesState(), (l) => api.onDevicesChanged(l));
+}
+
+export function useLocalApiInfo() {
+  return useLive<LocalApiInfo>(() => api.localApiState(), (l) => api.onLocalApiChanged(l));
+}
+
+/** Recent events, newest first: the list main kept, then each new one as it is pushed. */
+export function useDeviceEvents(): DeviceEventInfo[] {
+  const [events, setEvents] = useState<DeviceEventInfo[]>([]);
+  useEffect(() => {
+    let live = true;
+    void api.devicesEvents().then((result) => {
+      if (live && result.ok) setEvents((pushed) => [...pushed, ...result.value.filter((e) => !pushed.some((p) => p.udid === e.udid && p.seq === e.seq))]);
+    });
+    const stop = api.onDevicesEvent((event) => setEvents((current) => [event, ...current].slice(0, 200)));
+    return () => {
+      live = false;
+      stop();
+    };
+  }, []);
+  return events;
 }

@@ -7,6 +7,10 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { chromium } from 'playwright-core';
 import type { Browser, Page } from 'playwright-core';
+import { startFakeAdb } from '../fakes/adbServer';
+import type { FakeAdb } from '../fakes/adbServer';
+import { startFakeUsbmuxd } from '../fakes/usbmuxd';
+import type { FakeUsbmuxd } from '../fakes/usbmuxd';
 
 export const repoRoot = resolve(import.meta.dirname, '../..');
 export const screenshotDir = join(repoRoot, 'test-results');
@@ -18,6 +22,9 @@ export interface StandinReport {
 
 export interface LaunchedApp {
   proc: ChildProcess;
+  /** The protocol-faithful adb server and usbmuxd this app instance talks to. */
+  adb: FakeAdb;
+  usbmux: FakeUsbmuxd;
   page: Page;
   browser: Browser;
   userData: string;
@@ -30,6 +37,8 @@ export interface LaunchedApp {
   kill: (signal?: NodeJS.Signals) => Promise<void>;
   screenshot: (name: string) => Promise<string>;
 }
+
+const emptyBin = mkdtempSync(join(tmpdir(), 'dh-e2e-path-'));
 
 export function makeUserData(label = 'app'): string {
   return mkdtempSync(join(tmpdir(), `dh-e2e-${label}-`));
@@ -99,10 +108,30 @@ export function spawnApp({ userData = makeUserData(), env = {} }: LaunchOptions 
   return { proc, reports, exited, waitForReport, output: () => output, userData };
 }
 
+/**
+ * Every launched app talks to its own fake adb server and fake usbmuxd (never to a real one), found the
+ * way adb and libimobiledevice find theirs. PATH is an empty folder, so the app cannot start a real
+ * `adb start-server` when a test takes the fake adb server down (Node and Chromium start by full path).
+ */
 export async function launchApp(options: LaunchOptions = {}): Promise<LaunchedApp> {
   const userData = options.userData ?? makeUserData();
   mkdirSync(userData, { recursive: true });
-  const app = spawnApp({ ...options, userData });
+  const adb = await startFakeAdb();
+  const usbmux = await startFakeUsbmuxd();
+  const app = spawnApp({
+    ...options,
+    userData,
+    env: {
+      PATH: emptyBin,
+      ADB_SERVER_SOCKET: `tcp:127.0.0.1:${adb.port}`,
+      USBMUXD_SOCKET_ADDRESS: `UNIX:${usbmux.socketPath}`,
+      ...options.env,
+    },
+  });
+  const closeFakes = async () => {
+    await Promise.allSettled([adb.close(), usbmux.close()]);
+  };
+  app.proc.once('exit', () => void closeFakes());
   const loaded = await app.waitForReport('loaded');
   const cdp = await app.waitForReport('cdp');
   const browser = await chromium.connectOverCDP(`http://127.0.0.1:${String(cdp.port)}`);
@@ -117,6 +146,8 @@ export async function launchApp(options: LaunchOptions = {}): Promise<LaunchedAp
   };
   return {
     proc: app.proc,
+    adb,
+    usbmux,
     page,
     browser,
     userData,

@@ -1,9 +1,10 @@
 import * as Tabs from '@radix-ui/react-tabs';
+import { LocalApiTab } from './LocalApiTab';
 import { OrganizationTab } from './OrganizationTab';
 import { ProfilesTab } from './ProfilesTab';
 import { WebhookSettings } from './WebhookSettings';
 
-export type SettingsTab = 'webhooks' | 'organization' | 'profiles';
+export type SettingsTab = 'webhooks' | 'organization' | 'profiles' | 'localApi';
 
 export function SettingsView({ tab, onTabChange }: { tab: SettingsTab; onTabChange: (tab: SettingsTab) => void }) {
   return (
@@ -20,6 +21,9 @@ export function SettingsView({ tab, onTabChange }: { tab: SettingsTab; onTabChan
           <Tabs.Trigger value="profiles" className="tab">
             Profiles
           </Tabs.Trigger>
+          <Tabs.Trigger value="localApi" className="tab">
+            Local API
+          </Tabs.Trigger>
         </Tabs.List>
         <Tabs.Content value="webhooks" className="tab-panel">
           <WebhookSettings />
@@ -29,6 +33,9 @@ export function SettingsView({ tab, onTabChange }: { tab: SettingsTab; onTabChan
         </Tabs.Content>
         <Tabs.Content value="profiles" className="tab-panel">
           <ProfilesTab />
+        </Tabs.Content>
+        <Tabs.Content value="localApi" className="tab-panel">
+          <LocalApiTab />
         </Tabs.Content>
       </Tabs.Root>
     </section>

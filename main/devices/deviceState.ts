@@ -1,0 +1,84 @@
+// devices.json: what the tracker needs back at the next launch (statuses, seq numbers, names, history,
+// visibility overrides), the USB devices an admin chose to track, and the local API's port and token.
+// Written in batches: devices change often, the file stays small.
+import { randomBytes } from 'node:crypto';
+import { join } from 'node:path';
+import { z } from 'zod';
+import { openJsonStore, zodValidator } from '../storage/jsonStore';
+import type { JsonStore, Recovery } from '../storage/jsonStore';
+import type { SavedDeviceState } from './tracker';
+
+export const DEVICES_FILE = 'devices.json';
+export const DEVICES_SCHEMA_VERSION = 1;
+export const DEFAULT_LOCAL_API_PORT = 47_615;
+
+export interface LocalApiSettings {
+  /** 0: any free port (chosen at each launch). */
+  port: number;
+  /** Bearer token test runners send; shown in Settings › Local API. */
+  token: string;
+}
+
+export interface DevicesFile {
+  schemaVersion: number;
+  /** The tracker's exportState(); the tracker validates each entry itself. */
+  devices: unknown[];
+  trackedUsb: string[];
+  localApi: LocalApiSettings;
+}
+
+export function newApiToken(): string {
+  return `dh_${randomBytes(24).toString('base64url')}`;
+}
+
+const schema = z.object({
+  schemaVersion: z.number().int(),
+  devices: z.array(z.unknown()),
+  trackedUsb: z.array(z.string()),
+  localApi: z.object({ port: z.number().int().min(0).max(65_535), token: z.string().min(16) }),
+});
+
+export interface DeviceStateStore {
+  store: JsonStore<DevicesFile>;
+  recovered?: Recovery;
+  saved(): SavedDeviceState[];
+  saveDevices(devices: SavedDeviceState[]): Promise<void>;
+}
+
+export async function openDeviceStateStore({
+  dataDir,
+  logger,
+  now,
+}: {
+  dataDir: string;
+  logger: (level: 'debug' | 'info' | 'warn' | 'error', message: string) => void;
+  now?: () => number;
+}): Promise<DeviceStateStore> {
+  const opened = await openJsonStore<DevicesFile>({
+    file: join(dataDir, DEVICES_FILE),
+    label: 'device states',
+    defaults: () => ({
+      schemaVersion: DEVICES_SCHEMA_VERSION,
+      devices: [],
+      trackedUsb: [],
+      localApi: { port: DEFAULT_LOCAL_API_PORT, token: newApiToken() },
+    }),
+    version: DEVICES_SCHEMA_VERSION,
+    validate: zodValidator(schema),
+    logger,
+    batchMs: 500,
+    ...(now ? { now } : {}),
+  });
+  const { store } = opened;
+  // A fresh file gets its token written now, so the one shown is the one that stays.
+  if (opened.created) await store.update(() => undefined);
+  return {
+    store,
+    ...(opened.recovered ? { recovered: opened.recovered } : {}),
+    saved: () => store.data.devices as unknown as SavedDeviceState[],
+    saveDevices: (devices) =>
+      store.update((draft) => {
+        draft.devices = devices;
+      }),
+  };
+}

@@ -1,0 +1,145 @@
+// devices:* and localApi:* channels: thin handlers over the tracker, reservations and the local API
+// host, with the active profile's permission checked here (devices/ knows nothing of profiles).
+import { z } from 'zod';
+import type { DeviceEventInfo, DevicesState, LocalApiInfo } from '../../preload/contract';
+import { newApiToken } from '../devices/deviceState';
+import type { LocalApiHost } from '../devices/localApiHost';
+import { ReservationError } from '../devices/reservations';
+import type { Reservations } from '../devices/reservations';
+import type { DeviceTracker } from '../devices/tracker';
+import type { Permission } from '../webhooks/permissions';
+import { fail, ok } from './register';
+import type { HandlerDef } from './register';
+
+export interface DeviceHandlerDeps {
+  tracker: DeviceTracker;
+  reservations: Reservations;
+  localApi: LocalApiHost;
+  /** The active profile holds this permission. */
+  can: (permission: Permission) => boolean;
+  activeProfileName: () => string;
+  recentEvents: () => DeviceEventInfo[];
+  trackedUsb: () => readonly string[];
+  setTrackedUsb: (udids: string[]) => Promise<void>;
+}
+
+const udid = z.string().min(1).max(256);
+const note = z.string().trim().max(200);
+
+export function devicesState(deps: Pick<DeviceHandlerDeps, 'tracker' | 'can' | 'trackedUsb'>): DevicesState {
+  const tracked = new Set(deps.trackedUsb());
+  const listed = new Set(deps.tracker.list().map((d) => d.udid));
+  return {
+    devices: deps.tracker.list(),
+    health: deps.tracker.sourceHealth(),
+    otherUsb: deps.tracker
+      .otherUsb()
+      .filter((o) => !listed.has(o.udid))
+      .map((o) => ({
+        udid: o.udid,
+        ...(o.name ? { name: o.name } : {}),
+        ...(o.vendorId !== undefined ? { vendorId: o.vendorId } : {}),
+        ...(o.productId !== undefined ? { productId: o.productId } : {}),
+        tracked: tracked.has(o.udid),
+      })),
+    canReserve: deps.can('device.reserve'),
+    canChangeVisibility: deps.can('device.visibility.modify'),
+    canManage: deps.can('org_setting.modify'),
+  };
+}
+
+export function localApiInfo(deps: Pick<DeviceHandlerDeps, 'localApi' | 'can'>): LocalApiInfo {
+  const canManage = deps.can('org_setting.modify');
+  const info = deps.localApi.info();
+  // The token is a credential: only those who may manage settings see it.
+  return { ...info, token: canManage ? info.token : '', canManage };
+}
+
+function reservationFailure(error: unknown) {
+  if (error instanceof ReservationError) {
+    const code = error.code === 'unknown_device' || error.code === 'not_reserved' ? 'not_found' : 'conflict';
+    return fail({ code, message: error.message });
+  }
+  throw error;
+}
+
+export function deviceHandlers(deps: DeviceHandlerDeps): {
+  'devices:state': HandlerDef<'devices:state'>;
+  'devices:events': HandlerDef<'devices:events'>;
+  'devices:markInUse': HandlerDef<'devices:markInUse', { udid: string; by?: string | undefined; note?: string | undefined }>;
+  'devices:release': HandlerDef<'devices:release'>;
+  'devices:setVisibility': HandlerDef<'devices:setVisibility'>;
+  'devices:trackUsb': HandlerDef<'devices:trackUsb'>;
+  'localApi:state': HandlerDef<'localApi:state'>;
+  'localApi:setPort': HandlerDef<'localApi:setPort'>;
+  'localApi:newToken': HandlerDef<'localApi:newToken'>;
+} {
+  const forbidden = (what: string) => fail({ code: 'forbidden', message: `${deps.activeProfileName()} cannot ${what}: ask an admin for a role that allows it.` });
+  return {
+    'devices:state': { schema: z.undefined(), handle: () => ok(devicesState(deps)) },
+    'devices:events': { schema: z.undefined(), handle: () => ok(deps.recentEvents()) },
+    'devices:markInUse': {
+      schema: z.strictObject({ udid, by: note.optional(), note: note.optional() }),
+      handle: ({ udid: id, by, note: why }) => {
+        if (!deps.can('device.reserve')) return forbidden('mark devices in use');
+        try {
+          deps.reservations.markInUse(id, { origin: 'admin', by: by || deps.activeProfileName(), ...(why ? { note: why } : {}) });
+          return ok(null);
+        } catch (error) {
+          return reservationFailure(error);
+        }
+      },
+    },
+    'devices:release': {
+      schema: z.strictObject({ udid }),
+      handle: ({ udid: id }) => {
+        if (!deps.can('device.reserve')) return forbidden('release devices');
+        try {
+          deps.reservations.release(id, { kind: 'admin' });
+          return ok(null);
+        } catch (error) {
+          return reservationFailure(error);
+        }
+      },
+    },
+    'devices:setVisibility': {
+      schema: z.strictObject({ udid, visibility: z.enum(['Local', 'Private', 'Public']).nullable() }),
+      handle: ({ udid: id, visibility }) => {
+        if (!deps.can('device.visibility.modify')) return forbidden('change device visibility');
+        if (!deps.tracker.get(id)) return fail({ code: 'not_found', message: `No device ${id} is known.` });
+        deps.tracker.setVisibility(id, visibility);
+        return ok(null);
+      },
+    },
+    'devices:trackUsb': {
+      schema: z.strictObject({ udid, tracked: z.boolean() }),
+      handle: async ({ udid: id, tracked }) => {
+        if (!deps.can('org_setting.modify')) return forbidden('choose which USB devices are tracked');
+        const next = new Set(deps.trackedUsb());
+        if (tracked) next.add(id);
+        else next.delete(id);
+        await deps.setTrackedUsb([...next]);
+        deps.tracker.setTrackedUsb(next);
+        return ok(null);
+      },
+    },
+    'localApi:state': { schema: z.undefined(), handle: () => ok(localApiInfo(deps)) },
+    'localApi:setPort': {
+      schema: z.strictObject({ port: z.number({ error: 'Enter a port number' }).int('A port is a whole number').min(0, 'Use 0 (any free port) or 1024–65535').max(65_535, 'A port is at most 65535') }),
+      handle: async ({ port }) => {
+        if (!deps.can('org_setting.modify')) return forbidden('change the local API');
+        if (port > 0 && port < 1024) return fail({ code: 'validation', message: 'Use 0 (any free port) or 1024–65535', fieldErrors: { port: 'Use 0 (any free port) or 1024–65535' } });
+        await deps.localApi.update({ port });
+        return ok(localApiInfo(deps));
+      },
+    },
+    'localApi:newToken': {
+      schema: z.undefined(),
+      handle: async () => {
+        if (!deps.can('org_setting.modify')) return forbidden('change the local API');
+        await deps.localApi.update({ token: newApiToken() });
+        return ok(localApiInfo(deps));
+      },
+    },
+  };
+}

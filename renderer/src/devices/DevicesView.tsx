@@ -1,0 +1,304 @@
+import * as Dialog from '@radix-ui/react-dialog';
+import { useEffect, useState } from 'react';
+import type { FormEvent } from 'react';
+import type { Device, DeviceEventInfo, DevicesState, DeviceVisibility, SourceHealthInfo } from '../../../preload/contract';
+import { api } from '../api';
+import { useDevicesState, useDeviceEvents } from '../state';
+import { Field } from '../ui/Field';
+import { Timeline } from './Timeline';
+
+const SOURCE_LABELS: Record<SourceHealthInfo['source'], string> = { usb: 'USB', adb: 'Android (adb)', usbmux: 'iOS (usbmuxd)' };
+const PLATFORM_LABELS: Record<Device['platform'], string> = { android: 'Android', ios: 'iOS', other: 'USB' };
+
+export function ago(ms: number): string {
+  const s = Math.max(0, Math.round(ms / 1000));
+  if (s < 60) return `${s} s`;
+  const m = Math.round(s / 60);
+  if (m < 60) return `${m} min`;
+  const h = Math.round(m / 60);
+  if (h < 48) return `${h} h`;
+  return `${Math.round(h / 24)} d`;
+}
+
+/** The time, refreshed every `intervalMs` so "for 3 min" keeps counting. */
+function useNow(intervalMs: number): number {
+  const [now, setNow] = useState(() => Date.now());
+  useEffect(() => {
+    const timer = setInterval(() => setNow(Date.now()), intervalMs);
+    return () => clearInterval(timer);
+  }, [intervalMs]);
+  return now;
+}
+
+export function DevicesView() {
+  const { value: state, error } = useDevicesState();
+  const events = useDeviceEvents();
+  const now = useNow(5_000);
+  const [marking, setMarking] = useState<Device | null>(null);
+  const [rowErrors, setRowErrors] = useState<Record<string, string>>({});
+
+  if (error) return <p role="alert" className="error">{error}</p>;
+  if (!state) return <p className="empty">Looking for devices…</p>;
+
+  const release = async (device: Device) => {
+    const result = await api.devicesRelease({ udid: device.udid });
+    setRowErrors((e) => ({ ...e, [device.udid]: result.ok ? '' : result.error.message }));
+  };
+  const setVisibility = async (device: Device, visibility: DeviceVisibility | null) => {
+    const result = await api.devicesSetVisibility({ udid: device.udid, visibility });
+    setRowErrors((e) => ({ ...e, [device.udid]: result.ok ? '' : result.error.message }));
+  };
+
+  return (
+    <section aria-labelledby="devices-title">
+      <h1 id="devices-title">Devices</h1>
+      <SourceHealth health={state.health} now={now} />
+      <div className="panel">
+        {state.devices.length === 0 ? (
+          <div className="empty-state">
+            <p>No devices yet.</p>
+            <p className="empty">
+              Plug in an Android phone with USB debugging allowed, or an iPhone or iPad that trusts this computer. It appears here within a second or
+              two, and its status changes are sent to your webhooks.
+            </p>
+          </div>
+        ) : (
+          <table className="table devices" aria-label="Devices">
+            <thead>
+              <tr>
+                <th scope="col">Name</th>
+                <th scope="col">Status</th>
+                <th scope="col">UDID</th>
+                <th scope="col">Platform</th>
+                <th scope="col">Connection</th>
+                <th scope="col">Visibility</th>
+                <th scope="col">In use by</th>
+                <th scope="col">History</th>
+                <th scope="col">
+                  <span className="visually-hidden">Actions</span>
+                </th>
+              </tr>
+            </thead>
+            <tbody>
+              {state.devices.map((device) => (
+                <DeviceRow
+                  key={device.udid}
+                  device={device}
+                  state={state}
+                  now={now}
+                  error={rowErrors[device.udid]}
+                  onMark={() => setMarking(device)}
+                  onRelease={() => void release(device)}
+                  onVisibility={(v) => void setVisibility(device, v)}
+                />
+              ))}
+            </tbody>
+          </table>
+        )}
+      </div>
+      <RecentEvents events={events} />
+      {state.otherUsb.length > 0 ? <OtherUsb state={state} /> : null}
+      {marking ? <MarkInUseDialog device={marking} onClose={() => setMarking(null)} /> : null}
+    </section>
+  );
+}
+
+function SourceHealth({ health, now }: { health: SourceHealthInfo[]; now: number }) {
+  return (
+    <ul className="health" aria-label="Device sources">
+      {health.map((h) => (
+        <li key={h.source} className={`health-item health-${h.state}`}>
+          <span className="dot" aria-hidden="true" />
+          <span className="health-name">{SOURCE_LABELS[h.source]}</span>
+          <span className="health-state">
+            {h.state === 'ok' ? 'connected' : h.state === 'starting' ? 'starting…' : `not available for ${ago(now - h.since)}`}
+          </span>
+          {h.state === 'down' && h.message ? <span className="health-message">{h.message}</span> : null}
+        </li>
+      ))}
+    </ul>
+  );
+}
+
+function DeviceRow({
+  device,
+  state,
+  now,
+  error,
+  onMark,
+  onRelease,
+  onVisibility,
+}: {
+  device: Device;
+  state: DevicesState;
+  now: number;
+  error: string | undefined;
+  onMark: () => void;
+  onRelease: () => void;
+  onVisibility: (v: DeviceVisibility | null) => void;
+}) {
+  const status = device.status ?? device.pending?.to ?? null;
+  return (
+    <tr aria-label={device.name}>
+      <th scope="row">
+        <div className="device-name">{device.name}</div>
+        {error ? (
+          <div className="field-error" role="alert">
+            {error}
+          </div>
+        ) : null}
+      </th>
+      <td>
+        <span className={`status status-${(status ?? 'pending').toLowerCase()}`} data-testid="status">
+          {device.status ?? 'Settling…'}
+        </span>
+        <div className="hint">
+          {device.status ? `for ${ago(now - device.since)}` : ''}
+          {device.pending && device.status ? ` · going ${device.pending.to}` : ''}
+        </div>
+      </td>
+      <td className="mono udid">{device.udid}</td>
+      <td>{PLATFORM_LABELS[device.platform]}</td>
+      <td>{device.connection === 'usb' ? 'USB' : 'Network'}</td>
+      <td>
+        <select
+          aria-label={`Visibility of ${device.name}`}
+          value={device.visibility}
+          disabled={!state.canChangeVisibility}
+          onChange={(e) => onVisibility(e.target.value === 'default' ? null : (e.target.value as DeviceVisibility))}
+        >
+          {(['Local', 'Private', 'Public'] as const).map((v) => (
+            <option key={v} value={v}>
+              {v}
+            </option>
+          ))}
+        </select>
+        {device.visibility === 'Public' ? <div className="hint">sends no events</div> : null}
+      </td>
+      <td>
+        {device.inUse ? (
+          <>
+            <div>{device.inUse.by ?? 'someone'}</div>
+            {device.inUse.note ? <div className="hint">{device.inUse.note}</div> : null}
+            {device.inUse.until ? <div className="hint">until {new Date(device.inUse.until).toLocaleTimeString()}</div> : null}
+          </>
+        ) : (
+          <span className="hint">—</span>
+        )}
+      </td>
+      <td>
+        <Timeline history={device.history} status={device.status} since={device.since} now={now} label={device.name} />
+      </td>
+      <td className="row-actions">
+        {device.status === 'Utilizing' || device.inUse ? (
+          <button type="button" className="button small" onClick={onRelease} disabled={!state.canReserve} aria-label={`Release ${device.name}`}>
+            Release
+          </button>
+        ) : (
+          <button
+            type="button"
+            className="button small"
+            onClick={onMark}
+            disabled={!state.canReserve || device.status !== 'Online'}
+            aria-label={`Mark ${device.name} in use`}
+          >
+            Mark in use
+          </button>
+        )}
+      </td>
+    </tr>
+  );
+}
+
+function MarkInUseDialog({ device, onClose }: { device: Device; onClose: () => void }) {
+  const [by, setBy] = useState('');
+  const [note, setNote] = useState('');
+  const [error, setError] = useState<string | null>(null);
+  const submit = async (event: FormEvent) => {
+    event.preventDefault();
+    const result = await api.devicesMarkInUse({ udid: device.udid, ...(by.trim() ? { by } : {}), ...(note.trim() ? { note } : {}) });
+    if (result.ok) return onClose();
+    setError(result.error.message);
+  };
+  return (
+    <Dialog.Root open onOpenChange={(open) => !open && onClose()}>
+      <Dialog.Portal>
+        <Dialog.Overlay className="overlay" />
+        <Dialog.Content className="dialog narrow" aria-describedby={undefined}>
+          <Dialog.Title>Mark {device.name} in use</Dialog.Title>
+          <form onSubmit={submit} noValidate>
+            {error ? (
+              <p role="alert" className="error">
+                {error}
+              </p>
+            ) : null}
+            <Field label="Who (optional)" hint="Defaults to the active profile">
+              {(props) => <input {...props} type="text" value={by} onChange={(e) => setBy(e.target.value)} autoFocus />}
+            </Field>
+            <Field label="Why (optional)">
+              {(props) => <input {...props} type="text" value={note} onChange={(e) => setNote(e.target.value)} />}
+            </Field>
+            <div className="dialog-actions">
+              <Dialog.Close type="button" className="button">
+                Cancel
+              </Dialog.Close>
+              <button type="submit" className="button primary">
+                Mark in use
+              </button>
+            </div>
+          </form>
+        </Dialog.Content>
+      </Dialog.Portal>
+    </Dialog.Root>
+  );
+}
+
+function RecentEvents({ events }: { events: DeviceEventInfo[] }) {
+  return (
+    <section className="panel" aria-labelledby="events-title">
+      <h2 id="events-title">Recent events</h2>
+      {events.length === 0 ? (
+        <p className="empty">No status changes since DeviceHooks started.</p>
+      ) : (
+        <ol className="event-list" aria-label="Recent events">
+          {events.slice(0, 50).map((e) => (
+            <li key={`${e.udid}#${e.seq}`}>
+              <time dateTime={new Date(e.at).toISOString()}>{new Date(e.at).toLocaleTimeString()}</time>
+              <span className={`status status-${e.to.toLowerCase()}`}>{e.to}</span>
+              <span>
+                {e.name} <span className="hint mono">{e.udid}</span>
+              </span>
+              <span className="hint">{e.from ? `from ${e.from}` : 'first seen'}</span>
+            </li>
+          ))}
+        </ol>
+      )}
+    </section>
+  );
+}
+
+function OtherUsb({ state }: { state: DevicesState }) {
+  return (
+    <section className="panel" aria-labelledby="other-usb-title">
+      <h2 id="other-usb-title">Other USB devices</h2>
+      <p className="empty">Not phones or tablets, so not tracked. An admin can choose to track one.</p>
+      <ul className="other-usb">
+        {state.otherUsb.map((d) => (
+          <li key={d.udid}>
+            <span>{d.name ?? 'USB device'}</span>
+            <span className="mono hint">{d.udid}</span>
+            <label>
+              <input
+                type="checkbox"
+                checked={d.tracked}
+                disabled={!state.canManage}
+                onChange={(e) => void api.devicesTrackUsb({ udid: d.udid, tracked: e.target.checked })}
+              />{' '}
+              Track
+            </label>
+          </li>
+        ))}
+      </ul>
+    </section>
+  );
+}

@@ -1,0 +1,155 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import { launchApp, makeUserData } from './harness';
+import type { LaunchedApp } from './harness';
+
+let running: LaunchedApp[] = [];
+afterEach(async () => {
+  await Promise.all(running.map((a) => (a.proc.exitCode === null ? a.kill() : undefined)));
+  running = [];
+});
+async function start(userData?: string): Promise<LaunchedApp> {
+  const app = await launchApp(userData ? { userData } : {});
+  running.push(app);
+  return app;
+}
+
+const note8 = {
+  serial: 'ce0917193a6e4f2b05',
+  usb: '1-1',
+  product: 'greatltexx',
+  model: 'SM-N950F',
+  device: 'greatlte',
+  settings: { global: { device_name: 'Galaxy Note 8' } },
+  props: { 'ro.product.model': 'SM-N950F' },
+};
+
+function statusOf(page: Page, name: string) {
+  return page.getByRole('row', { name }).getByTestId('status');
+}
+
+describe('Devices', () => {
+  it('follows a fake Android phone: appears Online, goes Offline, in use, released, unplugged', async () => {
+    const app = await start();
+    const { page } = app;
+    await page.getByRole('heading', { name: 'Devices', level: 1 }).waitFor();
+    await page.getByText('No devices yet.').waitFor();
+    await page.getByRole('list', { name: 'Device sources' }).getByText('connected').first().waitFor();
+
+    app.adb.setDevices([{ ...note8, state: 'device' }]);
+    await expect.poll(() => statusOf(page, 'Galaxy Note 8').textContent(), { timeout: 10_000 }).toBe('Online');
+    const row = page.getByRole('row', { name: 'Galaxy Note 8' });
+    await expect(row.getByRole('cell').nth(1).textContent()).resolves.toBe(note8.serial);
+    await page.getByRole('list', { name: 'Recent events' }).getByText('Online').first().waitFor();
+
+    app.adb.setDevices([{ ...note8, state: 'unauthorized' }]);
+    await expect.poll(() => statusOf(page, 'Galaxy Note 8').textContent(), { timeout: 10_000 }).toBe('Offline');
+    await expect(row.getByRole('button', { name: 'Mark Galaxy Note 8 in use' }).isDisabled()).resolves.toBe(true);
+
+    app.adb.setDevices([{ ...note8, state: 'device' }]);
+    await expect.poll(() => statusOf(page, 'Galaxy Note 8').textContent(), { timeout: 10_000 }).toBe('Online');
+    await row.getByRole('button', { name: 'Mark Galaxy Note 8 in use' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Mark Galaxy Note 8 in use' });
+    await dialog.getByRole('textbox', { name: 'Who (optional)' }).fill('Ana');
+    await dialog.getByRole('textbox', { name: 'Why (optional)' }).fill('regression run');
+    await dialog.getByRole('button', { name: 'Mark in use' }).click();
+    await expect.poll(() => statusOf(page, 'Galaxy Note 8').textContent()).toBe('Utilizing');
+    await row.getByText('regression run').waitFor();
+    await app.screenshot('devices-utilizing');
+
+    await row.getByRole('button', { name: 'Release Galaxy Note 8' }).click();
+    await expect.poll(() => statusOf(page, 'Galaxy Note 8').textContent()).toBe('Online');
+
+    app.adb.setDevices([]);
+    await expect.poll(() => statusOf(page, 'Galaxy Note 8').textContent(), { timeout: 10_000 }).toBe('Unplugged');
+
+    const events = await page.evaluate(() => window.api.devicesEvents());
+    expect(events.ok && events.value.map((e) => [e.to, e.seq]).reverse()).toEqual([
+      ['Online', 1],
+      ['Offline', 2],
+      ['Online', 3],
+      ['Utilizing', 4],
+      // Utilizing → Online on release fires nothing (the product rule).
+      ['Unplugged', 5],
+    ]);
+    await expect(row.getByRole('img').getAttribute('aria-label')).resolves.toMatch(/6 changes in the last 24 hours, last Unplugged/);
+  });
+
+  it('shows a source that is down without unplugging its devices, and recovers', async () => {
+    const app = await start();
+    const { page } = app;
+    app.adb.setDevices([{ ...note8, state: 'device' }]);
+    await expect.poll(() => statusOf(page, 'Galaxy Note 8').textContent(), { timeout: 10_000 }).toBe('Online');
+    await app.adb.kill();
+    const adbHealth = page.getByRole('list', { name: 'Device sources' }).getByRole('listitem').filter({ hasText: 'Android (adb)' });
+    await adbHealth.getByText(/adb server not reachable/).waitFor({ timeout: 10_000 });
+    await app.screenshot('devices-source-down');
+    // Longer than the Unplugged debounce: the phone keeps its status while its source is away.
+    await page.waitForTimeout(3_500);
+    await expect(statusOf(page, 'Galaxy Note 8').textContent()).resolves.toBe('Online');
+    await app.adb.restart();
+    await adbHealth.getByText('connected').waitFor({ timeout: 15_000 });
+    await expect(statusOf(page, 'Galaxy Note 8').textContent()).resolves.toBe('Online');
+  });
+
+  it('an iPhone through usbmuxd, a Public device that never fires, and reservations over the local API', async () => {
+    const app = await start();
+    const { page } = app;
+    app.usbmux.attach({ udid: '00008030-001A35E11A88002E', name: 'Ana’s iPhone' });
+    await expect.poll(() => statusOf(page, 'Ana’s iPhone').textContent(), { timeout: 10_000 }).toBe('Online');
+
+    await page.getByRole('combobox', { name: 'Visibility of Ana’s iPhone' }).selectOption('Public');
+    await page.getByRole('row', { name: 'Ana’s iPhone' }).getByText('sends no events').waitFor();
+
+    // The local API, as a test runner would use it: port and token from Settings › Local API.
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('button', { name: 'Settings' }).click();
+    await page.getByRole('tab', { name: 'Local API' }).click();
+    await page.getByRole('status').filter({ hasText: 'Listening on http://127.0.0.1:' }).waitFor();
+    const url = ((await page.getByRole('status').filter({ hasText: 'Listening on' }).textContent()) ?? '').replace('Listening on ', '');
+    const token = (await page.getByTestId('api-token').textContent()) ?? '';
+    await app.screenshot('local-api');
+    const udid = '00008030-001A35E11A88002E';
+    const unauthorized = await fetch(`${url}/v1/devices/${udid}/reservation`, { method: 'POST', headers: { Authorization: 'Bearer nope' } });
+    expect(unauthorized.status).toBe(401);
+    const reserved = await fetch(`${url}/v1/devices/${udid}/reservation`, {
+      method: 'POST',
+      headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' },
+      body: JSON.stringify({ ttlSeconds: 60, by: 'ci-runner-7' }),
+    });
+    expect(reserved.status).toBe(201);
+    const grant = (await reserved.json()) as { token: string };
+    const again = await fetch(`${url}/v1/devices/${udid}/reservation`, {
+      method: 'POST',
+      headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' },
+      body: JSON.stringify({ ttlSeconds: 60 }),
+    });
+    expect(again.status).toBe(409);
+
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('button', { name: 'Devices' }).click();
+    await expect.poll(() => statusOf(page, 'Ana’s iPhone').textContent()).toBe('Utilizing');
+    await page.getByRole('row', { name: 'Ana’s iPhone' }).getByText('ci-runner-7').waitFor();
+    const released = await fetch(`${url}/v1/devices/${udid}/reservation`, {
+      method: 'DELETE',
+      headers: { Authorization: `Bearer ${token}`, 'X-Reservation-Token': grant.token },
+    });
+    expect(released.status).toBe(204);
+    await expect.poll(() => statusOf(page, 'Ana’s iPhone').textContent()).toBe('Online');
+
+    // Public: the statuses changed, but no event was fired for it.
+    const events = await page.evaluate(() => window.api.devicesEvents());
+    expect(events.ok && events.value.filter((e) => e.udid === udid).map((e) => e.to)).toEqual(['Online']);
+  });
+
+  it('a phone unplugged while the app was closed gets its Unplugged event at the next launch', async () => {
+    const userData = makeUserData('launch');
+    const first = await start(userData);
+    first.adb.setDevices([{ ...note8, state: 'device' }]);
+    await expect.poll(() => statusOf(first.page, 'Galaxy Note 8').textContent(), { timeout: 10_000 }).toBe('Online');
+    await expect(first.quit()).resolves.toBe(0);
+
+    const second = await start(userData);
+    await expect.poll(() => statusOf(second.page, 'Galaxy Note 8').textContent(), { timeout: 15_000 }).toBe('Unplugged');
+    const events = await second.page.evaluate(() => window.api.devicesEvents());
+    expect(events.ok && events.value.map((e) => [e.to, e.seq])).toEqual([['Unplugged', 2]]);
+  });
+});
