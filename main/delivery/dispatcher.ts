@@ -1,0 +1,695 @@
+// Events in, callbacks out. For each event: match the webhooks, build and serialize the body once,
+// put it in the durable outbox, and only when it is on disk send it.
+//
+// Ordering: the deliveries of one (webhook, device) pair form a lane and go strictly one after the
+// other, in enqueue order: the next one starts only when the one before succeeded or finally
+// failed (or died on 410). Lanes of one webhook run in parallel up to maxConcurrentPerWebhook,
+// taking turns (a FIFO of ready lanes), so one busy device cannot starve the others.
+//
+// Attempt outcomes: 2xx succeeded; 410 dead + webhook disabled; anything else (3xx included), a
+// timeout or a network error is retried on the schedule (±jitter, Retry-After honoured on 429/503)
+// and failed after the last attempt. N consecutive failed attempts pause the webhook: it keeps
+// queueing, sends nothing, and resume() sends the backlog in order.
+import { setMaxListeners } from 'node:events';
+import { performance } from 'node:perf_hooks';
+import { classifyError } from './http';
+import type { ClassifiedError, HttpClient, HttpResponse } from './http';
+import { RESPONSE_BODY_LIMIT } from './history';
+import type { AttemptOutcome, AttemptRecord, DeliveryHistory, HistoryQuery, NewAttemptRecord } from './history';
+import { isEnabled, matchWebhooks } from './match';
+import type { Delivery, Outbox } from './outbox';
+import { buildPayload, serializePayload } from './payload';
+import { DEFAULT_JITTER, DEFAULT_MAX_RETRY_AFTER_MS, DEFAULT_SCHEDULE_MS, nextDelay } from './retry';
+import { signatureHeaders } from './signing';
+import { cryptoRandom, randomId, silentLogger, systemClock } from './types';
+import type { Clock, DeliveryEvent, DeliveryWebhook, Logger, RandomSource } from './types';
+
+export interface DispatcherOptions {
+  outbox: Outbox;
+  history: DeliveryHistory;
+  http: HttpClient;
+  /** The current webhooks (sync or async); read for every event and before every attempt. */
+  listWebhooks: () => readonly DeliveryWebhook[] | Promise<readonly DeliveryWebhook[]>;
+  /** Called once when an endpoint answers 410 Gone. */
+  disableWebhook: (id: number, reason: string) => void | Promise<void>;
+  /** Called once when a webhook reaches `pauseAfterFailures` consecutive failed attempts. */
+  pauseWebhook: (id: number) => void | Promise<void>;
+  /** App version for `User-Agent: DeviceHooks/<version>` */
+  version: string;
+  clock?: Clock;
+  random?: RandomSource;
+  logger?: Logger;
+  /** Per attempt. Default 10 s. */
+  timeoutMs?: number;
+  /** Delay before attempt 1, 2, … (see DEFAULT_SCHEDULE_MS). */
+  schedule?: readonly number[];
+  /** ±fraction. Default 0.2. */
+  jitter?: number;
+  /** Default 8. */
+  maxConcurrentPerWebhook?: number;
+  /** Consecutive failed attempts (across the webhook's deliveries) that pause it. Default 20. */
+  pauseAfterFailures?: number;
+  /** Cap on a Retry-After. Default 1 h. */
+  maxRetryAfterMs?: number;
+  /** For latencyMs. Default performance.now. */
+  monotonic?: () => number;
+}
+
+export interface DispatchResult {
+  /** What was queued (on disk). */
+  deliveries: Delivery[];
+  /** Webhooks whose delivery could not be queued (OutboxFullError, a disk error): surface these. */
+  refused: { webhookId: number; error: Error }[];
+}
+
+export interface StopOptions {
+  /** How long to wait for attempts in flight before aborting them (they stay queued). Default 10 s. */
+  timeoutMs?: number;
+}
+
+interface LaneItem {
+  id: string;
+  n: number;
+  durable: boolean;
+}
+
+interface Lane {
+  key: string;
+  webhookId: number;
+  udid: string;
+  items: LaneItem[];
+  busy: boolean;
+  queued: boolean;
+  /** waiting for the webhook to be enabled / un-paused */
+  held: boolean;
+  timer: unknown;
+  timerDue: number;
+}
+
+interface HookState {
+  id: number;
+  lanes: Map<string, Lane>;
+  ready: Lane[];
+  active: number;
+  consecutiveFailures: number;
+}
+
+interface Performed {
+  at: number;
+  latencyMs: number;
+  request: AttemptRecord['request'];
+  response?: HttpResponse;
+  error?: ClassifiedError;
+  aborted: boolean;
+}
+
+/** Headers a webhook's custom headers may not set (case-insensitive). */
+const RESERVED_HEADERS = new Set([
+  'content-type',
+  'content-length',
+  'user-agent',
+  'host',
+  'connection',
+  'transfer-encoding',
+  'webhook-id',
+  'webhook-timestamp',
+  'webhook-signature',
+]);
+const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
+
+export class Dispatcher {
+  private readonly hooks = new Map<number, HookState>();
+  private readonly running = new Set<Promise<void>>();
+  private readonly gone = new Set<number>();
+  private readonly idleWaiters: (() => void)[] = [];
+  private readonly warnedHeaders = new Set<string>();
+  private chain: Promise<unknown> = Promise.resolve();
+  private admitting = 0;
+  private undurable = 0;
+  private stopped = false;
+  private stopping: Promise<void> | undefined;
+  private readonly abort = new AbortController();
+
+  private readonly outbox: Outbox;
+  private readonly store: DeliveryHistory;
+  private readonly http: HttpClient;
+  private readonly clock: Clock;
+  private readonly random: RandomSource;
+  private readonly logger: Logger;
+  private readonly timeoutMs: number;
+  private readonly schedule: readonly number[];
+  private readonly jitter: number;
+  private readonly cap: number;
+  private readonly pauseAfter: number;
+  private readonly maxRetryAfterMs: number;
+  private readonly monotonic: () => number;
+  private readonly userAgent: string;
+
+  constructor(private readonly options: DispatcherOptions) {
+    this.outbox = options.outbox;
+    this.store = options.history;
+    this.http = options.http;
+    this.clock = options.clock ?? systemClock;
+    this.random = options.random ?? cryptoRandom;
+    this.logger = options.logger ?? silentLogger;
+    this.timeoutMs = options.timeoutMs ?? 10_000;
+    this.schedule = options.schedule && options.schedule.length > 0 ? options.schedule : DEFAULT_SCHEDULE_MS;
+    this.jitter = options.jitter ?? DEFAULT_JITTER;
+    this.cap = Math.max(1, options.maxConcurrentPerWebhook ?? 8);
+    this.pauseAfter = Math.max(1, options.pauseAfterFailures ?? 20);
+    this.maxRetryAfterMs = options.maxRetryAfterMs ?? DEFAULT_MAX_RETRY_AFTER_MS;
+    this.monotonic = options.monotonic ?? (() => performance.now());
+    this.userAgent = `DeviceHooks/${options.version}`;
+    // One listener per attempt in flight (all webhooks): more than Node's default warning level of 10.
+    setMaxListeners(0, this.abort.signal);
+    // Whatever the outbox recovered goes first, in its original order.
+    for (const d of this.outbox.list()) this.insert(d, true);
+    for (const hook of this.hooks.values()) for (const lane of hook.lanes.values()) this.consider(lane);
+  }
+
+  // ---- public API ------------------------------------------------------------------------------
+
+  /** Matches, queues (durably) and schedules one event. Resolves when every delivery is on disk. */
+  async dispatch(event: DeliveryEvent): Promise<DispatchResult> {
+    const admitted = await this.serialize(async () => {
+      const webhooks = matchWebhooks(event, await this.options.listWebhooks());
+      return webhooks.map((webhook) => {
+        if (this.sendable(webhook)) this.wake(webhook.id, false);
+        const body = serializePayload(buildPayload({ event, webhook, org: { id: webhook.orgId }, at: event.at }));
+        return { webhookId: webhook.id, promise: this.admit({ webhookId: webhook.id, udid: event.udid, seq: event.seq, body }) };
+      });
+    });
+    const result: DispatchResult = { deliveries: [], refused: [] };
+    for (const { webhookId, promise } of admitted) {
+      try {
+        result.deliveries.push(await promise);
+      } catch (error) {
+        result.refused.push({ webhookId, error: error instanceof Error ? error : new Error(String(error)) });
+      }
+    }
+    return result;
+  }
+
+  /**
+   * Sends a finished delivery again as a NEW delivery (new id, new attempt history) with the same
+   * body and the same `webhook-id`: Standard Webhooks defines webhook-id as the message's identity,
+   * which receivers use to drop duplicates; a redelivery is the same message, so a receiver that
+   * already processed it can recognise it. It queues behind the device's newer events.
+   */
+  async redeliver(deliveryId: string): Promise<Delivery> {
+    const live = this.outbox.get(deliveryId);
+    if (live) throw new Error(`Delivery ${deliveryId} is still queued (${live.state}); it can be sent again once it has finished`);
+    const last = await this.store.findByDelivery(deliveryId);
+    if (!last) throw new Error(`Delivery ${deliveryId} is no longer in the history`);
+    if (last.test) throw new Error('A test event cannot be redelivered; send a new test event instead');
+    // Wrapped so the admission step does not wait for the disk write (a returned promise would be adopted).
+    const { promise } = await this.serialize(async () => ({
+      promise: this.admit({
+        webhookId: last.webhookId,
+        udid: last.udid,
+        seq: last.seq,
+        body: last.request.body,
+        messageId: last.messageId,
+        redeliveryOf: deliveryId,
+      }),
+    }));
+    return promise;
+  }
+
+  /**
+   * "Send test event": one attempt now, outside the outbox and the lanes (not retried, not
+   * counted towards the pause, a 410 does not disable), recorded in the history as a test.
+   * Works for disabled or paused webhooks: checking an endpoint is exactly what one does then.
+   */
+  async sendTest(webhookId: number, event: DeliveryEvent): Promise<AttemptRecord> {
+    if (this.stopped) throw new Error('The dispatcher is stopped');
+    const webhook = (await this.options.listWebhooks()).find((w) => w.id === webhookId);
+    if (!webhook) throw new Error(`Webhook ${webhookId} not found`);
+    const body = serializePayload(buildPayload({ event, webhook, org: { id: webhook.orgId }, at: event.at }));
+    const messageId = randomId('msg', this.random);
+    const deliveryId = randomId('dlv', this.random);
+    const done = await this.perform(webhook, { id: deliveryId, messageId, body });
+    const { record } = this.store.append({
+      ...this.recordBase(done, { deliveryId, messageId, webhookId, udid: event.udid, seq: event.seq, attempt: 1 }),
+      outcome: 'test',
+      test: true,
+    });
+    return record;
+  }
+
+  /** Un-pauses a webhook and sends its backlog in order. Clear the store's `paused` flag first. */
+  async resume(webhookId: number): Promise<void> {
+    const hook = this.hooks.get(webhookId);
+    if (hook) hook.consecutiveFailures = 0;
+    const written = this.outbox.setPaused(webhookId, false, this.clock.now());
+    this.logger('info', `Webhook ${webhookId} resumed`);
+    this.wake(webhookId, true);
+    await written;
+  }
+
+  /** Call when webhooks changed (enabled, edited, deleted): held deliveries are looked at again. */
+  async refresh(): Promise<void> {
+    const webhooks = await this.options.listWebhooks();
+    const ids = new Set(webhooks.map((w) => w.id));
+    for (const webhook of webhooks) {
+      if (isEnabled(webhook)) this.gone.delete(webhook.id);
+      if (this.sendable(webhook)) this.wake(webhook.id, true);
+    }
+    // Deleted webhooks: their deliveries are failed when next looked at.
+    for (const id of this.hooks.keys()) if (!ids.has(id)) this.wake(id, true);
+  }
+
+  history(query: HistoryQuery): Promise<AttemptRecord[]> {
+    return this.store.query(query);
+  }
+
+  onAttempt(listener: (record: AttemptRecord) => void): () => void {
+    return this.store.onAttempt(listener);
+  }
+
+  /**
+   * Resolves when nothing is in flight and nothing due is waiting (future retries are not waited
+   * for), and the outbox and history are on disk.
+   */
+  async flush(): Promise<void> {
+    await new Promise<void>((resolve) => {
+      this.idleWaiters.push(resolve);
+      this.checkIdle();
+    });
+    await this.outbox.flush();
+    await this.store.flush();
+  }
+
+  /**
+   * Clean shutdown: starts nothing new, waits up to timeoutMs for attempts in flight, aborts the
+   * rest (they stay in the outbox and go again at the next start), flushes to disk. Events
+   * dispatched after stop() are still queued on disk. Does not close the outbox, history or client.
+   */
+  stop({ timeoutMs = 10_000 }: StopOptions = {}): Promise<void> {
+    this.stopping ??= (async () => {
+      this.stopped = true;
+      for (const hook of this.hooks.values()) {
+        hook.ready.length = 0;
+        for (const lane of hook.lanes.values()) {
+          lane.queued = false;
+          this.clearTimer(lane);
+        }
+      }
+      if (this.running.size > 0) {
+        let timer: unknown;
+        const timedOut =
+          timeoutMs <= 0 ||
+          (await Promise.race([
+            Promise.allSettled([...this.running]).then(() => false),
+            new Promise<boolean>((resolve) => {
+              timer = this.clock.setTimeout(() => resolve(true), timeoutMs);
+            }),
+          ]));
+        if (timer !== undefined) this.clock.clearTimeout(timer);
+        if (timedOut) {
+          this.logger('warn', `Stopping: ${this.running.size} callback(s) still in flight after ${timeoutMs} ms were aborted; they will be sent again at the next start`);
+          this.abort.abort();
+          await Promise.allSettled([...this.running]);
+        }
+      }
+      await this.chain;
+      await this.outbox.flush().catch((error: unknown) => this.logger('error', `Outbox flush at stop failed: ${String(error)}`));
+      await this.store.flush().catch(() => undefined);
+    })();
+    return this.stopping;
+  }
+
+  /** Attempts in flight (for one webhook, or all). */
+  inFlight(webhookId?: number): number {
+    if (webhookId !== undefined) return this.hooks.get(webhookId)?.active ?? 0;
+    let n = 0;
+    for (const hook of this.hooks.values()) n += hook.active;
+    return n;
+  }
+
+  consecutiveFailures(webhookId: number): number {
+    return this.hooks.get(webhookId)?.consecutiveFailures ?? 0;
+  }
+
+  // ---- queueing --------------------------------------------------------------------------------
+
+  /** Runs admission steps one at a time, in call order, so enqueue order = call order. */
+  private serialize<T>(step: () => Promise<T>): Promise<T> {
+    this.admitting++;
+    const run = this.chain.then(step);
+    this.chain = run.then(
+      () => undefined,
+      () => undefined,
+    );
+    return run.finally(() => {
+      this.admitting--;
+      this.checkIdle();
+    });
+  }
+
+  /** Enqueues and puts the delivery in its lane at once (not startable until it is on disk). */
+  private admit(input: { webhookId: number; udid: string; seq: number; body: string; messageId?: string; redeliveryOf?: string }): Promise<Delivery> {
+    const id = randomId('dlv', this.random);
+    const promise = this.outbox.enqueue({ ...input, id, createdAt: this.clock.now() });
+    // Callers await these one after another: a refusal must not count as unhandled meanwhile.
+    promise.catch(() => undefined);
+    const queued = this.outbox.get(id);
+    if (!queued) return promise;
+    const { lane, item } = this.insert(queued, false);
+    this.undurable++;
+    promise.then(
+      () => {
+        item.durable = true;
+        this.undurable--;
+        this.consider(lane);
+        this.checkIdle();
+      },
+      () => {
+        const i = lane.items.indexOf(item);
+        if (i >= 0) lane.items.splice(i, 1);
+        this.undurable--;
+        this.consider(lane);
+        this.checkIdle();
+      },
+    );
+    return promise;
+  }
+
+  private hook(webhookId: number): HookState {
+    let hook = this.hooks.get(webhookId);
+    if (!hook) {
+      hook = { id: webhookId, lanes: new Map(), ready: [], active: 0, consecutiveFailures: 0 };
+      this.hooks.set(webhookId, hook);
+    }
+    return hook;
+  }
+
+  private insert(d: Pick<Delivery, 'id' | 'n' | 'webhookId' | 'udid'>, durable: boolean): { lane: Lane; item: LaneItem } {
+    const hook = this.hook(d.webhookId);
+    let lane = hook.lanes.get(d.udid);
+    if (!lane) {
+      lane = { key: `${d.webhookId}\u0000${d.udid}`, webhookId: d.webhookId, udid: d.udid, items: [], busy: false, queued: false, held: false, timer: undefined, timerDue: 0 };
+      hook.lanes.set(d.udid, lane);
+    }
+    const item: LaneItem = { id: d.id, n: d.n, durable };
+    let i = lane.items.length;
+    // Never in front of the head while it is being sent.
+    const floor = lane.busy ? 1 : 0;
+    while (i > floor && (lane.items[i - 1] as LaneItem).n > item.n) i--;
+    lane.items.splice(i, 0, item);
+    return { lane, item };
+  }
+
+  private clearTimer(lane: Lane): void {
+    if (lane.timer !== undefined) {
+      this.clock.clearTimeout(lane.timer);
+      lane.timer = undefined;
+    }
+  }
+
+  /** Looks at a lane's head: start it, wait for its time, or leave it. */
+  private consider(lane: Lane): void {
+    if (this.stopped || lane.busy || lane.queued || lane.held) return;
+    const hook = this.hook(lane.webhookId);
+    for (;;) {
+      const head = lane.items[0];
+      if (!head) {
+        this.clearTimer(lane);
+        hook.lanes.delete(lane.udid);
+        return;
+      }
+      if (!head.durable) return;
+      const d = this.outbox.get(head.id);
+      if (!d) {
+        lane.items.shift();
+        continue;
+      }
+      if (d.state === 'paused') {
+        this.clearTimer(lane);
+        return;
+      }
+      const now = this.clock.now();
+      if (d.nextAttemptAt > now) {
+        if (lane.timer === undefined || lane.timerDue !== d.nextAttemptAt) {
+          this.clearTimer(lane);
+          lane.timerDue = d.nextAttemptAt;
+          lane.timer = this.clock.setTimeout(() => {
+            lane.timer = undefined;
+            this.consider(lane);
+          }, d.nextAttemptAt - now);
+        }
+        return;
+      }
+      this.clearTimer(lane);
+      lane.queued = true;
+      hook.ready.push(lane);
+      this.pump(hook);
+      return;
+    }
+  }
+
+  private pump(hook: HookState): void {
+    while (!this.stopped && hook.active < this.cap && hook.ready.length > 0) {
+      const lane = hook.ready.shift() as Lane;
+      lane.queued = false;
+      if (lane.busy) continue;
+      this.start(hook, lane);
+    }
+  }
+
+  private start(hook: HookState, lane: Lane): void {
+    lane.busy = true;
+    hook.active++;
+    const run = this.runHead(hook, lane)
+      .catch((error: unknown) => this.logger('error', `Delivery for webhook ${hook.id} failed unexpectedly: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`))
+      .finally(() => {
+        lane.busy = false;
+        hook.active--;
+        this.running.delete(run);
+        this.consider(lane);
+        this.pump(hook);
+        this.checkIdle();
+      });
+    this.running.add(run);
+  }
+
+  /** Wakes the lanes of a webhook (after resume / enable). */
+  private wake(webhookId: number, always: boolean): void {
+    const hook = this.hooks.get(webhookId);
+    if (!hook) return;
+    for (const lane of hook.lanes.values()) {
+      if (!always && !lane.held) continue;
+      lane.held = false;
+      this.consider(lane);
+    }
+  }
+
+  private sendable(webhook: DeliveryWebhook): boolean {
+    return isEnabled(webhook) && webhook.paused !== true && !this.outbox.isPaused(webhook.id) && !this.gone.has(webhook.id);
+  }
+
+  private isIdle(): boolean {
+    return this.running.size === 0 && this.admitting === 0 && this.undurable === 0;
+  }
+
+  private checkIdle(): void {
+    if (this.idleWaiters.length === 0 || !this.isIdle()) return;
+    for (const resolve of this.idleWaiters.splice(0)) resolve();
+  }
+
+  // ---- sending ---------------------------------------------------------------------------------
+
+  private async runHead(hook: HookState, lane: Lane): Promise<void> {
+    const head = lane.items[0];
+    if (!head) return;
+    const queued = this.outbox.get(head.id);
+    if (!queued) {
+      lane.items.shift();
+      return;
+    }
+    if (queued.state === 'paused') return;
+    let webhook: DeliveryWebhook | undefined;
+    try {
+      webhook = (await this.options.listWebhooks()).find((w) => w.id === queued.webhookId);
+    } catch (error) {
+      this.logger('error', `Could not read webhooks before sending: ${String(error)}; trying again in 5 s`);
+      await this.outbox.update(queued.id, { nextAttemptAt: this.clock.now() + 5_000 }).catch(() => undefined);
+      return;
+    }
+    if (this.stopped) return;
+    if (!webhook) {
+      this.logger('warn', `Webhook ${queued.webhookId} no longer exists: its callback for device ${queued.udid} is dropped`);
+      lane.items.shift();
+      await this.outbox.update(queued.id, { state: 'failed', lastError: 'Webhook deleted', updatedAt: this.clock.now() }).catch(() => undefined);
+      return;
+    }
+    if (!this.sendable(webhook)) {
+      lane.held = true;
+      return;
+    }
+
+    const d = { ...queued };
+    const attempt = d.attempts + 1;
+    void this.outbox.update(d.id, { state: 'in_flight', attempts: attempt, updatedAt: this.clock.now() }).catch(() => undefined);
+    const done = await this.perform(webhook, d);
+    if (done.aborted) return; // stop(): stays in flight on disk, pending at the next open
+
+    const end = this.clock.now();
+    const status = done.response?.status;
+    const ok = status !== undefined && status >= 200 && status < 300;
+    let outcome: AttemptOutcome;
+    let nextAttemptAt: number | undefined;
+    const lastError = ok ? undefined : (done.error?.label ?? `HTTP ${status}`);
+
+    if (ok) {
+      hook.consecutiveFailures = 0;
+      outcome = 'succeeded';
+      lane.items.shift();
+      void this.outbox.update(d.id, { state: 'succeeded', updatedAt: end }).catch(() => undefined);
+    } else if (status === 410) {
+      outcome = 'dead';
+      lane.items.shift();
+      void this.outbox.update(d.id, { state: 'dead', lastError, updatedAt: end }).catch(() => undefined);
+      this.markGone(webhook);
+    } else {
+      hook.consecutiveFailures++;
+      const delay = nextDelay({
+        attemptsDone: attempt,
+        schedule: this.schedule,
+        jitter: this.jitter,
+        r: this.random.float(),
+        status,
+        retryAfter: done.response?.headers['retry-after'],
+        nowMs: end,
+        maxRetryAfterMs: this.maxRetryAfterMs,
+      });
+      if (hook.consecutiveFailures >= this.pauseAfter && !this.outbox.isPaused(webhook.id)) this.pauseHook(webhook.id, hook.consecutiveFailures);
+      if (delay === undefined) {
+        outcome = 'failed';
+        lane.items.shift();
+        this.logger('warn', `Callback ${d.id} to webhook ${webhook.id} (device ${d.udid}) failed after ${attempt} attempts: ${lastError}`);
+        void this.outbox.update(d.id, { state: 'failed', lastError, updatedAt: end }).catch(() => undefined);
+      } else {
+        nextAttemptAt = end + delay;
+        void this.outbox.update(d.id, { state: 'pending', nextAttemptAt, lastError, updatedAt: end }).catch(() => undefined);
+        outcome = this.outbox.isPaused(webhook.id) ? 'paused' : 'retrying';
+      }
+    }
+
+    this.store.append({
+      ...this.recordBase(done, { deliveryId: d.id, messageId: d.messageId, webhookId: d.webhookId, udid: d.udid, seq: d.seq, attempt }),
+      outcome,
+      ...(nextAttemptAt !== undefined ? { nextAttemptAt } : {}),
+      ...(d.redeliveryOf !== undefined ? { redeliveryOf: d.redeliveryOf } : {}),
+    });
+  }
+
+  private markGone(webhook: DeliveryWebhook): void {
+    if (this.gone.has(webhook.id)) return;
+    this.gone.add(webhook.id);
+    const reason = `The endpoint answered 410 Gone (${webhook.url}): the receiver says it will never accept callbacks again`;
+    this.logger('warn', `Webhook ${webhook.id} disabled: ${reason}`);
+    void Promise.resolve()
+      .then(() => this.options.disableWebhook(webhook.id, reason))
+      .catch((error: unknown) => this.logger('error', `Disabling webhook ${webhook.id} failed: ${String(error)}`));
+  }
+
+  private pauseHook(webhookId: number, failures: number): void {
+    void this.outbox.setPaused(webhookId, true, this.clock.now()).catch(() => undefined);
+    const waiting = this.outbox.list({ webhookId }).length;
+    this.logger('warn', `Webhook ${webhookId} paused after ${failures} consecutive failed attempts; ${waiting} callback(s) wait for it to be resumed`);
+    void Promise.resolve()
+      .then(() => this.options.pauseWebhook(webhookId))
+      .catch((error: unknown) => this.logger('error', `Pausing webhook ${webhookId} failed: ${String(error)}`));
+  }
+
+  private headersFor(webhook: DeliveryWebhook, messageId: string, body: string, atMs: number): Record<string, string> {
+    const headers: Record<string, string> = {};
+    for (const [name, value] of Object.entries(webhook.headers ?? {})) {
+      if (RESERVED_HEADERS.has(name.toLowerCase())) continue;
+      if (!HEADER_NAME.test(name) || typeof value !== 'string' || /[\r\n\0]/.test(value)) {
+        const key = `${webhook.id}:${name}`;
+        if (!this.warnedHeaders.has(key)) {
+          this.warnedHeaders.add(key);
+          this.logger('warn', `Webhook ${webhook.id}: header ${JSON.stringify(name)} is not a valid HTTP header and is not sent`);
+        }
+        continue;
+      }
+      headers[name] = value;
+    }
+    headers['Content-Type'] = 'application/json';
+    headers['User-Agent'] = this.userAgent;
+    if (webhook.secret) {
+      Object.assign(headers, signatureHeaders({ id: messageId, timestamp: Math.floor(atMs / 1000), body, secret: webhook.secret }));
+    }
+    return headers;
+  }
+
+  /** One HTTP attempt. Never throws. */
+  private async perform(webhook: DeliveryWebhook, d: Pick<Delivery, 'id' | 'messageId' | 'body'>): Promise<Performed> {
+    const at = this.clock.now();
+    let headers: Record<string, string>;
+    const request = (h: Record<string, string>): AttemptRecord['request'] => ({ method: 'POST', url: webhook.url, headers: h, body: d.body });
+    try {
+      headers = this.headersFor(webhook, d.messageId, d.body, at);
+    } catch (error) {
+      // An unusable secret: never send unsigned what should be signed.
+      return {
+        at,
+        latencyMs: 0,
+        request: request({}),
+        error: { errorClass: 'other', label: 'Signing secret unusable', detail: error instanceof Error ? error.message : String(error) },
+        aborted: false,
+      };
+    }
+    const t0 = this.monotonic();
+    try {
+      const response = await this.http.send({ ...request(headers), timeoutMs: this.timeoutMs, signal: this.abort.signal });
+      return { at, latencyMs: Math.round(this.monotonic() - t0), request: request(headers), response, aborted: false };
+    } catch (error) {
+      return {
+        at,
+        latencyMs: Math.round(this.monotonic() - t0),
+        request: request(headers),
+        error: classifyError(error),
+        aborted: this.abort.signal.aborted,
+      };
+    }
+  }
+
+  private recordBase(
+    done: Performed,
+    ids: { deliveryId: string; messageId: string; webhookId: number; udid: string; seq: number; attempt: number },
+  ): Omit<NewAttemptRecord, 'outcome'> {
+    const status = done.response?.status;
+    const ok = status !== undefined && status >= 200 && status < 300;
+    const base: Omit<NewAttemptRecord, 'outcome'> = {
+      ...ids,
+      at: done.at,
+      latencyMs: done.latencyMs,
+      result: ok ? 'success' : 'failure',
+      request: done.request,
+    };
+    if (done.response) {
+      base.response = {
+        status: done.response.status,
+        headers: done.response.headers,
+        body: done.response.body.subarray(0, RESPONSE_BODY_LIMIT).toString('utf8'),
+        truncated: done.response.truncated || done.response.body.length > RESPONSE_BODY_LIMIT,
+      };
+      if (!ok) {
+        base.errorClass = 'http';
+        base.errorLabel = `HTTP ${done.response.status}`;
+      }
+    } else if (done.error) {
+      base.errorClass = done.error.errorClass;
+      base.errorLabel = done.error.label;
+      base.errorDetail = done.error.detail;
+    }
+    return base;
+  }
+}
+
+export function createDispatcher(options: DispatcherOptions): Dispatcher {
+  return new Dispatcher(options);
+}

@@ -1,0 +1,323 @@
+// The delivery history: one record per attempt, in append-only segment files
+//   history-000001.jsonl, history-000002.jsonl, …   (one AttemptRecord per line)
+// bounded in total entries by dropping the oldest WHOLE segment, plus an in-memory index of the most
+// recent attempts per webhook for the UI. Appends are batched like the outbox journal; by default
+// without fdatasync (see HistoryOptions.durability): the outbox, not the history, is what guarantees
+// that no callback is lost.
+import { mkdir, open, readdir, unlink } from 'node:fs/promises';
+import type { FileHandle } from 'node:fs/promises';
+import { join } from 'node:path';
+import { WriteBatcher } from './batcher';
+import { appendDurably, readJsonLines } from './files';
+import { realTimers, silentLogger } from './types';
+import type { Logger, Timers } from './types';
+
+export type ErrorClass = 'dns' | 'refused' | 'tls' | 'timeout' | 'http' | 'reset' | 'other';
+
+/** What happened to the delivery after this attempt. */
+export type AttemptOutcome = 'succeeded' | 'retrying' | 'failed' | 'dead' | 'paused' | 'test';
+
+export const RESPONSE_BODY_LIMIT = 16 * 1024;
+
+export interface AttemptRecord {
+  /** History entry number, increasing (use it as `before` to page). */
+  id: number;
+  deliveryId: string;
+  /** `webhook-id` sent */
+  messageId: string;
+  webhookId: number;
+  udid: string;
+  seq: number;
+  /** 1-based attempt number of this delivery */
+  attempt: number;
+  /** epoch ms when the attempt started */
+  at: number;
+  latencyMs: number;
+  result: 'success' | 'failure';
+  errorClass?: ErrorClass;
+  /** "DNS", "Connection refused", "TLS", "Timeout", "HTTP 503", "Connection reset", "Error" */
+  errorLabel?: string;
+  /** The underlying message, e.g. "connect ECONNREFUSED 127.0.0.1:9" */
+  errorDetail?: string;
+  outcome: AttemptOutcome;
+  /** When outcome is 'retrying' */
+  nextAttemptAt?: number;
+  test?: boolean;
+  redeliveryOf?: string;
+  request: { method: 'POST'; url: string; headers: Record<string, string>; body: string };
+  response?: {
+    status: number;
+    headers: Record<string, string>;
+    /** The first 16 KiB of the body, decoded as UTF-8. */
+    body: string;
+    /** true when the body was longer than 16 KiB and was cut. */
+    truncated: boolean;
+  };
+}
+
+export type NewAttemptRecord = Omit<AttemptRecord, 'id'>;
+
+export interface HistoryQuery {
+  webhookId: number;
+  result?: 'success' | 'failure';
+  /** Default 50, at most 1000. */
+  limit?: number;
+  /** Only entries with id < before (paging: pass the last id of the previous page). */
+  before?: number;
+}
+
+export interface HistoryOptions {
+  dir: string;
+  /** Total attempts kept on disk. Default 50,000. */
+  maxEntries?: number;
+  /** Attempts per segment file. Default maxEntries / 10. */
+  segmentEntries?: number;
+  /** Recent attempts per webhook kept in memory for the UI. Default 200. */
+  indexPerWebhook?: number;
+  batchWindowMs?: number;
+  /** Default 'none' (written, not datasynced): survives the app being killed, maybe not a power cut. */
+  durability?: 'datasync' | 'none';
+  timers?: Timers;
+  logger?: Logger;
+}
+
+export const SEGMENT_PATTERN = /^history-(\d{6,})\.jsonl$/;
+export function segmentFile(index: number): string {
+  return `history-${String(index).padStart(6, '0')}.jsonl`;
+}
+
+interface Segment {
+  index: number;
+  count: number;
+  /** smallest entry id in it */
+  firstId: number;
+}
+
+interface WebhookIndex {
+  entries: AttemptRecord[];
+  /** true when older entries of this webhook exist on disk but not here */
+  partial: boolean;
+}
+
+export class DeliveryHistory {
+  private segments: Segment[] = [];
+  private handle: FileHandle | undefined;
+  private nextId = 1;
+  private total = 0;
+  private closed = false;
+  private readonly index = new Map<number, WebhookIndex>();
+  private readonly listeners = new Set<(record: AttemptRecord) => void>();
+  private readonly batcher: WriteBatcher;
+  private readonly maxEntries: number;
+  private readonly segmentEntries: number;
+  private readonly indexPerWebhook: number;
+  private readonly sync: boolean;
+  private readonly logger: Logger;
+  readonly dir: string;
+
+  constructor(options: HistoryOptions) {
+    this.dir = options.dir;
+    this.maxEntries = Math.max(1, options.maxEntries ?? 50_000);
+    this.segmentEntries = Math.max(1, Math.min(options.segmentEntries ?? Math.ceil(this.maxEntries / 10), this.maxEntries));
+    this.indexPerWebhook = Math.max(1, options.indexPerWebhook ?? 200);
+    this.sync = options.durability === 'datasync';
+    this.logger = options.logger ?? silentLogger;
+    this.batcher = new WriteBatcher({
+      windowMs: options.batchWindowMs ?? 25,
+      timers: options.timers ?? realTimers,
+      write: (chunks) => this.writeBatch(chunks),
+    });
+  }
+
+  /** Entries on disk (after pending writes land). */
+  get size(): number {
+    return this.total + this.batcher.queued;
+  }
+
+  /** Records an attempt; listeners hear it at once, the promise resolves when it is written. */
+  append(entry: NewAttemptRecord): { record: AttemptRecord; written: Promise<void> } {
+    const record: AttemptRecord = { id: this.nextId++, ...entry };
+    if (this.closed) return { record, written: Promise.resolve() };
+    this.remember(record);
+    this.queuedIds.push(record.id);
+    const written = this.batcher.push(`${JSON.stringify(record)}\n`).catch((error: unknown) => {
+      this.logger('error', `Delivery history write failed: ${String(error)}`);
+    });
+    for (const listener of this.listeners) {
+      try {
+        listener(record);
+      } catch (error) {
+        this.logger('error', `onAttempt listener failed: ${String(error)}`);
+      }
+    }
+    return { record, written };
+  }
+
+  onAttempt(listener: (record: AttemptRecord) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  /** Newest first. Served from memory when it can be; reads the segments otherwise. */
+  async query({ webhookId, result, limit = 50, before }: HistoryQuery): Promise<AttemptRecord[]> {
+    const max = Math.max(1, Math.min(1000, Math.floor(limit)));
+    const keep = (r: AttemptRecord): boolean =>
+      r.webhookId === webhookId && (result === undefined || r.result === result) && (before === undefined || r.id < before) && r.id >= this.oldestId();
+    const idx = this.index.get(webhookId);
+    const fromMemory: AttemptRecord[] = [];
+    if (idx) {
+      for (let i = idx.entries.length - 1; i >= 0 && fromMemory.length < max; i--) {
+        const r = idx.entries[i] as AttemptRecord;
+        if (keep(r)) fromMemory.push(r);
+      }
+    }
+    if (fromMemory.length >= max || !idx || !idx.partial) return fromMemory;
+    return this.scan(keep, max);
+  }
+
+  /** The latest attempt of one delivery (for redelivery), or undefined when it is no longer kept. */
+  async findByDelivery(deliveryId: string): Promise<AttemptRecord | undefined> {
+    for (const idx of this.index.values()) {
+      for (let i = idx.entries.length - 1; i >= 0; i--) {
+        const r = idx.entries[i] as AttemptRecord;
+        if (r.deliveryId === deliveryId) return r;
+      }
+    }
+    const found = await this.scan((r) => r.deliveryId === deliveryId, 1);
+    return found[0];
+  }
+
+  flush(): Promise<void> {
+    return this.batcher.flush();
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    await this.batcher.flush();
+    this.closed = true;
+    await this.handle?.close();
+    this.handle = undefined;
+  }
+
+  /** Segment files currently on disk, oldest first (for tests and diagnostics). */
+  segmentFiles(): string[] {
+    return this.segments.map((s) => segmentFile(s.index));
+  }
+
+  // ---- internals -------------------------------------------------------------------------------
+
+  private oldestId(): number {
+    return this.segments[0]?.firstId ?? 0;
+  }
+
+  private remember(record: AttemptRecord): void {
+    let idx = this.index.get(record.webhookId);
+    if (!idx) {
+      idx = { entries: [], partial: false };
+      this.index.set(record.webhookId, idx);
+    }
+    idx.entries.push(record);
+    if (idx.entries.length > this.indexPerWebhook * 2) {
+      // Trim in chunks so a push is O(1) amortized.
+      idx.entries.splice(0, idx.entries.length - this.indexPerWebhook);
+      idx.partial = true;
+    }
+  }
+
+  /** Newest first over the segments on disk (after flushing), stopping at `max` matches. */
+  private async scan(keep: (r: AttemptRecord) => boolean, max: number): Promise<AttemptRecord[]> {
+    await this.batcher.flush();
+    const out: AttemptRecord[] = [];
+    for (let s = this.segments.length - 1; s >= 0 && out.length < max; s--) {
+      const seg = this.segments[s] as Segment;
+      const { records } = await readJsonLines<AttemptRecord>(join(this.dir, segmentFile(seg.index)));
+      for (let i = records.length - 1; i >= 0 && out.length < max; i--) {
+        const r = records[i] as AttemptRecord;
+        if (keep(r)) out.push(r);
+      }
+    }
+    return out;
+  }
+
+  private async writeBatch(chunks: string[]): Promise<void> {
+    let pending = '';
+    const writePending = async (): Promise<void> => {
+      if (pending && this.handle) await appendDurably(this.handle, pending, this.sync);
+      pending = '';
+    };
+    for (const chunk of chunks) {
+      const id = this.queuedIds.shift() ?? this.lastWrittenId + 1;
+      let current = this.segments[this.segments.length - 1];
+      if (!current || current.count >= this.segmentEntries) {
+        await writePending();
+        current = { index: (current?.index ?? 0) + 1, count: 0, firstId: id };
+        this.segments.push(current);
+        await this.openSegment(current);
+      } else if (!this.handle) {
+        await this.openSegment(current);
+      }
+      // Keep the total within the bound: drop the oldest whole segments (never the one being written).
+      while (this.total >= this.maxEntries && this.segments.length > 1) await this.dropOldest();
+      pending += chunk;
+      current.count++;
+      this.total++;
+      this.lastWrittenId = id;
+    }
+    await writePending();
+  }
+
+  private async openSegment(seg: Segment): Promise<void> {
+    await this.handle?.close().catch(() => undefined);
+    this.handle = undefined;
+    this.handle = await open(join(this.dir, segmentFile(seg.index)), 'a');
+  }
+
+  private lastWrittenId = 0;
+  private readonly queuedIds: number[] = [];
+
+  private async dropOldest(): Promise<void> {
+    const oldest = this.segments.shift();
+    if (!oldest) return;
+    this.total -= oldest.count;
+    await unlink(join(this.dir, segmentFile(oldest.index))).catch((error: unknown) => {
+      this.logger('warn', `Could not delete old history segment ${segmentFile(oldest.index)}: ${String(error)}`);
+    });
+  }
+
+  async load(): Promise<void> {
+    await mkdir(this.dir, { recursive: true });
+    const names = (await readdir(this.dir))
+      .map((name) => SEGMENT_PATTERN.exec(name))
+      .filter((m): m is RegExpExecArray => m !== null)
+      .map((m) => Number(m[1]))
+      .sort((a, b) => a - b);
+    let torn = false;
+    for (const index of names) {
+      const { records, tornTail } = await readJsonLines<AttemptRecord>(join(this.dir, segmentFile(index)));
+      if (tornTail) torn = true;
+      const seg: Segment = { index, count: records.length, firstId: records[0]?.id ?? this.lastWrittenId + 1 };
+      this.segments.push(seg);
+      this.total += records.length;
+      for (const r of records) {
+        if (typeof r?.id !== 'number' || typeof r.webhookId !== 'number') continue;
+        this.remember(r);
+        this.lastWrittenId = Math.max(this.lastWrittenId, r.id);
+      }
+    }
+    this.nextId = this.lastWrittenId + 1;
+    if (torn) {
+      // Never append after a cut-off line: the next entry starts a fresh segment.
+      const last = this.segments[this.segments.length - 1];
+      if (last) last.count = this.segmentEntries;
+      this.logger('warn', 'Delivery history: a line cut off by a crash was skipped');
+    }
+    // Shrink to the bound if it was lowered since the last run.
+    while (this.total > this.maxEntries && this.segments.length > 1) await this.dropOldest();
+  }
+}
+
+export async function openHistory(options: HistoryOptions): Promise<DeliveryHistory> {
+  const history = new DeliveryHistory(options);
+  await history.load();
+  return history;
+}

@@ -1,0 +1,32 @@
+// Which webhooks an event goes to: enabled, subscribed to the status the device moved into, and the
+// device within the webhook's scope. Paused webhooks DO match: their deliveries queue and wait.
+import type { DeliveryEvent, DeliveryWebhook, DeliveryWebhookEvents, Status } from './types';
+
+export const EVENT_KEY_BY_STATUS: Readonly<Record<Status, keyof DeliveryWebhookEvents>> = {
+  Online: 'online',
+  Offline: 'offline',
+  Utilizing: 'utilizing',
+  Unplugged: 'unplugged',
+};
+
+export function isEnabled(webhook: DeliveryWebhook): boolean {
+  return webhook.enabled !== false;
+}
+
+/** Absent or empty lists mean every device; when both lists are given, the device must be in both. */
+export function inScope(webhook: DeliveryWebhook, event: Pick<DeliveryEvent, 'udid' | 'platform'>): boolean {
+  const udids = webhook.scope?.udids;
+  const platforms = webhook.scope?.platforms;
+  if (udids && udids.length > 0 && !udids.includes(event.udid)) return false;
+  if (platforms && platforms.length > 0 && !platforms.includes(event.platform)) return false;
+  return true;
+}
+
+export function wants(webhook: DeliveryWebhook, event: DeliveryEvent): boolean {
+  const key = EVENT_KEY_BY_STATUS[event.to];
+  return key !== undefined && isEnabled(webhook) && webhook.events?.[key] === true && inScope(webhook, event);
+}
+
+export function matchWebhooks(event: DeliveryEvent, webhooks: readonly DeliveryWebhook[]): DeliveryWebhook[] {
+  return webhooks.filter((w) => wants(w, event));
+}

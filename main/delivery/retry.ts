@@ -1,0 +1,66 @@
+// When to try again. Pure functions, so the rules are tested without any I/O.
+
+/**
+ * Delay before each attempt: attempt 1 at once, then 5 s, 30 s, 2 min, 10 min, 30 min, 1 h, 3 h
+ * after the previous attempt. Eight attempts over about 4 h 47 min; after the last, the delivery is failed.
+ */
+export const DEFAULT_SCHEDULE_MS: readonly number[] = [0, 5_000, 30_000, 120_000, 600_000, 1_800_000, 3_600_000, 10_800_000];
+export const DEFAULT_JITTER = 0.2;
+/**
+ * The most a Retry-After can push one retry out. A lane is strictly ordered, so a retry that waits
+ * also holds back every later event of that device: an endpoint saying "come back in a week" (or a
+ * buggy date) must not silence a device for a week. One hour is longer than any schedule step but
+ * the last, so a server's reasonable request is always honoured, and the delivery still finishes
+ * its attempts within a bounded time (schedule + at most 1 h per attempt).
+ */
+export const DEFAULT_MAX_RETRY_AFTER_MS = 3_600_000;
+
+/**
+ * The delay before attempt `attemptsDone + 1`, jittered by ±jitter using r in [0, 1), or undefined
+ * when the schedule is used up.
+ */
+export function scheduledDelay(attemptsDone: number, schedule: readonly number[], jitter: number, r: number): number | undefined {
+  if (attemptsDone >= schedule.length) return undefined;
+  const base = schedule[attemptsDone] as number;
+  const clamped = Math.min(Math.max(r, 0), 1);
+  return Math.max(0, Math.round(base * (1 + jitter * (2 * clamped - 1))));
+}
+
+/** Retry-After as delay-seconds or an HTTP-date, in ms from now; undefined when absent or unreadable. */
+export function parseRetryAfter(value: string | undefined, nowMs: number): number | undefined {
+  if (value === undefined) return undefined;
+  const v = value.trim();
+  if (v === '') return undefined;
+  if (/^\d+$/.test(v)) return Number(v) * 1000;
+  // An HTTP-date (IMF-fixdate, or the obsolete forms Date.parse also reads). Require a letter so a
+  // bare "1.5" or "-3" is not read as a year.
+  if (!/[a-z]/i.test(v)) return undefined;
+  const at = Date.parse(v);
+  if (Number.isNaN(at)) return undefined;
+  return Math.max(0, at - nowMs);
+}
+
+export interface NextAttemptInput {
+  attemptsDone: number;
+  schedule: readonly number[];
+  jitter: number;
+  r: number;
+  status?: number;
+  retryAfter?: string;
+  nowMs: number;
+  maxRetryAfterMs: number;
+}
+
+/**
+ * Delay before the next attempt, or undefined when there is none. On 429 and 503 the larger of the
+ * jittered schedule and Retry-After (capped at maxRetryAfterMs) wins: the server may ask us to wait
+ * longer, never to hurry.
+ */
+export function nextDelay(input: NextAttemptInput): number | undefined {
+  const scheduled = scheduledDelay(input.attemptsDone, input.schedule, input.jitter, input.r);
+  if (scheduled === undefined) return undefined;
+  if (input.status !== 429 && input.status !== 503) return scheduled;
+  const asked = parseRetryAfter(input.retryAfter, input.nowMs);
+  if (asked === undefined) return scheduled;
+  return Math.max(scheduled, Math.min(asked, input.maxRetryAfterMs));
+}

@@ -1,0 +1,87 @@
+// The shapes the delivery layer works with. Plain Node: the composition root adapts the tracker's
+// events and the webhook store's records to these, so delivery/ depends on nothing above or beside it
+// except the Clock type.
+import { randomBytes } from 'node:crypto';
+import type { Clock } from '../devices/types';
+
+export type { Clock };
+
+export type Status = 'Online' | 'Offline' | 'Utilizing' | 'Unplugged';
+export const STATUSES: readonly Status[] = ['Online', 'Offline', 'Utilizing', 'Unplugged'];
+
+export type DevicePlatform = 'android' | 'ios' | 'other';
+
+/** One status transition of one device, as the dispatcher receives it. */
+export interface DeliveryEvent {
+  udid: string;
+  name: string;
+  platform: DevicePlatform;
+  /** The status the device moved into. */
+  to: Status;
+  /** epoch ms of the transition */
+  at: number;
+  /** Per-device sequence number from the tracker (increasing). */
+  seq: number;
+}
+
+export interface DeliveryWebhookEvents {
+  online: boolean;
+  offline: boolean;
+  utilizing: boolean;
+  unplugged: boolean;
+}
+
+/** The minimum the dispatcher needs to know about a webhook. */
+export interface DeliveryWebhook {
+  id: number;
+  orgId: number;
+  name: string;
+  url: string;
+  events: DeliveryWebhookEvents;
+  /** absent = enabled */
+  enabled?: boolean;
+  /** true = new events are queued, nothing is sent */
+  paused?: boolean;
+  /** absent or empty lists = every device */
+  scope?: { udids?: string[]; platforms?: string[] };
+  /** Standard Webhooks secret, `whsec_` + base64. Absent = requests are not signed. */
+  secret?: string;
+  /** Extra request headers. Content-Type, User-Agent and the webhook-* headers cannot be overridden. */
+  headers?: Record<string, string>;
+}
+
+export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
+/** Same shape as main/log.ts's Logger. */
+export type Logger = (level: LogLevel, message: string) => void;
+export const silentLogger: Logger = () => {};
+
+/** The one source of randomness: `float()` in [0, 1) for jitter, `bytes(n)` for ids and secrets. */
+export interface RandomSource {
+  float(): number;
+  bytes(n: number): Uint8Array;
+}
+
+export const cryptoRandom: RandomSource = {
+  float: () => randomBytes(4).readUInt32BE(0) / 0x1_0000_0000,
+  bytes: (n) => randomBytes(n),
+};
+
+/** The real clock (same as devices/types' systemClock; kept here so delivery/ imports only the Clock type). */
+export const systemClock: Clock = {
+  now: () => Date.now(),
+  setTimeout: (fn, ms) => setTimeout(fn, ms),
+  clearTimeout: (handle) => clearTimeout(handle as ReturnType<typeof setTimeout>),
+};
+
+/** Only setTimeout/clearTimeout, for pieces that never read the time (the write batcher). */
+export type Timers = Pick<Clock, 'setTimeout' | 'clearTimeout'>;
+
+export const realTimers: Timers = {
+  setTimeout: (fn, ms) => setTimeout(fn, ms),
+  clearTimeout: (handle) => clearTimeout(handle as ReturnType<typeof setTimeout>),
+};
+
+/** `prefix_` + 22 characters: base64url of 16 random bytes (128 bits; header- and URL-safe). */
+export function randomId(prefix: string, random: RandomSource): string {
+  return `${prefix}_${Buffer.from(random.bytes(16)).toString('base64url')}`;
+}

@@ -1,0 +1,172 @@
+// Shared pieces for the delivery tests: a manual clock, temp folders, a one-line dispatcher rig.
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { onTestFinished, vi } from 'vitest';
+import { createDispatcher } from '../../main/delivery/dispatcher';
+import type { Dispatcher, DispatcherOptions } from '../../main/delivery/dispatcher';
+import { openHistory } from '../../main/delivery/history';
+import type { AttemptRecord, DeliveryHistory, HistoryOptions } from '../../main/delivery/history';
+import { createAxiosClient } from '../../main/delivery/http';
+import { openOutbox } from '../../main/delivery/outbox';
+import type { Outbox, OutboxOptions } from '../../main/delivery/outbox';
+import { startReceiver } from '../../main/delivery/receiver';
+import type { Receiver, ReceiverOptions } from '../../main/delivery/receiver';
+import type { Clock, DeliveryEvent, DeliveryWebhook, LogLevel, RandomSource } from '../../main/delivery/types';
+import { randomBytes } from 'node:crypto';
+
+interface Timer {
+  id: number;
+  due: number;
+  fn: () => void;
+}
+
+/** Time moves only through advance(); timers run in due order, each at its own time. */
+export class ManualClock implements Clock {
+  private current: number;
+  private nextId = 1;
+  private readonly timers = new Map<number, Timer>();
+  constructor(start = Date.UTC(2026, 10, 27, 10, 15, 0, 123)) {
+    this.current = start;
+  }
+  now(): number {
+    return this.current;
+  }
+  setTimeout(fn: () => void, ms: number): unknown {
+    const id = this.nextId++;
+    this.timers.set(id, { id, due: this.current + Math.max(0, Number.isFinite(ms) ? ms : 0), fn });
+    return id;
+  }
+  clearTimeout(handle: unknown): void {
+    if (typeof handle === 'number') this.timers.delete(handle);
+  }
+  advance(ms: number): void {
+    const target = this.current + ms;
+    for (;;) {
+      let next: Timer | undefined;
+      for (const t of this.timers.values()) if (t.due <= target && (!next || t.due < next.due || (t.due === next.due && t.id < next.id))) next = t;
+      if (!next) break;
+      this.timers.delete(next.id);
+      this.current = Math.max(this.current, next.due);
+      next.fn();
+    }
+    this.current = target;
+  }
+  /** Due times of the timers waiting, soonest first. */
+  dues(): number[] {
+    return [...this.timers.values()].map((t) => t.due).sort((a, b) => a - b);
+  }
+}
+
+/** A fresh folder, removed when the test finishes. */
+export async function tempDir(): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), 'dh-delivery-'));
+  onTestFinished(() => rm(dir, { recursive: true, force: true }));
+  return dir;
+}
+
+/** float() from a fixed list (cycled), bytes() really random (ids must stay unique). */
+export function fixedRandom(...floats: number[]): RandomSource {
+  let i = 0;
+  return { float: () => floats[i++ % floats.length] as number, bytes: (n) => randomBytes(n) };
+}
+
+export function webhook(over: Partial<DeliveryWebhook> & { url: string }): DeliveryWebhook {
+  return { id: 1, orgId: 42, name: 'Lab hook', events: { online: true, offline: true, utilizing: true, unplugged: true }, ...over };
+}
+
+let seqCounter = 0;
+export function event(over: Partial<DeliveryEvent> = {}): DeliveryEvent {
+  return { udid: 'R58M123ABC', name: 'Galaxy Note 8', platform: 'android', to: 'Online', at: Date.UTC(2026, 10, 27, 10, 15, 0, 123), seq: ++seqCounter, ...over };
+}
+
+export interface Log {
+  lines: { level: LogLevel; message: string }[];
+  logger: (level: LogLevel, message: string) => void;
+}
+export function memoryLog(): Log {
+  const lines: Log['lines'] = [];
+  return { lines, logger: (level, message) => lines.push({ level, message }) };
+}
+
+export async function receiver(options: ReceiverOptions = {}): Promise<Receiver> {
+  const r = await startReceiver(options);
+  onTestFinished(() => r.close());
+  return r;
+}
+
+export interface Rig {
+  dir: string;
+  outbox: Outbox;
+  history: DeliveryHistory;
+  dispatcher: Dispatcher;
+  webhooks: DeliveryWebhook[];
+  disabled: { id: number; reason: string }[];
+  paused: number[];
+  attempts: AttemptRecord[];
+  log: Log;
+  /** Resolves when `count` attempts in total have been recorded. */
+  attemptsReach(count: number): Promise<AttemptRecord[]>;
+}
+
+export interface RigOptions {
+  webhooks: DeliveryWebhook[];
+  dir?: string;
+  outbox?: Partial<OutboxOptions>;
+  history?: Partial<HistoryOptions>;
+  dispatcher?: Partial<DispatcherOptions>;
+}
+
+/** Outbox + history + real axios client + dispatcher, all closed when the test ends. */
+export async function rig(options: RigOptions): Promise<Rig> {
+  const dir = options.dir ?? (await tempDir());
+  const log = memoryLog();
+  const outbox = await openOutbox({ dir, batchWindowMs: 2, logger: log.logger, ...options.outbox });
+  const history = await openHistory({ dir, batchWindowMs: 2, logger: log.logger, ...options.history });
+  const http = createAxiosClient();
+  const webhooks = options.webhooks;
+  const disabled: Rig['disabled'] = [];
+  const paused: number[] = [];
+  const dispatcher = createDispatcher({
+    outbox,
+    history,
+    http,
+    listWebhooks: () => webhooks,
+    disableWebhook: (id, reason) => {
+      disabled.push({ id, reason });
+      const w = webhooks.find((x) => x.id === id);
+      if (w) w.enabled = false;
+    },
+    pauseWebhook: (id) => {
+      paused.push(id);
+    },
+    version: '9.9.9-test',
+    logger: log.logger,
+    ...options.dispatcher,
+  });
+  const attempts: AttemptRecord[] = [];
+  dispatcher.onAttempt((a) => attempts.push(a));
+  onTestFinished(async () => {
+    await dispatcher.stop({ timeoutMs: 0 });
+    http.close();
+    await outbox.close();
+    await history.close();
+  });
+  return {
+    dir,
+    outbox,
+    history,
+    dispatcher,
+    webhooks,
+    disabled,
+    paused,
+    attempts,
+    log,
+    attemptsReach: async (count) => {
+      await vi.waitFor(() => {
+        if (attempts.length < count) throw new Error(`${attempts.length}/${count} attempts`);
+      }, { timeout: 10_000, interval: 5 });
+      return attempts;
+    },
+  };
+}
