@@ -9,7 +9,7 @@
 //   look at what is really there.
 // - `Low.update()` mutates `data` in place before writing, so a failed write leaves memory ahead of the
 //   disk: we mutate a copy and swap it in only once it is on disk.
-import { copyFile, mkdir, readFile, rename, rm, stat } from 'node:fs/promises';
+import { chmod, copyFile, mkdir, readFile, rename, rm, stat } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { Low } from 'lowdb';
 import type { Adapter } from 'lowdb';
@@ -68,6 +68,12 @@ export interface JsonStoreOptions<T extends Versioned> {
   validateOnWrite?: boolean;
   /** For tests: a lowdb adapter in place of `new JSONFile(file)` (e.g. one whose write fails with ENOSPC). */
   adapter?: Adapter<unknown>;
+  /**
+   * POSIX permission bits given to the file after every write (0o600 for a file that may hold secrets:
+   * each atomic write makes a new file with the default mode). A failure is logged, not thrown. Windows
+   * ignores all but the read-only bit.
+   */
+  fileMode?: number;
 }
 
 export type RecoveryKind = 'corrupt' | 'empty' | 'invalid';
@@ -395,6 +401,11 @@ class Store<T extends Versioned> implements JsonStore<T> {
       if (!this.#options.adapter) await removeTemp(this.file);
       for (const { op } of applied) op.reject(failure);
       return;
+    }
+    if (this.#options.fileMode !== undefined) {
+      await chmod(this.file, this.#options.fileMode).catch((error: unknown) => {
+        this.#options.logger('warn', `storage: could not set the permissions of ${this.file}: ${describeOsError(error)}`);
+      });
     }
     this.#committed = deepFreeze(draft);
     for (const { op, result } of applied) op.resolve(result);

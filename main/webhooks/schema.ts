@@ -13,21 +13,63 @@ export const WEBHOOK_EVENT_KEYS = ['online', 'offline', 'utilizing', 'unplugged'
 export type WebhookEventKey = (typeof WEBHOOK_EVENT_KEYS)[number];
 export type WebhookEvents = Record<WebhookEventKey, boolean>;
 
+export const WEBHOOK_PLATFORMS = ['android', 'ios', 'other'] as const;
+export type WebhookPlatform = (typeof WEBHOOK_PLATFORMS)[number];
+
 export const WEBHOOK_LIMITS = {
   nameMax: 50,
   urlMax: 512,
   descriptionMax: 512,
+  /** One device ID (UDID or adb serial), in code points. */
+  udidMax: 256,
+  /** Distinct device IDs in one webhook's scope. */
+  udidsMax: 500,
+  headersMax: 20,
+  headerNameMax: 100,
+  headerValueMax: 4096,
+  /** A disabled or paused webhook's reason. */
+  reasonMax: 512,
 } as const;
 
-/** What a person submits for a webhook, after validation (trimmed, NFC-normalized name). */
+/** Which devices a webhook hears about. Empty lists mean every device; both filled means both must match. */
+export interface WebhookScope {
+  udids: string[];
+  platforms: WebhookPlatform[];
+}
+
+export interface WebhookHeader {
+  name: string;
+  value: string;
+}
+
+/**
+ * What a person submits for a webhook, after validation (trimmed, NFC-normalized name).
+ * `scope`, `headers` and `signing` are optional: absent on create means none (every device, no extra
+ * headers, unsigned); absent on update means "keep as is". `signing: true` makes the store generate a
+ * secret when the webhook has none; `false` drops the secret.
+ */
 export interface WebhookInput {
   name: string;
   url: string;
   description?: string;
   events: WebhookEvents;
+  scope?: WebhookScope;
+  headers?: WebhookHeader[];
+  signing?: boolean;
 }
 
-/** Field name → one plain sentence. `_` is for a problem with the request as a whole. */
+/** An entry of an import file: the form, plus whether the webhook is enabled (absent = enabled). */
+export interface WebhookImportEntry extends WebhookInput {
+  enabled?: boolean;
+}
+
+/**
+ * Field name → one plain sentence. `_` is for a problem with the request as a whole. Most keys are the
+ * form field (`name`, `url`, `description`, `events`, `scope`, `signing`). Headers are keyed by row so
+ * the form can show the message next to the right box: `headers` for the list as a whole (not a list,
+ * more than 20), `headers.N` for a row that is not a name/value pair, `headers.N.name` and
+ * `headers.N.value` (N counted from 0) for one row's name or value.
+ */
 export type FieldErrors = Record<string, string>;
 
 export type ValidationOutcome<T> = { ok: true; value: T } | { ok: false; fieldErrors: FieldErrors };
@@ -146,6 +188,195 @@ export function checkWebhookEvents(raw: unknown): Check<WebhookEvents> {
   return { ok: true, value: events };
 }
 
+const isPlainObject = (raw: unknown): raw is Record<string, unknown> => typeof raw === 'object' && raw !== null && !Array.isArray(raw);
+
+/**
+ * Optional. `{ udids?, platforms? }`: device IDs trimmed, each non-empty, at most 256 characters and on
+ * one line, duplicates removed, at most 500 distinct; platforms among android, ios and other (in that
+ * order, duplicates removed). Absent or null: no scope given (undefined).
+ */
+export function checkWebhookScope(raw: unknown): Check<WebhookScope | undefined> {
+  if (raw === undefined || raw === null) return { ok: true, value: undefined };
+  if (!isPlainObject(raw)) return { ok: false, message: 'Scope must be a list of device IDs and a list of platforms' };
+  const { udids: rawUdids, platforms: rawPlatforms } = raw;
+
+  const udids: string[] = [];
+  if (rawUdids !== undefined && rawUdids !== null) {
+    if (!Array.isArray(rawUdids)) return { ok: false, message: 'The device IDs in the scope must be a list' };
+    const seen = new Set<string>();
+    for (const [i, item] of rawUdids.entries()) {
+      const n = i + 1;
+      if (typeof item !== 'string') return { ok: false, message: `Device ID ${n} in the scope must be text` };
+      const udid = item.trim();
+      if (udid === '') return { ok: false, message: `Device ID ${n} in the scope is empty` };
+      const length = codePointLength(udid);
+      if (length > WEBHOOK_LIMITS.udidMax) {
+        return { ok: false, message: `Device ID ${n} in the scope must be at most ${WEBHOOK_LIMITS.udidMax} characters (this one has ${length})` };
+      }
+      if (hasLineBreaksOrControls(udid)) return { ok: false, message: `Device ID ${n} in the scope cannot contain line breaks or control characters` };
+      if (!seen.has(udid)) {
+        seen.add(udid);
+        udids.push(udid);
+      }
+    }
+    if (udids.length > WEBHOOK_LIMITS.udidsMax) {
+      return { ok: false, message: `A scope can list at most ${WEBHOOK_LIMITS.udidsMax} device IDs (this one has ${udids.length})` };
+    }
+  }
+
+  const chosen = new Set<WebhookPlatform>();
+  if (rawPlatforms !== undefined && rawPlatforms !== null) {
+    if (!Array.isArray(rawPlatforms)) return { ok: false, message: 'The platforms in the scope must be a list' };
+    for (const item of rawPlatforms) {
+      if (typeof item !== 'string' || !(WEBHOOK_PLATFORMS as readonly string[]).includes(item)) {
+        const shown = typeof item === 'string' ? `"${item}"` : String(item);
+        return { ok: false, message: `Unknown platform ${shown}: choose android, ios or other` };
+      }
+      chosen.add(item as WebhookPlatform);
+    }
+  }
+  return { ok: true, value: { udids, platforms: WEBHOOK_PLATFORMS.filter((p) => chosen.has(p)) } };
+}
+
+// RFC 7230 `token`: the characters a header name may have.
+const HEADER_TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
+const HEADER_VALUE_BREAKS = /[\r\n\0]/;
+// Control characters other than tab (HTTP allows a tab inside a value), C1 controls included.
+const HEADER_VALUE_CONTROLS = /(?!\t)\p{Cc}/u;
+// Node's HTTP client refuses anything above U+00FF in a header value (ERR_INVALID_CHAR).
+const HEADER_VALUE_NOT_LATIN1 = /[\u0100-\u{10FFFF}]/u;
+
+/** Headers DeviceHooks or the HTTP connection own, lower case → why a webhook cannot set them. */
+const RESERVED_HEADERS: Readonly<Record<string, string>> = {
+  'content-type': 'DeviceHooks sets Content-Type itself',
+  'content-length': 'DeviceHooks sets Content-Length itself',
+  host: "the Host header comes from the webhook's URL",
+  'user-agent': 'DeviceHooks sets User-Agent itself',
+  'transfer-encoding': 'the HTTP connection sets Transfer-Encoding itself',
+  connection: 'the HTTP connection sets Connection itself',
+};
+const RESERVED_PREFIX = 'webhook-';
+
+/** Why DeviceHooks refuses this header name, or undefined when a webhook may set it. Case-insensitive. */
+export function reservedHeaderReason(name: string): string | undefined {
+  const lower = name.toLowerCase();
+  if (lower.startsWith(RESERVED_PREFIX)) return 'names starting with webhook- are reserved for Standard Webhooks signing';
+  return Object.hasOwn(RESERVED_HEADERS, lower) ? RESERVED_HEADERS[lower] : undefined;
+}
+
+/** One problem inside a field that has rows: `path` is relative to the field (`[2, 'name']`). */
+export interface FieldIssue {
+  path: (string | number)[];
+  message: string;
+}
+type MultiCheck<T> = { ok: true; value: T } | { ok: false; issues: FieldIssue[] };
+
+export interface HeaderCheckOptions {
+  /** The message for a row without a value (the import says why exports have none). */
+  missingValue?: (name: string) => string;
+}
+
+const defaultMissingValue = (name: string) => `Enter a value for the header "${name}"`;
+
+/**
+ * Optional. At most 20 `{ name, value }` rows. Name: trimmed, an RFC 7230 token of at most 100
+ * characters, not one DeviceHooks sets itself, unique ignoring case. Value: trimmed, at most 4096
+ * characters, no CR, LF or NUL (no header injection), no other control characters, nothing Node's HTTP
+ * client would refuse (above U+00FF); may be empty. Every bad row is reported.
+ */
+export function checkWebhookHeaders(raw: unknown, options: HeaderCheckOptions = {}): MultiCheck<WebhookHeader[] | undefined> {
+  if (raw === undefined || raw === null) return { ok: true, value: undefined };
+  if (!Array.isArray(raw)) return { ok: false, issues: [{ path: [], message: 'Headers must be a list of names and values' }] };
+  if (raw.length > WEBHOOK_LIMITS.headersMax) {
+    return { ok: false, issues: [{ path: [], message: `A webhook can have at most ${WEBHOOK_LIMITS.headersMax} headers (this one has ${raw.length})` }] };
+  }
+  const missingValue = options.missingValue ?? defaultMissingValue;
+  const issues: FieldIssue[] = [];
+  const headers: WebhookHeader[] = [];
+  const seen = new Set<string>();
+  for (const [i, row] of raw.entries()) {
+    if (!isPlainObject(row)) {
+      issues.push({ path: [i], message: `Header ${i + 1} needs a name and a value` });
+      continue;
+    }
+    const name = checkHeaderName(row['name']);
+    if (name.ok) {
+      const key = name.value.toLowerCase();
+      if (seen.has(key)) issues.push({ path: [i, 'name'], message: `The header "${name.value}" is already in the list (header names ignore case)` });
+      seen.add(key);
+    } else {
+      issues.push({ path: [i, 'name'], message: name.message });
+    }
+    const label = name.ok ? `the header "${name.value}"` : `header ${i + 1}`;
+    const value = checkHeaderValue(row['value'], label, () => missingValue(name.ok ? name.value : `${i + 1}`));
+    if (!value.ok) issues.push({ path: [i, 'value'], message: value.message });
+    if (name.ok && value.ok) headers.push({ name: name.value, value: value.value });
+  }
+  return issues.length > 0 ? { ok: false, issues } : { ok: true, value: headers };
+}
+
+function checkHeaderName(raw: unknown): Check<string> {
+  if (raw === undefined || raw === null) return { ok: false, message: 'Enter a header name' };
+  if (typeof raw !== 'string') return { ok: false, message: 'Header name must be text' };
+  const name = raw.trim();
+  if (name === '') return { ok: false, message: 'Enter a header name' };
+  const length = codePointLength(name);
+  if (length > WEBHOOK_LIMITS.headerNameMax) {
+    return { ok: false, message: `Header name must be at most ${WEBHOOK_LIMITS.headerNameMax} characters (this one has ${length})` };
+  }
+  if (!HEADER_TOKEN.test(name)) {
+    return { ok: false, message: "Header name can only contain letters, digits and ! # $ % & ' * + - . ^ _ ` | ~ (no spaces or colons)" };
+  }
+  const reserved = reservedHeaderReason(name);
+  if (reserved) return { ok: false, message: `The header "${name}" cannot be set here: ${reserved}` };
+  return { ok: true, value: name };
+}
+
+function checkHeaderValue(raw: unknown, label: string, missing: () => string): Check<string> {
+  if (raw === undefined || raw === null) return { ok: false, message: missing() };
+  const What = label.charAt(0).toUpperCase() + label.slice(1);
+  if (typeof raw !== 'string') return { ok: false, message: `The value of ${label} must be text` };
+  const value = raw.trim();
+  const length = codePointLength(value);
+  if (length > WEBHOOK_LIMITS.headerValueMax) {
+    return { ok: false, message: `The value of ${label} must be at most ${WEBHOOK_LIMITS.headerValueMax} characters (this one has ${length})` };
+  }
+  if (HEADER_VALUE_BREAKS.test(value)) return { ok: false, message: `The value of ${label} cannot contain line breaks or NUL characters` };
+  if (HEADER_VALUE_CONTROLS.test(value)) return { ok: false, message: `The value of ${label} cannot contain control characters` };
+  const wide = HEADER_VALUE_NOT_LATIN1.exec(value);
+  if (wide) return { ok: false, message: `${What} cannot be sent: "${wide[0]}" is not allowed in an HTTP header value (use plain ASCII text)` };
+  return { ok: true, value };
+}
+
+/** Optional on/off: true = sign requests (Standard Webhooks), false = unsigned. Absent or null: not given. */
+export function checkWebhookSigning(raw: unknown): Check<boolean | undefined> {
+  if (raw === undefined || raw === null) return { ok: true, value: undefined };
+  if (typeof raw !== 'boolean') return { ok: false, message: 'Signing must be on or off' };
+  return { ok: true, value: raw };
+}
+
+/** Import only: absent or null = enabled. */
+export function checkWebhookEnabled(raw: unknown): Check<boolean> {
+  if (raw === undefined || raw === null) return { ok: true, value: true };
+  if (typeof raw !== 'boolean') return { ok: false, message: 'Enabled must be on or off' };
+  return { ok: true, value: raw };
+}
+
+/**
+ * Why a webhook is disabled or paused: optional, trimmed, one line, at most 512 characters. Blank or
+ * absent = no reason.
+ */
+export function checkReason(raw: unknown): Check<string | undefined> {
+  if (raw === undefined || raw === null) return { ok: true, value: undefined };
+  if (typeof raw !== 'string') return { ok: false, message: 'Reason must be text' };
+  const value = raw.trim();
+  if (value === '') return { ok: true, value: undefined };
+  const length = codePointLength(value);
+  if (length > WEBHOOK_LIMITS.reasonMax) return { ok: false, message: `Reason must be at most ${WEBHOOK_LIMITS.reasonMax} characters (this one has ${length})` };
+  if (hasLineBreaksOrControls(value)) return { ok: false, message: 'Reason cannot contain line breaks or control characters' };
+  return { ok: true, value };
+}
+
 /** Wraps a field check as a zod schema whose issue sits on that field (path = the field name). */
 function field<T>(check: (raw: unknown) => Check<T>) {
   return z.unknown().transform((raw, ctx): T => {
@@ -156,25 +387,67 @@ function field<T>(check: (raw: unknown) => Check<T>) {
   });
 }
 
+/** Like field(), for a check that reports several issues below the field (`headers.2.name`). */
+function fieldWithIssues<T>(check: (raw: unknown) => MultiCheck<T>) {
+  return z.unknown().transform((raw, ctx): T => {
+    const result = check(raw);
+    if (result.ok) return result.value;
+    for (const issue of result.issues) ctx.addIssue({ code: 'custom', message: issue.message, path: issue.path, input: raw });
+    return z.NEVER;
+  });
+}
+
+const NOT_AN_OBJECT = 'Send the webhook as an object with a name, a URL and events';
+
+function formShape(headerOptions: HeaderCheckOptions = {}) {
+  return {
+    name: field(checkWebhookName),
+    url: field(checkWebhookUrl),
+    // optional(): zod 4 refuses an undefined output for an absent key unless the key is declared optional.
+    description: field(checkWebhookDescription).optional(),
+    events: field(checkWebhookEvents),
+    scope: field(checkWebhookScope).optional(),
+    headers: fieldWithIssues((raw) => checkWebhookHeaders(raw, headerOptions)).optional(),
+    signing: field(checkWebhookSigning).optional(),
+  };
+}
+
+function toInput(v: {
+  name: string;
+  url: string;
+  description?: string | undefined;
+  events: WebhookEvents;
+  scope?: WebhookScope | undefined;
+  headers?: WebhookHeader[] | undefined;
+  signing?: boolean | undefined;
+}): WebhookInput {
+  const out: WebhookInput = { name: v.name, url: v.url, events: v.events };
+  if (v.description !== undefined) out.description = v.description;
+  if (v.scope !== undefined) out.scope = v.scope;
+  if (v.headers !== undefined) out.headers = v.headers;
+  if (v.signing !== undefined) out.signing = v.signing;
+  return out;
+}
+
 /**
- * The zod schema of a webhook form. Every issue it raises has a one-segment path (`name`, `url`,
- * `description`, `events`) or the empty path for a non-object, so `{ [path]: message }` is the field map.
+ * The zod schema of a webhook form. Every issue it raises has the field's name as its path (`name`,
+ * `url`, `description`, `events`, `scope`, `signing`; `headers` or `headers.N.name|value`: see
+ * FieldErrors), or the empty path for a non-object, so `{ [path]: message }` is the field map.
  * Unknown keys are dropped.
  */
-export const webhookInputSchema = z
-  .object(
-    {
-      name: field(checkWebhookName),
-      url: field(checkWebhookUrl),
-      // optional(): zod 4 refuses an undefined output for an absent key unless the key is declared optional.
-      description: field(checkWebhookDescription).optional(),
-      events: field(checkWebhookEvents),
-    },
-    { error: 'Send the webhook as an object with a name, a URL and events' },
-  )
-  .transform((v): WebhookInput => {
-    const out: WebhookInput = { name: v.name, url: v.url, events: v.events };
-    if (v.description !== undefined) out.description = v.description;
+export const webhookInputSchema = z.object(formShape(), { error: NOT_AN_OBJECT }).transform(toInput);
+
+/** Exports leave header values out; an import names the header and says what to do. */
+export function importMissingHeaderValueMessage(name: string): string {
+  return `Header "${name}" has no value: exports leave header values out. Write the value into the file, or remove the header and add it after the import`;
+}
+
+/** An import file's entry: the same rules as the form, plus `enabled`; a header without a value says why. */
+export const webhookImportEntrySchema = z
+  .object({ ...formShape({ missingValue: importMissingHeaderValueMessage }), enabled: field(checkWebhookEnabled).optional() }, { error: NOT_AN_OBJECT })
+  .transform((v): WebhookImportEntry => {
+    const out: WebhookImportEntry = toInput(v);
+    if (v.enabled !== undefined) out.enabled = v.enabled;
     return out;
   });
 
@@ -190,6 +463,11 @@ export function fieldErrorsFromZod(error: z.ZodError): FieldErrors {
 
 export function validateWebhookInput(raw: unknown): ValidationOutcome<WebhookInput> {
   const parsed = webhookInputSchema.safeParse(raw);
+  return parsed.success ? { ok: true, value: parsed.data } : { ok: false, fieldErrors: fieldErrorsFromZod(parsed.error) };
+}
+
+export function validateWebhookImportEntry(raw: unknown): ValidationOutcome<WebhookImportEntry> {
+  const parsed = webhookImportEntrySchema.safeParse(raw);
   return parsed.success ? { ok: true, value: parsed.data } : { ok: false, fieldErrors: fieldErrorsFromZod(parsed.error) };
 }
 

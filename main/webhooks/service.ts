@@ -1,9 +1,11 @@
 // What the IPC handlers call for webhooks and the org: the store plus the active profile's permissions.
-// Every change (create, update, delete, import, org) needs `org_setting.modify`; reading needs
+// Every change (create, update, delete, import, org, enable/disable, pause/resume, rotate the secret)
+// needs `org_setting.modify`; so does reveal (secrets and header values are for those who may change
+// them). Reading the list, the org and the export (none holds secret material) needs
 // `org_setting.view` (or modify). The store itself stays permission-free for the dispatcher.
 import type { Permission } from './permissions';
 import type { ProfileStore } from './profiles';
-import type { ImportResult, Org, OrgResult, Webhook, WebhookResult, WebhookStore } from './store';
+import type { ImportResult, Org, OrgResult, RevealResult, RotateResult, Webhook, WebhookResult, WebhookStore } from './store';
 
 export interface ForbiddenError {
   code: 'forbidden';
@@ -20,6 +22,11 @@ export interface WebhookService {
   remove(id: number): Promise<WebhookResult | Forbidden>;
   setOrg(org: unknown): Promise<OrgResult | Forbidden>;
   importJson(text: string): Promise<ImportResult | Forbidden>;
+  /** The opened secret and header values: modify only (a Member is forbidden). */
+  reveal(id: number): RevealResult | Forbidden;
+  rotateSecret(id: number): Promise<RotateResult | Forbidden>;
+  setEnabled(id: number, enabled: boolean, reason?: string): Promise<WebhookResult | Forbidden>;
+  setPaused(id: number, paused: boolean, reason?: string): Promise<WebhookResult | Forbidden>;
   /** What the active profile may do here, for the UI to reflect (main still enforces). */
   abilities(): { canView: boolean; canModify: boolean };
 }
@@ -47,6 +54,10 @@ export function createWebhookService({ webhooks, profiles }: WebhookServiceDeps)
     update: async (id, input) => (canModify() ? webhooks.update(id, input) : forbidden('change webhooks')),
     remove: async (id) => (canModify() ? webhooks.remove(id) : forbidden('change webhooks')),
     importJson: async (text) => (canModify() ? webhooks.importJson(text) : forbidden('change webhooks')),
+    reveal: (id) => (canModify() ? webhooks.reveal(id) : forbidden('see webhook secrets and header values')),
+    rotateSecret: async (id) => (canModify() ? webhooks.rotateSecret(id) : forbidden('change webhooks')),
+    setEnabled: async (id, enabled, reason) => (canModify() ? webhooks.setEnabled(id, enabled, reason) : forbidden('change webhooks')),
+    setPaused: async (id, paused, reason) => (canModify() ? webhooks.setPaused(id, paused, reason) : forbidden('change webhooks')),
     setOrg: async (org) => (canModify() ? webhooks.setOrg(org) : forbidden('change the organization settings')),
     abilities: () => ({ canView: canView(), canModify: canModify() }),
   };

@@ -5,7 +5,13 @@
 // re-stamps the webhooks in the same atomic write. App-wide preferences, reservations, the outbox and
 // the delivery log live in files of their own, so a burst of deliveries never rewrites the webhooks.
 //
-// Permission-free on purpose: service.ts checks the active profile. The dispatcher reads list()/org().
+// Secret material (the signing secret, extra header values) is kept sealed by a SecretBox (OS keyring
+// when there is one) and leaves this file only through reveal() (an admin's edit dialog), rotateSecret()
+// (once, the new secret) and deliveryWebhooks() (the dispatcher). list(), get(), onChange() and the
+// export say only whether there is a secret and which header names there are.
+//
+// Permission-free on purpose: service.ts checks the active profile. The dispatcher reads
+// deliveryWebhooks()/org().
 import { join } from 'node:path';
 import { z } from 'zod';
 import type { Logger } from '../log';
@@ -14,30 +20,86 @@ import { openJsonStore, zodValidator } from '../storage/jsonStore';
 import type { JsonStore, Recovery, Migration } from '../storage/jsonStore';
 import {
   WEBHOOK_EVENT_KEYS,
+  WEBHOOK_PLATFORMS,
   checkName,
+  checkReason,
   duplicateNameMessage,
+  validateWebhookImportEntry,
   validateWebhookInput,
 } from './schema';
-import type { FieldErrors, WebhookEvents, WebhookInput } from './schema';
+import type { FieldErrors, WebhookEvents, WebhookHeader, WebhookInput, WebhookPlatform, WebhookScope } from './schema';
+import { SecretUnavailableError, cryptoSecretRandom, generateSecret, plainBox } from './secrets';
+import type { Sealed, SecretBox, SecretRandom } from './secrets';
 
 export const WEBHOOKS_FILE = 'webhooks.json';
-export const WEBHOOKS_SCHEMA_VERSION = 1;
+/** 1: the webhooks' form fields. 2: enabled/paused (with reasons), scope, sealed secret and headers. */
+export const WEBHOOKS_SCHEMA_VERSION = 2;
 export const EXPORT_FORMAT = 'devicehooks-webhooks';
-export const EXPORT_VERSION = 1;
+/**
+ * 1: name, url, description, events. 2: also enabled, scope, header names and signing. Version 1 files
+ * still import; a DeviceHooks that reads only version 1 refuses a version 2 file rather than silently
+ * dropping its scope and headers (a webhook meant for one phone would hear about all of them).
+ */
+export const EXPORT_VERSION = 2;
 export const ORG_NAME_MAX = 100;
 /** An import file larger than this is refused before parsing (a webhook is well under 2 KB). */
 export const IMPORT_MAX_BYTES = 2 * 1024 * 1024;
 
-export interface Webhook {
+/** One extra request header as stored: the value is sealed. */
+export interface StoredHeader {
+  name: string;
+  value: Sealed;
+}
+
+/** A webhook as webhooks.json holds it (schema version 2). Never handed out as is. */
+export interface StoredWebhook {
   id: number;
   orgId: number;
   name: string;
   url: string;
   description?: string;
   events: WebhookEvents;
+  /** false: nothing is queued or sent (an admin turned it off, or the receiver answered 410 Gone). */
+  enabled: boolean;
+  /** Why it is disabled, in a sentence; only while disabled. */
+  disabledReason?: string;
+  /** true: new events are queued, nothing is sent until it is resumed. */
+  paused: boolean;
+  /** Why it is paused, in a sentence; only while paused. */
+  pausedReason?: string;
+  scope: WebhookScope;
+  /** Standard Webhooks secret (`whsec_…`), sealed. Absent: requests are not signed. */
+  secret?: Sealed;
+  headers: StoredHeader[];
   /** ISO-8601 UTC */
   createdAt: string;
   updatedAt: string;
+}
+
+/** What list(), get(), the results and onChange() give out: the webhook without its secret material. */
+export interface Webhook extends Omit<StoredWebhook, 'secret' | 'headers'> {
+  /** The webhook signs its requests; the secret itself only through reveal(). */
+  hasSecret: boolean;
+  /** Extra header names, in order; their values only through reveal(). */
+  headers: { name: string }[];
+}
+
+/**
+ * What the dispatcher gets: structurally a delivery/types.ts `DeliveryWebhook` (this layer does not
+ * import delivery/), with the secret and header values opened.
+ */
+export interface WebhookForDelivery {
+  id: number;
+  orgId: number;
+  name: string;
+  url: string;
+  events: WebhookEvents;
+  enabled: boolean;
+  paused: boolean;
+  scope: { udids: string[]; platforms: WebhookPlatform[] };
+  /** `whsec_…`; absent: unsigned. */
+  secret?: string;
+  headers: Record<string, string>;
 }
 
 export interface Org {
@@ -51,10 +113,11 @@ export interface WebhooksFile {
   /** The id the next webhook gets. Only ever goes up: an id is never reused in this data folder. */
   nextWebhookId: number;
   org: Org;
-  webhooks: Webhook[];
+  webhooks: StoredWebhook[];
 }
 
-export type StoreErrorCode = 'not_found' | 'storage';
+/** `secret_unavailable`: a sealed value cannot be opened (or sealed) by this machine's keyring now. */
+export type StoreErrorCode = 'not_found' | 'storage' | 'secret_unavailable';
 export interface StoreError {
   code: StoreErrorCode;
   message: string;
@@ -63,11 +126,16 @@ export interface StoreError {
 export type Failure = { ok: false; fieldErrors: FieldErrors } | { ok: false; error: StoreError };
 export type WebhookResult = { ok: true; webhook: Webhook } | Failure;
 export type OrgResult = { ok: true; org: Org } | Failure;
+/** The secret material of one webhook, opened. `secret` absent: the webhook does not sign. */
+export type RevealResult = { ok: true; secret?: string; headers: WebhookHeader[] } | { ok: false; error: StoreError };
+/** The new secret, in plain this once (reveal() can show it again to an admin). */
+export type RotateResult = { ok: true; secret: string; webhook: Webhook } | { ok: false; error: StoreError };
+export type DeliveryLookup = { ok: true; webhook: WebhookForDelivery } | { ok: false; error: StoreError };
 
 export interface ImportProblem {
   /** 0-based position in the file's `webhooks` array; null for a problem with the file as a whole. */
   index: number | null;
-  /** `name`, `url`, `description`, `events`, or `file`. */
+  /** A form field key (`name`, `url`, `description`, `events`, `scope`, `signing`, `enabled`, `headers`, `headers.N.name`…), `entry`, or `file`. */
   field: string;
   message: string;
 }
@@ -78,26 +146,64 @@ export interface WebhooksSnapshot {
   webhooks: Webhook[];
 }
 
+/**
+ * One webhook in an export. Never the secret or header values: an export is a file people mail around.
+ * Header names are kept so the import can say which values to fill in; `signing` says the webhook signed
+ * its requests, and the import generates a new secret for it (the receiver needs that new one).
+ */
+export interface ExportedWebhook {
+  name: string;
+  url: string;
+  description?: string;
+  events: WebhookEvents;
+  enabled: boolean;
+  scope: WebhookScope;
+  headers: { name: string }[];
+  signing: boolean;
+}
+
 /** What exportJson() writes and importJson() reads. */
 export interface WebhooksExport {
   format: typeof EXPORT_FORMAT;
   version: number;
   exportedAt: string;
   org: Org;
-  webhooks: WebhookInput[];
+  webhooks: ExportedWebhook[];
 }
 
 export interface WebhookStore {
-  /** The org's webhooks, by id. Copies: changing them changes nothing. */
+  /** The org's webhooks, by id, without secret material. Copies: changing them changes nothing. */
   list(): Webhook[];
   get(id: number): Webhook | undefined;
   org(): Org;
+  /** Whether secrets and header values are sealed by the OS keyring; false: plain text in webhooks.json. */
+  secretsEncrypted(): boolean;
   create(input: unknown): Promise<WebhookResult>;
-  /** Replaces the webhook's fields with `input` (a whole form, validated like create). */
+  /**
+   * Replaces the webhook's form fields with `input` (a whole form, validated like create). `scope`,
+   * `headers` and `signing` left out keep what the webhook has; `signing: true` keeps an existing secret.
+   */
   update(id: number, input: unknown): Promise<WebhookResult>;
   /** Resolves with the removed webhook. */
   remove(id: number): Promise<WebhookResult>;
+  /** The opened secret and header values, for an admin's edit dialog and "copy secret". */
+  reveal(id: number): RevealResult;
+  /** A new secret (the webhook signs from now on, if it did not); the old one is gone. */
+  rotateSecret(id: number): Promise<RotateResult>;
+  /** Disabling stores `reason` (trimmed, optional); enabling clears it. */
+  setEnabled(id: number, enabled: boolean, reason?: string): Promise<WebhookResult>;
+  /** Pausing stores `reason` (trimmed, optional); resuming clears it. */
+  setPaused(id: number, paused: boolean, reason?: string): Promise<WebhookResult>;
+  /**
+   * Every webhook (enabled or not, by id) for the dispatcher, secret and headers opened. A webhook whose
+   * material cannot be opened now is left out (logged): sending it unsigned or without its headers
+   * would be wrong.
+   */
+  deliveryWebhooks(): WebhookForDelivery[];
+  /** One webhook for the dispatcher: not_found, or secret_unavailable with the reason. */
+  deliveryWebhook(id: number): DeliveryLookup;
   setOrg(org: unknown): Promise<OrgResult>;
+  /** No secrets and no header values, ever (see ExportedWebhook). */
   exportJson(): string;
   /** Every entry checked (same rules, unique against existing and within the file); all imported or none. */
   importJson(text: string): Promise<ImportResult>;
@@ -112,6 +218,10 @@ export interface OpenWebhookStoreOptions {
   logger: Logger;
   /** epoch ms */
   now?: () => number;
+  /** Seals secrets and header values. Default plainBox (plain text); the app passes createOsBox(safeStorage). */
+  secretBox?: SecretBox;
+  /** Where new secrets' bytes come from. Default node:crypto. */
+  random?: SecretRandom;
   /** For tests: passed through to openJsonStore. */
   adapter?: Parameters<typeof openJsonStore>[0]['adapter'];
 }
@@ -125,6 +235,7 @@ export interface OpenWebhookStoreResult {
 // The file's shape: types and structure only. The product limits (50 characters…) apply to what a
 // person submits; a hand-edited file with a 60-character name still loads rather than being set aside.
 const positiveId = z.number().int().positive().max(Number.MAX_SAFE_INTEGER);
+const sealedSchema = z.object({ scheme: z.enum(['os', 'plain']), data: z.string() });
 const storedWebhook = z.object({
   id: positiveId,
   orgId: positiveId,
@@ -132,6 +243,13 @@ const storedWebhook = z.object({
   url: z.string(),
   description: z.string().optional(),
   events: z.object(Object.fromEntries(WEBHOOK_EVENT_KEYS.map((k) => [k, z.boolean()])) as Record<keyof WebhookEvents, z.ZodBoolean>),
+  enabled: z.boolean(),
+  disabledReason: z.string().optional(),
+  paused: z.boolean(),
+  pausedReason: z.string().optional(),
+  scope: z.object({ udids: z.array(z.string()), platforms: z.array(z.enum(WEBHOOK_PLATFORMS)) }),
+  secret: sealedSchema.optional(),
+  headers: z.array(z.object({ name: z.string(), value: sealedSchema })),
   createdAt: z.string(),
   updatedAt: z.string(),
 });
@@ -159,6 +277,24 @@ function defaults(): WebhooksFile {
   return { schemaVersion: WEBHOOKS_SCHEMA_VERSION, nextWebhookId: 1, org: { id: 1, name: '' }, webhooks: [] };
 }
 
+const emptyScope = (): WebhookScope => ({ udids: [], platforms: [] });
+
+/**
+ * v1 → v2: every webhook gains `enabled: true`, `paused: false`, an empty scope (every device) and no
+ * extra headers; none has a secret. Anything unexpected is passed on for the shape check to name.
+ */
+export function migrateWebhooksV1toV2(old: unknown): unknown {
+  if (typeof old !== 'object' || old === null || Array.isArray(old)) return old;
+  const doc = old as { webhooks?: unknown };
+  if (!Array.isArray(doc.webhooks)) return old;
+  const webhooks = doc.webhooks.map((w: unknown) => {
+    if (typeof w !== 'object' || w === null || Array.isArray(w)) return w;
+    const { secret: _ignored, ...rest } = w as Record<string, unknown>;
+    return { ...rest, enabled: true, paused: false, scope: emptyScope(), headers: [] };
+  });
+  return { ...doc, webhooks };
+}
+
 /** Thrown inside a mutator to abandon the change and answer `result` instead. */
 class Refusal<R> {
   constructor(readonly result: R) {}
@@ -171,39 +307,68 @@ export async function openWebhookStore(options: OpenWebhookStoreOptions): Promis
     label: 'webhooks',
     defaults,
     version: WEBHOOKS_SCHEMA_VERSION,
-    migrations: {},
+    migrations: { 2: migrateWebhooksV1toV2 },
     validate: zodValidator(fileSchema),
     logger: options.logger,
     now,
+    // Only this OS account may read it: without a keyring the secrets in it are plain text.
+    fileMode: 0o600,
     ...(options.adapter ? { adapter: options.adapter } : {}),
   });
-  const store = new Webhooks(opened.store, now, options.logger);
+  const store = new Webhooks(opened.store, {
+    now,
+    logger: options.logger,
+    box: options.secretBox ?? plainBox,
+    random: options.random ?? cryptoSecretRandom,
+  });
+  // Values written in plain before the OS keyring was available are sealed now, not at some later edit.
+  await store.sealPlainValues();
   return { store, ...(opened.recovered ? { recovered: opened.recovered } : {}), ...(opened.migrated ? { migrated: opened.migrated } : {}) };
 }
+
+/** The view: everything but the secret material. */
+function toView(w: StoredWebhook): Webhook {
+  const { secret, headers, ...rest } = structuredClone(w);
+  return { ...rest, hasSecret: secret !== undefined, headers: headers.map((h) => ({ name: h.name })) };
+}
+
+type Material = { ok: true; secret?: string; headers: WebhookHeader[] } | { ok: false; error: StoreError };
 
 class Webhooks implements WebhookStore {
   readonly #db: JsonStore<WebhooksFile>;
   readonly #now: () => number;
   readonly #logger: Logger;
+  readonly #box: SecretBox;
+  readonly #random: SecretRandom;
   readonly #listeners = new Set<(snapshot: WebhooksSnapshot) => void>();
+  /** deliveryWebhooks() for one committed version of the data (only when every webhook opened). */
+  #deliveryCache: { data: unknown; list: WebhookForDelivery[] } | undefined;
+  /** Webhooks already logged as unavailable for one version of the data: one warning, not one per event. */
+  #warned: { data: unknown; ids: Set<number> } | undefined;
 
-  constructor(db: JsonStore<WebhooksFile>, now: () => number, logger: Logger) {
+  constructor(db: JsonStore<WebhooksFile>, deps: { now: () => number; logger: Logger; box: SecretBox; random: SecretRandom }) {
     this.#db = db;
-    this.#now = now;
-    this.#logger = logger;
+    this.#now = deps.now;
+    this.#logger = deps.logger;
+    this.#box = deps.box;
+    this.#random = deps.random;
   }
 
   list(): Webhook[] {
-    return structuredClone(this.#db.data.webhooks as Webhook[]).sort((a, b) => a.id - b.id);
+    return this.#db.data.webhooks.map((w) => toView(w as StoredWebhook)).sort((a, b) => a.id - b.id);
   }
 
   get(id: number): Webhook | undefined {
-    const found = this.#db.data.webhooks.find((w) => w.id === id);
-    return found ? structuredClone(found as Webhook) : undefined;
+    const found = this.#find(id);
+    return found ? toView(found) : undefined;
   }
 
   org(): Org {
     return { ...this.#db.data.org };
+  }
+
+  secretsEncrypted(): boolean {
+    return this.#box.encrypted;
   }
 
   async create(input: unknown): Promise<WebhookResult> {
@@ -215,7 +380,7 @@ class Webhooks implements WebhookStore {
       if (draft.webhooks.some((w) => w.name === value.name)) throw new Refusal({ ok: false, fieldErrors: { name: duplicateNameMessage(value.name) } });
       const webhook = this.#newWebhook(draft, value);
       draft.webhooks.push(webhook);
-      return { ok: true, webhook: structuredClone(webhook) };
+      return { ok: true, webhook: toView(webhook) };
     });
   }
 
@@ -234,8 +399,12 @@ class Webhooks implements WebhookStore {
       if (value.description !== undefined) existing.description = value.description;
       else delete existing.description;
       existing.events = { ...value.events };
+      if (value.scope !== undefined) existing.scope = structuredClone(value.scope);
+      if (value.headers !== undefined) existing.headers = this.#sealHeaders(value.headers);
+      if (value.signing === true && existing.secret === undefined) existing.secret = this.#box.seal(generateSecret(this.#random));
+      if (value.signing === false) delete existing.secret;
       existing.updatedAt = this.#iso();
-      return { ok: true, webhook: structuredClone(existing) };
+      return { ok: true, webhook: toView(existing) };
     });
   }
 
@@ -246,8 +415,60 @@ class Webhooks implements WebhookStore {
       if (!existing) throw new Refusal(notFound(id));
       draft.webhooks.splice(index, 1);
       // nextWebhookId stays where it is: this id is never handed out again.
-      return { ok: true, webhook: structuredClone(existing) };
+      return { ok: true, webhook: toView(existing) };
     });
+  }
+
+  reveal(id: number): RevealResult {
+    const found = this.#find(id);
+    if (!found) return notFound(id);
+    return this.#open(found);
+  }
+
+  async rotateSecret(id: number): Promise<RotateResult> {
+    return this.#change<RotateResult>((draft) => {
+      const existing = draft.webhooks.find((w) => w.id === id);
+      if (!existing) throw new Refusal(notFound(id));
+      const secret = generateSecret(this.#random);
+      existing.secret = this.#box.seal(secret);
+      existing.updatedAt = this.#iso();
+      return { ok: true, secret, webhook: toView(existing) };
+    });
+  }
+
+  async setEnabled(id: number, enabled: boolean, reason?: string): Promise<WebhookResult> {
+    return this.#setState(id, 'enabled', enabled, reason);
+  }
+
+  async setPaused(id: number, paused: boolean, reason?: string): Promise<WebhookResult> {
+    return this.#setState(id, 'paused', paused, reason);
+  }
+
+  deliveryWebhooks(): WebhookForDelivery[] {
+    const data = this.#db.data;
+    if (this.#deliveryCache?.data !== data) {
+      this.#deliveryCache = undefined;
+      const list: WebhookForDelivery[] = [];
+      let complete = true;
+      for (const w of [...data.webhooks].sort((a, b) => a.id - b.id)) {
+        const found = this.#forDelivery(w as StoredWebhook);
+        if (found.ok) list.push(found.webhook);
+        else {
+          complete = false;
+          this.#warnUnavailable(w.id, found.error.message);
+        }
+      }
+      // Only a full answer is kept: a keyring that comes back later is tried again on the next call.
+      if (!complete) return list;
+      this.#deliveryCache = { data, list };
+    }
+    return structuredClone(this.#deliveryCache.list);
+  }
+
+  deliveryWebhook(id: number): DeliveryLookup {
+    const found = this.#find(id);
+    if (!found) return notFound(id);
+    return this.#forDelivery(found);
   }
 
   async setOrg(raw: unknown): Promise<OrgResult> {
@@ -268,13 +489,22 @@ class Webhooks implements WebhookStore {
   }
 
   exportJson(): string {
+    // Deliberately no secret and no header value: only whether it signs, and the header names.
     const doc: WebhooksExport = {
       format: EXPORT_FORMAT,
       version: EXPORT_VERSION,
       exportedAt: this.#iso(),
       org: this.org(),
       webhooks: this.list().map((w) => {
-        const entry: WebhookInput = { name: w.name, url: w.url, events: { ...w.events } };
+        const entry: ExportedWebhook = {
+          name: w.name,
+          url: w.url,
+          events: { ...w.events },
+          enabled: w.enabled,
+          scope: structuredClone(w.scope),
+          headers: w.headers.map((h) => ({ name: h.name })),
+          signing: w.hasSecret,
+        };
         if (w.description !== undefined) entry.description = w.description;
         return entry;
       }),
@@ -290,24 +520,26 @@ class Webhooks implements WebhookStore {
       const problems: ImportProblem[] = [];
       const existing = new Set(draft.webhooks.map((w) => w.name));
       const inFile = new Map<string, number>();
-      const valid: WebhookInput[] = [];
+      const valid: { value: WebhookInput; enabled: boolean }[] = [];
       entries.forEach((entry, index) => {
-        const checked = validateWebhookInput(entry);
+        const checked = validateWebhookImportEntry(entry);
         if (!checked.ok) {
           for (const [field, message] of Object.entries(checked.fieldErrors)) problems.push({ index, field: field === '_' ? 'entry' : field, message });
           return;
         }
-        const name = checked.value.name;
+        const { enabled = true, ...value } = checked.value;
+        const name = value.name;
         if (existing.has(name)) problems.push({ index, field: 'name', message: duplicateNameMessage(name) });
         else if (inFile.has(name)) problems.push({ index, field: 'name', message: `The name "${name}" is used more than once in this file` });
         else inFile.set(name, index);
-        valid.push(checked.value);
+        valid.push({ value, enabled });
       });
       if (problems.length > 0) throw new Refusal<ImportResult>({ ok: false, problems });
-      const imported = valid.map((value) => {
+      const imported = valid.map(({ value, enabled }) => {
         const webhook = this.#newWebhook(draft, value);
+        webhook.enabled = enabled;
         draft.webhooks.push(webhook);
-        return structuredClone(webhook);
+        return toView(webhook);
       });
       return { ok: true, imported };
     });
@@ -322,37 +554,163 @@ class Webhooks implements WebhookStore {
 
   async close(): Promise<void> {
     this.#listeners.clear();
+    this.#deliveryCache = undefined;
     await this.#db.close();
   }
 
-  #newWebhook(draft: WebhooksFile, value: WebhookInput): Webhook {
+  /** At open: with the OS keyring available, seal the values still in plain text (one write, if any). */
+  async sealPlainValues(): Promise<void> {
+    if (!this.#box.encrypted || !this.#db.data.webhooks.some((w) => hasPlain(w as StoredWebhook))) return;
+    try {
+      const sealed = await this.#db.update((draft) => this.#sealPlain(draft));
+      this.#logger('info', `webhooks: sealed ${sealed} secret value(s) with the OS keyring`);
+    } catch (error) {
+      // They stay readable in plain; the next successful write seals them.
+      this.#logger('warn', `webhooks: could not seal the plain-text secrets now: ${error instanceof Error ? error.message : String(error)}`);
+    }
+  }
+
+  #find(id: number): StoredWebhook | undefined {
+    return this.#db.data.webhooks.find((w) => w.id === id) as StoredWebhook | undefined;
+  }
+
+  #newWebhook(draft: WebhooksFile, value: WebhookInput): StoredWebhook {
     const at = this.#iso();
-    const webhook: Webhook = {
+    const webhook: StoredWebhook = {
       id: draft.nextWebhookId,
       orgId: draft.org.id,
       name: value.name,
       url: value.url,
       events: { ...value.events },
+      enabled: true,
+      paused: false,
+      scope: value.scope ? structuredClone(value.scope) : emptyScope(),
+      headers: this.#sealHeaders(value.headers ?? []),
       createdAt: at,
       updatedAt: at,
     };
     if (value.description !== undefined) webhook.description = value.description;
+    if (value.signing === true) webhook.secret = this.#box.seal(generateSecret(this.#random));
     draft.nextWebhookId += 1;
     return webhook;
+  }
+
+  #sealHeaders(headers: WebhookHeader[]): StoredHeader[] {
+    return headers.map((h) => ({ name: h.name, value: this.#box.seal(h.value) }));
+  }
+
+  async #setState(id: number, kind: 'enabled' | 'paused', on: boolean, reason: unknown): Promise<WebhookResult> {
+    if (typeof on !== 'boolean') return { ok: false, fieldErrors: { [kind]: `${kind === 'enabled' ? 'Enabled' : 'Paused'} must be on or off` } };
+    const checked = checkReason(reason);
+    if (!checked.ok) return { ok: false, fieldErrors: { reason: checked.message } };
+    const reasonKey = kind === 'enabled' ? 'disabledReason' : 'pausedReason';
+    // The reason belongs to the off state (disabled, paused) and goes away with it.
+    const nextReason = (kind === 'enabled' ? !on : on) ? checked.value : undefined;
+    return this.#change<WebhookResult>((draft) => {
+      const existing = draft.webhooks.find((w) => w.id === id);
+      if (!existing) throw new Refusal(notFound(id));
+      // Already so: answer without a write (the dispatcher may say it twice).
+      if (existing[kind] === on && existing[reasonKey] === nextReason) throw new Refusal<WebhookResult>({ ok: true, webhook: toView(existing) });
+      existing[kind] = on;
+      if (nextReason !== undefined) existing[reasonKey] = nextReason;
+      else delete existing[reasonKey];
+      existing.updatedAt = this.#iso();
+      return { ok: true, webhook: toView(existing) };
+    });
+  }
+
+  /** Opens a webhook's secret and header values, or says in a sentence why it cannot. */
+  #open(w: StoredWebhook): Material {
+    let secret: string | undefined;
+    if (w.secret) {
+      try {
+        secret = this.#box.open(w.secret);
+      } catch (error) {
+        return unavailable(error, "This webhook's signing secret", 'rotate the secret and give the receiver the new one');
+      }
+    }
+    const headers: WebhookHeader[] = [];
+    for (const h of w.headers) {
+      try {
+        headers.push({ name: h.name, value: this.#box.open(h.value) });
+      } catch (error) {
+        return unavailable(error, `The value of this webhook's header "${h.name}"`, 'edit the webhook and enter the value again');
+      }
+    }
+    return secret === undefined ? { ok: true, headers } : { ok: true, secret, headers };
+  }
+
+  #forDelivery(w: StoredWebhook): DeliveryLookup {
+    const material = this.#open(w);
+    if (!material.ok) return material;
+    const webhook: WebhookForDelivery = {
+      id: w.id,
+      orgId: w.orgId,
+      name: w.name,
+      url: w.url,
+      events: { ...w.events },
+      enabled: w.enabled,
+      paused: w.paused,
+      scope: structuredClone(w.scope),
+      // fromEntries defines own properties: a header named __proto__ stays a header.
+      headers: Object.fromEntries(material.headers.map((h) => [h.name, h.value])),
+    };
+    if (material.secret !== undefined) webhook.secret = material.secret;
+    return { ok: true, webhook };
+  }
+
+  #warnUnavailable(id: number, message: string): void {
+    const data = this.#db.data;
+    if (this.#warned?.data !== data) this.#warned = { data, ids: new Set() };
+    if (this.#warned.ids.has(id)) return;
+    this.#warned.ids.add(id);
+    this.#logger('warn', `webhooks: webhook ${id} is left out of deliveries: ${message}`);
+  }
+
+  /** With an encrypting box, seals every plain value in `draft`; answers how many. Failures stay plain (logged). */
+  #sealPlain(draft: WebhooksFile): number {
+    if (!this.#box.encrypted) return 0;
+    let count = 0;
+    const reseal = (value: Sealed): Sealed => {
+      if (value.scheme !== 'plain') return value;
+      try {
+        const sealed = this.#box.seal(value.data);
+        if (sealed.scheme !== 'plain') count++;
+        return sealed;
+      } catch (error) {
+        this.#logger('warn', `webhooks: could not seal a value with the OS keyring: ${error instanceof Error ? error.message : String(error)}`);
+        return value;
+      }
+    };
+    for (const w of draft.webhooks) {
+      if (w.secret) w.secret = reseal(w.secret);
+      for (const h of w.headers) h.value = reseal(h.value);
+    }
+    return count;
   }
 
   #iso(): string {
     return new Date(this.#now()).toISOString();
   }
 
-  /** Runs a serialized change; a Refusal answers without writing, a failed write answers `storage`. */
+  /**
+   * Runs a serialized change (sealing any value still in plain text in the same write); a Refusal answers
+   * without writing, a failed write answers `storage`, a value the keyring cannot seal `secret_unavailable`.
+   */
   async #change<R>(mutator: (draft: WebhooksFile) => R): Promise<R | { ok: false; error: StoreError }> {
     let result: R;
     try {
-      result = await this.#db.update(mutator);
+      result = await this.#db.update((draft) => {
+        const answer = mutator(draft);
+        this.#sealPlain(draft);
+        return answer;
+      });
     } catch (error) {
       if (error instanceof Refusal) return error.result as R;
       if (error instanceof StorageWriteError) return { ok: false, error: { code: 'storage', message: error.message } };
+      if (error instanceof SecretUnavailableError) {
+        return { ok: false, error: { code: 'secret_unavailable', message: `Nothing was saved: ${lowerFirst(error.message)}.` } };
+      }
       throw error;
     }
     this.#emit();
@@ -370,6 +728,32 @@ class Webhooks implements WebhookStore {
       }
     }
   }
+}
+
+function hasPlain(w: StoredWebhook): boolean {
+  return w.secret?.scheme === 'plain' || w.headers.some((h) => h.value.scheme === 'plain');
+}
+
+/** A SecretUnavailableError about `what`, as a store error with a way out. */
+function unavailable(error: unknown, what: string, remedy: string): { ok: false; error: StoreError } {
+  if (!(error instanceof SecretUnavailableError)) throw error;
+  let message: string;
+  if (error.reason === 'keyring_unavailable') {
+    message = `${what} was encrypted by your OS account's keyring, which is not available now. Unlock the keyring (or sign in to the OS account that saved it) and restart DeviceHooks, or ${remedy}.`;
+  } else if (error.reason === 'decrypt_failed') {
+    message = `${what} could not be decrypted by your OS account's keyring: it may have been encrypted by another account or on another machine. ${capitalize(remedy)}.`;
+  } else {
+    message = `${what} cannot be read: ${error.message}. ${capitalize(remedy)}.`;
+  }
+  return { ok: false, error: { code: 'secret_unavailable', message } };
+}
+
+function capitalize(s: string): string {
+  return s.charAt(0).toUpperCase() + s.slice(1);
+}
+
+function lowerFirst(s: string): string {
+  return s.charAt(0).toLowerCase() + s.slice(1);
 }
 
 function notFound(id: number): { ok: false; error: StoreError } {

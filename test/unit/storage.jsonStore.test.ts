@@ -1,4 +1,4 @@
-import { mkdir, readFile, readdir, rm, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, readFile, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
@@ -82,6 +82,21 @@ describe('openJsonStore: a missing file', () => {
     await store.update((d) => void d.items.push('x'));
     expect(() => (store.data.items as string[]).push('sneaky')).toThrow(TypeError);
     expect(store.data.items).toEqual(['x']);
+  });
+
+  it.skipIf(process.platform === 'win32')('gives the file the fileMode after every write (each atomic write makes a new file)', async () => {
+    const file = join(await makeTempDir(), 'things.json');
+    const { store } = await openJsonStore(options(file, { fileMode: 0o600 }));
+    await store.update((d) => void d.items.push('a'));
+    expect((await stat(file)).mode & 0o777).toBe(0o600);
+    await chmod(file, 0o644);
+    await store.update((d) => void d.items.push('b'));
+    expect((await stat(file)).mode & 0o777).toBe(0o600);
+
+    const other = join(await makeTempDir(), 'things.json');
+    const second = await openJsonStore(options(other, { fileMode: 0o640 }));
+    await second.store.update((d) => void d.items.push('a'));
+    expect((await stat(other)).mode & 0o777).toBe(0o640);
   });
 });
 

@@ -68,7 +68,9 @@ describe('webhook service: the active profile decides', () => {
     expect(service.list()).toMatchObject({ ok: true, webhooks: [{ name: 'A' }] });
     expect(service.org()).toEqual({ ok: true, org: { id: 1, name: '' } });
     const exported = service.exportJson();
-    expect(exported.ok && JSON.parse(exported.json).webhooks).toEqual([hook('A')]);
+    expect(exported.ok && JSON.parse(exported.json).webhooks).toEqual([
+      { ...hook('A'), enabled: true, scope: { udids: [], platforms: [] }, headers: [], signing: false },
+    ]);
   });
 
   it('a custom role without view cannot even read; one with modify can change webhooks', async () => {
@@ -95,5 +97,42 @@ describe('webhook service: the active profile decides', () => {
     expect((await service.create(hook('A'))).ok).toBe(false);
     await profiles.switchTo(admin);
     expect((await service.create(hook('A'))).ok).toBe(true);
+  });
+
+  it('an Admin may reveal, rotate, enable/disable and pause/resume', async () => {
+    const { service } = await setup();
+    const created = await service.create({ ...hook('S'), signing: true, headers: [{ name: 'X-Token', value: 't0ken' }] });
+    const id = created.ok ? created.webhook.id : 0;
+    const revealed = service.reveal(id);
+    expect(revealed).toMatchObject({ ok: true, secret: expect.stringMatching(/^whsec_/), headers: [{ name: 'X-Token', value: 't0ken' }] });
+    const rotated = await service.rotateSecret(id);
+    expect(rotated.ok && rotated.secret).not.toBe(revealed.ok && revealed.secret);
+    expect(await service.setEnabled(id, false, 'Off')).toMatchObject({ ok: true, webhook: { enabled: false, disabledReason: 'Off' } });
+    expect(await service.setPaused(id, true, 'Hold')).toMatchObject({ ok: true, webhook: { paused: true, pausedReason: 'Hold' } });
+  });
+
+  it('a Member may not reveal, rotate, enable/disable or pause/resume; nothing changes on disk', async () => {
+    const { dir, webhooks, profiles, service, member } = await setup();
+    const created = await service.create({ ...hook('S'), signing: true, headers: [{ name: 'X-Token', value: 't0ken' }] });
+    const id = created.ok ? created.webhook.id : 0;
+    const before = await readFile(join(dir, WEBHOOKS_FILE), 'utf-8');
+    await profiles.switchTo(member);
+
+    expect(service.reveal(id)).toEqual({
+      ok: false,
+      error: { code: 'forbidden', message: 'Your profile (Member) cannot see webhook secrets and header values: ask an admin.' },
+    });
+    expect(await service.rotateSecret(id)).toEqual(forbiddenWebhooks);
+    expect(await service.setEnabled(id, false, 'x')).toEqual(forbiddenWebhooks);
+    expect(await service.setPaused(id, true, 'x')).toEqual(forbiddenWebhooks);
+    // Not even for an id that does not exist: a Member learns nothing.
+    expect(service.reveal(999)).toMatchObject({ ok: false, error: { code: 'forbidden' } });
+
+    expect(await readFile(join(dir, WEBHOOKS_FILE), 'utf-8')).toBe(before);
+    expect(webhooks.get(id)).toMatchObject({ enabled: true, paused: false, hasSecret: true });
+    // The list a Member sees has no secret material either.
+    expect(JSON.stringify(service.list())).not.toContain('t0ken');
+    expect(JSON.stringify(service.list())).not.toContain('whsec_');
+    expect(service.abilities()).toEqual({ canView: true, canModify: false });
   });
 });

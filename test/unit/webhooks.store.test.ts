@@ -9,6 +9,8 @@ import { FaultyJsonFile, osError, recordingLogger } from './storage.helpers';
 const T0 = Date.UTC(2026, 10, 27, 9, 0, 0);
 const on = { online: true, offline: false, utilizing: false, unplugged: false };
 const hook = (name: string, extra: Record<string, unknown> = {}) => ({ name, url: `https://example.com/${encodeURIComponent(name)}`, events: on, ...extra });
+/** What a webhook made from the form alone has for the v2 fields. */
+const v2Defaults = { enabled: true, paused: false, scope: { udids: [], platforms: [] }, hasSecret: false, headers: [] };
 
 async function open(dataDir: string, extra: Partial<OpenWebhookStoreOptions> = {}) {
   let t = T0;
@@ -38,6 +40,7 @@ describe('webhook store: create, list, persistence', () => {
       url: 'https://example.com/Build%20farm',
       description: 'nightly',
       events: on,
+      ...v2Defaults,
       createdAt: '2026-11-27T09:00:00.000Z',
       updatedAt: '2026-11-27T09:00:00.000Z',
     });
@@ -114,6 +117,7 @@ describe('webhook store: update and remove', () => {
       name: 'A2',
       url: 'http://[::1]:9000/h',
       events: { online: false, offline: false, utilizing: false, unplugged: true },
+      ...v2Defaults,
       createdAt: w.createdAt,
       updatedAt: '2026-11-27T09:01:00.000Z',
     });
@@ -242,10 +246,11 @@ describe('webhook store: export and import', () => {
     created(await a.store.create(hook('B', { events: { offline: true, unplugged: true } })));
     const text = a.store.exportJson();
     const doc = JSON.parse(text);
-    expect(doc).toMatchObject({ format: EXPORT_FORMAT, version: 1, exportedAt: '2026-11-27T09:00:00.000Z', org: { id: 5, name: 'Lab' } });
+    expect(doc).toMatchObject({ format: EXPORT_FORMAT, version: 2, exportedAt: '2026-11-27T09:00:00.000Z', org: { id: 5, name: 'Lab' } });
+    const exportDefaults = { enabled: true, scope: { udids: [], platforms: [] }, headers: [], signing: false };
     expect(doc.webhooks).toEqual([
-      { name: 'A', url: 'https://example.com/A', description: 'first', events: on },
-      { name: 'B', url: 'https://example.com/B', events: { online: false, offline: true, utilizing: false, unplugged: true } },
+      { name: 'A', url: 'https://example.com/A', description: 'first', events: on, ...exportDefaults },
+      { name: 'B', url: 'https://example.com/B', events: { online: false, offline: true, utilizing: false, unplugged: true }, ...exportDefaults },
     ]);
 
     const b = await open(await makeTempDir());
@@ -310,7 +315,7 @@ describe('webhook store: export and import', () => {
     ['not JSON', '{ nope', /not valid JSON/],
     ['another format', JSON.stringify({ format: 'something-else', version: 1, webhooks: [] }), /not a DeviceHooks webhooks export/],
     ['a bare array', JSON.stringify([hook('A')]), /not a DeviceHooks webhooks export/],
-    ['a newer format', JSON.stringify({ format: EXPORT_FORMAT, version: 2, webhooks: [] }), /newer version of DeviceHooks/],
+    ['a newer format', JSON.stringify({ format: EXPORT_FORMAT, version: 3, webhooks: [] }), /newer version of DeviceHooks/],
     ['no version', JSON.stringify({ format: EXPORT_FORMAT, webhooks: [] }), /no valid version/],
     ['no list', JSON.stringify({ format: EXPORT_FORMAT, version: 1, webhooks: {} }), /no list of webhooks/],
     ['too large', 'x'.repeat(2 * 1024 * 1024 + 1), /too large/],
