@@ -1,36 +1,27 @@
 // Composition root: build the services, open the window, register IPC. Nothing else.
-import { app, BrowserWindow, dialog, ipcMain } from 'electron';
+import { app, BrowserWindow, dialog, ipcMain, safeStorage } from 'electron';
 import { userInfo } from 'node:os';
 import { join } from 'node:path';
+import { openCore } from './core';
+import type { Core } from './core';
+import { ReceiverHost } from './delivery/receiverHost';
+import { appHandlers } from './ipc/app';
+import { deliveryHandlers } from './ipc/deliveries';
+import { deviceHandlers, devicesState, localApiInfo } from './ipc/devices';
+import { profileHandlers, profilesState } from './ipc/profiles';
+import { push } from './ipc/push';
+import { registerIpc } from './ipc/register';
+import { webhookHandlers, webhooksState } from './ipc/webhooks';
 import { createFileLogger } from './log';
 import { NoticeBoard } from './notices';
 import { installSecurity, isAppUrl, openExternal } from './security';
 import type { AppEntry } from './security';
-import { createMainWindow } from './window';
-import { registerIpc } from './ipc/register';
-import { appHandlers } from './ipc/app';
-import { profileHandlers, profilesState } from './ipc/profiles';
-import { push } from './ipc/push';
-import { webhookHandlers, webhooksState } from './ipc/webhooks';
-import { deviceHandlers, devicesState, localApiInfo } from './ipc/devices';
-import { AdbSource } from './devices/adb';
-import { openDeviceStateStore } from './devices/deviceState';
-import { LocalApiHost } from './devices/localApiHost';
-import { Reservations } from './devices/reservations';
-import { DeviceTracker } from './devices/tracker';
-import type { DeviceEvent } from './devices/tracker';
-import { systemClock } from './devices/types';
-import type { DeviceSource } from './devices/types';
-import { UsbSource } from './devices/usb';
-import { UsbmuxSource } from './devices/usbmux';
-import type { DeviceEventInfo } from '../preload/contract';
 import { StorageError } from './storage/errors';
-import { openProfileStore } from './webhooks/profiles';
 import type { Permission } from './webhooks/permissions';
-import { createWebhookService } from './webhooks/service';
-import { openWebhookStore } from './webhooks/store';
+import { createOsBox } from './webhooks/secrets';
+import { createMainWindow } from './window';
 
-/** Run `fn` at most once per `ms`, trailing: a burst of changes makes one push or one save. */
+/** Run `fn` at most once per `ms`, trailing: a burst of changes makes one push. */
 function coalesce(fn: () => void, ms: number): () => void {
   let timer: ReturnType<typeof setTimeout> | null = null;
   return () => {
@@ -63,13 +54,17 @@ async function start(): Promise<void> {
   installSecurity(entry);
 
   const notices = new NoticeBoard();
-  let stores;
+  let core: Core;
   try {
-    const webhooksOpened = await openWebhookStore({ dataDir, logger: log });
-    const profilesOpened = await openProfileStore({ dataDir, osUserName: osUser(), logger: log });
-    const deviceState = await openDeviceStateStore({ dataDir, logger: log });
-    for (const recovered of [webhooksOpened.recovered, profilesOpened.recovered, deviceState.recovered]) if (recovered) notices.add('warning', recovered.message);
-    stores = { webhooks: webhooksOpened.store, profiles: profilesOpened.profiles, deviceState };
+    core = await openCore({
+      dataDir,
+      logger: log,
+      env: process.env,
+      version: app.getVersion(),
+      osUserName: osUser(),
+      secretBox: createOsBox(safeStorage),
+      notice: (level, message) => notices.add(level, message),
+    });
   } catch (error) {
     // A data file from a newer DeviceHooks, or one that cannot be moved aside: never overwrite it.
     const message = error instanceof StorageError ? error.message : `DeviceHooks could not open its data in ${dataDir}: ${String(error)}`;
@@ -78,29 +73,9 @@ async function start(): Promise<void> {
     app.exit(1);
     return;
   }
-  const { webhooks, profiles, deviceState } = stores;
-  const webhookService = createWebhookService({ webhooks, profiles });
+  const { webhooks, profiles, webhookService, tracker, reservations, localApi, deviceState } = core;
   const can = (permission: Permission) => profiles.can(profiles.activeProfileId(), permission);
-
-  // Devices: sources → tracker (merge, debounce, status rules) → events. Reservations mark devices in use.
-  const tracker = new DeviceTracker({ clock: systemClock, logger: log, previous: deviceState.saved(), trackedUsb: deviceState.store.data.trackedUsb });
-  const reservations = new Reservations({ clock: systemClock, devices: tracker, logger: log });
-  const sources: DeviceSource[] = [
-    new UsbSource({ clock: systemClock, logger: log }),
-    new AdbSource({ clock: systemClock, logger: log, env: process.env }),
-    new UsbmuxSource({ clock: systemClock, logger: log, env: process.env }),
-  ];
-  const recentEvents: DeviceEventInfo[] = [];
-  const localApi = new LocalApiHost({
-    devices: tracker,
-    reservations,
-    logger: log,
-    settings: () => ({ ...deviceState.store.data.localApi }),
-    saveSettings: (settings) =>
-      deviceState.store.update((draft) => {
-        draft.localApi = settings;
-      }),
-  });
+  const receiver = new ReceiverHost(() => webhooks.deliveryWebhooks().flatMap((w) => (w.secret ? [w.secret] : [])));
 
   let win: BrowserWindow | null = null;
   registerIpc(
@@ -119,21 +94,27 @@ async function start(): Promise<void> {
         localApi,
         can,
         activeProfileName: () => profiles.activeProfile().name,
-        recentEvents: () => [...recentEvents],
+        recentEvents: () => core.recentEvents(),
         trackedUsb: () => deviceState.store.data.trackedUsb,
         setTrackedUsb: (udids) =>
           deviceState.store.update((draft) => {
             draft.trackedUsb = udids;
           }),
       }),
+      ...deliveryHandlers({ core, receiver }),
     },
     (url) => isAppUrl(url, entry),
     log,
   );
+
+  // Pushes: main → renderer, each on its named channel.
+  notices.onAdd((notice) => push(win, 'app:notice', notice));
   const pushWebhooks = () => push(win, 'webhooks:changed', webhooksState({ service: webhookService, store: webhooks, profiles }));
-  webhooks.onChange(pushWebhooks);
   const pushDevices = coalesce(() => push(win, 'devices:changed', devicesState({ tracker, can, trackedUsb: () => deviceState.store.data.trackedUsb })), 100);
-  const saveDevices = coalesce(() => void deviceState.saveDevices(tracker.exportState()).catch((e: unknown) => log('error', String(e))), 1000);
+  webhooks.onChange(() => {
+    pushWebhooks();
+    receiver.refreshSecrets();
+  });
   profiles.onChange(() => {
     push(win, 'profiles:changed', profilesState(profiles));
     // What the active profile may do changed too.
@@ -141,33 +122,12 @@ async function start(): Promise<void> {
     pushDevices();
     push(win, 'localApi:changed', localApiInfo({ localApi, can }));
   });
-  tracker.onChange(() => {
-    pushDevices();
-    saveDevices();
-  });
-  tracker.onEvent((event: DeviceEvent) => {
-    const info: DeviceEventInfo = {
-      udid: event.udid,
-      name: event.name,
-      platform: event.platform,
-      visibility: event.visibility,
-      from: event.from,
-      to: event.to,
-      at: event.at,
-      seq: event.seq,
-    };
-    log('info', `device ${event.udid} (${event.name}) ${event.from ?? 'new'} → ${event.to} #${event.seq}`);
-    recentEvents.unshift(info);
-    if (recentEvents.length > 200) recentEvents.pop();
-    push(win, 'devices:event', info);
-  });
+  tracker.onChange(pushDevices);
+  core.onEvent((event) => push(win, 'devices:event', event));
   localApi.onChange(() => push(win, 'localApi:changed', localApiInfo({ localApi, can })));
-  for (const source of sources) {
-    source.onSnapshot((snapshot) => tracker.ingest(snapshot));
-    source.onHealth((health) => tracker.setSourceHealth(health));
-    source.start();
-  }
-  void localApi.start();
+  core.dispatcher.onAttempt((attempt) => push(win, 'deliveries:attempt', attempt));
+  receiver.onChange((info) => push(win, 'receiver:changed', info));
+  receiver.onRequest((request) => push(win, 'receiver:request', request));
 
   const openWindow = () => {
     win = createMainWindow({ preload: join(import.meta.dirname, '../preload/index.cjs'), entry });
@@ -176,7 +136,7 @@ async function start(): Promise<void> {
     });
   };
   openWindow();
-  notices.onAdd((notice) => push(win, 'app:notice', notice));
+  await core.start();
 
   app.on('second-instance', () => {
     if (!win) return openWindow();
@@ -189,20 +149,17 @@ async function start(): Promise<void> {
     if (BrowserWindow.getAllWindows().length === 0) openWindow();
   });
   app.on('window-all-closed', () => app.quit());
+
   let closing = false;
   app.on('will-quit', (event) => {
     if (closing) return;
-    // Save the device states (seq numbers, last statuses) before the process ends.
+    // Finish what is in flight and save device states and the outbox before the process ends.
     event.preventDefault();
     closing = true;
     log('info', 'DeviceHooks quitting');
     void (async () => {
-      await Promise.allSettled(sources.map((s) => s.stop()));
-      await localApi.stop();
-      await deviceState.saveDevices(tracker.exportState()).catch((e: unknown) => log('error', String(e)));
-      tracker.dispose();
-      reservations.dispose();
-      await Promise.allSettled([deviceState.store.close(), webhooks.close(), profiles.close()]);
+      await receiver.stop();
+      await core.stop();
       app.quit();
     })();
   });

@@ -27,6 +27,15 @@ export interface Notice {
 export type WebhookEventKey = 'online' | 'offline' | 'utilizing' | 'unplugged';
 export type WebhookEvents = Record<WebhookEventKey, boolean>;
 
+export type DevicePlatform = 'android' | 'ios' | 'other';
+
+export interface WebhookScope {
+  /** Empty: every device. */
+  udids: string[];
+  /** Empty: every platform. */
+  platforms: DevicePlatform[];
+}
+
 export interface Webhook {
   id: number;
   orgId: number;
@@ -34,6 +43,15 @@ export interface Webhook {
   url: string;
   description?: string;
   events: WebhookEvents;
+  enabled: boolean;
+  disabledReason?: string;
+  paused: boolean;
+  pausedReason?: string;
+  scope: WebhookScope;
+  /** Signs its requests (Standard Webhooks); the secret itself only through webhooks:reveal. */
+  hasSecret: boolean;
+  /** Custom header names; their values only through webhooks:reveal. */
+  headers: { name: string }[];
   /** ISO-8601 UTC */
   createdAt: string;
   updatedAt: string;
@@ -45,6 +63,10 @@ export interface WebhookForm {
   url: string;
   description?: string;
   events: WebhookEvents;
+  scope?: { udids?: string[]; platforms?: string[] };
+  headers?: { name: string; value: string }[];
+  /** true: sign requests (a secret is made the first time); false: no signing; absent: unchanged. */
+  signing?: boolean;
 }
 
 export interface Org {
@@ -55,6 +77,8 @@ export interface Org {
 export interface WebhooksState {
   org: Org;
   webhooks: Webhook[];
+  /** Signing secrets and header values are encrypted by the OS keyring (false: stored in plain text). */
+  secretsEncrypted: boolean;
   canView: boolean;
   canModify: boolean;
   /** Why the active profile sees Webhook Settings read-only, in a sentence; null when it may change them. */
@@ -180,6 +204,63 @@ export interface LocalApiInfo {
   canManage: boolean;
 }
 
+export type DeliveryOutcome = 'succeeded' | 'retrying' | 'failed' | 'dead' | 'paused' | 'test';
+
+/** One attempt to deliver a callback, exactly as sent and as answered. */
+export interface DeliveryAttempt {
+  id: number;
+  deliveryId: string;
+  /** The `webhook-id` header: the same for every attempt and redelivery of one message. */
+  messageId: string;
+  webhookId: number;
+  udid: string;
+  seq: number;
+  attempt: number;
+  at: number;
+  latencyMs: number;
+  result: 'success' | 'failure';
+  errorClass?: 'dns' | 'refused' | 'tls' | 'timeout' | 'http' | 'reset' | 'other';
+  /** "DNS", "Connection refused", "TLS", "Timeout", "HTTP 503"… */
+  errorLabel?: string;
+  errorDetail?: string;
+  outcome: DeliveryOutcome;
+  nextAttemptAt?: number;
+  test?: boolean;
+  redeliveryOf?: string;
+  request: { method: 'POST'; url: string; headers: Record<string, string>; body: string };
+  response?: { status: number; headers: Record<string, string>; body: string; truncated: boolean };
+}
+
+/** At a glance, per webhook: its last attempts (oldest first), what waits, whether it is held. */
+export interface WebhookDeliveryHealth {
+  webhookId: number;
+  recent: ('success' | 'failure')[];
+  pending: number;
+  consecutiveFailures: number;
+}
+
+export interface ReceivedCallback {
+  n: number;
+  method: string;
+  path: string;
+  headers: Record<string, string>;
+  body: string;
+  bodyTruncated: boolean;
+  receivedAt: number;
+  signature: { status: 'valid'; secretIndex: number } | { status: 'invalid'; reason: string } | { status: 'no-secret' };
+  answeredStatus?: number;
+}
+
+export interface ReceiverInfo {
+  running: boolean;
+  url: string | null;
+  port: number;
+  /** The port asked for; 0 = any free port. */
+  configuredPort: number;
+  reply: { status: number; delayMs: number };
+  error: string | null;
+}
+
 /** Structured errors: a form shows `fieldErrors` next to each field; everything else is a plain sentence. */
 export type IpcError =
   | { code: 'validation'; message: string; fieldErrors: Record<string, string> }
@@ -220,6 +301,20 @@ export interface InvokeContract {
   'localApi:state': { request: undefined; response: LocalApiInfo };
   'localApi:setPort': { request: { port: number }; response: LocalApiInfo };
   'localApi:newToken': { request: undefined; response: LocalApiInfo };
+  'deliveries:list': { request: { webhookId: number; result?: 'success' | 'failure'; before?: number; limit?: number }; response: DeliveryAttempt[] };
+  'deliveries:health': { request: undefined; response: WebhookDeliveryHealth[] };
+  'deliveries:redeliver': { request: { deliveryId: string }; response: null };
+  'deliveries:sendTest': { request: { webhookId: number; event: WebhookEventKey }; response: DeliveryAttempt };
+  'webhooks:resume': { request: { id: number }; response: null };
+  'webhooks:setEnabled': { request: { id: number; enabled: boolean }; response: null };
+  'webhooks:reveal': { request: { id: number }; response: { secret?: string; headers: { name: string; value: string }[] } };
+  'webhooks:rotateSecret': { request: { id: number }; response: { secret: string } };
+  'receiver:state': { request: undefined; response: ReceiverInfo };
+  'receiver:requests': { request: undefined; response: ReceivedCallback[] };
+  'receiver:start': { request: { port: number }; response: ReceiverInfo };
+  'receiver:stop': { request: undefined; response: ReceiverInfo };
+  'receiver:setReply': { request: { status: number; delayMs: number }; response: ReceiverInfo };
+  'receiver:clear': { request: undefined; response: null };
 }
 
 /** Main → renderer pushes, named `domain:event`. */
@@ -230,6 +325,9 @@ export interface PushContract {
   'devices:changed': DevicesState;
   'devices:event': DeviceEventInfo;
   'localApi:changed': LocalApiInfo;
+  'deliveries:attempt': DeliveryAttempt;
+  'receiver:changed': ReceiverInfo;
+  'receiver:request': ReceivedCallback;
 }
 
 export type InvokeChannel = keyof InvokeContract;
@@ -269,6 +367,20 @@ export const invokeChannels = [
   'localApi:state',
   'localApi:setPort',
   'localApi:newToken',
+  'deliveries:list',
+  'deliveries:health',
+  'deliveries:redeliver',
+  'deliveries:sendTest',
+  'webhooks:resume',
+  'webhooks:setEnabled',
+  'webhooks:reveal',
+  'webhooks:rotateSecret',
+  'receiver:state',
+  'receiver:requests',
+  'receiver:start',
+  'receiver:stop',
+  'receiver:setReply',
+  'receiver:clear',
 ] as const satisfies readonly InvokeChannel[];
 
 export const pushChannels = [
@@ -278,6 +390,9 @@ export const pushChannels = [
   'devices:changed',
   'devices:event',
   'localApi:changed',
+  'deliveries:attempt',
+  'receiver:changed',
+  'receiver:request',
 ] as const satisfies readonly PushChannel[];
 
 type Missing<All, Listed> = Exclude<All, Listed>;

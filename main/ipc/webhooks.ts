@@ -31,6 +31,7 @@ export function webhooksState({ service, store, profiles }: Pick<WebhookHandlerD
   return {
     org: store.org(),
     webhooks: canView ? store.list() : [],
+    secretsEncrypted: store.secretsEncrypted(),
     canView,
     canModify,
     readOnlyReason: canModify

@@ -1,4 +1,4 @@
-import { useEffect, useState } from 'react';
+import { useEffect, useMemo, useState } from 'react';
 import type { AppInfo, Notice } from '../../preload/contract';
 import { api, unwrap } from './api';
 import { AboutDialog } from './AboutDialog';
@@ -8,12 +8,26 @@ import { ProfileMenu } from './ProfileMenu';
 import { SettingsView } from './settings/SettingsView';
 import type { SettingsTab } from './settings/SettingsView';
 import { useProfilesState } from './state';
+import { NavContext } from './nav';
+import type { View } from './nav';
+import { DeliveriesView } from './deliveries/DeliveriesView';
+import { ReceiverView } from './receiver/ReceiverView';
 
-type View = 'devices' | 'settings';
 
 export function App() {
   const [view, setView] = useState<View>('devices');
   const [settingsTab, setSettingsTab] = useState<SettingsTab>('webhooks');
+  const [deliveriesWebhook, setDeliveriesWebhook] = useState<number | null>(null);
+  const navigation = useMemo(
+    () => ({
+      go: setView,
+      showDeliveries: (webhookId: number) => {
+        setDeliveriesWebhook(webhookId);
+        setView('deliveries');
+      },
+    }),
+    [],
+  );
   const [info, setInfo] = useState<AppInfo | null>(null);
   const [infoError, setInfoError] = useState<string | null>(null);
   const [notices, setNotices] = useState<Notice[]>([]);
@@ -37,9 +51,16 @@ export function App() {
           DeviceHooks
         </span>
         <nav aria-label="Main" className="mainnav">
-          {(['devices', 'settings'] as const).map((v) => (
+          {(
+            [
+              ['devices', 'Devices'],
+              ['deliveries', 'Deliveries'],
+              ['receiver', 'Test receiver'],
+              ['settings', 'Settings'],
+            ] as const
+          ).map(([v, label]) => (
             <button key={v} type="button" className="navlink" aria-current={view === v ? 'page' : undefined} onClick={() => setView(v)}>
-              {v === 'devices' ? 'Devices' : 'Settings'}
+              {label}
             </button>
           ))}
         </nav>
@@ -55,13 +76,14 @@ export function App() {
         </div>
       </header>
       <Notices notices={notices} onDismiss={dismiss} />
-      <main className="content">
-        {view === 'devices' ? (
-          <DevicesView />
-        ) : (
-          <SettingsView tab={settingsTab} onTabChange={setSettingsTab} />
-        )}
-      </main>
+      <NavContext.Provider value={navigation}>
+        <main className="content">
+          {view === 'devices' ? <DevicesView /> : null}
+          {view === 'deliveries' ? <DeliveriesView webhookId={deliveriesWebhook} onWebhookChange={setDeliveriesWebhook} /> : null}
+          {view === 'receiver' ? <ReceiverView /> : null}
+          {view === 'settings' ? <SettingsView tab={settingsTab} onTabChange={setSettingsTab} /> : null}
+        </main>
+      </NavContext.Provider>
     </div>
   );
 }

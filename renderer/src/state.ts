@@ -1,6 +1,6 @@
 // Live state from main: fetch once, then follow the push channel. No polling, no reload.
 import { useEffect, useState } from 'react';
-import type { DeviceEventInfo, DevicesState, IpcResult, LocalApiInfo, ProfilesState, WebhooksState } from '../../preload/contract';
+import type { DeviceEventInfo, DevicesState, IpcResult, LocalApiInfo, ProfilesState, WebhookDeliveryHealth, WebhooksState } from '../../preload/contract';
 import { api } from './api';
 
 function useLive<T>(fetch: () => Promise<IpcResult<T>>, subscribe: (listener: (value: T) => void) => () => void) {
@@ -61,4 +61,33 @@ export function useDeviceEvents(): DeviceEventInfo[] {
     };
   }, []);
   return events;
+}
+
+/** Each webhook's recent results and backlog; refreshed when an attempt is made or webhooks change. */
+export function useDeliveryHealth(): Map<number, WebhookDeliveryHealth> {
+  const [health, setHealth] = useState<Map<number, WebhookDeliveryHealth>>(new Map());
+  useEffect(() => {
+    let live = true;
+    let timer: ReturnType<typeof setTimeout> | null = null;
+    const load = () => {
+      timer = null;
+      void api.deliveriesHealth().then((result) => {
+        if (live && result.ok) setHealth(new Map(result.value.map((h) => [h.webhookId, h])));
+      });
+    };
+    // A storm of attempts makes one refresh per half second, not one per attempt.
+    const soon = () => {
+      timer ??= setTimeout(load, 500);
+    };
+    load();
+    const stopAttempts = api.onDeliveriesAttempt(soon);
+    const stopWebhooks = api.onWebhooksChanged(soon);
+    return () => {
+      live = false;
+      if (timer) clearTimeout(timer);
+      stopAttempts();
+      stopWebhooks();
+    };
+  }, []);
+  return health;
 }

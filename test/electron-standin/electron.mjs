@@ -8,6 +8,7 @@
 //   DH_STANDIN_CHROMIUM    Chromium executable (default /usr/bin/chromium)
 //   DH_STANDIN_CONTROL=stdin  read JSON commands from stdin: {"cmd":"quit"} | {"cmd":"close","id":1}
 // Reports go to stdout as lines `[standin] {json}`: cdp, window-created, loaded, open-external, focus…
+import { createCipheriv, createDecipheriv, createHash, randomBytes } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, unlinkSync, watch, writeFileSync } from 'node:fs';
 import { homedir, tmpdir } from 'node:os';
@@ -76,6 +77,36 @@ class NativeTheme extends EventEmitter {
   }
 }
 export const nativeTheme = new NativeTheme();
+
+// ---------------------------------------------------------------- safeStorage
+// Electron encrypts with a key the OS keeps for this user. The stand-in derives one per userData folder
+// (so a relaunch on the same folder decrypts) and AES-256-GCM; DH_STANDIN_SAFE_STORAGE=0 plays a Linux
+// session without a keyring, where encryption is not available.
+function safeStorageKey() {
+  return createHash('sha256').update(`devicehooks-standin:${app.getPath('userData')}`).digest();
+}
+export const safeStorage = {
+  isEncryptionAvailable() {
+    return process.env.DH_STANDIN_SAFE_STORAGE !== '0';
+  },
+  encryptString(plain) {
+    if (!this.isEncryptionAvailable()) throw new Error('Error while encrypting the text provided to safeStorage.encryptString. Encryption is not available.');
+    const iv = randomBytes(12);
+    const cipher = createCipheriv('aes-256-gcm', safeStorageKey(), iv);
+    const data = Buffer.concat([cipher.update(plain, 'utf8'), cipher.final()]);
+    return Buffer.concat([Buffer.from('v10'), iv, cipher.getAuthTag(), data]);
+  },
+  decryptString(encrypted) {
+    if (!this.isEncryptionAvailable()) throw new Error('Error while decrypting the ciphertext provided to safeStorage.decryptString. Decryption is not available.');
+    const buf = Buffer.from(encrypted);
+    const decipher = createDecipheriv('aes-256-gcm', safeStorageKey(), buf.subarray(3, 15));
+    decipher.setAuthTag(buf.subarray(15, 31));
+    return Buffer.concat([decipher.update(buf.subarray(31)), decipher.final()]).toString('utf8');
+  },
+  getSelectedStorageBackend() {
+    return this.isEncryptionAvailable() ? 'gnome_libsecret' : 'basic_text';
+  },
+};
 
 // ---------------------------------------------------------------- dialog
 // Native dialogs are the OS's: the test answers them ahead of time with {"cmd":"dialog-answer",...};
@@ -483,4 +514,4 @@ if (process.env.DH_STANDIN_CONTROL === 'stdin') {
   });
 }
 
-export default { app, BrowserWindow, dialog, ipcMain, nativeTheme, session, shell };
+export default { app, BrowserWindow, dialog, ipcMain, nativeTheme, safeStorage, session, shell };

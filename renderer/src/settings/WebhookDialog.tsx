@@ -1,6 +1,6 @@
 import * as Dialog from '@radix-ui/react-dialog';
 import * as Switch from '@radix-ui/react-switch';
-import { useState } from 'react';
+import { useEffect, useState } from 'react';
 import type { FormEvent } from 'react';
 import type { Webhook, WebhookEventKey, WebhookEvents, WebhookForm } from '../../../preload/contract';
 import { api } from '../api';
@@ -15,14 +15,48 @@ const EVENTS: { key: WebhookEventKey; label: string; hint: string }[] = [
 
 const noEvents: WebhookEvents = { online: false, offline: false, utilizing: false, unplugged: false };
 
+const PLATFORMS = [
+  { key: 'android', label: 'Android' },
+  { key: 'ios', label: 'iOS' },
+  { key: 'other', label: 'Other USB' },
+] as const;
+
 /** Create (webhook undefined) or edit. Main validates; its field errors show here and the dialog stays open. */
-export function WebhookDialog({ webhook, onClose }: { webhook?: Webhook; onClose: (saved: Webhook | null) => void }) {
+export function WebhookDialog({
+  webhook,
+  secretsEncrypted,
+  onClose,
+}: {
+  webhook?: Webhook;
+  secretsEncrypted: boolean;
+  onClose: (saved: Webhook | null) => void;
+}) {
   const [form, setForm] = useState<WebhookForm>(() => ({
     name: webhook?.name ?? '',
     url: webhook?.url ?? '',
     description: webhook?.description ?? '',
     events: webhook ? { ...webhook.events } : { ...noEvents, online: true },
+    signing: webhook?.hasSecret ?? false,
+    headers: webhook?.headers.map((h) => ({ name: h.name, value: '' })) ?? [],
   }));
+  const [udids, setUdids] = useState((webhook?.scope.udids ?? []).join('\n'));
+  const [platforms, setPlatforms] = useState<string[]>(webhook?.scope.platforms ?? []);
+  const [secret, setSecret] = useState<string | null>(null);
+  const [copied, setCopied] = useState(false);
+
+  // Editing: fetch the header values and secret (admins only; main refuses anyone else).
+  useEffect(() => {
+    if (!webhook) return;
+    let live = true;
+    void api.webhooksReveal({ id: webhook.id }).then((result) => {
+      if (!live || !result.ok) return;
+      setForm((f) => ({ ...f, headers: result.value.headers }));
+      setSecret(result.value.secret ?? null);
+    });
+    return () => {
+      live = false;
+    };
+  }, [webhook]);
   const [errors, setErrors] = useState<Record<string, string>>({});
   const [formError, setFormError] = useState<string | null>(null);
   const [saving, setSaving] = useState(false);
@@ -30,7 +64,9 @@ export function WebhookDialog({ webhook, onClose }: { webhook?: Webhook; onClose
   const submit = async (event: FormEvent) => {
     event.preventDefault();
     setSaving(true);
-    const result = webhook ? await api.webhooksUpdate({ id: webhook.id, webhook: form }) : await api.webhooksCreate({ webhook: form });
+    const scope = { udids: udids.split(/[\s,]+/).filter(Boolean), platforms };
+    const sent: WebhookForm = { ...form, scope, headers: (form.headers ?? []).filter((h) => h.name.trim() !== '' || h.value !== '') };
+    const result = webhook ? await api.webhooksUpdate({ id: webhook.id, webhook: sent }) : await api.webhooksCreate({ webhook: sent });
     setSaving(false);
     if (result.ok) return onClose(result.value);
     if (result.error.code === 'validation') {
@@ -43,6 +79,21 @@ export function WebhookDialog({ webhook, onClose }: { webhook?: Webhook; onClose
   };
 
   const set = <K extends keyof WebhookForm>(key: K, value: WebhookForm[K]) => setForm((f) => ({ ...f, [key]: value }));
+  const headers = form.headers ?? [];
+  const setHeader = (index: number, change: Partial<{ name: string; value: string }>) =>
+    set(
+      'headers',
+      headers.map((h, i) => (i === index ? { ...h, ...change } : h)),
+    );
+  const rotate = async () => {
+    if (!webhook) return;
+    const result = await api.webhooksRotateSecret({ id: webhook.id });
+    if (result.ok) setSecret(result.value.secret);
+    else setFormError(result.error.message);
+  };
+  const copySecret = () => {
+    if (secret) void navigator.clipboard.writeText(secret).then(() => setCopied(true));
+  };
 
   return (
     <Dialog.Root open onOpenChange={(open) => !open && onClose(null)}>
@@ -89,6 +140,73 @@ export function WebhookDialog({ webhook, onClose }: { webhook?: Webhook; onClose
                 </div>
               ) : null}
             </fieldset>
+            <fieldset className="events">
+              <legend>Devices</legend>
+              <div className="platforms" role="group" aria-label="Platforms">
+                {PLATFORMS.map((p) => (
+                  <label key={p.key}>
+                    <input
+                      type="checkbox"
+                      checked={platforms.includes(p.key)}
+                      onChange={(e) => setPlatforms((list) => (e.target.checked ? [...list, p.key] : list.filter((x) => x !== p.key)))}
+                    />{' '}
+                    {p.label}
+                  </label>
+                ))}
+              </div>
+              <Field label="Only these UDIDs" error={errors['scope']} hint="One per line. Leave platforms and UDIDs empty for every device.">
+                {(props) => <textarea {...props} rows={2} className="mono" value={udids} onChange={(e) => setUdids(e.target.value)} />}
+              </Field>
+            </fieldset>
+            <fieldset className="events">
+              <legend>Signing</legend>
+              <div className="switch-row">
+                <Switch.Root className="switch" id="signing" checked={form.signing ?? false} onCheckedChange={(on) => set('signing', on)}>
+                  <Switch.Thumb className="switch-thumb" />
+                </Switch.Root>
+                <label htmlFor="signing">Signing secret</label>
+                <span className="hint">Standard Webhooks headers: webhook-id, webhook-timestamp, webhook-signature</span>
+              </div>
+              {form.signing && webhook?.hasSecret && secret ? (
+                <div className="secret">
+                  <code className="mono" data-testid="signing-secret">
+                    {secret}
+                  </code>
+                  <button type="button" className="button small" onClick={copySecret}>
+                    {copied ? 'Copied' : 'Copy'}
+                  </button>
+                  <button type="button" className="button small" onClick={() => void rotate()}>
+                    New secret
+                  </button>
+                </div>
+              ) : form.signing && !webhook?.hasSecret ? (
+                <p className="hint">A secret is made when you save; it is shown here to copy.</p>
+              ) : null}
+            </fieldset>
+            <fieldset className="events">
+              <legend>Custom headers</legend>
+              {headers.map((h, i) => (
+                <div className="header-row" key={i}>
+                  <input type="text" aria-label={`Header ${i + 1} name`} placeholder="Authorization" value={h.name} onChange={(e) => setHeader(i, { name: e.target.value })} />
+                  <input type="text" aria-label={`Header ${i + 1} value`} placeholder="Bearer …" value={h.value} onChange={(e) => setHeader(i, { value: e.target.value })} />
+                  <button type="button" className="button small" aria-label={`Remove header ${i + 1}`} onClick={() => set('headers', headers.filter((_, j) => j !== i))}>
+                    Remove
+                  </button>
+                  {errors[`headers.${i}.name`] || errors[`headers.${i}.value`] ? (
+                    <div className="field-error">{errors[`headers.${i}.name`] ?? errors[`headers.${i}.value`]}</div>
+                  ) : null}
+                </div>
+              ))}
+              {errors['headers'] ? <div className="field-error">{errors['headers']}</div> : null}
+              <button type="button" className="button small" onClick={() => set('headers', [...headers, { name: '', value: '' }])}>
+                Add header
+              </button>
+            </fieldset>
+            <p className="hint">
+              {secretsEncrypted
+                ? 'The signing secret and header values are stored encrypted by your OS account’s keyring.'
+                : 'This computer offers no OS keyring to DeviceHooks: the signing secret and header values are stored in plain text in the data folder.'}
+            </p>
             <div className="dialog-actions">
               <Dialog.Close type="button" className="button">
                 Cancel

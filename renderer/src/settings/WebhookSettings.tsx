@@ -2,7 +2,9 @@ import * as AlertDialog from '@radix-ui/react-alert-dialog';
 import { useState } from 'react';
 import type { ImportProblem, Webhook, WebhookEventKey } from '../../../preload/contract';
 import { api } from '../api';
-import { useWebhooksState } from '../state';
+import { Sparkline } from '../deliveries/Sparkline';
+import { useNavigation } from '../nav';
+import { useDeliveryHealth, useWebhooksState } from '../state';
 import { WebhookDialog } from './WebhookDialog';
 
 const EVENT_LABELS: Record<WebhookEventKey, string> = { online: 'Online', offline: 'Offline', utilizing: 'Utilizing', unplugged: 'Unplugged' };
@@ -16,6 +18,8 @@ export function WebhookSettings() {
   const [deleting, setDeleting] = useState<Webhook | null>(null);
   const [deleteError, setDeleteError] = useState<string | null>(null);
   const [message, setMessage] = useState<Message>(null);
+  const health = useDeliveryHealth();
+  const nav = useNavigation();
 
   if (error) return <p role="alert" className="error">{error}</p>;
   if (!state) return <p className="empty">Loading webhooks…</p>;
@@ -98,6 +102,7 @@ export function WebhookSettings() {
               <th scope="col">URL</th>
               <th scope="col">Events</th>
               <th scope="col">Description</th>
+              <th scope="col">Recent deliveries</th>
               <th scope="col">
                 <span className="visually-hidden">Actions</span>
               </th>
@@ -108,6 +113,11 @@ export function WebhookSettings() {
               <tr key={webhook.id}>
                 <th scope="row" className="name-cell">
                   {webhook.name}
+                  {!webhook.enabled ? <span className="badge badge-disabled">disabled</span> : null}
+                  {webhook.enabled && webhook.paused ? <span className="badge badge-paused">paused</span> : null}
+                  {webhook.hasSecret ? <span className="badge">signed</span> : null}
+                  {!webhook.enabled && webhook.disabledReason ? <div className="hint">{webhook.disabledReason}</div> : null}
+                  {webhook.enabled && webhook.paused && webhook.pausedReason ? <div className="hint">{webhook.pausedReason}</div> : null}
                 </th>
                 <td className="mono url-cell">{webhook.url}</td>
                 <td>
@@ -122,7 +132,23 @@ export function WebhookSettings() {
                   </ul>
                 </td>
                 <td className="desc-cell">{webhook.description}</td>
+                <td>
+                  <Sparkline results={health.get(webhook.id)?.recent ?? []} label={webhook.name} />
+                  {health.get(webhook.id)?.pending ? <div className="hint">{health.get(webhook.id)?.pending} waiting</div> : null}
+                </td>
                 <td className="row-actions">
+                  {!webhook.enabled ? (
+                    <button type="button" className="button small" aria-label={`Enable ${webhook.name}`} disabled={!canModify} onClick={() => void api.webhooksSetEnabled({ id: webhook.id, enabled: true })}>
+                      Enable
+                    </button>
+                  ) : webhook.paused ? (
+                    <button type="button" className="button small" aria-label={`Resume ${webhook.name}`} disabled={!canModify} onClick={() => void api.webhooksResume({ id: webhook.id })}>
+                      Resume
+                    </button>
+                  ) : null}
+                  <button type="button" className="button small" aria-label={`Deliveries of ${webhook.name}`} onClick={() => nav.showDeliveries(webhook.id)}>
+                    Deliveries
+                  </button>
                   <button type="button" className="button small" aria-label={`Edit ${webhook.name}`} onClick={() => setEditing({ mode: 'edit', webhook })} disabled={!canModify}>
                     Edit
                   </button>
@@ -138,9 +164,14 @@ export function WebhookSettings() {
       {editing ? (
         <WebhookDialog
           {...(editing.mode === 'edit' ? { webhook: editing.webhook } : {})}
+          secretsEncrypted={state.secretsEncrypted}
           onClose={(saved) => {
             setEditing(null);
-            if (saved) setMessage({ kind: 'ok', text: `Saved “${saved.name}”.` });
+            if (saved) {
+              setMessage({ kind: 'ok', text: `Saved “${saved.name}”.` });
+              // A new signing secret is shown once, in the edit dialog, to copy.
+              if (saved.hasSecret && (editing.mode === 'create' || !editing.webhook.hasSecret)) setEditing({ mode: 'edit', webhook: saved });
+            }
           }}
         />
       ) : null}

@@ -1,0 +1,203 @@
+// The tracking and delivery core, composed once for both front ends: the Electron app (main/index.ts)
+// and the headless runner. Plain Node: every dependency that comes from Electron (the secret box over
+// safeStorage, the OS user name, where notices go) is passed in.
+import { join } from 'node:path';
+import type { DeviceEventInfo } from '../preload/contract';
+import { createAxiosClient, createDispatcher, openHistory, openOutbox } from './delivery';
+import type { DeliveryEvent, DeliveryHistory, Dispatcher, Outbox } from './delivery';
+import { AdbSource } from './devices/adb';
+import { openDeviceStateStore } from './devices/deviceState';
+import type { DeviceStateStore } from './devices/deviceState';
+import { LocalApiHost } from './devices/localApiHost';
+import { Reservations } from './devices/reservations';
+import { DeviceTracker } from './devices/tracker';
+import type { DeviceEvent } from './devices/tracker';
+import { systemClock } from './devices/types';
+import type { Clock, DeviceSource } from './devices/types';
+import { UsbSource } from './devices/usb';
+import { UsbmuxSource } from './devices/usbmux';
+import type { Logger } from './log';
+import { openProfileStore } from './webhooks/profiles';
+import type { ProfileStore } from './webhooks/profiles';
+import { plainBox } from './webhooks/secrets';
+import type { SecretBox } from './webhooks/secrets';
+import { createWebhookService } from './webhooks/service';
+import type { WebhookService } from './webhooks/service';
+import { openWebhookStore } from './webhooks/store';
+import type { WebhookStore } from './webhooks/store';
+
+export interface CoreOptions {
+  dataDir: string;
+  logger: Logger;
+  /** Where the sources look for the adb server and usbmuxd (ADB_SERVER_SOCKET, USBMUXD_SOCKET_ADDRESS…). */
+  env: NodeJS.ProcessEnv;
+  /** For `User-Agent: DeviceHooks/<version>`. */
+  version: string;
+  osUserName: string;
+  secretBox?: SecretBox;
+  clock?: Clock;
+  /** A sentence for the person at the screen (a banner in the app, the log in the headless runner). */
+  notice: (level: 'info' | 'warning' | 'error', message: string) => void;
+  /** Start the local reservation API (the app does; the headless runner too unless told not to). */
+  localApi?: boolean;
+  /** Test and benchmark hooks: replace the device sources. */
+  sources?: (clock: Clock) => DeviceSource[];
+}
+
+export interface Core {
+  webhooks: WebhookStore;
+  profiles: ProfileStore;
+  webhookService: WebhookService;
+  deviceState: DeviceStateStore;
+  tracker: DeviceTracker;
+  reservations: Reservations;
+  sources: DeviceSource[];
+  localApi: LocalApiHost;
+  outbox: Outbox;
+  history: DeliveryHistory;
+  dispatcher: Dispatcher;
+  recentEvents(): DeviceEventInfo[];
+  onEvent(listener: (event: DeviceEventInfo) => void): () => void;
+  /** Start the sources and the local API. */
+  start(): Promise<void>;
+  /** Stop taking events, let attempts in flight end (or stay queued), save everything. */
+  stop(): Promise<void>;
+}
+
+export async function openCore(options: CoreOptions): Promise<Core> {
+  const { dataDir, logger: log } = options;
+  const clock = options.clock ?? systemClock;
+
+  const webhooksOpened = await openWebhookStore({ dataDir, logger: log, secretBox: options.secretBox ?? plainBox });
+  const profilesOpened = await openProfileStore({ dataDir, osUserName: options.osUserName, logger: log });
+  const deviceState = await openDeviceStateStore({ dataDir, logger: log });
+  for (const recovered of [webhooksOpened.recovered, profilesOpened.recovered, deviceState.recovered]) {
+    if (recovered) options.notice('warning', recovered.message);
+  }
+  const webhooks = webhooksOpened.store;
+  const profiles = profilesOpened.profiles;
+  const webhookService = createWebhookService({ webhooks, profiles });
+
+  // Devices: sources → tracker (merge, debounce, status rules) → events.
+  const tracker = new DeviceTracker({ clock, logger: log, previous: deviceState.saved(), trackedUsb: deviceState.store.data.trackedUsb });
+  const reservations = new Reservations({ clock, devices: tracker, logger: log });
+  const sources: DeviceSource[] = options.sources
+    ? options.sources(clock)
+    : [
+        new UsbSource({ clock, logger: log }),
+        new AdbSource({ clock, logger: log, env: options.env }),
+        new UsbmuxSource({ clock, logger: log, env: options.env }),
+      ];
+  const localApi = new LocalApiHost({
+    devices: tracker,
+    reservations,
+    logger: log,
+    settings: () => ({ ...deviceState.store.data.localApi }),
+    saveSettings: (settings) =>
+      deviceState.store.update((draft) => {
+        draft.localApi = settings;
+      }),
+  });
+
+  // Delivery: each event → matching webhooks → durable outbox → HTTP, kept apart from the settings.
+  const outbox = await openOutbox({
+    dir: join(dataDir, 'delivery', 'outbox'),
+    logger: log,
+    onOverflow: () => options.notice('error', 'The delivery queue is full: new callbacks are refused until the receivers catch up. Check the failing webhooks.'),
+  });
+  if (outbox.openReport) log('info', `outbox: ${JSON.stringify(outbox.openReport)}`);
+  const history = await openHistory({ dir: join(dataDir, 'delivery', 'history'), logger: log });
+  const dispatcher = createDispatcher({
+    outbox,
+    history,
+    http: createAxiosClient({}),
+    listWebhooks: () => webhooks.deliveryWebhooks(),
+    disableWebhook: async (id, reason) => {
+      await webhooks.setEnabled(id, false, reason);
+      options.notice('warning', `Webhook ${webhooks.get(id)?.name ?? id} was disabled: ${reason}`);
+    },
+    pauseWebhook: async (id) => {
+      await webhooks.setPaused(id, true, 'Paused after too many failed attempts in a row; new events still queue.');
+      options.notice('warning', `Webhook ${webhooks.get(id)?.name ?? id} is paused after repeated failures. Resume it in Webhook Settings.`);
+    },
+    version: options.version,
+    clock,
+    logger: log,
+  });
+  webhooks.onChange(() => dispatcher.refresh());
+
+  const recent: DeviceEventInfo[] = [];
+  const eventListeners = new Set<(event: DeviceEventInfo) => void>();
+  tracker.onEvent((event: DeviceEvent) => {
+    const info: DeviceEventInfo = {
+      udid: event.udid,
+      name: event.name,
+      platform: event.platform,
+      visibility: event.visibility,
+      from: event.from,
+      to: event.to,
+      at: event.at,
+      seq: event.seq,
+    };
+    log('info', `device ${event.udid} (${event.name}) ${event.from ?? 'new'} → ${event.to} #${event.seq}`);
+    recent.unshift(info);
+    if (recent.length > 200) recent.pop();
+    for (const listener of eventListeners) listener(info);
+    const delivery: DeliveryEvent = { udid: event.udid, name: event.name, platform: event.platform, to: event.to, at: event.at, seq: event.seq };
+    void dispatcher.dispatch(delivery).then(
+      ({ refused }) => {
+        for (const { webhookId, error } of refused) log('error', `event ${event.udid}#${event.seq} not queued for webhook ${webhookId}: ${error.message}`);
+      },
+      (error: unknown) => log('error', `dispatch failed: ${String(error)}`),
+    );
+  });
+
+  let saveTimer: ReturnType<typeof setTimeout> | null = null;
+  const saveDevices = () => deviceState.saveDevices(tracker.exportState()).catch((e: unknown) => log('error', `could not save device states: ${String(e)}`));
+  tracker.onChange(() => {
+    saveTimer ??= setTimeout(() => {
+      saveTimer = null;
+      void saveDevices();
+    }, 1000);
+  });
+
+  let stopped = false;
+  return {
+    webhooks,
+    profiles,
+    webhookService,
+    deviceState,
+    tracker,
+    reservations,
+    sources,
+    localApi,
+    outbox,
+    history,
+    dispatcher,
+    recentEvents: () => [...recent],
+    onEvent: (listener) => {
+      eventListeners.add(listener);
+      return () => eventListeners.delete(listener);
+    },
+    async start() {
+      for (const source of sources) {
+        source.onSnapshot((snapshot) => tracker.ingest(snapshot));
+        source.onHealth((health) => tracker.setSourceHealth(health));
+        source.start();
+      }
+      if (options.localApi !== false) await localApi.start();
+    },
+    async stop() {
+      if (stopped) return;
+      stopped = true;
+      if (saveTimer) clearTimeout(saveTimer);
+      await Promise.allSettled(sources.map((s) => s.stop()));
+      await localApi.stop();
+      await dispatcher.stop({ timeoutMs: 5_000 });
+      await saveDevices();
+      tracker.dispose();
+      reservations.dispose();
+      await Promise.allSettled([outbox.close(), history.close(), deviceState.store.close(), webhooks.close(), profiles.close()]);
+    },
+  };
+}

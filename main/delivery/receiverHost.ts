@@ -1,0 +1,110 @@
+// The built-in test receiver as the app runs it: started and stopped on request, on 127.0.0.1, with
+// the answer (status, delay) a tester chose, checking signatures with every webhook's secret.
+import { startReceiver } from './receiver';
+import type { ReceivedRequest, Receiver } from './receiver';
+
+export const DEFAULT_RECEIVER_PORT = 47_616;
+
+export interface ReceiverHostInfo {
+  running: boolean;
+  url: string | null;
+  port: number;
+  configuredPort: number;
+  reply: { status: number; delayMs: number };
+  error: string | null;
+}
+
+export class ReceiverHost {
+  private receiver: Receiver | null = null;
+  private configuredPort = DEFAULT_RECEIVER_PORT;
+  private reply = { status: 200, delayMs: 0 };
+  private error: string | null = null;
+  private kept: ReceivedRequest[] = [];
+  private readonly changeListeners = new Set<(info: ReceiverHostInfo) => void>();
+  private readonly requestListeners = new Set<(request: ReceivedRequest) => void>();
+
+  /** `secrets()` is asked at start and on refreshSecrets(): every signing secret the app knows. */
+  constructor(private readonly secrets: () => string[]) {}
+
+  info(): ReceiverHostInfo {
+    return {
+      running: this.receiver !== null,
+      url: this.receiver?.url ?? null,
+      port: this.receiver?.port ?? 0,
+      configuredPort: this.configuredPort,
+      reply: { ...this.reply },
+      error: this.error,
+    };
+  }
+
+  requests(): ReceivedRequest[] {
+    return this.receiver ? this.receiver.requests() : [...this.kept];
+  }
+
+  onChange(listener: (info: ReceiverHostInfo) => void): () => void {
+    this.changeListeners.add(listener);
+    return () => this.changeListeners.delete(listener);
+  }
+
+  onRequest(listener: (request: ReceivedRequest) => void): () => void {
+    this.requestListeners.add(listener);
+    return () => this.requestListeners.delete(listener);
+  }
+
+  async start(port: number): Promise<ReceiverHostInfo> {
+    await this.stop();
+    this.configuredPort = port;
+    try {
+      this.receiver = await startReceiver({
+        port,
+        secrets: this.secrets(),
+        reply: { status: this.reply.status, delayMs: this.reply.delayMs, body: JSON.stringify({ ok: this.reply.status < 300 }) },
+      });
+      this.receiver.onRequest((request) => {
+        for (const listener of this.requestListeners) listener(request);
+      });
+      this.error = null;
+    } catch (error) {
+      this.receiver = null;
+      this.error =
+        (error as NodeJS.ErrnoException).code === 'EADDRINUSE'
+          ? `Port ${port} on 127.0.0.1 is already in use by another program: choose another port.`
+          : `The test receiver could not start: ${(error as Error).message}`;
+    }
+    this.emit();
+    return this.info();
+  }
+
+  async stop(): Promise<ReceiverHostInfo> {
+    const receiver = this.receiver;
+    if (receiver) {
+      this.kept = receiver.requests();
+      this.receiver = null;
+      await receiver.close();
+      this.emit();
+    }
+    return this.info();
+  }
+
+  setReply(reply: { status: number; delayMs: number }): ReceiverHostInfo {
+    this.reply = { ...reply };
+    this.receiver?.setReply({ status: reply.status, delayMs: reply.delayMs, body: JSON.stringify({ ok: reply.status < 300 }) });
+    this.emit();
+    return this.info();
+  }
+
+  refreshSecrets(): void {
+    this.receiver?.setSecrets(this.secrets());
+  }
+
+  clear(): void {
+    this.kept = [];
+    this.receiver?.clear();
+    this.emit();
+  }
+
+  private emit(): void {
+    const info = this.info();
+    for (const listener of this.changeListeners) listener(info);
+  }
+}

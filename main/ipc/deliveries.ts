@@ -1,0 +1,159 @@
+// deliveries:*, the webhook delivery controls (resume, enable, secrets) and receiver:* channels.
+import { z } from 'zod';
+import type { DeliveryAttempt, ReceivedCallback, WebhookDeliveryHealth } from '../../preload/contract';
+import type { Core } from '../core';
+import type { DeliveryEvent } from '../delivery';
+import type { ReceiverHost } from '../delivery/receiverHost';
+import type { Status } from '../devices/tracker';
+import { fail, ok } from './register';
+import type { HandlerDef } from './register';
+import { mapResult } from './results';
+
+const id = z.number().int().positive().max(Number.MAX_SAFE_INTEGER);
+const EVENT_STATUS = { online: 'Online', offline: 'Offline', utilizing: 'Utilizing', unplugged: 'Unplugged' } as const satisfies Record<string, Status>;
+
+export const SAMPLE_DEVICE = { udid: '00000000-0000-0000-0000-SAMPLE000001', name: 'Sample device', platform: 'android' as const };
+
+export interface DeliveryHandlerDeps {
+  core: Pick<Core, 'webhooks' | 'webhookService' | 'dispatcher' | 'outbox' | 'history' | 'tracker'>;
+  receiver: ReceiverHost;
+  now?: () => number;
+}
+
+export function toReceived(request: ReceivedCallback): ReceivedCallback {
+  return { ...request };
+}
+
+export function deliveryHealth(core: DeliveryHandlerDeps['core'], webhookIds: number[]): Promise<WebhookDeliveryHealth[]> {
+  return Promise.all(
+    webhookIds.map(async (webhookId) => {
+      const recent = await core.history.query({ webhookId, limit: 20 });
+      return {
+        webhookId,
+        recent: recent.filter((r) => !r.test).map((r) => r.result).reverse(),
+        pending: core.outbox.list({ webhookId }).length,
+        consecutiveFailures: core.dispatcher.consecutiveFailures(webhookId),
+      };
+    }),
+  );
+}
+
+export function deliveryHandlers(deps: DeliveryHandlerDeps): {
+  'deliveries:list': HandlerDef<'deliveries:list'>;
+  'deliveries:health': HandlerDef<'deliveries:health'>;
+  'deliveries:redeliver': HandlerDef<'deliveries:redeliver'>;
+  'deliveries:sendTest': HandlerDef<'deliveries:sendTest'>;
+  'webhooks:resume': HandlerDef<'webhooks:resume'>;
+  'webhooks:setEnabled': HandlerDef<'webhooks:setEnabled'>;
+  'webhooks:reveal': HandlerDef<'webhooks:reveal'>;
+  'webhooks:rotateSecret': HandlerDef<'webhooks:rotateSecret'>;
+  'receiver:state': HandlerDef<'receiver:state'>;
+  'receiver:requests': HandlerDef<'receiver:requests'>;
+  'receiver:start': HandlerDef<'receiver:start'>;
+  'receiver:stop': HandlerDef<'receiver:stop'>;
+  'receiver:setReply': HandlerDef<'receiver:setReply'>;
+  'receiver:clear': HandlerDef<'receiver:clear'>;
+} {
+  const { core, receiver } = deps;
+  const now = deps.now ?? Date.now;
+  const service = core.webhookService;
+  const forbidden = (what: string) => fail({ code: 'forbidden', message: `Your profile cannot ${what}: ask an admin.` });
+  return {
+    'deliveries:list': {
+      schema: z.strictObject({
+        webhookId: id,
+        result: z.enum(['success', 'failure']).optional(),
+        before: z.number().int().positive().optional(),
+        limit: z.number().int().min(1).max(1000).optional(),
+      }),
+      handle: async ({ webhookId, result, before, limit }) => {
+        if (!service.abilities().canView) return forbidden('see deliveries');
+        const records = await core.history.query({ webhookId, limit: limit ?? 200, ...(result ? { result } : {}), ...(before ? { before } : {}) });
+        return ok(records as DeliveryAttempt[]);
+      },
+    },
+    'deliveries:health': {
+      schema: z.undefined(),
+      handle: async () => (service.abilities().canView ? ok(await deliveryHealth(core, core.webhooks.list().map((w) => w.id))) : ok([])),
+    },
+    'deliveries:redeliver': {
+      schema: z.strictObject({ deliveryId: z.string().min(1).max(100) }),
+      handle: async ({ deliveryId }) => {
+        if (!service.abilities().canModify) return forbidden('redeliver callbacks');
+        try {
+          await core.dispatcher.redeliver(deliveryId);
+          return ok(null);
+        } catch (error) {
+          return fail({ code: 'not_found', message: (error as Error).message });
+        }
+      },
+    },
+    'deliveries:sendTest': {
+      schema: z.strictObject({ webhookId: id, event: z.enum(['online', 'offline', 'utilizing', 'unplugged']) }),
+      handle: async ({ webhookId, event }) => {
+        if (!service.abilities().canModify) return forbidden('send test events');
+        if (!core.webhooks.get(webhookId)) return fail({ code: 'not_found', message: `Webhook ${webhookId} no longer exists.` });
+        // A connected device if there is one (Online first), else a sample that says it is one.
+        const devices = core.tracker.list().filter((d) => d.status && d.status !== 'Unplugged');
+        const device = devices.find((d) => d.status === 'Online') ?? devices[0];
+        const testEvent: DeliveryEvent = {
+          udid: device?.udid ?? SAMPLE_DEVICE.udid,
+          name: device?.name ?? SAMPLE_DEVICE.name,
+          platform: device?.platform ?? SAMPLE_DEVICE.platform,
+          to: EVENT_STATUS[event],
+          at: now(),
+          seq: 0,
+        };
+        return ok((await core.dispatcher.sendTest(webhookId, testEvent)) as DeliveryAttempt);
+      },
+    },
+    'webhooks:resume': {
+      schema: z.strictObject({ id }),
+      handle: async ({ id: webhookId }) => {
+        const result = await service.setPaused(webhookId, false);
+        if (result.ok) await core.dispatcher.resume(webhookId);
+        return mapResult(result, () => null);
+      },
+    },
+    'webhooks:setEnabled': {
+      schema: z.strictObject({ id, enabled: z.boolean() }),
+      handle: async ({ id: webhookId, enabled }) => mapResult(await service.setEnabled(webhookId, enabled), () => null),
+    },
+    'webhooks:reveal': {
+      schema: z.strictObject({ id }),
+      handle: ({ id: webhookId }) => {
+        const result = service.reveal(webhookId);
+        return mapResult(result, (r) => ({ ...(r.secret ? { secret: r.secret } : {}), headers: r.headers }));
+      },
+    },
+    'webhooks:rotateSecret': {
+      schema: z.strictObject({ id }),
+      handle: async ({ id: webhookId }) => {
+        const result = await service.rotateSecret(webhookId);
+        if (result.ok) receiver.refreshSecrets();
+        return mapResult(result, (r) => ({ secret: r.secret }));
+      },
+    },
+    'receiver:state': { schema: z.undefined(), handle: () => ok(receiver.info()) },
+    'receiver:requests': { schema: z.undefined(), handle: () => ok(receiver.requests().map((r) => toReceived(r as ReceivedCallback))) },
+    'receiver:start': {
+      schema: z.strictObject({ port: z.number().int().min(0).max(65_535) }),
+      handle: async ({ port }) => {
+        if (port > 0 && port < 1024) return fail({ code: 'validation', message: 'Use 0 (any free port) or 1024–65535', fieldErrors: { port: 'Use 0 (any free port) or 1024–65535' } });
+        return ok(await receiver.start(port));
+      },
+    },
+    'receiver:stop': { schema: z.undefined(), handle: async () => ok(await receiver.stop()) },
+    'receiver:setReply': {
+      schema: z.strictObject({ status: z.number().int().min(100, 'A status is 100–599').max(599, 'A status is 100–599'), delayMs: z.number().int().min(0).max(60_000, 'At most 60000 ms') }),
+      handle: ({ status, delayMs }) => ok(receiver.setReply({ status, delayMs })),
+    },
+    'receiver:clear': {
+      schema: z.undefined(),
+      handle: () => {
+        receiver.clear();
+        return ok(null);
+      },
+    },
+  };
+}

@@ -1,0 +1,176 @@
+import * as DropdownMenu from '@radix-ui/react-dropdown-menu';
+import { useVirtualizer } from '@tanstack/react-virtual';
+import { useEffect, useRef, useState } from 'react';
+import type { DeliveryAttempt, WebhookEventKey } from '../../../preload/contract';
+import { api } from '../api';
+import { useWebhooksState } from '../state';
+import { AttemptDetail } from './AttemptDetail';
+
+type Filter = 'all' | 'success' | 'failure';
+const EVENTS: { key: WebhookEventKey; label: string }[] = [
+  { key: 'online', label: 'Online' },
+  { key: 'offline', label: 'Offline' },
+  { key: 'utilizing', label: 'Utilizing' },
+  { key: 'unplugged', label: 'Unplugged' },
+];
+
+/** Delivery history per webhook: every attempt, live, filterable, each one open to inspect and redeliver. */
+export function DeliveriesView({ webhookId, onWebhookChange }: { webhookId: number | null; onWebhookChange: (id: number) => void }) {
+  const { value: state, error } = useWebhooksState();
+  const [filter, setFilter] = useState<Filter>('all');
+  const [attempts, setAttempts] = useState<DeliveryAttempt[]>([]);
+  const [loadError, setLoadError] = useState<string | null>(null);
+  const [selectedId, setSelectedId] = useState<number | null>(null);
+  const [message, setMessage] = useState<{ kind: 'ok' | 'error'; text: string } | null>(null);
+  const current = webhookId ?? state?.webhooks[0]?.id ?? null;
+
+  useEffect(() => {
+    if (current === null) return;
+    let live = true;
+    void api.deliveriesList({ webhookId: current, ...(filter !== 'all' ? { result: filter } : {}), limit: 1000 }).then((result) => {
+      if (!live) return;
+      if (result.ok) {
+        setAttempts(result.value);
+        setLoadError(null);
+      } else setLoadError(result.error.message);
+    });
+    const stop = api.onDeliveriesAttempt((attempt) => {
+      if (attempt.webhookId !== current || (filter !== 'all' && attempt.result !== filter)) return;
+      setAttempts((list) => [attempt, ...list.filter((a) => a.id !== attempt.id)]);
+    });
+    return () => {
+      live = false;
+      stop();
+    };
+  }, [current, filter]);
+
+  const scroller = useRef<HTMLDivElement>(null);
+  // eslint-disable-next-line react-hooks/incompatible-library -- this build does not use the React Compiler; the virtualizer drives its own re-renders
+  const virtualizer = useVirtualizer({ count: attempts.length, getScrollElement: () => scroller.current, estimateSize: () => 40, overscan: 10 });
+
+  if (error) return <p role="alert" className="error">{error}</p>;
+  if (!state) return <p className="empty">Loading…</p>;
+  if (state.webhooks.length === 0) {
+    return (
+      <section aria-labelledby="deliveries-title">
+        <h1 id="deliveries-title">Deliveries</h1>
+        <div className="panel empty-state">
+          <p>No webhooks yet.</p>
+          <p className="empty">Create a webhook in Settings › Webhook Settings; every callback it sends is listed here with what came back.</p>
+        </div>
+      </section>
+    );
+  }
+  const webhook = state.webhooks.find((w) => w.id === current);
+  const selected = attempts.find((a) => a.id === selectedId) ?? null;
+
+  const sendTest = async (event: WebhookEventKey) => {
+    if (current === null) return;
+    const result = await api.deliveriesSendTest({ webhookId: current, event });
+    if (!result.ok) setMessage({ kind: 'error', text: result.error.message });
+    else {
+      const a = result.value;
+      setMessage({ kind: a.result === 'success' ? 'ok' : 'error', text: `Test event sent: ${a.result === 'success' ? `HTTP ${a.response?.status ?? ''}` : (a.errorLabel ?? 'failed')} in ${Math.round(a.latencyMs)} ms.` });
+      setSelectedId(a.id);
+    }
+  };
+  const redeliver = async (attempt: DeliveryAttempt) => {
+    const result = await api.deliveriesRedeliver({ deliveryId: attempt.deliveryId });
+    setMessage(result.ok ? { kind: 'ok', text: 'Queued again: it goes out after the device’s earlier callbacks.' } : { kind: 'error', text: result.error.message });
+  };
+
+  return (
+    <section aria-labelledby="deliveries-title" className="deliveries">
+      <h1 id="deliveries-title">Deliveries</h1>
+      <div className="toolbar">
+        <label>
+          Webhook{' '}
+          <select value={current ?? ''} onChange={(e) => onWebhookChange(Number(e.target.value))} aria-label="Webhook">
+            {state.webhooks.map((w) => (
+              <option key={w.id} value={w.id}>
+                {w.name}
+              </option>
+            ))}
+          </select>
+        </label>
+        <fieldset className="segmented" aria-label="Show">
+          {(['all', 'success', 'failure'] as const).map((f) => (
+            <label key={f} className={filter === f ? 'active' : ''}>
+              <input type="radio" name="result-filter" value={f} checked={filter === f} onChange={() => setFilter(f)} />
+              {f === 'all' ? 'All' : f === 'success' ? 'Succeeded' : 'Failed'}
+            </label>
+          ))}
+        </fieldset>
+        <DropdownMenu.Root>
+          <DropdownMenu.Trigger className="button primary" disabled={!state.canModify}>
+            Send test event
+          </DropdownMenu.Trigger>
+          <DropdownMenu.Portal>
+            <DropdownMenu.Content className="menu" align="end" sideOffset={6}>
+              {EVENTS.map((e) => (
+                <DropdownMenu.Item key={e.key} className="menu-item" onSelect={() => void sendTest(e.key)}>
+                  {e.label}
+                </DropdownMenu.Item>
+              ))}
+            </DropdownMenu.Content>
+          </DropdownMenu.Portal>
+        </DropdownMenu.Root>
+      </div>
+      {webhook && (!webhook.enabled || webhook.paused) ? (
+        <p className="readonly-note" role="note">
+          {!webhook.enabled ? `Disabled. ${webhook.disabledReason ?? ''}` : `Paused. ${webhook.pausedReason ?? ''}`} Events still queue; resume it in Webhook Settings.
+        </p>
+      ) : null}
+      {message ? (
+        <p role={message.kind === 'error' ? 'alert' : 'status'} className={message.kind === 'error' ? 'callout error-callout' : 'callout'}>
+          {message.text}
+        </p>
+      ) : null}
+      {loadError ? <p role="alert" className="error">{loadError}</p> : null}
+      <div className="split">
+        <div className="panel list-panel">
+          {attempts.length === 0 ? (
+            <div className="empty-state">
+              <p>No deliveries{filter === 'all' ? '' : ' with this result'} yet.</p>
+              <p className="empty">Plug in a device, or use Send test event.</p>
+            </div>
+          ) : (
+            <div ref={scroller} className="virtual-scroller" role="list" aria-label="Delivery attempts">
+              <div style={{ height: virtualizer.getTotalSize(), position: 'relative' }}>
+                {virtualizer.getVirtualItems().map((item) => {
+                  const a = attempts[item.index];
+                  if (!a) return null;
+                  return (
+                    <div
+                      key={a.id}
+                      role="listitem"
+                      className="virtual-row"
+                      style={{ transform: `translateY(${item.start}px)`, height: item.size }}
+                    >
+                      <button type="button" className={`attempt-row${a.id === selectedId ? ' selected' : ''}`} onClick={() => setSelectedId(a.id)}>
+                        <span className={`result result-${a.result}`}>{a.result === 'success' ? `HTTP ${a.response?.status ?? ''}` : (a.errorLabel ?? 'Failed')}</span>
+                        <span className="mono">{new Date(a.at).toLocaleTimeString()}</span>
+                        <span className="hint">{Math.round(a.latencyMs)} ms</span>
+                        <span className="hint">
+                          {a.test ? 'test' : `#${a.seq}`} · try {a.attempt}
+                        </span>
+                        <span className="hint mono ellipsis">{a.udid}</span>
+                      </button>
+                    </div>
+                  );
+                })}
+              </div>
+            </div>
+          )}
+        </div>
+        <div className="panel detail-panel">
+          {selected ? (
+            <AttemptDetail attempt={selected} canRedeliver={state.canModify} onRedeliver={() => void redeliver(selected)} />
+          ) : (
+            <p className="empty">Choose an attempt to see the request that went out and the response that came back.</p>
+          )}
+        </div>
+      </div>
+    </section>
+  );
+}
