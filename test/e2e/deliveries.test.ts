@@ -1,0 +1,192 @@
+import { createHmac } from 'node:crypto';
+import { createServer } from 'node:http';
+import type { IncomingMessage, Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Page } from 'playwright-core';
+import { afterEach, describe, expect, it } from 'vitest';
+import { launchApp, makeUserData } from './harness';
+import type { LaunchedApp } from './harness';
+
+let running: LaunchedApp[] = [];
+const servers: Server[] = [];
+afterEach(async () => {
+  await Promise.all(running.map((a) => (a.proc.exitCode === null ? a.kill() : undefined)));
+  running = [];
+  await Promise.all(servers.splice(0).map((s) => new Promise((done) => s.close(done))));
+});
+async function start(userData?: string): Promise<LaunchedApp> {
+  const app = await launchApp(userData ? { userData } : {});
+  running.push(app);
+  return app;
+}
+
+const CALLBACK_KEYS = ['creationTime', 'deviceName', 'deviceUdid', 'eventActivity', 'eventDescription', 'eventType', 'orgId', 'webhookId', 'webhookName'];
+
+/** An independent receiver written for the hosted product: it just records what arrives. */
+interface Received {
+  headers: IncomingMessage['headers'];
+  body: string;
+}
+async function startRecorder(port = 0): Promise<{ url: string; port: number; received: Received[]; server: Server }> {
+  const received: Received[] = [];
+  const server = createServer((req, res) => {
+    let body = '';
+    req.on('data', (c: Buffer) => (body += c.toString()));
+    req.on('end', () => {
+      received.push({ headers: req.headers, body });
+      res.writeHead(200, { 'Content-Type': 'application/json' }).end('{"received":true}');
+    });
+  });
+  await new Promise<void>((done) => server.listen(port, '127.0.0.1', done));
+  servers.push(server);
+  const bound = (server.address() as AddressInfo).port;
+  return { url: `http://127.0.0.1:${bound}/hooks`, port: bound, received, server };
+}
+
+/** Standard Webhooks, from the spec, with node:crypto only. */
+function verifySignature(headers: IncomingMessage['headers'], body: string, secret: string): boolean {
+  const key = Buffer.from(secret.replace(/^whsec_/, ''), 'base64');
+  const expected = createHmac('sha256', key).update(`${String(headers['webhook-id'])}.${String(headers['webhook-timestamp'])}.${body}`).digest('base64');
+  return String(headers['webhook-signature'])
+    .split(' ')
+    .some((s) => s === `v1,${expected}`);
+}
+
+async function createWebhook(page: Page, name: string, url: string, options: { signing?: boolean; offline?: boolean } = {}) {
+  await page.getByRole('navigation', { name: 'Main' }).getByRole('button', { name: 'Settings' }).click();
+  await page.getByRole('tab', { name: 'Webhook Settings' }).click();
+  await page.getByRole('button', { name: 'Create Webhook' }).click();
+  const dialog = page.getByRole('dialog');
+  await dialog.getByRole('textbox', { name: 'Webhook Name' }).fill(name);
+  await dialog.getByRole('textbox', { name: 'URL' }).fill(url);
+  if (options.offline) await dialog.getByRole('switch', { name: 'Offline' }).click();
+  if (options.signing) await dialog.getByRole('switch', { name: 'Signing secret' }).click();
+  await dialog.getByRole('button', { name: 'Save' }).click();
+  if (!options.signing) {
+    await dialog.waitFor({ state: 'detached' });
+    return null;
+  }
+  // A new secret is shown once, to copy.
+  const secret = (await page.getByTestId('signing-secret').textContent()) ?? '';
+  await page.getByRole('dialog').getByRole('button', { name: 'Cancel' }).click();
+  return secret;
+}
+
+const note8 = { serial: 'ce0917193a6e4f2b05', usb: '1-1', model: 'SM-N950F', settings: { global: { device_name: 'Galaxy Note 8' } } };
+
+describe('Callbacks', () => {
+  it('sends the exact payload, signed, to a receiver written for the hosted product', async () => {
+    const app = await start();
+    const { page } = app;
+    const recorder = await startRecorder();
+    const secret = await createWebhook(page, 'Lab receiver', recorder.url, { signing: true, offline: true });
+    expect(secret).toMatch(/^whsec_[A-Za-z0-9+/]+=*$/);
+
+    app.adb.setDevices([{ ...note8, state: 'device' }]);
+    await expect.poll(() => recorder.received.length, { timeout: 10_000 }).toBe(1);
+    const [first] = recorder.received;
+    const body = JSON.parse(first?.body ?? '{}') as Record<string, unknown>;
+    expect(Object.keys(body).sort()).toEqual(CALLBACK_KEYS);
+    expect(body).toMatchObject({
+      eventType: 'DEVICE',
+      eventActivity: 'device.status.online',
+      eventDescription: 'Online',
+      deviceUdid: note8.serial,
+      deviceName: 'Galaxy Note 8',
+      orgId: 1,
+      webhookId: 1,
+      webhookName: 'Lab receiver',
+    });
+    expect(String(body.creationTime)).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/);
+    expect(first?.headers['content-type']).toBe('application/json');
+    expect(first?.headers['user-agent']).toMatch(/^DeviceHooks\/\d+\.\d+\.\d+/);
+    expect(verifySignature(first?.headers ?? {}, first?.body ?? '', secret ?? '')).toBe(true);
+
+    app.adb.setDevices([{ ...note8, state: 'offline' }]);
+    await expect.poll(() => recorder.received.length, { timeout: 10_000 }).toBe(2);
+    expect(JSON.parse(recorder.received[1]?.body ?? '{}')).toMatchObject({ eventActivity: 'device.status.offline', eventDescription: 'Offline' });
+  });
+
+  it('test event through the UI: seen in the history and in the built-in receiver, then redelivered', async () => {
+    const app = await start();
+    const { page } = app;
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('button', { name: 'Test receiver' }).click();
+    await page.getByRole('textbox', { name: 'Port' }).fill('0');
+    await page.getByRole('button', { name: 'Start receiver' }).click();
+    const status = page.getByRole('status').filter({ hasText: 'Listening on' });
+    await status.waitFor();
+    const receiverUrl = (await status.locator('code').textContent()) ?? '';
+    expect(receiverUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/hooks$/);
+
+    const secret = await createWebhook(page, 'Rehearsal', receiverUrl, { signing: true });
+    expect(secret).toBeTruthy();
+    await page.getByRole('button', { name: 'Deliveries of Rehearsal' }).click();
+    await page.getByRole('heading', { name: 'Deliveries', level: 1 }).waitFor();
+    await page.getByText('No deliveries yet.').waitFor();
+    await page.getByRole('button', { name: 'Send test event' }).click();
+    await page.getByRole('menuitem', { name: 'Unplugged' }).click();
+    await page.getByRole('status').filter({ hasText: /Test event sent: HTTP 200/ }).waitFor();
+    const list = page.getByRole('list', { name: 'Delivery attempts' });
+    await expect.poll(() => list.getByRole('listitem').count()).toBe(1);
+    const detail = page.getByRole('region', { name: /Attempt 1 of delivery/ });
+    await expect(detail.getByLabel('Request body').textContent()).resolves.toContain('"eventActivity": "device.state.unplugged"');
+    await expect(detail.getByLabel('Request body').textContent()).resolves.toContain('"deviceName": "Sample device"');
+    await expect(detail.getByLabel('Response body').textContent()).resolves.toBe('{"ok":true}');
+    await app.screenshot('deliveries');
+
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('button', { name: 'Test receiver' }).click();
+    const received = page.getByRole('list', { name: 'Received requests' });
+    await received.getByText('Signature valid').waitFor();
+    await received.getByRole('button', { name: /#1 POST \/hooks/ }).click();
+    await expect(page.getByLabel('Body of request 1').textContent()).resolves.toContain('"eventType":"DEVICE"');
+    await app.screenshot('receiver');
+
+    // Rehearse a failure: the receiver answers 503; a real device event fails and is retried.
+    await page.getByRole('textbox', { name: 'Answer with status' }).fill('503');
+    await page.getByRole('button', { name: 'Set answer' }).click();
+    await page.getByRole('status').filter({ hasText: 'answering HTTP 503' }).waitFor();
+    app.adb.setDevices([{ ...note8, state: 'device' }]);
+    await received.getByText(/#2 POST/).waitFor({ timeout: 10_000 });
+    await page.getByRole('textbox', { name: 'Answer with status' }).fill('200');
+    await page.getByRole('button', { name: 'Set answer' }).click();
+
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('button', { name: 'Deliveries' }).click();
+    await page.getByText('Failed', { exact: true }).click();
+    await list.getByText('HTTP 503').first().waitFor();
+    await page.getByText('All', { exact: true }).click();
+    // The schedule retries after about 5 s; the retry succeeds.
+    await list.getByText('HTTP 200').nth(1).waitFor({ timeout: 15_000 });
+
+    // Redeliver the device's delivery: the same message (webhook-id) again.
+    await list.getByRole('button').filter({ hasText: 'HTTP 200' }).filter({ hasText: '#1' }).click();
+    const messageId = (await page.getByRole('region', { name: /Attempt/ }).locator('dd.mono').first().textContent()) ?? '';
+    await page.getByRole('button', { name: 'Redeliver' }).click();
+    await page.getByRole('status').filter({ hasText: 'Queued again' }).waitFor();
+    await expect.poll(() => list.getByRole('listitem').count(), { timeout: 10_000 }).toBe(4);
+    const all = await page.evaluate(() => window.api.deliveriesList({ webhookId: 1 }));
+    const sameMessage = all.ok ? all.value.filter((a) => a.messageId === messageId) : [];
+    expect(sameMessage.map((a) => a.result)).toEqual(['success', 'success', 'failure']);
+  });
+
+  it('keeps a delivery through a killed process and sends it at the next launch', async () => {
+    const userData = makeUserData('outbox');
+    const first = await start(userData);
+    // A receiver that is not there yet: the first attempt is refused.
+    const probe = await startRecorder();
+    const port = probe.port;
+    await new Promise((done) => probe.server.close(done));
+    servers.splice(servers.indexOf(probe.server), 1);
+    await createWebhook(first.page, 'Later', `http://127.0.0.1:${port}/hooks`);
+    first.adb.setDevices([{ ...note8, state: 'device' }]);
+    await first.page.getByRole('navigation', { name: 'Main' }).getByRole('button', { name: 'Deliveries' }).click();
+    await first.page.getByRole('list', { name: 'Delivery attempts' }).getByText('Connection refused').waitFor({ timeout: 10_000 });
+    await first.kill('SIGKILL');
+
+    const recorder = await startRecorder(port);
+    const second = await start(userData);
+    await expect.poll(() => recorder.received.length, { timeout: 20_000 }).toBe(1);
+    expect(JSON.parse(recorder.received[0]?.body ?? '{}')).toMatchObject({ deviceUdid: note8.serial, eventActivity: 'device.status.online' });
+    await second.page.getByRole('navigation', { name: 'Main' }).getByRole('button', { name: 'Deliveries' }).click();
+    await second.page.getByRole('list', { name: 'Delivery attempts' }).getByText('HTTP 200').waitFor();
+  });
+});
