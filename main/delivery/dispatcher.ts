@@ -103,6 +103,9 @@ interface Performed {
   aborted: boolean;
 }
 
+/** Stands in the history for a custom header's value (the value itself was sent). */
+export const HIDDEN_HEADER_VALUE = '[sent; value kept only in the webhook]';
+
 /** Headers a webhook's custom headers may not set (case-insensitive). */
 const RESERVED_HEADERS = new Set([
   'content-type',
@@ -630,6 +633,13 @@ export class Dispatcher {
     const at = this.clock.now();
     let headers: Record<string, string>;
     const request = (h: Record<string, string>): AttemptRecord['request'] => ({ method: 'POST', url: webhook.url, headers: h, body: d.body });
+    // What the history keeps: everything as sent, except custom header values (credentials such as
+    // Authorization), which stay encrypted in the webhook and are not copied into plain history files.
+    const recorded = (h: Record<string, string>): AttemptRecord['request'] => {
+      const custom = new Set(Object.keys(webhook.headers ?? {}));
+      const kept = Object.fromEntries(Object.entries(h).map(([name, value]) => [name, custom.has(name) ? HIDDEN_HEADER_VALUE : value]));
+      return request(kept);
+    };
     try {
       headers = this.headersFor(webhook, d.messageId, d.body, at);
     } catch (error) {
@@ -645,12 +655,12 @@ export class Dispatcher {
     const t0 = this.monotonic();
     try {
       const response = await this.http.send({ ...request(headers), timeoutMs: this.timeoutMs, signal: this.abort.signal });
-      return { at, latencyMs: Math.round(this.monotonic() - t0), request: request(headers), response, aborted: false };
+      return { at, latencyMs: Math.round(this.monotonic() - t0), request: recorded(headers), response, aborted: false };
     } catch (error) {
       return {
         at,
         latencyMs: Math.round(this.monotonic() - t0),
-        request: request(headers),
+        request: recorded(headers),
         error: classifyError(error),
         aborted: this.abort.signal.aborted,
       };

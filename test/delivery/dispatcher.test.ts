@@ -3,7 +3,7 @@ import { createServer } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
-import { createDispatcher } from '../../main/delivery/dispatcher';
+import { createDispatcher, HIDDEN_HEADER_VALUE } from '../../main/delivery/dispatcher';
 import { openHistory } from '../../main/delivery/history';
 import { createAxiosClient } from '../../main/delivery/http';
 import { journalFile, openOutbox } from '../../main/delivery/outbox';
@@ -61,6 +61,10 @@ describe('dispatcher: sending', () => {
     expect(JSON.parse(req!.body)).toMatchObject({ eventActivity: 'device.state.utilizing', deviceUdid: 'U1', deviceName: 'Pixel 7', webhookId: 1, orgId: 42 });
     expect(verify(req!.headers, req!.body, [secret], 300, Number(req!.headers['webhook-timestamp']) * 1000).ok).toBe(true);
     expect(t.attempts[0]).toMatchObject({ result: 'success', outcome: 'succeeded', attempt: 1 });
+    // The history shows every header as sent, but not the custom header values (credentials stay in the webhook).
+    expect(t.attempts[0]?.request.headers['X-Team']).toBe(HIDDEN_HEADER_VALUE);
+    expect(t.attempts[0]?.request.headers['webhook-id']).toBe(result.deliveries[0]?.messageId);
+    expect(JSON.stringify(t.attempts[0])).not.toContain('"lab"');
     expect(t.outbox.size).toBe(0);
     expect(t.log.lines.some((l) => /"Bad Header" is not a valid HTTP header/.test(l.message))).toBe(true);
   });
