@@ -17,6 +17,8 @@ import type { Clock, DeviceSource } from './devices/types';
 import { UsbSource } from './devices/usb';
 import { UsbmuxSource } from './devices/usbmux';
 import type { Logger } from './log';
+import { openSettingsStore } from './settings';
+import type { SettingsStore } from './settings';
 import { openProfileStore } from './webhooks/profiles';
 import type { ProfileStore } from './webhooks/profiles';
 import { plainBox } from './webhooks/secrets';
@@ -45,6 +47,7 @@ export interface CoreOptions {
 }
 
 export interface Core {
+  settings: SettingsStore;
   webhooks: WebhookStore;
   profiles: ProfileStore;
   webhookService: WebhookService;
@@ -71,7 +74,9 @@ export async function openCore(options: CoreOptions): Promise<Core> {
   const webhooksOpened = await openWebhookStore({ dataDir, logger: log, secretBox: options.secretBox ?? plainBox });
   const profilesOpened = await openProfileStore({ dataDir, osUserName: options.osUserName, logger: log });
   const deviceState = await openDeviceStateStore({ dataDir, logger: log });
-  for (const recovered of [webhooksOpened.recovered, profilesOpened.recovered, deviceState.recovered]) {
+  const settings = await openSettingsStore({ dataDir, logger: log });
+  const limits = settings.general().delivery;
+  for (const recovered of [webhooksOpened.recovered, profilesOpened.recovered, deviceState.recovered, settings.recovered]) {
     if (recovered) options.notice('warning', recovered.message);
   }
   const webhooks = webhooksOpened.store;
@@ -102,11 +107,12 @@ export async function openCore(options: CoreOptions): Promise<Core> {
   // Delivery: each event → matching webhooks → durable outbox → HTTP, kept apart from the settings.
   const outbox = await openOutbox({
     dir: join(dataDir, 'delivery', 'outbox'),
+    maxPending: limits.maxQueued,
     logger: log,
     onOverflow: () => options.notice('error', 'The delivery queue is full: new callbacks are refused until the receivers catch up. Check the failing webhooks.'),
   });
   if (outbox.openReport) log('info', `outbox: ${JSON.stringify(outbox.openReport)}`);
-  const history = await openHistory({ dir: join(dataDir, 'delivery', 'history'), logger: log });
+  const history = await openHistory({ dir: join(dataDir, 'delivery', 'history'), maxEntries: limits.historyEntries, logger: log });
   const dispatcher = createDispatcher({
     outbox,
     history,
@@ -123,6 +129,9 @@ export async function openCore(options: CoreOptions): Promise<Core> {
     version: options.version,
     clock,
     logger: log,
+    // Read at launch: a change in Settings › General applies from the next start (the window says so).
+    timeoutMs: limits.timeoutSeconds * 1000,
+    pauseAfterFailures: limits.pauseAfterFailures,
   });
   webhooks.onChange(() => dispatcher.refresh());
 
@@ -163,6 +172,7 @@ export async function openCore(options: CoreOptions): Promise<Core> {
 
   let stopped = false;
   return {
+    settings,
     webhooks,
     profiles,
     webhookService,
@@ -197,7 +207,7 @@ export async function openCore(options: CoreOptions): Promise<Core> {
       await saveDevices();
       tracker.dispose();
       reservations.dispose();
-      await Promise.allSettled([outbox.close(), history.close(), deviceState.store.close(), webhooks.close(), profiles.close()]);
+      await Promise.allSettled([outbox.close(), history.close(), deviceState.store.close(), settings.store.close(), webhooks.close(), profiles.close()]);
     },
   };
 }

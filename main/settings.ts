@@ -1,0 +1,82 @@
+// settings.json: how this workstation runs DeviceHooks (start at login, tray, notifications) and the
+// delivery limits. Plain Node; the desktop app and the headless runner read the same file.
+import { join } from 'node:path';
+import { z } from 'zod';
+import { openJsonStore, zodValidator } from './storage/jsonStore';
+import type { JsonStore, Recovery } from './storage/jsonStore';
+import type { Logger } from './log';
+
+export const SETTINGS_FILE = 'settings.json';
+export const SETTINGS_SCHEMA_VERSION = 1;
+
+export const generalSchema = z.strictObject({
+  startAtLogin: z.boolean(),
+  startHidden: z.boolean(),
+  notifications: z.strictObject({
+    deviceOffline: z.boolean(),
+    deviceUnplugged: z.boolean(),
+    webhookPaused: z.boolean(),
+    deliveryFailed: z.boolean(),
+  }),
+  delivery: z.strictObject({
+    timeoutSeconds: z.number({ error: 'Enter a number of seconds' }).int('Whole seconds').min(1, 'At least 1 second').max(120, 'At most 120 seconds'),
+    pauseAfterFailures: z.number({ error: 'Enter a number' }).int('A whole number').min(1, 'At least 1').max(1000, 'At most 1000'),
+    maxQueued: z.number({ error: 'Enter a number' }).int('A whole number').min(100, 'At least 100').max(1_000_000, 'At most 1,000,000'),
+    historyEntries: z.number({ error: 'Enter a number' }).int('A whole number').min(100, 'At least 100').max(500_000, 'At most 500,000'),
+  }),
+});
+export type GeneralSettings = z.infer<typeof generalSchema>;
+
+export interface SettingsFile extends GeneralSettings {
+  schemaVersion: number;
+  /** The "closing hides the window" sentence was shown once. */
+  closeHintShown: boolean;
+}
+
+export const DEFAULT_SETTINGS: GeneralSettings = {
+  startAtLogin: false,
+  startHidden: false,
+  notifications: { deviceOffline: false, deviceUnplugged: true, webhookPaused: true, deliveryFailed: true },
+  delivery: { timeoutSeconds: 10, pauseAfterFailures: 20, maxQueued: 100_000, historyEntries: 50_000 },
+};
+
+const fileSchema = generalSchema.extend({ schemaVersion: z.number().int(), closeHintShown: z.boolean() });
+
+export interface SettingsStore {
+  store: JsonStore<SettingsFile>;
+  recovered?: Recovery;
+  general(): GeneralSettings;
+  /** Validated with generalSchema; field errors keyed like `delivery.timeoutSeconds`. */
+  update(change: unknown): Promise<{ ok: true; value: GeneralSettings } | { ok: false; fieldErrors: Record<string, string> }>;
+}
+
+export async function openSettingsStore({ dataDir, logger }: { dataDir: string; logger: Logger }): Promise<SettingsStore> {
+  const opened = await openJsonStore<SettingsFile>({
+    file: join(dataDir, SETTINGS_FILE),
+    label: 'settings',
+    defaults: () => ({ schemaVersion: SETTINGS_SCHEMA_VERSION, closeHintShown: false, ...structuredClone(DEFAULT_SETTINGS) }),
+    version: SETTINGS_SCHEMA_VERSION,
+    validate: zodValidator(fileSchema),
+    logger,
+  });
+  const { store } = opened;
+  const general = (): GeneralSettings => {
+    const { schemaVersion: _v, closeHintShown: _c, ...rest } = structuredClone(store.data) as SettingsFile;
+    return rest;
+  };
+  return {
+    store,
+    ...(opened.recovered ? { recovered: opened.recovered } : {}),
+    general,
+    async update(change) {
+      const parsed = generalSchema.safeParse(change);
+      if (!parsed.success) {
+        const fieldErrors: Record<string, string> = {};
+        for (const issue of parsed.error.issues) fieldErrors[issue.path.map(String).join('.') || '_'] ??= issue.message;
+        return { ok: false, fieldErrors };
+      }
+      await store.update((draft) => Object.assign(draft, parsed.data));
+      return { ok: true, value: general() };
+    },
+  };
+}
