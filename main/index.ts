@@ -1,5 +1,6 @@
 // Composition root: build the services, open the window, register IPC. Nothing else.
-import { app, BrowserWindow, dialog, ipcMain, safeStorage } from 'electron';
+import { app, dialog, ipcMain, Menu, nativeImage, Notification, safeStorage, Tray } from 'electron';
+import type { BrowserWindow, MenuItemConstructorOptions } from 'electron';
 import { userInfo } from 'node:os';
 import { join } from 'node:path';
 import { openCore } from './core';
@@ -20,6 +21,23 @@ import { StorageError } from './storage/errors';
 import type { Permission } from './webhooks/permissions';
 import { createOsBox } from './webhooks/secrets';
 import { createMainWindow } from './window';
+import { setLinuxAutostart } from './autostart';
+import { trayIconPng } from './icons';
+import { generalInfo, settingsHandlers } from './ipc/settings';
+import { Notifier } from './notifier';
+import type { GeneralSettings } from './settings';
+import { trayModel } from './trayModel';
+import type { TrayIconState } from './trayModel';
+
+/** Start at login: Electron's login item on macOS and Windows, an autostart entry on Linux. */
+async function applyLoginItem(settings: GeneralSettings): Promise<void> {
+  if (process.platform === 'linux') {
+    const exec = app.isPackaged ? [process.env['APPIMAGE'] ?? process.execPath] : [process.execPath, app.getAppPath()];
+    await setLinuxAutostart(settings.startAtLogin, exec, settings.startHidden);
+  } else {
+    app.setLoginItemSettings({ openAtLogin: settings.startAtLogin, args: settings.startHidden ? ['--hidden'] : [] });
+  }
+}
 
 /** Run `fn` at most once per `ms`, trailing: a burst of changes makes one push. */
 function coalesce(fn: () => void, ms: number): () => void {
@@ -73,7 +91,8 @@ async function start(): Promise<void> {
     app.exit(1);
     return;
   }
-  const { webhooks, profiles, webhookService, tracker, reservations, localApi, deviceState } = core;
+  const { webhooks, profiles, webhookService, tracker, reservations, localApi, deviceState, settings } = core;
+  const deliveryLimitsInUse = settings.general().delivery;
   const can = (permission: Permission) => profiles.can(profiles.activeProfileId(), permission);
   const receiver = new ReceiverHost(() => webhooks.deliveryWebhooks().flatMap((w) => (w.secret ? [w.secret] : [])));
 
@@ -102,6 +121,7 @@ async function start(): Promise<void> {
           }),
       }),
       ...deliveryHandlers({ core, receiver }),
+      ...settingsHandlers({ settings, canManage: () => can('org_setting.modify'), inUse: deliveryLimitsInUse, applyLoginItem }),
     },
     (url) => isAppUrl(url, entry),
     log,
@@ -116,6 +136,7 @@ async function start(): Promise<void> {
     receiver.refreshSecrets();
   });
   profiles.onChange(() => {
+    push(win, 'settings:changed', generalInfo({ settings, canManage: () => can('org_setting.modify'), inUse: deliveryLimitsInUse }));
     push(win, 'profiles:changed', profilesState(profiles));
     // What the active profile may do changed too.
     pushWebhooks();
@@ -129,26 +150,138 @@ async function start(): Promise<void> {
   receiver.onChange((info) => push(win, 'receiver:changed', info));
   receiver.onRequest((request) => push(win, 'receiver:request', request));
 
-  const openWindow = () => {
-    win = createMainWindow({ preload: join(import.meta.dirname, '../preload/index.cjs'), entry });
+  // OS notifications, rate-limited, for the kinds chosen in Settings › General.
+  const notifier = new Notifier({
+    enabled: (kind) => settings.general().notifications[kind],
+    show: (title, body) => {
+      if (Notification.isSupported()) new Notification({ title, body, silent: false }).show();
+    },
+  });
+  core.onEvent((event) => {
+    if (event.to === 'Offline') notifier.notify('deviceOffline', `${event.name} (${event.udid}) is offline`);
+    if (event.to === 'Unplugged') notifier.notify('deviceUnplugged', `${event.name} (${event.udid}) was unplugged`);
+  });
+  core.dispatcher.onAttempt((attempt) => {
+    const name = webhooks.get(attempt.webhookId)?.name ?? `Webhook ${attempt.webhookId}`;
+    if (attempt.outcome === 'failed' || attempt.outcome === 'dead') notifier.notify('deliveryFailed', `${name}: ${attempt.errorLabel ?? 'failed'} after ${attempt.attempt} attempts`);
+    if (attempt.outcome === 'paused') notifier.notify('webhookPaused', `${name} paused after repeated failures; new events still queue`);
+  });
+
+  // The window: closing it hides it; tracking and callbacks go on. Quitting is explicit.
+  let quitting = false;
+  const showWindow = () => {
+    if (!win) openWindow(true);
+    else {
+      if (win.isMinimized()) win.restore();
+      win.show();
+      win.focus();
+    }
+  };
+  const openWindow = (show: boolean) => {
+    win = createMainWindow({ preload: join(import.meta.dirname, '../preload/index.cjs'), entry, show });
+    win.on('close', (event) => {
+      if (quitting) return;
+      event.preventDefault();
+      win?.hide();
+      if (!settings.store.data.closeHintShown) {
+        void settings.store.update((draft) => {
+          draft.closeHintShown = true;
+        });
+        if (Notification.isSupported()) {
+          new Notification({ title: 'DeviceHooks keeps running', body: 'Devices are still watched and callbacks still sent. Quit from the tray icon or the app menu.' }).show();
+        }
+      }
+    });
     win.on('closed', () => {
       win = null;
     });
   };
-  openWindow();
+  const startHidden = settings.general().startHidden || process.argv.includes('--hidden');
+  openWindow(!startHidden);
+
+  // The tray: counts by status, failing webhooks, Open, Pause all / Resume all, Quit.
+  const tray = new Tray(nativeImage.createFromBuffer(trayIconPng('ok', 32), { scaleFactor: 2 }));
+  let trayIcon: TrayIconState = 'ok';
+  const pauseAll = async (paused: boolean) => {
+    for (const w of webhooks.list()) {
+      if (!w.enabled || w.paused === paused) continue;
+      await webhooks.setPaused(w.id, paused, paused ? 'Paused from the tray.' : undefined);
+      if (!paused) await core.dispatcher.resume(w.id);
+    }
+  };
+  const refreshTray = coalesce(() => {
+    const list = webhooks.list();
+    const model = trayModel({ devices: tracker.list(), webhooks: list, failures: (id) => core.dispatcher.consecutiveFailures(id) });
+    if (model.icon !== trayIcon) {
+      trayIcon = model.icon;
+      tray.setImage(nativeImage.createFromBuffer(trayIconPng(model.icon, 32), { scaleFactor: 2 }));
+    }
+    tray.setToolTip(model.tooltip);
+    const template: MenuItemConstructorOptions[] = [
+      { label: model.statusLine, enabled: false },
+      ...model.failing.map((name): MenuItemConstructorOptions => ({ label: `Failing: ${name}`, enabled: false })),
+      ...model.paused.map((name): MenuItemConstructorOptions => ({ label: `Paused: ${name}`, enabled: false })),
+      { type: 'separator' },
+      { label: 'Open DeviceHooks', click: showWindow },
+      model.allPaused
+        ? { label: 'Resume all webhooks', click: () => void pauseAll(false) }
+        : { label: 'Pause all webhooks', enabled: list.some((w) => w.enabled), click: () => void pauseAll(true) },
+      { type: 'separator' },
+      { label: 'Quit DeviceHooks', click: () => app.quit() },
+    ];
+    tray.setContextMenu(Menu.buildFromTemplate(template));
+  }, 200);
+  tray.on('click', showWindow);
+  tracker.onChange(refreshTray);
+  webhooks.onChange(refreshTray);
+  core.dispatcher.onAttempt(refreshTray);
+  refreshTray();
+
+  Menu.setApplicationMenu(
+    Menu.buildFromTemplate([
+      {
+        label: 'DeviceHooks',
+        submenu: [{ label: 'Open DeviceHooks', click: showWindow }, { type: 'separator' }, { label: 'Quit DeviceHooks', accelerator: 'CmdOrCtrl+Q', click: () => app.quit() }],
+      },
+      { role: 'editMenu' },
+      { role: 'viewMenu' },
+    ]),
+  );
+
   await core.start();
 
   app.on('second-instance', () => {
-    if (!win) return openWindow();
-    if (win.isMinimized()) win.restore();
-    win.show();
-    win.focus();
+    showWindow();
     notices.add('info', 'DeviceHooks was already running, so this window was brought forward.');
   });
-  app.on('activate', () => {
-    if (BrowserWindow.getAllWindows().length === 0) openWindow();
+  app.on('activate', showWindow);
+  // Never quit because the window closed: the watching goes on in the tray.
+  app.on('window-all-closed', () => undefined);
+
+  app.on('before-quit', (event) => {
+    if (quitting) return;
+    const waiting = core.outbox.size;
+    if (waiting > 0) {
+      event.preventDefault();
+      void dialog
+        .showMessageBox({
+          type: 'question',
+          buttons: ['Quit', 'Keep running'],
+          defaultId: 1,
+          cancelId: 1,
+          message: `${waiting} callback${waiting === 1 ? ' is' : 's are'} still waiting to be delivered.`,
+          detail: 'They are kept on disk and sent when DeviceHooks starts again. Quit now?',
+        })
+        .then(({ response }) => {
+          if (response === 0) {
+            quitting = true;
+            app.quit();
+          }
+        });
+      return;
+    }
+    quitting = true;
   });
-  app.on('window-all-closed', () => app.quit());
 
   let closing = false;
   app.on('will-quit', (event) => {
@@ -158,6 +291,8 @@ async function start(): Promise<void> {
     closing = true;
     log('info', 'DeviceHooks quitting');
     void (async () => {
+      notifier.dispose();
+      tray.destroy();
       await receiver.stop();
       await core.stop();
       app.quit();

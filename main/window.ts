@@ -3,7 +3,7 @@
 import { BrowserWindow, nativeTheme } from 'electron';
 import type { AppEntry } from './security';
 
-export function createMainWindow({ preload, entry }: { preload: string; entry: AppEntry }): BrowserWindow {
+export function createMainWindow({ preload, entry, show = true }: { preload: string; entry: AppEntry; show?: boolean }): BrowserWindow {
   const win = new BrowserWindow({
     title: 'DeviceHooks',
     width: 1200,
@@ -31,7 +31,8 @@ export function createMainWindow({ preload, entry }: { preload: string; entry: A
       disableBlinkFeatures: 'Auxclick',
     },
   });
-  win.once('ready-to-show', () => win.show());
+  // Started hidden in the tray: the page loads, the window appears only when opened.
+  if (show) win.once('ready-to-show', () => win.show());
   if (entry.kind === 'file') void win.loadFile(entry.path);
   else void win.loadURL(entry.url);
   return win;

@@ -261,6 +261,20 @@ export interface ReceiverInfo {
   error: string | null;
 }
 
+export interface GeneralSettings {
+  startAtLogin: boolean;
+  startHidden: boolean;
+  notifications: { deviceOffline: boolean; deviceUnplugged: boolean; webhookPaused: boolean; deliveryFailed: boolean };
+  delivery: { timeoutSeconds: number; pauseAfterFailures: number; maxQueued: number; historyEntries: number };
+}
+
+export interface GeneralInfo {
+  settings: GeneralSettings;
+  canManage: boolean;
+  /** Delivery limits are read at launch: true when the saved ones differ from those in use. */
+  restartNeeded: boolean;
+}
+
 /** Structured errors: a form shows `fieldErrors` next to each field; everything else is a plain sentence. */
 export type IpcError =
   | { code: 'validation'; message: string; fieldErrors: Record<string, string> }
@@ -315,6 +329,8 @@ export interface InvokeContract {
   'receiver:stop': { request: undefined; response: ReceiverInfo };
   'receiver:setReply': { request: { status: number; delayMs: number }; response: ReceiverInfo };
   'receiver:clear': { request: undefined; response: null };
+  'settings:general': { request: undefined; response: GeneralInfo };
+  'settings:updateGeneral': { request: GeneralSettings; response: GeneralInfo };
 }
 
 /** Main → renderer pushes, named `domain:event`. */
@@ -328,6 +344,7 @@ export interface PushContract {
   'deliveries:attempt': DeliveryAttempt;
   'receiver:changed': ReceiverInfo;
   'receiver:request': ReceivedCallback;
+  'settings:changed': GeneralInfo;
 }
 
 export type InvokeChannel = keyof InvokeContract;
@@ -381,6 +398,8 @@ export const invokeChannels = [
   'receiver:stop',
   'receiver:setReply',
   'receiver:clear',
+  'settings:general',
+  'settings:updateGeneral',
 ] as const satisfies readonly InvokeChannel[];
 
 export const pushChannels = [
@@ -393,6 +412,7 @@ export const pushChannels = [
   'deliveries:attempt',
   'receiver:changed',
   'receiver:request',
+  'settings:changed',
 ] as const satisfies readonly PushChannel[];
 
 type Missing<All, Listed> = Exclude<All, Listed>;

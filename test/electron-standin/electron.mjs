@@ -108,6 +108,86 @@ export const safeStorage = {
   },
 };
 
+// ---------------------------------------------------------------- nativeImage, Menu, Tray, Notification
+// The OS shell's parts: what the app puts there is reported; the test "clicks" tray menu items by label.
+export const nativeImage = {
+  createFromBuffer(buffer, options = {}) {
+    const hash = createHash('sha256').update(buffer).digest('hex').slice(0, 12);
+    return { hash, scaleFactor: options.scaleFactor ?? 1, isEmpty: () => buffer.length === 0, toPNG: () => Buffer.from(buffer) };
+  },
+  createEmpty() {
+    return { hash: 'empty', isEmpty: () => true, toPNG: () => Buffer.alloc(0) };
+  },
+};
+
+function describeMenu(items) {
+  return items.map((item) => ({
+    label: item.label ?? (item.role ? `role:${item.role}` : ''),
+    type: item.type ?? 'normal',
+    enabled: item.enabled !== false,
+    ...(item.submenu ? { submenu: describeMenu(item.submenu.items ?? item.submenu) } : {}),
+  }));
+}
+
+export const Menu = {
+  applicationMenu: null,
+  buildFromTemplate(template) {
+    return { items: template.map((item) => ({ ...item, submenu: item.submenu ? Menu.buildFromTemplate(item.submenu) : undefined })) };
+  },
+  setApplicationMenu(menu) {
+    Menu.applicationMenu = menu;
+    report('app-menu', { items: menu ? describeMenu(menu.items) : [] });
+  },
+  getApplicationMenu() {
+    return Menu.applicationMenu;
+  },
+};
+
+const trays = new Set();
+export class Tray extends EventEmitter {
+  constructor(image) {
+    super();
+    this.image = image;
+    this.tooltip = '';
+    this.menu = null;
+    trays.add(this);
+    report('tray', { event: 'created', icon: image?.hash ?? null });
+  }
+  setImage(image) {
+    this.image = image;
+    report('tray', { event: 'image', icon: image?.hash ?? null });
+  }
+  setToolTip(tooltip) {
+    this.tooltip = tooltip;
+    report('tray', { event: 'tooltip', tooltip });
+  }
+  setContextMenu(menu) {
+    this.menu = menu;
+    report('tray', { event: 'menu', items: describeMenu(menu.items) });
+  }
+  destroy() {
+    trays.delete(this);
+    report('tray', { event: 'destroyed' });
+  }
+  isDestroyed() {
+    return !trays.has(this);
+  }
+}
+
+export class Notification extends EventEmitter {
+  static isSupported() {
+    return true;
+  }
+  constructor(options = {}) {
+    super();
+    this.options = options;
+  }
+  show() {
+    report('notification', { title: this.options.title ?? '', body: this.options.body ?? '' });
+  }
+  close() {}
+}
+
 // ---------------------------------------------------------------- dialog
 // Native dialogs are the OS's: the test answers them ahead of time with {"cmd":"dialog-answer",...};
 // a dialog with no queued answer is cancelled, as if the user pressed Escape.
@@ -394,6 +474,13 @@ class App extends EventEmitter {
     return 'en-US';
   }
   setAppUserModelId() {}
+  setLoginItemSettings(settings) {
+    this._loginItem = { ...settings };
+    report('login-item', settings);
+  }
+  getLoginItemSettings() {
+    return { openAtLogin: false, ...this._loginItem };
+  }
   getPath(name) {
     if (this._paths.has(name)) return this._paths.get(name);
     const userData = process.env.DH_STANDIN_USER_DATA || join(homedir(), '.config', appName);
@@ -511,7 +598,19 @@ if (process.env.DH_STANDIN_CONTROL === 'stdin') {
     if (command.cmd === 'quit') app.quit();
     else if (command.cmd === 'close') windows.get(command.id)?.close();
     else if (command.cmd === 'dialog-answer') dialogAnswers.push(command);
+    else if (command.cmd === 'tray-click') {
+      // A click on the tray icon itself, or on one of its menu items by label.
+      for (const tray of trays) {
+        if (!command.label) tray.emit('click', { preventDefault() {} });
+        const item = tray.menu?.items.find((i) => i.label === command.label);
+        if (item && item.enabled !== false) item.click?.(item, undefined, {});
+        else if (command.label) report('tray', { event: 'no-such-item', label: command.label });
+      }
+    } else if (command.cmd === 'menu-click') {
+      const items = (Menu.applicationMenu?.items ?? []).flatMap((i) => [i, ...(i.submenu?.items ?? [])]);
+      items.find((i) => i.label === command.label)?.click?.();
+    }
   });
 }
 
-export default { app, BrowserWindow, dialog, ipcMain, nativeTheme, safeStorage, session, shell };
+export default { app, BrowserWindow, dialog, ipcMain, Menu, nativeImage, nativeTheme, Notification, safeStorage, session, shell, Tray };

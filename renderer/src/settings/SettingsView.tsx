@@ -1,10 +1,11 @@
 import * as Tabs from '@radix-ui/react-tabs';
+import { GeneralTab } from './GeneralTab';
 import { LocalApiTab } from './LocalApiTab';
 import { OrganizationTab } from './OrganizationTab';
 import { ProfilesTab } from './ProfilesTab';
 import { WebhookSettings } from './WebhookSettings';
 
-export type SettingsTab = 'webhooks' | 'organization' | 'profiles' | 'localApi';
+export type SettingsTab = 'webhooks' | 'organization' | 'profiles' | 'localApi' | 'general';
 
 export function SettingsView({ tab, onTabChange }: { tab: SettingsTab; onTabChange: (tab: SettingsTab) => void }) {
   return (
@@ -24,6 +25,9 @@ export function SettingsView({ tab, onTabChange }: { tab: SettingsTab; onTabChan
           <Tabs.Trigger value="localApi" className="tab">
             Local API
           </Tabs.Trigger>
+          <Tabs.Trigger value="general" className="tab">
+            General
+          </Tabs.Trigger>
         </Tabs.List>
         <Tabs.Content value="webhooks" className="tab-panel">
           <WebhookSettings />
@@ -36,6 +40,9 @@ export function SettingsView({ tab, onTabChange }: { tab: SettingsTab; onTabChan
         </Tabs.Content>
         <Tabs.Content value="localApi" className="tab-panel">
           <LocalApiTab />
+        </Tabs.Content>
+        <Tabs.Content value="general" className="tab-panel">
+          <GeneralTab />
         </Tabs.Content>
       </Tabs.Root>
     </section>

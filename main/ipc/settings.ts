@@ -1,0 +1,43 @@
+// settings:* — Settings › General. Start at login is applied through the injected `applyLoginItem`
+// (Electron's login item settings, or the Linux autostart entry).
+import { isDeepStrictEqual } from 'node:util';
+import { z } from 'zod';
+import type { GeneralInfo } from '../../preload/contract';
+import type { GeneralSettings, SettingsStore } from '../settings';
+import { fail, ok } from './register';
+import type { HandlerDef } from './register';
+
+export interface SettingsHandlerDeps {
+  settings: SettingsStore;
+  canManage: () => boolean;
+  /** The delivery limits the running core was built with. */
+  inUse: GeneralSettings['delivery'];
+  applyLoginItem: (settings: GeneralSettings) => Promise<void>;
+}
+
+export function generalInfo(deps: Pick<SettingsHandlerDeps, 'settings' | 'canManage' | 'inUse'>): GeneralInfo {
+  const settings = deps.settings.general();
+  return { settings, canManage: deps.canManage(), restartNeeded: !isDeepStrictEqual(settings.delivery, deps.inUse) };
+}
+
+export function settingsHandlers(deps: SettingsHandlerDeps): {
+  'settings:general': HandlerDef<'settings:general'>;
+  'settings:updateGeneral': HandlerDef<'settings:updateGeneral', unknown>;
+} {
+  return {
+    'settings:general': { schema: z.undefined(), handle: () => ok(generalInfo(deps)) },
+    'settings:updateGeneral': {
+      // The settings store applies the one rule set (generalSchema) and answers field errors.
+      schema: z.unknown(),
+      handle: async (change) => {
+        if (!deps.canManage()) return fail({ code: 'forbidden', message: 'Only an Admin can change the general settings.' });
+        const result = await deps.settings.update(change);
+        if (!result.ok) {
+          return fail({ code: 'validation', message: Object.values(result.fieldErrors)[0] ?? 'Some fields need attention.', fieldErrors: result.fieldErrors });
+        }
+        await deps.applyLoginItem(result.value);
+        return ok(generalInfo(deps));
+      },
+    },
+  };
+}

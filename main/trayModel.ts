@@ -1,0 +1,43 @@
+// What the tray says: counts by status, failing or paused webhooks, and which icon to show. Plain Node;
+// the composition root turns it into Electron's Tray and Menu.
+export type TrayIconState = 'ok' | 'failing' | 'paused';
+
+export interface TrayInput {
+  devices: { status: 'Online' | 'Offline' | 'Utilizing' | 'Unplugged' | null }[];
+  webhooks: { id: number; name: string; enabled: boolean; paused: boolean }[];
+  /** consecutive failed attempts per webhook id */
+  failures: (webhookId: number) => number;
+}
+
+export interface TrayModel {
+  tooltip: string;
+  statusLine: string;
+  failing: string[];
+  paused: string[];
+  icon: TrayIconState;
+  allPaused: boolean;
+}
+
+export function trayModel({ devices, webhooks, failures }: TrayInput): TrayModel {
+  const count = (status: string) => devices.filter((d) => d.status === status).length;
+  const parts = [`${count('Online')} online`, `${count('Offline')} offline`, `${count('Utilizing')} in use`];
+  const unplugged = count('Unplugged');
+  if (unplugged > 0) parts.push(`${unplugged} unplugged`);
+  const statusLine = parts.join(', ');
+  const active = webhooks.filter((w) => w.enabled);
+  const failing = active.filter((w) => !w.paused && failures(w.id) > 0).map((w) => w.name);
+  const paused = active.filter((w) => w.paused).map((w) => w.name);
+  const disabled = webhooks.filter((w) => !w.enabled).map((w) => w.name);
+  const problems: string[] = [];
+  if (failing.length > 0) problems.push(`${failing.length} webhook${failing.length === 1 ? '' : 's'} failing`);
+  if (paused.length > 0) problems.push(`${paused.length} paused`);
+  if (disabled.length > 0) problems.push(`${disabled.length} disabled`);
+  return {
+    tooltip: ['DeviceHooks', statusLine, ...problems].join(' · '),
+    statusLine,
+    failing,
+    paused,
+    icon: failing.length > 0 || disabled.length > 0 ? 'failing' : paused.length > 0 ? 'paused' : 'ok',
+    allPaused: active.length > 0 && paused.length === active.length,
+  };
+}

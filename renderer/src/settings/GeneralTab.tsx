@@ -1,0 +1,141 @@
+import * as Switch from '@radix-ui/react-switch';
+import { useEffect, useState } from 'react';
+import type { FormEvent } from 'react';
+import type { GeneralInfo, GeneralSettings } from '../../../preload/contract';
+import { api } from '../api';
+import { Field } from '../ui/Field';
+
+function useGeneral() {
+  const [info, setInfo] = useState<GeneralInfo | null>(null);
+  useEffect(() => {
+    void api.settingsGeneral().then((r) => r.ok && setInfo(r.value));
+    return api.onSettingsChanged(setInfo);
+  }, []);
+  return [info, setInfo] as const;
+}
+
+const NOTIFICATIONS: { key: keyof GeneralSettings['notifications']; label: string }[] = [
+  { key: 'deviceOffline', label: 'A device goes offline' },
+  { key: 'deviceUnplugged', label: 'A device is unplugged' },
+  { key: 'webhookPaused', label: 'A webhook pauses after repeated failures' },
+  { key: 'deliveryFailed', label: 'A callback fails for good' },
+];
+
+const LIMITS: { key: keyof GeneralSettings['delivery']; label: string; hint: string }[] = [
+  { key: 'timeoutSeconds', label: 'Timeout per attempt (seconds)', hint: '1–120; default 10' },
+  { key: 'pauseAfterFailures', label: 'Pause a webhook after this many failures in a row', hint: 'default 20' },
+  { key: 'maxQueued', label: 'Callbacks kept waiting at most', hint: 'default 100,000' },
+  { key: 'historyEntries', label: 'Delivery attempts kept in the history', hint: 'default 50,000' },
+];
+
+export function GeneralTab() {
+  const [info, setInfo] = useGeneral();
+  const [draft, setDraft] = useState<GeneralSettings | null>(null);
+  const [limits, setLimits] = useState<Record<string, string> | null>(null);
+  const [errors, setErrors] = useState<Record<string, string>>({});
+  const [status, setStatus] = useState<string | null>(null);
+  if (!info) return <p className="empty">Loading…</p>;
+  const current = draft ?? info.settings;
+  const disabled = !info.canManage;
+
+  const save = async (next: GeneralSettings) => {
+    setDraft(next);
+    const result = await api.settingsUpdateGeneral(next);
+    if (result.ok) {
+      setInfo(result.value);
+      setDraft(null);
+      setErrors({});
+      setStatus('Saved.');
+    } else {
+      setErrors(result.error.code === 'validation' ? result.error.fieldErrors : { _: result.error.message });
+      setStatus(null);
+    }
+  };
+  const toggle = (change: Partial<GeneralSettings>) => void save({ ...current, ...change });
+  const submitLimits = (event: FormEvent) => {
+    event.preventDefault();
+    const delivery = { ...current.delivery };
+    for (const { key } of LIMITS) {
+      const raw = limits?.[key];
+      if (raw !== undefined) delivery[key] = raw.trim() === '' ? NaN : Number(raw);
+    }
+    void save({ ...current, delivery });
+  };
+
+  return (
+    <section aria-labelledby="general-title" className="panel">
+      <h2 id="general-title">General</h2>
+      {disabled ? (
+        <p className="readonly-note" role="note">
+          Read only: only an Admin can change the general settings.
+        </p>
+      ) : null}
+      {errors['_'] ? (
+        <p role="alert" className="error">
+          {errors['_']}
+        </p>
+      ) : null}
+      <div className="permission-list">
+        <div className="switch-row">
+          <Switch.Root className="switch" id="start-at-login" checked={current.startAtLogin} disabled={disabled} onCheckedChange={(on) => toggle({ startAtLogin: on })}>
+            <Switch.Thumb className="switch-thumb" />
+          </Switch.Root>
+          <label htmlFor="start-at-login">Start at login</label>
+        </div>
+        <div className="switch-row">
+          <Switch.Root className="switch" id="start-hidden" checked={current.startHidden} disabled={disabled} onCheckedChange={(on) => toggle({ startHidden: on })}>
+            <Switch.Thumb className="switch-thumb" />
+          </Switch.Root>
+          <label htmlFor="start-hidden">Start hidden in the tray</label>
+        </div>
+        <p className="hint">Closing the window keeps DeviceHooks running in the tray; quit from the tray icon or the app menu.</p>
+      </div>
+      <h3>Notifications</h3>
+      <div className="permission-list" role="group" aria-label="Notifications">
+        {NOTIFICATIONS.map(({ key, label }) => (
+          <div className="switch-row" key={key}>
+            <Switch.Root
+              className="switch"
+              id={`notify-${key}`}
+              checked={current.notifications[key]}
+              disabled={disabled}
+              onCheckedChange={(on) => toggle({ notifications: { ...current.notifications, [key]: on } })}
+            >
+              <Switch.Thumb className="switch-thumb" />
+            </Switch.Root>
+            <label htmlFor={`notify-${key}`}>{label}</label>
+          </div>
+        ))}
+        <p className="hint">A burst of events makes one summary notification, not one each.</p>
+      </div>
+      <h3>Delivery</h3>
+      <form onSubmit={submitLimits} noValidate className="narrow-form">
+        {LIMITS.map(({ key, label, hint }) => (
+          <Field key={key} label={label} hint={hint} error={errors[`delivery.${key}`]}>
+            {(props) => (
+              <input
+                {...props}
+                type="text"
+                inputMode="numeric"
+                disabled={disabled}
+                value={limits?.[key] ?? String(current.delivery[key])}
+                onChange={(e) => setLimits((l) => ({ ...(l ?? {}), [key]: e.target.value }))}
+              />
+            )}
+          </Field>
+        ))}
+        <div className="form-actions">
+          <button type="submit" className="button primary" disabled={disabled}>
+            Save delivery limits
+          </button>
+          {status ? <span role="status">{status}</span> : null}
+        </div>
+        {info.restartNeeded ? (
+          <p className="readonly-note" role="note">
+            The new delivery limits apply when DeviceHooks next starts.
+          </p>
+        ) : null}
+      </form>
+    </section>
+  );
+}
