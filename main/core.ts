@@ -84,7 +84,14 @@ export async function openCore(options: CoreOptions): Promise<Core> {
   const webhookService = createWebhookService({ webhooks, profiles });
 
   // Devices: sources → tracker (merge, debounce, status rules) → events.
-  const tracker = new DeviceTracker({ clock, logger: log, previous: deviceState.saved(), trackedUsb: deviceState.store.data.trackedUsb });
+  const { onlineMs, offlineMs, unpluggedMs } = settings.general().debounce;
+  const tracker = new DeviceTracker({
+    clock,
+    logger: log,
+    previous: deviceState.saved(),
+    trackedUsb: deviceState.store.data.trackedUsb,
+    debounceMs: { online: onlineMs, offline: offlineMs, unplugged: unpluggedMs },
+  });
   const reservations = new Reservations({ clock, devices: tracker, logger: log });
   const sources: DeviceSource[] = options.sources
     ? options.sources(clock)

@@ -92,7 +92,8 @@ async function start(): Promise<void> {
     return;
   }
   const { webhooks, profiles, webhookService, tracker, reservations, localApi, deviceState, settings } = core;
-  const deliveryLimitsInUse = settings.general().delivery;
+  const { delivery: deliveryInUse, debounce: debounceInUse } = settings.general();
+  const deliveryLimitsInUse = { delivery: deliveryInUse, debounce: debounceInUse };
   const can = (permission: Permission) => profiles.can(profiles.activeProfileId(), permission);
   const receiver = new ReceiverHost(() => webhooks.deliveryWebhooks().flatMap((w) => (w.secret ? [w.secret] : [])));
 

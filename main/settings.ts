@@ -7,7 +7,7 @@ import type { JsonStore, Recovery } from './storage/jsonStore';
 import type { Logger } from './log';
 
 export const SETTINGS_FILE = 'settings.json';
-export const SETTINGS_SCHEMA_VERSION = 1;
+export const SETTINGS_SCHEMA_VERSION = 2;
 
 export const generalSchema = z.strictObject({
   startAtLogin: z.boolean(),
@@ -17,6 +17,12 @@ export const generalSchema = z.strictObject({
     deviceUnplugged: z.boolean(),
     webhookPaused: z.boolean(),
     deliveryFailed: z.boolean(),
+  }),
+  /** How long a new status must hold before it counts (a replug or hub reset sends nothing). */
+  debounce: z.strictObject({
+    onlineMs: z.number({ error: 'Enter milliseconds' }).int('Whole milliseconds').min(0, 'At least 0').max(60_000, 'At most 60000 ms'),
+    offlineMs: z.number({ error: 'Enter milliseconds' }).int('Whole milliseconds').min(0, 'At least 0').max(60_000, 'At most 60000 ms'),
+    unpluggedMs: z.number({ error: 'Enter milliseconds' }).int('Whole milliseconds').min(0, 'At least 0').max(60_000, 'At most 60000 ms'),
   }),
   delivery: z.strictObject({
     timeoutSeconds: z.number({ error: 'Enter a number of seconds' }).int('Whole seconds').min(1, 'At least 1 second').max(120, 'At most 120 seconds'),
@@ -37,6 +43,7 @@ export const DEFAULT_SETTINGS: GeneralSettings = {
   startAtLogin: false,
   startHidden: false,
   notifications: { deviceOffline: false, deviceUnplugged: true, webhookPaused: true, deliveryFailed: true },
+  debounce: { onlineMs: 500, offlineMs: 2000, unpluggedMs: 3000 },
   delivery: { timeoutSeconds: 10, pauseAfterFailures: 20, maxQueued: 100_000, historyEntries: 50_000 },
 };
 
@@ -56,6 +63,10 @@ export async function openSettingsStore({ dataDir, logger }: { dataDir: string; 
     label: 'settings',
     defaults: () => ({ schemaVersion: SETTINGS_SCHEMA_VERSION, closeHintShown: false, ...structuredClone(DEFAULT_SETTINGS) }),
     version: SETTINGS_SCHEMA_VERSION,
+    migrations: {
+      // v2: the status debounce times became settings.
+      2: (old) => ({ ...(old as object), debounce: { ...DEFAULT_SETTINGS.debounce } }),
+    },
     validate: zodValidator(fileSchema),
     logger,
   });

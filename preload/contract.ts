@@ -265,13 +265,14 @@ export interface GeneralSettings {
   startAtLogin: boolean;
   startHidden: boolean;
   notifications: { deviceOffline: boolean; deviceUnplugged: boolean; webhookPaused: boolean; deliveryFailed: boolean };
+  debounce: { onlineMs: number; offlineMs: number; unpluggedMs: number };
   delivery: { timeoutSeconds: number; pauseAfterFailures: number; maxQueued: number; historyEntries: number };
 }
 
 export interface GeneralInfo {
   settings: GeneralSettings;
   canManage: boolean;
-  /** Delivery limits are read at launch: true when the saved ones differ from those in use. */
+  /** Debounce times and delivery limits are read at launch: true when the saved ones differ from those in use. */
   restartNeeded: boolean;
 }
 

@@ -10,14 +10,15 @@ import type { HandlerDef } from './register';
 export interface SettingsHandlerDeps {
   settings: SettingsStore;
   canManage: () => boolean;
-  /** The delivery limits the running core was built with. */
-  inUse: GeneralSettings['delivery'];
+  /** The debounce times and delivery limits the running core was built with. */
+  inUse: Pick<GeneralSettings, 'debounce' | 'delivery'>;
   applyLoginItem: (settings: GeneralSettings) => Promise<void>;
 }
 
 export function generalInfo(deps: Pick<SettingsHandlerDeps, 'settings' | 'canManage' | 'inUse'>): GeneralInfo {
   const settings = deps.settings.general();
-  return { settings, canManage: deps.canManage(), restartNeeded: !isDeepStrictEqual(settings.delivery, deps.inUse) };
+  const restartNeeded = !isDeepStrictEqual(settings.delivery, deps.inUse.delivery) || !isDeepStrictEqual(settings.debounce, deps.inUse.debounce);
+  return { settings, canManage: deps.canManage(), restartNeeded };
 }
 
 export function settingsHandlers(deps: SettingsHandlerDeps): {

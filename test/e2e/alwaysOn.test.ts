@@ -122,10 +122,10 @@ describe('Always on', () => {
 
     await page.getByRole('switch', { name: 'A device is unplugged' }).click();
     await page.getByRole('textbox', { name: /Timeout per attempt/ }).fill('0');
-    await page.getByRole('button', { name: 'Save delivery limits' }).click();
+    await page.getByRole('button', { name: 'Save limits' }).click();
     await page.getByText('At least 1 second').waitFor();
     await page.getByRole('textbox', { name: /Timeout per attempt/ }).fill('15');
-    await page.getByRole('button', { name: 'Save delivery limits' }).click();
+    await page.getByRole('button', { name: 'Save limits' }).click();
     await page.getByRole('note').filter({ hasText: 'apply when DeviceHooks next starts' }).waitFor();
     await app.screenshot('general-settings');
     const saved = JSON.parse(readFileSync(join(app.userData, 'settings.json'), 'utf8')) as { notifications: { deviceUnplugged: boolean }; delivery: { timeoutSeconds: number } };

@@ -21,6 +21,12 @@ const NOTIFICATIONS: { key: keyof GeneralSettings['notifications']; label: strin
   { key: 'deliveryFailed', label: 'A callback fails for good' },
 ];
 
+const DEBOUNCE: { key: keyof GeneralSettings['debounce']; label: string; hint: string }[] = [
+  { key: 'onlineMs', label: 'Online counts after (ms)', hint: 'default 500' },
+  { key: 'offlineMs', label: 'Offline counts after (ms)', hint: 'default 2000' },
+  { key: 'unpluggedMs', label: 'Unplugged counts after (ms)', hint: 'default 3000' },
+];
+
 const LIMITS: { key: keyof GeneralSettings['delivery']; label: string; hint: string }[] = [
   { key: 'timeoutSeconds', label: 'Timeout per attempt (seconds)', hint: '1–120; default 10' },
   { key: 'pauseAfterFailures', label: 'Pause a webhook after this many failures in a row', hint: 'default 20' },
@@ -54,12 +60,12 @@ export function GeneralTab() {
   const toggle = (change: Partial<GeneralSettings>) => void save({ ...current, ...change });
   const submitLimits = (event: FormEvent) => {
     event.preventDefault();
+    const number = (raw: string | undefined, fallback: number) => (raw === undefined ? fallback : raw.trim() === '' ? NaN : Number(raw));
     const delivery = { ...current.delivery };
-    for (const { key } of LIMITS) {
-      const raw = limits?.[key];
-      if (raw !== undefined) delivery[key] = raw.trim() === '' ? NaN : Number(raw);
-    }
-    void save({ ...current, delivery });
+    for (const { key } of LIMITS) delivery[key] = number(limits?.[key], delivery[key]);
+    const debounce = { ...current.debounce };
+    for (const { key } of DEBOUNCE) debounce[key] = number(limits?.[key], debounce[key]);
+    void save({ ...current, delivery, debounce });
   };
 
   return (
@@ -108,8 +114,24 @@ export function GeneralTab() {
         ))}
         <p className="hint">A burst of events makes one summary notification, not one each.</p>
       </div>
-      <h3>Delivery</h3>
       <form onSubmit={submitLimits} noValidate className="narrow-form">
+        <h3>Devices</h3>
+        <p className="hint">A new status counts only after it has held this long, so a replug or a hub reset sends nothing.</p>
+        {DEBOUNCE.map(({ key, label, hint }) => (
+          <Field key={key} label={label} hint={hint} error={errors[`debounce.${key}`]}>
+            {(props) => (
+              <input
+                {...props}
+                type="text"
+                inputMode="numeric"
+                disabled={disabled}
+                value={limits?.[key] ?? String(current.debounce[key])}
+                onChange={(e) => setLimits((l) => ({ ...(l ?? {}), [key]: e.target.value }))}
+              />
+            )}
+          </Field>
+        ))}
+        <h3>Delivery</h3>
         {LIMITS.map(({ key, label, hint }) => (
           <Field key={key} label={label} hint={hint} error={errors[`delivery.${key}`]}>
             {(props) => (
@@ -126,13 +148,13 @@ export function GeneralTab() {
         ))}
         <div className="form-actions">
           <button type="submit" className="button primary" disabled={disabled}>
-            Save delivery limits
+            Save limits
           </button>
           {status ? <span role="status">{status}</span> : null}
         </div>
         {info.restartNeeded ? (
           <p className="readonly-note" role="note">
-            The new delivery limits apply when DeviceHooks next starts.
+            The new limits apply when DeviceHooks next starts.
           </p>
         ) : null}
       </form>

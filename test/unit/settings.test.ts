@@ -1,0 +1,48 @@
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { DEFAULT_SETTINGS, openSettingsStore } from '../../main/settings';
+import { makeTempDir } from '../support/tmp';
+
+const logger = () => undefined;
+const tempDir = () => makeTempDir();
+
+describe('settings.json', () => {
+  it('starts from the defaults and keeps what was saved', async () => {
+    const dataDir = await tempDir();
+    const first = await openSettingsStore({ dataDir, logger });
+    expect(first.general()).toEqual(DEFAULT_SETTINGS);
+    const saved = await first.update({ ...DEFAULT_SETTINGS, startHidden: true, debounce: { onlineMs: 0, offlineMs: 1500, unpluggedMs: 60_000 } });
+    expect(saved.ok).toBe(true);
+    await first.store.close();
+    const second = await openSettingsStore({ dataDir, logger });
+    expect(second.general()).toMatchObject({ startHidden: true, debounce: { onlineMs: 0, offlineMs: 1500, unpluggedMs: 60_000 } });
+  });
+
+  it('refuses values outside the rules with a sentence per field, and changes nothing', async () => {
+    const dataDir = await tempDir();
+    const store = await openSettingsStore({ dataDir, logger });
+    const bad = await store.update({
+      ...DEFAULT_SETTINGS,
+      debounce: { ...DEFAULT_SETTINGS.debounce, unpluggedMs: 60_001 },
+      delivery: { ...DEFAULT_SETTINGS.delivery, timeoutSeconds: 0, maxQueued: 99 },
+    });
+    expect(bad).toEqual({
+      ok: false,
+      fieldErrors: { 'debounce.unpluggedMs': 'At most 60000 ms', 'delivery.timeoutSeconds': 'At least 1 second', 'delivery.maxQueued': 'At least 100' },
+    });
+    expect((await store.update({ ...DEFAULT_SETTINGS, surprise: true })).ok).toBe(false);
+    expect(store.general()).toEqual(DEFAULT_SETTINGS);
+  });
+
+  it('migrates a version 1 file: the debounce times get their defaults, the rest is kept', async () => {
+    const dataDir = await tempDir();
+    const { debounce: _omitted, ...v1 } = { ...DEFAULT_SETTINGS, startAtLogin: true };
+    writeFileSync(join(dataDir, 'settings.json'), JSON.stringify({ schemaVersion: 1, closeHintShown: true, ...v1 }));
+    const store = await openSettingsStore({ dataDir, logger });
+    expect(store.general()).toMatchObject({ startAtLogin: true, debounce: DEFAULT_SETTINGS.debounce });
+    expect(store.store.data.closeHintShown).toBe(true);
+    await store.store.flush();
+    expect(JSON.parse(readFileSync(join(dataDir, 'settings.json'), 'utf8')).schemaVersion).toBe(2);
+  });
+});
