@@ -7,7 +7,8 @@ export default defineConfig({
   main: {
     build: {
       rolldownOptions: {
-        input: { index: resolve(import.meta.dirname, 'main/index.ts') },
+        // headless: the same core under plain Node (`node out/main/headless.js`); it must never import electron.
+        input: { index: resolve(import.meta.dirname, 'main/index.ts'), headless: resolve(import.meta.dirname, 'main/headless.ts') },
       },
     },
   },

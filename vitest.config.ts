@@ -22,6 +22,17 @@ export default defineConfig({
           hookTimeout: 90_000,
         },
       },
+      {
+        test: {
+          // The built headless runner (out/main/headless.js) as a child process, against protocol fakes and receivers.
+          name: 'headless',
+          include: ['test/headless/**/*.test.ts'],
+          environment: 'node',
+          fileParallelism: false,
+          testTimeout: 90_000,
+          hookTimeout: 30_000,
+        },
+      },
     ],
   },
 });

@@ -4,6 +4,7 @@ import type { BrowserWindow, MenuItemConstructorOptions } from 'electron';
 import { userInfo } from 'node:os';
 import { join } from 'node:path';
 import { openCore } from './core';
+import { acquireDataLock } from './dataLock';
 import type { Core } from './core';
 import { ReceiverHost } from './delivery/receiverHost';
 import { appHandlers } from './ipc/app';
@@ -71,6 +72,15 @@ async function start(): Promise<void> {
     !app.isPackaged && devUrl ? { kind: 'url', url: devUrl } : { kind: 'file', path: join(import.meta.dirname, '../renderer/index.html') };
   installSecurity(entry);
 
+  // One DeviceHooks per data folder: the headless runner and this app must not both use it.
+  const lock = acquireDataLock(dataDir, { kind: 'desktop', logger: log });
+  if (!lock.ok) {
+    log('error', lock.message);
+    dialog.showErrorBox('DeviceHooks cannot start', lock.message);
+    app.exit(1);
+    return;
+  }
+
   const notices = new NoticeBoard();
   let core: Core;
   try {
@@ -88,6 +98,7 @@ async function start(): Promise<void> {
     const message = error instanceof StorageError ? error.message : `DeviceHooks could not open its data in ${dataDir}: ${String(error)}`;
     log('error', message);
     dialog.showErrorBox('DeviceHooks cannot start', message);
+    lock.release();
     app.exit(1);
     return;
   }
@@ -296,6 +307,7 @@ async function start(): Promise<void> {
       tray.destroy();
       await receiver.stop();
       await core.stop();
+      lock.release();
       app.quit();
     })();
   });

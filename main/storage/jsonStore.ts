@@ -11,6 +11,7 @@
 //   disk: we mutate a copy and swap it in only once it is on disk.
 import { chmod, copyFile, mkdir, readFile, rename, rm, stat } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
+import { isDeepStrictEqual } from 'node:util';
 import { Low } from 'lowdb';
 import type { Adapter } from 'lowdb';
 import { JSONFile } from 'lowdb/node';
@@ -113,7 +114,17 @@ export interface JsonStore<T extends Versioned> {
   close(): Promise<void>;
   /** How many writes reached the adapter (successful or not). For diagnostics and tests. */
   readonly writeCount: number;
+  /**
+   * Reads the file again (someone edited it or copied another in), migrates and checks it like open()
+   * does, and makes it current. Runs in turn with the updates, never during a write. `changed: false`
+   * when the file holds what is already current (our own last write, for one). On any problem the
+   * current data stays and the file is left exactly where it is (never moved aside while running):
+   * `reason` says why in a few plain words. Never writes, not even an upgraded version.
+   */
+  reload(): Promise<ReloadResult>;
 }
+
+export type ReloadResult = { ok: true; changed: boolean } | { ok: false; reason: string };
 
 export interface OpenResult<T extends Versioned> {
   store: JsonStore<T>;
@@ -137,7 +148,7 @@ export function zodValidator<S extends z.ZodType>(schema: S): Validate<z.output<
 }
 
 export async function openJsonStore<T extends Versioned>(options: JsonStoreOptions<T>): Promise<OpenResult<T>> {
-  const { file, version, logger, validate } = options;
+  const { file, version, logger } = options;
   const now = options.now ?? Date.now;
   const label = options.label ?? basename(file).replace(/\.json$/i, '');
   if (!Number.isInteger(version) || version < 1) throw new Error(`openJsonStore(${file}): version must be a whole number ≥ 1`);
@@ -195,30 +206,12 @@ export async function openJsonStore<T extends Versioned>(options: JsonStoreOptio
         version,
       );
     } else {
-      let current: unknown = raw;
-      try {
-        for (let target = fileVersion + 1; target <= version; target++) {
-          const step = options.migrations?.[target];
-          if (!step) throw new MissingMigration(`openJsonStore(${file}): no migration to version ${target}`);
-          current = step(current);
-          if (typeof current !== 'object' || current === null || Array.isArray(current)) {
-            throw new Error(`the migration to version ${target} did not return an object`);
-          }
-          (current as Versioned).schemaVersion = target;
-        }
-      } catch (error) {
-        if (error instanceof MissingMigration) throw error; // a bug in this build, not in the file: leave the file alone
-        problem = { kind: 'invalid', reason: `it could not be upgraded from version ${fileVersion} (${error instanceof Error ? error.message : String(error)})` };
-      }
-      if (!problem) {
-        const checked = validate(current);
-        if (checked.ok) {
-          data = checked.value;
-          data.schemaVersion = version;
-          if (fileVersion < version) migrated = { from: fileVersion, to: version, backup: undefined };
-        } else {
-          problem = { kind: 'invalid', reason: `its contents are not what DeviceHooks expects (${checked.reason})` };
-        }
+      const upgraded = migrateAndValidate(raw, fileVersion, options);
+      if (upgraded.ok) {
+        data = upgraded.value;
+        if (fileVersion < version) migrated = { from: fileVersion, to: version, backup: undefined };
+      } else {
+        problem = { kind: 'invalid', reason: upgraded.reason };
       }
     }
   }
@@ -261,8 +254,37 @@ export async function openJsonStore<T extends Versioned>(options: JsonStoreOptio
 
 class MissingMigration extends Error {}
 
+/**
+ * Runs the migrations from `fileVersion` up to the store's version, then the shape check. Throws
+ * MissingMigration (a bug in this build, not in the file); answers a reason for everything else.
+ */
+function migrateAndValidate<T extends Versioned>(raw: unknown, fileVersion: number, options: JsonStoreOptions<T>): ValidationResult<T> {
+  const { file, version, validate } = options;
+  let current: unknown = raw;
+  try {
+    for (let target = fileVersion + 1; target <= version; target++) {
+      const step = options.migrations?.[target];
+      if (!step) throw new MissingMigration(`openJsonStore(${file}): no migration to version ${target}`);
+      current = step(current);
+      if (typeof current !== 'object' || current === null || Array.isArray(current)) {
+        throw new Error(`the migration to version ${target} did not return an object`);
+      }
+      (current as Versioned).schemaVersion = target;
+    }
+  } catch (error) {
+    if (error instanceof MissingMigration) throw error; // leave the file alone
+    return { ok: false, reason: `it could not be upgraded from version ${fileVersion} (${error instanceof Error ? error.message : String(error)})` };
+  }
+  const checked = validate(current);
+  if (!checked.ok) return { ok: false, reason: `its contents are not what DeviceHooks expects (${checked.reason})` };
+  const value = checked.value;
+  value.schemaVersion = version;
+  return { ok: true, value };
+}
+
 interface Pending<T> {
-  mutator: (draft: T) => unknown;
+  /** A change; absent for a reload, which runs alone in its turn. */
+  mutator?: (draft: T) => unknown;
   resolve: (value: unknown) => void;
   reject: (error: unknown) => void;
 }
@@ -322,6 +344,49 @@ class Store<T extends Versioned> implements JsonStore<T> {
     await this.flush();
   }
 
+  reload(): Promise<ReloadResult> {
+    if (this.#closed) return Promise.resolve({ ok: false, reason: 'the store is closed' });
+    return new Promise<ReloadResult>((resolve, reject) => {
+      this.#pending.push({ resolve: resolve as (value: unknown) => void, reject });
+      // Not batched: a reload waits for the writes queued before it, and runs at once after them.
+      if (this.#timer !== undefined) {
+        clearTimeout(this.#timer);
+        this.#timer = undefined;
+      }
+      this.#kick();
+    });
+  }
+
+  async #reread(): Promise<ReloadResult> {
+    const { file, version } = this.#options;
+    let raw: unknown;
+    try {
+      raw = await this.#low.adapter.read();
+    } catch (error) {
+      if (error instanceof SyntaxError) return { ok: false, reason: (await isBlank(file)) ? 'it is empty' : `it is not valid JSON (${error.message})` };
+      return { ok: false, reason: `it could not be read: ${describeOsError(error)}` };
+    }
+    if (raw === null) return { ok: false, reason: (await exists(file)) ? 'it holds no data (null)' : 'it is not there (the next save writes it again)' };
+    const fileVersion = versionOf(raw);
+    if (fileVersion === undefined) return { ok: false, reason: 'it has no valid schemaVersion' };
+    if (fileVersion > version) {
+      return { ok: false, reason: `it was saved by a newer version of DeviceHooks (data version ${fileVersion}; this version reads up to ${version})` };
+    }
+    let checked: ValidationResult<T>;
+    try {
+      checked = migrateAndValidate(raw, fileVersion, this.#options);
+    } catch (error) {
+      return { ok: false, reason: error instanceof Error ? error.message : String(error) };
+    }
+    if (!checked.ok) return checked;
+    // What we wrote ourselves reads back equal: nothing changes, nobody is told.
+    // Compared as JSON (key order and undefined-valued keys do not count), which is what the file holds.
+    if (isDeepStrictEqual(asJson(checked.value), asJson(this.#committed))) return { ok: true, changed: false };
+    this.#committed = deepFreeze(checked.value);
+    this.#low.data = this.#committed;
+    return { ok: true, changed: true };
+  }
+
   #schedule(): void {
     if (this.#running) return; // the running drain picks it up
     if (this.#batchMs > 0) {
@@ -343,8 +408,16 @@ class Store<T extends Versioned> implements JsonStore<T> {
   async #drain(): Promise<void> {
     try {
       while (this.#pending.length > 0) {
-        // Unbatched: one update per write. Batched: everything queued so far in one write.
-        const group = this.#batchMs > 0 ? this.#pending.splice(0) : this.#pending.splice(0, 1);
+        const next = this.#pending[0] as Pending<T>;
+        if (!next.mutator) {
+          this.#pending.shift();
+          await this.#reread().then(next.resolve, next.reject);
+          continue;
+        }
+        // Unbatched: one update per write. Batched: everything queued so far (up to a reload) in one write.
+        const reloadAt = this.#pending.findIndex((p) => !p.mutator);
+        const upTo = reloadAt === -1 ? this.#pending.length : reloadAt;
+        const group = this.#batchMs > 0 ? this.#pending.splice(0, upTo) : this.#pending.splice(0, 1);
         await this.#commit(group);
       }
     } finally {
@@ -362,7 +435,7 @@ class Store<T extends Versioned> implements JsonStore<T> {
       // A copy per mutator: one that throws half-way leaves no trace, and the others still apply.
       const copy = structuredClone(draft) as T;
       try {
-        const result = op.mutator(copy);
+        const result = (op.mutator as (draft: T) => unknown)(copy);
         if (result instanceof Promise) {
           void result.catch(() => undefined);
           throw new TypeError('JsonStore.update: the mutator must be synchronous');
@@ -467,6 +540,10 @@ async function moveAside(file: string, kind: RecoveryKind, epochMs: number, labe
 /** steno writes `.name.tmp` beside the file; a failed write (ENOSPC) may leave a partial one behind. */
 async function removeTemp(file: string): Promise<void> {
   await rm(join(dirname(file), `.${basename(file)}.tmp`), { force: true, recursive: false }).catch(() => undefined);
+}
+
+function asJson(value: unknown): unknown {
+  return JSON.parse(JSON.stringify(value)) as unknown;
 }
 
 function deepFreeze<V>(value: V): V {

@@ -17,7 +17,7 @@ import { z } from 'zod';
 import type { Logger } from '../log';
 import { StorageWriteError } from '../storage/errors';
 import { openJsonStore, zodValidator } from '../storage/jsonStore';
-import type { JsonStore, Recovery, Migration } from '../storage/jsonStore';
+import type { JsonStore, Recovery, Migration, ReloadResult } from '../storage/jsonStore';
 import {
   WEBHOOK_EVENT_KEYS,
   WEBHOOK_PLATFORMS,
@@ -209,6 +209,13 @@ export interface WebhookStore {
   importJson(text: string): Promise<ImportResult>;
   /** Called after every saved change with a fresh snapshot. Returns the unsubscribe function. */
   onChange(listener: (snapshot: WebhooksSnapshot) => void): () => void;
+  /**
+   * Reads webhooks.json again (an admin edited it or copied another in; the headless runner watches it).
+   * Changed: the new data is current and onChange listeners hear of it (the dispatcher refreshes). The
+   * file holding what is already current (our own last write) answers `changed: false` and tells no one.
+   * A file that cannot be used keeps the current data, stays where it is, and answers why (logged).
+   */
+  reload(): Promise<ReloadResult>;
   close(): Promise<void>;
 }
 
@@ -550,6 +557,19 @@ class Webhooks implements WebhookStore {
     return () => {
       this.#listeners.delete(listener);
     };
+  }
+
+  async reload(): Promise<ReloadResult> {
+    const result = await this.#db.reload();
+    if (!result.ok) {
+      this.#logger('warn', `webhooks: ${this.#db.file} was not reloaded because ${result.reason}; the webhooks loaded before stay in use`);
+      return result;
+    }
+    if (result.changed) {
+      this.#logger('info', `webhooks: reloaded ${this.#db.file} (${this.#db.data.webhooks.length} webhook(s))`);
+      this.#emit();
+    }
+    return result;
   }
 
   async close(): Promise<void> {
