@@ -140,6 +140,8 @@ export async function launchApp(options: LaunchOptions = {}): Promise<LaunchedAp
     .flatMap((c) => c.pages())
     .find((p) => p.url() === loaded.url);
   if (!page) throw new Error(`could not find the app window (${String(loaded.url)}) over CDP`);
+  // Attaching over CDP resets the emulated colour scheme to light: put back what the "OS" says.
+  if (options.env?.DH_STANDIN_DARK === '1') await page.emulateMedia({ colorScheme: 'dark' });
 
   const command = (cmd: Record<string, unknown>) => {
     app.proc.stdin?.write(`${JSON.stringify(cmd)}\n`);

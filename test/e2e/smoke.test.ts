@@ -45,6 +45,19 @@ describe('the built app in Chromium', () => {
     expect(app.reports.filter((r) => r.type === 'page-error')).toEqual([]);
   });
 
+  it('follows the OS colour scheme: dark when the OS is dark', async () => {
+    const light = await start();
+    const lightBg = await light.page.evaluate(() => getComputedStyle(document.body).backgroundColor);
+    await light.kill();
+    const dark = await launchApp({ env: { DH_STANDIN_DARK: '1' } });
+    running.push(dark);
+    const darkBg = await dark.page.evaluate(() => getComputedStyle(document.body).backgroundColor);
+    const luminance = (rgb: string) => (rgb.match(/\d+/g) ?? []).slice(0, 3).map(Number).reduce((a, b) => a + b, 0) / 3;
+    expect(luminance(lightBg)).toBeGreaterThan(200);
+    expect(luminance(darkBg)).toBeLessThan(60);
+    await dark.screenshot('smoke-dark');
+  });
+
   it('opens every window with the locked webPreferences', async () => {
     const app = await start();
     const created = app.reports.filter((r) => r.type === 'window-created');

@@ -33,7 +33,7 @@ function useNow(intervalMs: number): number {
 export function DevicesView() {
   const { value: state, error } = useDevicesState();
   const events = useDeviceEvents();
-  const now = useNow(5_000);
+  const now = useNow(2_000);
   const [marking, setMarking] = useState<Device | null>(null);
   const [rowErrors, setRowErrors] = useState<Record<string, string>>({});
 
