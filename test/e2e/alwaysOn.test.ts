@@ -9,11 +9,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { launchApp } from './harness';
 import type { LaunchedApp, StandinReport } from './harness';
 
-let running: LaunchedApp[] = [];
 const servers: Server[] = [];
 afterEach(async () => {
-  await Promise.all(running.map((a) => (a.proc.exitCode === null ? a.kill() : undefined)));
-  running = [];
   await Promise.all(servers.splice(0).map((s) => new Promise((done) => s.close(done))));
 });
 
@@ -51,7 +48,6 @@ const phone = { serial: 'R58M123456', usb: '1-2', model: 'SM-G991B', settings: {
 describe('Always on', () => {
   it('closing the window hides it, says so once, and callbacks keep flowing', async () => {
     const app = await launchApp();
-    running.push(app);
     const hook = await recorder();
     await createWebhook(app.page, 'Flowing', hook.url);
 
@@ -76,7 +72,6 @@ describe('Always on', () => {
 
   it('the tray shows counts by status and failing webhooks, pauses and resumes all, and asks before quitting with callbacks waiting', async () => {
     const app = await launchApp();
-    running.push(app);
     const hook = await recorder(500);
     await createWebhook(app.page, 'Flaky', hook.url);
     app.adb.setDevices([{ ...phone, state: 'device' }]);
@@ -109,7 +104,6 @@ describe('Always on', () => {
   it('Settings › General: start at login writes the autostart entry; notifications can be switched off', async () => {
     const config = mkdtempSync(join(tmpdir(), 'dh-xdg-'));
     const app = await launchApp({ env: { XDG_CONFIG_HOME: config } });
-    running.push(app);
     const { page } = app;
     await page.getByRole('navigation', { name: 'Main' }).getByRole('button', { name: 'Settings' }).click();
     await page.getByRole('tab', { name: 'General' }).click();

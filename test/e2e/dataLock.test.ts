@@ -1,15 +1,8 @@
 // The desktop app and the headless runner never share a data folder (issue 7): whichever comes second
 // says who holds it and stops.
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { runHeadless, startFakes } from '../headless/runner';
 import { launchApp, makeUserData, spawnApp } from './harness';
-import type { LaunchedApp } from './harness';
-
-let running: LaunchedApp[] = [];
-afterEach(async () => {
-  await Promise.all(running.map((a) => (a.proc.exitCode === null ? a.kill() : undefined)));
-  running = [];
-});
 
 describe('one DeviceHooks per data folder', () => {
   it('the desktop app refuses a folder the headless runner holds, saying who holds it', async () => {
@@ -27,7 +20,6 @@ describe('one DeviceHooks per data folder', () => {
 
   it('the headless runner refuses a folder the desktop app holds', async () => {
     const app = await launchApp();
-    running.push(app);
     const fakes = await startFakes();
     const runner = runHeadless(app.userData, fakes, ['--no-local-api']);
     await expect(runner.exited).resolves.toMatchObject({ code: 3 });

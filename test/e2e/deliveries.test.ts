@@ -5,20 +5,11 @@ import type { AddressInfo } from 'node:net';
 import type { Page } from 'playwright-core';
 import { afterEach, describe, expect, it } from 'vitest';
 import { launchApp, makeUserData } from './harness';
-import type { LaunchedApp } from './harness';
 
-let running: LaunchedApp[] = [];
 const servers: Server[] = [];
 afterEach(async () => {
-  await Promise.all(running.map((a) => (a.proc.exitCode === null ? a.kill() : undefined)));
-  running = [];
   await Promise.all(servers.splice(0).map((s) => new Promise((done) => s.close(done))));
 });
-async function start(userData?: string): Promise<LaunchedApp> {
-  const app = await launchApp(userData ? { userData } : {});
-  running.push(app);
-  return app;
-}
 
 const CALLBACK_KEYS = ['creationTime', 'deviceName', 'deviceUdid', 'eventActivity', 'eventDescription', 'eventType', 'orgId', 'webhookId', 'webhookName'];
 
@@ -76,7 +67,7 @@ const note8 = { serial: 'ce0917193a6e4f2b05', usb: '1-1', model: 'SM-N950F', set
 
 describe('Callbacks', () => {
   it('sends the exact payload, signed, to a receiver written for the hosted product', async () => {
-    const app = await start();
+    const app = await launchApp();
     const { page } = app;
     const recorder = await startRecorder();
     const secret = await createWebhook(page, 'Lab receiver', recorder.url, { signing: true, offline: true });
@@ -108,7 +99,7 @@ describe('Callbacks', () => {
   });
 
   it('test event through the UI: seen in the history and in the built-in receiver, then redelivered', async () => {
-    const app = await start();
+    const app = await launchApp();
     const { page } = app;
     await page.getByRole('navigation', { name: 'Main' }).getByRole('button', { name: 'Test receiver' }).click();
     await page.getByRole('textbox', { name: 'Port' }).fill('0');
@@ -170,7 +161,7 @@ describe('Callbacks', () => {
 
   it('keeps a delivery through a killed process and sends it at the next launch', async () => {
     const userData = makeUserData('outbox');
-    const first = await start(userData);
+    const first = await launchApp({ userData: userData });
     // A receiver that is not there yet: the first attempt is refused.
     const probe = await startRecorder();
     const port = probe.port;
@@ -183,7 +174,7 @@ describe('Callbacks', () => {
     await first.kill('SIGKILL');
 
     const recorder = await startRecorder(port);
-    const second = await start(userData);
+    const second = await launchApp({ userData: userData });
     await expect.poll(() => recorder.received.length, { timeout: 20_000 }).toBe(1);
     expect(JSON.parse(recorder.received[0]?.body ?? '{}')).toMatchObject({ deviceUdid: note8.serial, eventActivity: 'device.status.online' });
     await second.page.getByRole('navigation', { name: 'Main' }).getByRole('button', { name: 'Deliveries' }).click();

@@ -1,18 +1,6 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
 import { launchApp, makeUserData } from './harness';
-import type { LaunchedApp } from './harness';
-
-let running: LaunchedApp[] = [];
-afterEach(async () => {
-  await Promise.all(running.map((a) => (a.proc.exitCode === null ? a.kill() : undefined)));
-  running = [];
-});
-async function start(userData?: string): Promise<LaunchedApp> {
-  const app = await launchApp(userData ? { userData } : {});
-  running.push(app);
-  return app;
-}
 
 const note8 = {
   serial: 'ce0917193a6e4f2b05',
@@ -30,7 +18,7 @@ function statusOf(page: Page, name: string) {
 
 describe('Devices', () => {
   it('follows a fake Android phone: appears Online, goes Offline, in use, released, unplugged', async () => {
-    const app = await start();
+    const app = await launchApp();
     const { page } = app;
     await page.getByRole('heading', { name: 'Devices', level: 1 }).waitFor();
     await page.getByText('No devices yet.').waitFor();
@@ -76,7 +64,7 @@ describe('Devices', () => {
   });
 
   it('shows a source that is down without unplugging its devices, and recovers', async () => {
-    const app = await start();
+    const app = await launchApp();
     const { page } = app;
     app.adb.setDevices([{ ...note8, state: 'device' }]);
     await expect.poll(() => statusOf(page, 'Galaxy Note 8').textContent(), { timeout: 10_000 }).toBe('Online');
@@ -93,7 +81,7 @@ describe('Devices', () => {
   });
 
   it('an iPhone through usbmuxd, a Public device that never fires, and reservations over the local API', async () => {
-    const app = await start();
+    const app = await launchApp();
     const { page } = app;
     app.usbmux.attach({ udid: '00008030-001A35E11A88002E', name: 'Ana’s iPhone' });
     await expect.poll(() => statusOf(page, 'Ana’s iPhone').textContent(), { timeout: 10_000 }).toBe('Online');
@@ -104,6 +92,9 @@ describe('Devices', () => {
     // The local API, as a test runner would use it: port and token from Settings › Local API.
     await page.getByRole('navigation', { name: 'Main' }).getByRole('button', { name: 'Settings' }).click();
     await page.getByRole('tab', { name: 'Local API' }).click();
+    // Any free port (0), as an admin may choose: the default port may be taken on a shared machine.
+    await page.getByRole('textbox', { name: 'Port' }).fill('0');
+    await page.getByRole('button', { name: 'Save port' }).click();
     await page.getByRole('status').filter({ hasText: 'Listening on http://127.0.0.1:' }).waitFor();
     const url = ((await page.getByRole('status').filter({ hasText: 'Listening on' }).textContent()) ?? '').replace('Listening on ', '');
     const token = (await page.getByTestId('api-token').textContent()) ?? '';
@@ -142,12 +133,12 @@ describe('Devices', () => {
 
   it('a phone unplugged while the app was closed gets its Unplugged event at the next launch', async () => {
     const userData = makeUserData('launch');
-    const first = await start(userData);
+    const first = await launchApp({ userData: userData });
     first.adb.setDevices([{ ...note8, state: 'device' }]);
     await expect.poll(() => statusOf(first.page, 'Galaxy Note 8').textContent(), { timeout: 10_000 }).toBe('Online');
     await expect(first.quit()).resolves.toBe(0);
 
-    const second = await start(userData);
+    const second = await launchApp({ userData: userData });
     await expect.poll(() => statusOf(second.page, 'Galaxy Note 8').textContent(), { timeout: 15_000 }).toBe('Unplugged');
     const events = await second.page.evaluate(() => window.api.devicesEvents());
     expect(events.ok && events.value.map((e) => [e.to, e.seq])).toEqual([['Unplugged', 2]]);

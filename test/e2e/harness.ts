@@ -5,6 +5,7 @@ import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { afterEach } from 'vitest';
 import { chromium } from 'playwright-core';
 import type { Browser, Page } from 'playwright-core';
 import { startFakeAdb } from '../fakes/adbServer';
@@ -39,6 +40,14 @@ export interface LaunchedApp {
 }
 
 const emptyBin = mkdtempSync(join(tmpdir(), 'dh-e2e-path-'));
+
+/** Every app a test launched; whatever is still running when the test ends is killed. */
+const launched = new Set<LaunchedApp>();
+afterEach(async () => {
+  const apps = [...launched];
+  launched.clear();
+  await Promise.all(apps.map((app) => (app.proc.exitCode === null ? app.kill() : undefined)));
+});
 
 export function makeUserData(label = 'app'): string {
   return mkdtempSync(join(tmpdir(), `dh-e2e-${label}-`));
@@ -146,7 +155,7 @@ export async function launchApp(options: LaunchOptions = {}): Promise<LaunchedAp
   const command = (cmd: Record<string, unknown>) => {
     app.proc.stdin?.write(`${JSON.stringify(cmd)}\n`);
   };
-  return {
+  const launchedApp: LaunchedApp = {
     proc: app.proc,
     adb,
     usbmux,
@@ -175,4 +184,6 @@ export async function launchApp(options: LaunchOptions = {}): Promise<LaunchedAp
       return path;
     },
   };
+  launched.add(launchedApp);
+  return launchedApp;
 }

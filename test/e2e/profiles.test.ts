@@ -1,19 +1,11 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { launchApp } from './harness';
-import type { LaunchedApp } from './harness';
-
-let running: LaunchedApp[] = [];
-afterEach(async () => {
-  await Promise.all(running.map((a) => (a.proc.exitCode === null ? a.kill() : undefined)));
-  running = [];
-});
 
 describe('Profiles', () => {
   it('asks for a passphrase when switching, refuses a wrong one, and never stores it in plain text', async () => {
     const app = await launchApp();
-    running.push(app);
     const { page } = app;
     await page.getByRole('button', { name: /^Profile:/ }).click();
     await page.getByRole('menuitem', { name: 'Settings' }).click();
@@ -44,7 +36,6 @@ describe('Profiles', () => {
 
   it('keeps the last Admin an Admin', async () => {
     const app = await launchApp();
-    running.push(app);
     const { page } = app;
     await page.getByRole('button', { name: /^Profile:/ }).click();
     await page.getByRole('menuitem', { name: 'Settings' }).click();

@@ -1,27 +1,14 @@
 import { readFileSync } from 'node:fs';
 import { userInfo } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { launchApp, makeUserData, repoRoot, spawnApp } from './harness';
-import type { LaunchedApp } from './harness';
 
 const pkg = JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8')) as { version: string };
-let running: LaunchedApp[] = [];
-
-afterEach(async () => {
-  await Promise.all(running.map((a) => (a.proc.exitCode === null ? a.kill() : undefined)));
-  running = [];
-});
-
-async function start(userData?: string): Promise<LaunchedApp> {
-  const app = await launchApp(userData ? { userData } : {});
-  running.push(app);
-  return app;
-}
 
 describe('the built app in Chromium', () => {
   it('shows the navigation, the profile and the version that came over IPC', async () => {
-    const app = await start();
+    const app = await launchApp();
     const { page } = app;
     await expect(page.title()).resolves.toBe('DeviceHooks');
     const nav = page.getByRole('navigation', { name: 'Main' });
@@ -46,11 +33,10 @@ describe('the built app in Chromium', () => {
   });
 
   it('follows the OS colour scheme: dark when the OS is dark', async () => {
-    const light = await start();
+    const light = await launchApp();
     const lightBg = await light.page.evaluate(() => getComputedStyle(document.body).backgroundColor);
     await light.kill();
     const dark = await launchApp({ env: { DH_STANDIN_DARK: '1' } });
-    running.push(dark);
     const darkBg = await dark.page.evaluate(() => getComputedStyle(document.body).backgroundColor);
     const luminance = (rgb: string) => (rgb.match(/\d+/g) ?? []).slice(0, 3).map(Number).reduce((a, b) => a + b, 0) / 3;
     expect(luminance(lightBg)).toBeGreaterThan(200);
@@ -59,7 +45,7 @@ describe('the built app in Chromium', () => {
   });
 
   it('opens every window with the locked webPreferences', async () => {
-    const app = await start();
+    const app = await launchApp();
     const created = app.reports.filter((r) => r.type === 'window-created');
     expect(created.length).toBeGreaterThan(0);
     for (const report of created) {
@@ -70,7 +56,7 @@ describe('the built app in Chromium', () => {
   });
 
   it('a second launch on the same data folder hands over: the first window comes forward and says so (push channel)', async () => {
-    const first = await start();
+    const first = await launchApp();
     const focusBefore = first.reports.filter((r) => r.type === 'focus').length;
     const second = spawnApp({ userData: first.userData });
     await expect(second.exited).resolves.toBe(0);
@@ -81,9 +67,9 @@ describe('the built app in Chromium', () => {
 
   it('quits on request and relaunches on the same data folder, logging to userData/logs', async () => {
     const userData = makeUserData('relaunch');
-    const first = await start(userData);
+    const first = await launchApp({ userData: userData });
     await expect(first.quit()).resolves.toBe(0);
-    const second = await start(userData);
+    const second = await launchApp({ userData: userData });
     await second.page.getByRole('navigation', { name: 'Main' }).waitFor();
     const log = readFileSync(join(userData, 'logs', 'main.log'), 'utf8');
     expect(log.match(/DeviceHooks \S+ starting/g)?.length).toBe(2);
@@ -91,7 +77,7 @@ describe('the built app in Chromium', () => {
   });
 
   it('keeps the window on our page: foreign navigation is blocked, window.open goes out only for https', async () => {
-    const app = await start();
+    const app = await launchApp();
     const { page } = app;
     const appUrl = page.url();
     await page.evaluate(() => {

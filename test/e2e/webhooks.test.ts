@@ -1,20 +1,8 @@
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { launchApp, makeUserData } from './harness';
-import type { LaunchedApp } from './harness';
-
-let running: LaunchedApp[] = [];
-afterEach(async () => {
-  await Promise.all(running.map((a) => (a.proc.exitCode === null ? a.kill() : undefined)));
-  running = [];
-});
-async function start(userData?: string): Promise<LaunchedApp> {
-  const app = await launchApp(userData ? { userData } : {});
-  running.push(app);
-  return app;
-}
 
 async function openWebhookSettings(page: Page) {
   await page.getByRole('button', { name: /^Profile:/ }).click();
@@ -58,7 +46,7 @@ async function fieldError(page: Page, label: string): Promise<string> {
 
 describe('Webhook Settings', () => {
   it('creates, refuses each broken rule with main’s message next to the field, edits and deletes', async () => {
-    const app = await start();
+    const app = await launchApp();
     const { page } = app;
     await openWebhookSettings(page);
     await page.getByText('No webhooks yet.').waitFor();
@@ -130,7 +118,7 @@ describe('Webhook Settings', () => {
 
   it('keeps webhooks and the organization across quit and relaunch on the same data folder', async () => {
     const userData = makeUserData('persist');
-    const first = await start(userData);
+    const first = await launchApp({ userData: userData });
     await openWebhookSettings(first.page);
     await createWebhook(first.page, { name: 'Persistent', url: 'https://p.example/hook' });
     await first.page.getByRole('row', { name: /Persistent/ }).waitFor();
@@ -144,7 +132,7 @@ describe('Webhook Settings', () => {
     await first.page.getByRole('status').filter({ hasText: 'Saved.' }).waitFor();
     await expect(first.quit()).resolves.toBe(0);
 
-    const second = await start(userData);
+    const second = await launchApp({ userData: userData });
     await openWebhookSettings(second.page);
     await second.page.getByRole('row', { name: /Persistent/ }).getByText('https://p.example/hook').waitFor();
     await second.page.getByRole('tab', { name: 'Organization' }).click();
@@ -154,7 +142,7 @@ describe('Webhook Settings', () => {
 
   it('a Member sees Webhook Settings read-only and main refuses their changes', async () => {
     const userData = makeUserData('member');
-    const app = await start(userData);
+    const app = await launchApp({ userData: userData });
     const { page } = app;
     await openWebhookSettings(page);
     await createWebhook(page, { name: 'Admin made', url: 'https://a.example/hook' });
@@ -191,7 +179,7 @@ describe('Webhook Settings', () => {
   it('a data file that does not parse is moved aside, the window says where, and nothing is overwritten', async () => {
     const userData = makeUserData('corrupt');
     writeFileSync(join(userData, 'webhooks.json'), '{"schemaVersion": 1, "webhooks": [ oops');
-    const app = await start(userData);
+    const app = await launchApp({ userData: userData });
     const banner = app.page.getByRole('status').filter({ hasText: /webhooks\.json/ });
     await banner.waitFor();
     const moved = readdirSync(userData).find((f) => f.startsWith('webhooks.json.corrupt-'));
@@ -202,7 +190,7 @@ describe('Webhook Settings', () => {
   });
 
   it('exports to a file and imports all or nothing, listing every problem', async () => {
-    const app = await start();
+    const app = await launchApp();
     const { page } = app;
     await openWebhookSettings(page);
     await createWebhook(page, { name: 'Exported', url: 'https://e.example/hook' });
