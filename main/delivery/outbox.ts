@@ -131,7 +131,11 @@ export interface OutboxOptions {
   dir: string;
   /** Unfinished deliveries (pending, in flight, paused) allowed at once. Default 100,000. */
   maxPending?: number;
-  /** Changes within this window share one write. Default 25 ms. */
+  /**
+   * Changes within this window share one write. Default 0: the first change is written at the next turn
+   * of the event loop, and everything that arrives while a write (and its datasync) runs goes in the
+   * next one (group commit), so a quiet outbox adds no wait and a storm still makes few writes.
+   */
   batchWindowMs?: number;
   /**
    * 'datasync' (default): a batch counts as written after write() + fdatasync(), so it survives power
@@ -207,7 +211,7 @@ export class Outbox {
     this.now = options.now ?? Date.now;
     this.onOverflow = options.onOverflow;
     this.batcher = new WriteBatcher({
-      windowMs: options.batchWindowMs ?? 25,
+      windowMs: options.batchWindowMs ?? 0,
       timers: options.timers ?? realTimers,
       write: (chunks) => this.writeBatch(chunks),
     });

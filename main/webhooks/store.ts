@@ -467,9 +467,10 @@ class Webhooks implements WebhookStore {
       }
       // Only a full answer is kept: a keyring that comes back later is tried again on the next call.
       if (!complete) return list;
-      this.#deliveryCache = { data, list };
+      // Frozen and shared: the dispatcher asks for every event and every attempt, so no copy per call.
+      this.#deliveryCache = { data, list: deepFreeze(list) };
     }
-    return structuredClone(this.#deliveryCache.list);
+    return this.#deliveryCache.list;
   }
 
   deliveryWebhook(id: number): DeliveryLookup {
@@ -820,4 +821,12 @@ function parseImport(text: string): { ok: true; entries: unknown[] } | { ok: fal
   }
   if (!Array.isArray(webhooks)) return fileProblem('The file has no list of webhooks');
   return { ok: true, entries: webhooks };
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value && typeof value === 'object' && !Object.isFrozen(value)) {
+    for (const inner of Object.values(value)) deepFreeze(inner);
+    Object.freeze(value);
+  }
+  return value;
 }

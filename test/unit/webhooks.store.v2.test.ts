@@ -439,13 +439,18 @@ describe('deliveryWebhooks: what the dispatcher gets', () => {
     expect(store.deliveryWebhook(99)).toMatchObject({ ok: false, error: { code: 'not_found' } });
   });
 
-  it('hands out copies, and follows changes', async () => {
+  it('hands out a frozen list no caller can change for the others, and follows changes', async () => {
     const { store } = await open(await makeTempDir());
     const w = created(await store.create(hook('A', { headers: [{ name: 'X-A', value: '1' }] })));
     const first = store.deliveryWebhooks();
     const firstHeaders = first[0]?.headers ?? {};
-    firstHeaders['X-A'] = 'tampered';
+    expect(() => {
+      firstHeaders['X-A'] = 'tampered';
+    }).toThrow(TypeError);
+    expect(() => first.pop()).toThrow(TypeError);
     expect(store.deliveryWebhooks()[0]?.headers).toEqual({ 'X-A': '1' });
+    // The same list until something changes: no copy per event.
+    expect(store.deliveryWebhooks()).toBe(first);
     await store.update(w.id, hook('A', { headers: [{ name: 'X-A', value: '2' }] }));
     expect(store.deliveryWebhooks()[0]?.headers).toEqual({ 'X-A': '2' });
   });
