@@ -118,33 +118,11 @@ export function GeneralTab() {
         <h3>Devices</h3>
         <p className="hint">A new status counts only after it has held this long, so a replug or a hub reset sends nothing.</p>
         {DEBOUNCE.map(({ key, label, hint }) => (
-          <Field key={key} label={label} hint={hint} error={errors[`debounce.${key}`]}>
-            {(props) => (
-              <input
-                {...props}
-                type="text"
-                inputMode="numeric"
-                disabled={disabled}
-                value={limits?.[key] ?? String(current.debounce[key])}
-                onChange={(e) => setLimits((l) => ({ ...(l ?? {}), [key]: e.target.value }))}
-              />
-            )}
-          </Field>
+          <NumberField key={key} label={label} hint={hint} error={errors[`debounce.${key}`]} disabled={disabled} value={limits?.[key] ?? String(current.debounce[key])} onChange={(v) => setLimits((l) => ({ ...(l ?? {}), [key]: v }))} />
         ))}
         <h3>Delivery</h3>
         {LIMITS.map(({ key, label, hint }) => (
-          <Field key={key} label={label} hint={hint} error={errors[`delivery.${key}`]}>
-            {(props) => (
-              <input
-                {...props}
-                type="text"
-                inputMode="numeric"
-                disabled={disabled}
-                value={limits?.[key] ?? String(current.delivery[key])}
-                onChange={(e) => setLimits((l) => ({ ...(l ?? {}), [key]: e.target.value }))}
-              />
-            )}
-          </Field>
+          <NumberField key={key} label={label} hint={hint} error={errors[`delivery.${key}`]} disabled={disabled} value={limits?.[key] ?? String(current.delivery[key])} onChange={(v) => setLimits((l) => ({ ...(l ?? {}), [key]: v }))} />
         ))}
         <div className="form-actions">
           <button type="submit" className="button primary" disabled={disabled}>
@@ -159,5 +137,28 @@ export function GeneralTab() {
         ) : null}
       </form>
     </section>
+  );
+}
+
+/** A number typed as text: main decides whether it is acceptable and says why next to the field. */
+function NumberField({
+  label,
+  hint,
+  error,
+  disabled,
+  value,
+  onChange,
+}: {
+  label: string;
+  hint: string;
+  error: string | undefined;
+  disabled: boolean;
+  value: string;
+  onChange: (value: string) => void;
+}) {
+  return (
+    <Field label={label} hint={hint} error={error}>
+      {(props) => <input {...props} type="text" inputMode="numeric" disabled={disabled} value={value} onChange={(e) => onChange(e.target.value)} />}
+    </Field>
   );
 }

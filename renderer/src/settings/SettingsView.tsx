@@ -1,3 +1,4 @@
+import type { ReactNode } from 'react';
 import * as Tabs from '@radix-ui/react-tabs';
 import { GeneralTab } from './GeneralTab';
 import { LocalApiTab } from './LocalApiTab';
@@ -7,43 +8,31 @@ import { WebhookSettings } from './WebhookSettings';
 
 export type SettingsTab = 'webhooks' | 'organization' | 'profiles' | 'localApi' | 'general';
 
+const TABS: [SettingsTab, string, () => ReactNode][] = [
+  ['webhooks', 'Webhook Settings', WebhookSettings],
+  ['organization', 'Organization', OrganizationTab],
+  ['profiles', 'Profiles', ProfilesTab],
+  ['localApi', 'Local API', LocalApiTab],
+  ['general', 'General', GeneralTab],
+];
+
 export function SettingsView({ tab, onTabChange }: { tab: SettingsTab; onTabChange: (tab: SettingsTab) => void }) {
   return (
     <section aria-labelledby="settings-title">
       <h1 id="settings-title">Settings</h1>
       <Tabs.Root value={tab} onValueChange={(v) => onTabChange(v as SettingsTab)} className="tabs">
         <Tabs.List aria-label="Settings sections" className="tab-list">
-          <Tabs.Trigger value="webhooks" className="tab">
-            Webhook Settings
-          </Tabs.Trigger>
-          <Tabs.Trigger value="organization" className="tab">
-            Organization
-          </Tabs.Trigger>
-          <Tabs.Trigger value="profiles" className="tab">
-            Profiles
-          </Tabs.Trigger>
-          <Tabs.Trigger value="localApi" className="tab">
-            Local API
-          </Tabs.Trigger>
-          <Tabs.Trigger value="general" className="tab">
-            General
-          </Tabs.Trigger>
+          {TABS.map(([value, label]) => (
+            <Tabs.Trigger key={value} value={value} className="tab">
+              {label}
+            </Tabs.Trigger>
+          ))}
         </Tabs.List>
-        <Tabs.Content value="webhooks" className="tab-panel">
-          <WebhookSettings />
-        </Tabs.Content>
-        <Tabs.Content value="organization" className="tab-panel">
-          <OrganizationTab />
-        </Tabs.Content>
-        <Tabs.Content value="profiles" className="tab-panel">
-          <ProfilesTab />
-        </Tabs.Content>
-        <Tabs.Content value="localApi" className="tab-panel">
-          <LocalApiTab />
-        </Tabs.Content>
-        <Tabs.Content value="general" className="tab-panel">
-          <GeneralTab />
-        </Tabs.Content>
+        {TABS.map(([value, , Panel]) => (
+          <Tabs.Content key={value} value={value} className="tab-panel">
+            <Panel />
+          </Tabs.Content>
+        ))}
       </Tabs.Root>
     </section>
   );
