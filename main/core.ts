@@ -40,6 +40,8 @@ export interface CoreOptions {
   clock?: Clock;
   /** A sentence for the person at the screen (a banner in the app, the log in the headless runner). */
   notice: (level: 'info' | 'warning' | 'error', message: string) => void;
+  /** Called once each time a webhook pauses after its run of failures (the app shows an OS notification). */
+  onWebhookPaused?: (webhookId: number, name: string) => void;
   /** Start the local reservation API (the app does; the headless runner too unless told not to). */
   localApi?: boolean;
   /** Test and benchmark hooks: replace the device sources. */
@@ -131,7 +133,9 @@ export async function openCore(options: CoreOptions): Promise<Core> {
     },
     pauseWebhook: async (id) => {
       await webhooks.setPaused(id, true, 'Paused after too many failed attempts in a row; new events still queue.');
-      options.notice('warning', `Webhook ${webhooks.get(id)?.name ?? id} is paused after repeated failures. Resume it in Webhook Settings.`);
+      const name = webhooks.get(id)?.name ?? `Webhook ${id}`;
+      options.notice('warning', `Webhook ${name} is paused after repeated failures. Resume it in Webhook Settings.`);
+      options.onWebhookPaused?.(id, name);
     },
     version: options.version,
     clock,

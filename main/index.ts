@@ -83,6 +83,14 @@ async function start(): Promise<void> {
 
   const notices = new NoticeBoard();
   let core: Core;
+  // OS notifications, rate-limited, for the kinds chosen in Settings › General.
+  const notifier = new Notifier({
+    enabled: (kind) => core.settings.general().notifications[kind],
+    show: (title, body) => {
+      if (Notification.isSupported()) new Notification({ title, body, silent: false }).show();
+    },
+  });
+
   try {
     core = await openCore({
       dataDir,
@@ -92,6 +100,7 @@ async function start(): Promise<void> {
       osUserName: osUser(),
       secretBox: createOsBox(safeStorage),
       notice: (level, message) => notices.add(level, message),
+      onWebhookPaused: (_id, name) => notifier.notify('webhookPaused', `${name} paused after repeated failures; new events still queue`),
     });
   } catch (error) {
     // A data file from a newer DeviceHooks, or one that cannot be moved aside: never overwrite it.
@@ -162,13 +171,6 @@ async function start(): Promise<void> {
   receiver.onChange((info) => push(win, 'receiver:changed', info));
   receiver.onRequest((request) => push(win, 'receiver:request', request));
 
-  // OS notifications, rate-limited, for the kinds chosen in Settings › General.
-  const notifier = new Notifier({
-    enabled: (kind) => settings.general().notifications[kind],
-    show: (title, body) => {
-      if (Notification.isSupported()) new Notification({ title, body, silent: false }).show();
-    },
-  });
   core.onEvent((event) => {
     if (event.to === 'Offline') notifier.notify('deviceOffline', `${event.name} (${event.udid}) is offline`);
     if (event.to === 'Unplugged') notifier.notify('deviceUnplugged', `${event.name} (${event.udid}) was unplugged`);
@@ -176,7 +178,6 @@ async function start(): Promise<void> {
   core.dispatcher.onAttempt((attempt) => {
     const name = webhooks.get(attempt.webhookId)?.name ?? `Webhook ${attempt.webhookId}`;
     if (attempt.outcome === 'failed' || attempt.outcome === 'dead') notifier.notify('deliveryFailed', `${name}: ${attempt.errorLabel ?? 'failed'} after ${attempt.attempt} attempts`);
-    if (attempt.outcome === 'paused') notifier.notify('webhookPaused', `${name} paused after repeated failures; new events still queue`);
   });
 
   // The window: closing it hides it; tracking and callbacks go on. Quitting is explicit.

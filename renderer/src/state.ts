@@ -82,11 +82,14 @@ export function useDeliveryHealth(): Map<number, WebhookDeliveryHealth> {
     load();
     const stopAttempts = api.onDeliveriesAttempt(soon);
     const stopWebhooks = api.onWebhooksChanged(soon);
+    // A device event queues callbacks even when nothing is attempted (a paused webhook).
+    const stopEvents = api.onDevicesEvent(soon);
     return () => {
       live = false;
       if (timer) clearTimeout(timer);
       stopAttempts();
       stopWebhooks();
+      stopEvents();
     };
   }, []);
   return health;

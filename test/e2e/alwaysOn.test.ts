@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -6,7 +6,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterEach, describe, expect, it } from 'vitest';
-import { launchApp } from './harness';
+import { DEFAULT_SETTINGS } from '../../main/settings';
+import { launchApp, makeUserData } from './harness';
 import type { LaunchedApp, StandinReport } from './harness';
 
 const servers: Server[] = [];
@@ -99,6 +100,32 @@ describe('Always on', () => {
     app.command({ cmd: 'dialog-answer', response: 0 });
     app.command({ cmd: 'tray-click', label: 'Quit DeviceHooks' });
     await expect.poll(() => app.proc.exitCode, { timeout: 15_000 }).toBe(0);
+  });
+
+  it('a webhook that keeps failing pauses with an OS notification; new events queue; Resume sends the backlog in order', async () => {
+    const userData = makeUserData('pause');
+    // Pause after 2 failures in a row (Settings › General, read at launch).
+    writeFileSync(
+      join(userData, 'settings.json'),
+      JSON.stringify({ schemaVersion: 2, closeHintShown: false, ...DEFAULT_SETTINGS, delivery: { ...DEFAULT_SETTINGS.delivery, pauseAfterFailures: 2 } }),
+    );
+    const app = await launchApp({ userData });
+    const hook = await recorder(500);
+    await createWebhook(app.page, 'Down', hook.url);
+    app.adb.setDevices([{ ...phone, state: 'device' }]);
+    // Attempt 1 at once, attempt 2 about 5 s later: then the webhook pauses.
+    await app.waitForReport('notification', (r) => r.title === 'Webhook paused' && String(r.body).startsWith('Down paused'), 20_000);
+    await app.page.getByRole('row', { name: /^Down/ }).getByText('paused', { exact: true }).waitFor();
+    expect(hook.bodies).toHaveLength(2);
+
+    app.adb.setDevices([{ ...phone, state: 'offline' }]);
+    await app.page.getByRole('row', { name: /^Down/ }).getByText('2 waiting').waitFor({ timeout: 10_000 });
+    expect(hook.bodies).toHaveLength(2);
+
+    hook.setStatus(200);
+    await app.page.getByRole('button', { name: 'Resume Down' }).click();
+    await expect.poll(() => hook.bodies.length, { timeout: 10_000 }).toBe(4);
+    expect(hook.bodies.slice(2).map((b) => (JSON.parse(b) as { eventDescription: string }).eventDescription)).toEqual(['Online', 'Offline']);
   });
 
   it('Settings › General: start at login writes the autostart entry; notifications can be switched off', async () => {
