@@ -231,6 +231,8 @@ export class DeviceTracker {
   private readonly historyWindowMs: number;
 
   private readonly devices = new Map<string, DeviceRecord>();
+  /** Debounce timers by due time (see scheduleAt). */
+  private readonly dueBuckets = new Map<number, { handle: unknown; members: Set<DeviceRecord> }>();
   private readonly snapshots = new Map<SourceId, Observation[]>();
   private readonly reported = new Set<SourceId>();
   private readonly health = new Map<SourceId, SourceHealth>();
@@ -628,12 +630,34 @@ export class DeviceTracker {
     if (rec.timer !== null && rec.timerDue === due) return;
     this.clearTimer(rec);
     rec.timerDue = due;
-    rec.timer = this.clock.setTimeout(() => {
-      rec.timer = null;
-      rec.timerDue = null;
-      if (this.disposed) return;
-      this.run(() => this.evaluate(rec));
-    }, due - now);
+    rec.timer = this.scheduleAt(due, now, rec);
+  }
+
+  /**
+   * One clock timer per due time, shared by every device due then: when a snapshot changes hundreds of
+   * devices at once (an adb server restart, a hub losing power), their commits run in ONE pass and one
+   * flush, not one pass and one full-list flush per device (which made a storm O(n²)).
+   */
+  private scheduleAt(due: number, now: number, rec: DeviceRecord): { due: number } {
+    let bucket = this.dueBuckets.get(due);
+    if (!bucket) {
+      const members = new Set<DeviceRecord>();
+      const handle = this.clock.setTimeout(() => {
+        this.dueBuckets.delete(due);
+        if (this.disposed) return;
+        this.run(() => {
+          for (const member of members) {
+            member.timer = null;
+            member.timerDue = null;
+            this.evaluate(member);
+          }
+        });
+      }, due - now);
+      bucket = { handle, members };
+      this.dueBuckets.set(due, bucket);
+    }
+    bucket.members.add(rec);
+    return { due };
   }
 
   private commit(rec: DeviceRecord, to: Status): void {
@@ -658,7 +682,16 @@ export class DeviceTracker {
   }
 
   private clearTimer(rec: DeviceRecord): void {
-    if (rec.timer !== null) this.clock.clearTimeout(rec.timer);
+    if (rec.timer !== null && rec.timerDue !== null) {
+      const bucket = this.dueBuckets.get(rec.timerDue);
+      if (bucket) {
+        bucket.members.delete(rec);
+        if (bucket.members.size === 0) {
+          this.clock.clearTimeout(bucket.handle);
+          this.dueBuckets.delete(rec.timerDue);
+        }
+      }
+    }
     rec.timer = null;
     rec.timerDue = null;
   }

@@ -36,6 +36,24 @@ describe('FakeClock', () => {
   });
 });
 
+describe('a storm', () => {
+  it('commits hundreds of devices that change in one snapshot in one pass: one change notification, not one per device', () => {
+    const { clock, tracker, snap, events } = mk();
+    const serials = Array.from({ length: 500 }, (_, i) => `S${i}`);
+    snap('adb', ...serials.map((s) => adb(s)));
+    clock.advance(500);
+    expect(events).toHaveLength(500);
+    let changes = 0;
+    tracker.onChange(() => changes++);
+    snap('adb', ...serials.map((s) => adb(s, 'offline')));
+    const atIngest = changes;
+    clock.advance(2000);
+    expect(events).toHaveLength(1000);
+    expect(events.slice(500).every((e) => e.to === 'Offline')).toBe(true);
+    expect(changes - atIngest).toBe(1);
+  });
+});
+
 describe('debounce', () => {
   it('commits a new device as Online after 500 ms, with its entry event from null', () => {
     const { clock, tracker, snap, events } = mk();
