@@ -9,6 +9,8 @@ export default defineConfig({
       rolldownOptions: {
         // headless: the same core under plain Node (`node out/main/headless.js`); it must never import electron.
         input: { index: resolve(import.meta.dirname, 'main/index.ts'), headless: resolve(import.meta.dirname, 'main/headless.ts') },
+        // The headless runner is also the package's `devicehooks-headless` command (package.json "bin").
+        output: { banner: (chunk) => (chunk.isEntry && chunk.name === 'headless' ? '#!/usr/bin/env node' : '') },
       },
     },
   },
