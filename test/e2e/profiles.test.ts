@@ -32,6 +32,25 @@ describe('Profiles', () => {
     await ask.getByLabel('Passphrase').fill('correct horse');
     await ask.getByRole('button', { name: 'Switch' }).click();
     await page.getByRole('button', { name: 'Profile: Lab Lead (Admin)' }).waitFor();
+
+    // Rename the first profile and give it a passphrase; clear Lab Lead's.
+    const firstName = (await page.getByRole('row').nth(1).getByRole('rowheader').textContent())?.replace('active', '') ?? '';
+    await page.getByRole('button', { name: `Edit profile ${firstName}` }).click();
+    const edit = page.getByRole('dialog', { name: `Edit profile ${firstName}` });
+    await edit.getByRole('textbox', { name: 'Profile name' }).fill('Night Shift');
+    await edit.getByLabel('New passphrase').fill('moon river');
+    await edit.getByRole('button', { name: 'Save' }).click();
+    await page.getByRole('row', { name: /Night Shift/ }).getByText('Set').waitFor();
+    await page.getByRole('button', { name: 'Edit profile Lab Lead' }).click();
+    await page.getByRole('dialog').getByRole('checkbox', { name: 'Remove the passphrase' }).check();
+    await page.getByRole('dialog').getByRole('button', { name: 'Save' }).click();
+    await page.getByRole('row', { name: /Lab Lead/ }).getByText('None').waitFor();
+    await page.getByRole('button', { name: /^Profile:/ }).click();
+    await page.getByRole('menuitem', { name: /Switch to Night Shift/ }).click();
+    await page.getByRole('dialog', { name: 'Switch to Night Shift' }).getByLabel('Passphrase').fill('moon river');
+    await page.getByRole('dialog', { name: 'Switch to Night Shift' }).getByRole('button', { name: 'Switch' }).click();
+    await page.getByRole('button', { name: 'Profile: Night Shift (Admin)' }).waitFor();
+    expect(readFileSync(join(app.userData, 'profiles.json'), 'utf8')).not.toContain('moon river');
   });
 
   it('keeps the last Admin an Admin', async () => {

@@ -1,4 +1,5 @@
 import * as AlertDialog from '@radix-ui/react-alert-dialog';
+import * as Dialog from '@radix-ui/react-dialog';
 import * as Switch from '@radix-ui/react-switch';
 import { useState } from 'react';
 import type { FormEvent } from 'react';
@@ -29,6 +30,7 @@ export function ProfilesTab() {
 function ProfilesPanel({ state }: { state: ProfilesState }) {
   const [rowError, setRowError] = useState<Errors>({});
   const [removing, setRemoving] = useState<Profile | null>(null);
+  const [editing, setEditing] = useState<Profile | null>(null);
   const { canManage } = state;
 
   const setRole = async (profile: Profile, roleId: string) => {
@@ -84,6 +86,15 @@ function ProfilesPanel({ state }: { state: ProfilesState }) {
               </td>
               <td>{profile.hasPassphrase ? 'Set' : 'None'}</td>
               <td className="row-actions">
+                <button
+                  type="button"
+                  className="button small"
+                  aria-label={`Edit profile ${profile.name}`}
+                  disabled={!canManage && profile.id !== state.activeProfileId}
+                  onClick={() => setEditing(profile)}
+                >
+                  Edit
+                </button>
                 <button type="button" className="button small" aria-label={`Remove ${profile.name}`} disabled={!canManage} onClick={() => setRemoving(profile)}>
                   Remove
                 </button>
@@ -93,6 +104,7 @@ function ProfilesPanel({ state }: { state: ProfilesState }) {
         </tbody>
       </table>
       {canManage ? <CreateProfileForm roles={state.roles} /> : null}
+      {editing ? <EditProfileDialog profile={editing} canRename={canManage} onClose={() => setEditing(null)} /> : null}
       <AlertDialog.Root open={removing !== null} onOpenChange={(open) => !open && setRemoving(null)}>
         <AlertDialog.Portal>
           <AlertDialog.Overlay className="overlay" />
@@ -109,6 +121,62 @@ function ProfilesPanel({ state }: { state: ProfilesState }) {
         </AlertDialog.Portal>
       </AlertDialog.Root>
     </section>
+  );
+}
+
+/** Rename (admins) and set or clear the passphrase (admins, or the profile itself). */
+function EditProfileDialog({ profile, canRename, onClose }: { profile: Profile; canRename: boolean; onClose: () => void }) {
+  const [name, setName] = useState(profile.name);
+  const [passphrase, setPassphrase] = useState('');
+  const [clear, setClear] = useState(false);
+  const [errors, setErrors] = useState<Errors>({});
+  const submit = async (event: FormEvent) => {
+    event.preventDefault();
+    if (canRename && name !== profile.name) {
+      const renamed = await api.profilesRename({ id: profile.id, name });
+      if (!renamed.ok) return setErrors(errorsOf(renamed));
+    }
+    if (clear || passphrase !== '') {
+      const changed = await api.profilesSetPassphrase({ id: profile.id, passphrase: clear ? null : passphrase });
+      if (!changed.ok) return setErrors(errorsOf(changed));
+    }
+    onClose();
+  };
+  return (
+    <Dialog.Root open onOpenChange={(open) => !open && onClose()}>
+      <Dialog.Portal>
+        <Dialog.Overlay className="overlay" />
+        <Dialog.Content className="dialog narrow" aria-describedby={undefined}>
+          <Dialog.Title>Edit profile {profile.name}</Dialog.Title>
+          <form onSubmit={submit} noValidate>
+            {errors['_'] ? (
+              <p role="alert" className="error">
+                {errors['_']}
+              </p>
+            ) : null}
+            <Field label="Profile name" error={errors['name']}>
+              {(props) => <input {...props} type="text" value={name} disabled={!canRename} onChange={(e) => setName(e.target.value)} />}
+            </Field>
+            <Field label="New passphrase" error={errors['passphrase']} hint={profile.hasPassphrase ? 'Leave empty to keep the current one' : 'Leave empty for none'}>
+              {(props) => <input {...props} type="password" autoComplete="new-password" value={passphrase} disabled={clear} onChange={(e) => setPassphrase(e.target.value)} />}
+            </Field>
+            {profile.hasPassphrase ? (
+              <label className="checkbox-row">
+                <input type="checkbox" checked={clear} onChange={(e) => setClear(e.target.checked)} /> Remove the passphrase
+              </label>
+            ) : null}
+            <div className="dialog-actions">
+              <Dialog.Close type="button" className="button">
+                Cancel
+              </Dialog.Close>
+              <button type="submit" className="button primary">
+                Save
+              </button>
+            </div>
+          </form>
+        </Dialog.Content>
+      </Dialog.Portal>
+    </Dialog.Root>
   );
 }
 
