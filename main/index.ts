@@ -1,6 +1,6 @@
 // Composition root: build the services, open the window, register IPC. Nothing else.
-import { app, dialog, ipcMain, Menu, nativeImage, Notification, safeStorage, Tray } from 'electron';
-import type { BrowserWindow, MenuItemConstructorOptions } from 'electron';
+import { app, dialog, ipcMain, Notification, safeStorage } from 'electron';
+import type { BrowserWindow } from 'electron';
 import { userInfo } from 'node:os';
 import { join } from 'node:path';
 import { openCore } from './core';
@@ -23,12 +23,11 @@ import type { Permission } from './webhooks/permissions';
 import { createOsBox } from './webhooks/secrets';
 import { createMainWindow } from './window';
 import { setLinuxAutostart } from './autostart';
-import { trayIconPng } from './icons';
 import { generalInfo, settingsHandlers } from './ipc/settings';
 import { Notifier } from './notifier';
 import type { GeneralSettings } from './settings';
-import { trayModel } from './trayModel';
-import type { TrayIconState } from './trayModel';
+import { coalesce } from './coalesce';
+import { installAppMenu, installTray } from './tray';
 
 /** Start at login: Electron's login item on macOS and Windows, an autostart entry on Linux. */
 async function applyLoginItem(settings: GeneralSettings): Promise<void> {
@@ -40,17 +39,6 @@ async function applyLoginItem(settings: GeneralSettings): Promise<void> {
   }
 }
 
-/** Run `fn` at most once per `ms`, trailing: a burst of changes makes one push. */
-function coalesce(fn: () => void, ms: number): () => void {
-  let timer: ReturnType<typeof setTimeout> | null = null;
-  return () => {
-    if (timer) return;
-    timer = setTimeout(() => {
-      timer = null;
-      fn();
-    }, ms);
-  };
-}
 
 function osUser(): string {
   try {
@@ -212,54 +200,25 @@ async function start(): Promise<void> {
   const startHidden = settings.general().startHidden || process.argv.includes('--hidden');
   openWindow(!startHidden);
 
-  // The tray: counts by status, failing webhooks, Open, Pause all / Resume all, Quit.
-  const tray = new Tray(nativeImage.createFromBuffer(trayIconPng('ok', 32), { scaleFactor: 2 }));
-  let trayIcon: TrayIconState = 'ok';
-  const pauseAll = async (paused: boolean) => {
-    for (const w of webhooks.list()) {
-      if (!w.enabled || w.paused === paused) continue;
-      await webhooks.setPaused(w.id, paused, paused ? 'Paused from the tray.' : undefined);
-      if (!paused) await core.dispatcher.resume(w.id);
-    }
-  };
-  const refreshTray = coalesce(() => {
-    const list = webhooks.list();
-    const model = trayModel({ devices: tracker.list(), webhooks: list, failures: (id) => core.dispatcher.consecutiveFailures(id) });
-    if (model.icon !== trayIcon) {
-      trayIcon = model.icon;
-      tray.setImage(nativeImage.createFromBuffer(trayIconPng(model.icon, 32), { scaleFactor: 2 }));
-    }
-    tray.setToolTip(model.tooltip);
-    const template: MenuItemConstructorOptions[] = [
-      { label: model.statusLine, enabled: false },
-      ...model.failing.map((name): MenuItemConstructorOptions => ({ label: `Failing: ${name}`, enabled: false })),
-      ...model.paused.map((name): MenuItemConstructorOptions => ({ label: `Paused: ${name}`, enabled: false })),
-      { type: 'separator' },
-      { label: 'Open DeviceHooks', click: showWindow },
-      model.allPaused
-        ? { label: 'Resume all webhooks', click: () => void pauseAll(false) }
-        : { label: 'Pause all webhooks', enabled: list.some((w) => w.enabled), click: () => void pauseAll(true) },
-      { type: 'separator' },
-      { label: 'Quit DeviceHooks', click: () => app.quit() },
-    ];
-    tray.setContextMenu(Menu.buildFromTemplate(template));
-  }, 200);
-  tray.on('click', showWindow);
-  tracker.onChange(refreshTray);
-  webhooks.onChange(refreshTray);
-  core.dispatcher.onAttempt(refreshTray);
-  refreshTray();
-
-  Menu.setApplicationMenu(
-    Menu.buildFromTemplate([
-      {
-        label: 'DeviceHooks',
-        submenu: [{ label: 'Open DeviceHooks', click: showWindow }, { type: 'separator' }, { label: 'Quit DeviceHooks', accelerator: 'CmdOrCtrl+Q', click: () => app.quit() }],
-      },
-      { role: 'editMenu' },
-      { role: 'viewMenu' },
-    ]),
-  );
+  // The tray and the app menu: the way back to the window, and the explicit Quit.
+  const tray = installTray({
+    showWindow,
+    quit: () => app.quit(),
+    snapshot: () => ({ devices: tracker.list(), webhooks: webhooks.list(), failures: (id) => core.dispatcher.consecutiveFailures(id) }),
+    pauseAll: async (paused) => {
+      for (const w of webhooks.list()) {
+        if (!w.enabled || w.paused === paused) continue;
+        await webhooks.setPaused(w.id, paused, paused ? 'Paused from the tray.' : undefined);
+        if (!paused) await core.dispatcher.resume(w.id);
+      }
+    },
+    subscribe: (redraw) => {
+      tracker.onChange(redraw);
+      webhooks.onChange(redraw);
+      core.dispatcher.onAttempt(redraw);
+    },
+  });
+  installAppMenu({ showWindow, quit: () => app.quit() });
 
   await core.start();
 
