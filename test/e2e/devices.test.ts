@@ -93,8 +93,11 @@ describe('Devices', () => {
     await page.getByRole('navigation', { name: 'Main' }).getByRole('button', { name: 'Settings' }).click();
     await page.getByRole('tab', { name: 'Local API' }).click();
     // Any free port (0), as an admin may choose: the default port may be taken on a shared machine.
+    const status = page.getByRole('status').filter({ hasText: /Listening on|Not running/ });
+    const before = await status.textContent();
     await page.getByRole('textbox', { name: 'Port' }).fill('0');
     await page.getByRole('button', { name: 'Save port' }).click();
+    await expect.poll(() => status.textContent()).not.toBe(before);
     await page.getByRole('status').filter({ hasText: 'Listening on http://127.0.0.1:' }).waitFor();
     const url = ((await page.getByRole('status').filter({ hasText: 'Listening on' }).textContent()) ?? '').replace('Listening on ', '');
     const token = (await page.getByTestId('api-token').textContent()) ?? '';
