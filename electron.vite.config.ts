@@ -27,7 +27,16 @@ export default defineConfig({
   renderer: {
     root: resolve(import.meta.dirname, 'renderer'),
     base: './',
-    plugins: [react()],
+    plugins: [
+      react(),
+      {
+        // `npm run dev` only: React Fast Refresh injects one inline script, which index.html's strict
+        // CSP would block. Built output keeps the strict policy (a test reads out/renderer/index.html).
+        name: 'devicehooks-dev-csp',
+        apply: 'serve',
+        transformIndexHtml: (html: string) => html.replace("script-src 'self';", "script-src 'self' 'unsafe-inline';"),
+      },
+    ],
     build: {
       rolldownOptions: {
         input: { index: resolve(import.meta.dirname, 'renderer/index.html') },

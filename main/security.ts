@@ -17,6 +17,12 @@ export const CONTENT_SECURITY_POLICY = [
   "object-src 'none'",
 ].join('; ');
 
+/**
+ * Under `npm run dev` only (the Vite dev server, never a built or packaged app): React Fast Refresh
+ * injects one inline module script, so scripts may also be inline there. Nothing remote either way.
+ */
+export const DEV_CONTENT_SECURITY_POLICY = CONTENT_SECURITY_POLICY.replace("script-src 'self'", "script-src 'self' 'unsafe-inline'");
+
 /** Where the window's page lives: the built file in production, the dev server under `npm run dev`. */
 export type AppEntry = { kind: 'file'; path: string } | { kind: 'url'; url: string };
 
@@ -85,9 +91,10 @@ export function installSecurity(entry: AppEntry): void {
   ses.setPermissionRequestHandler(denyPermissionRequest);
   ses.setPermissionCheckHandler(denyPermissionCheck);
   // The meta tag covers file://; the header covers the dev server too.
+  const policy = entry.kind === 'url' ? DEV_CONTENT_SECURITY_POLICY : CONTENT_SECURITY_POLICY;
   ses.webRequest.onHeadersReceived((details, callback) => {
     callback({
-      responseHeaders: { ...details.responseHeaders, 'Content-Security-Policy': [`${CONTENT_SECURITY_POLICY}; frame-ancestors 'none'`] },
+      responseHeaders: { ...details.responseHeaders, 'Content-Security-Policy': [`${policy}; frame-ancestors 'none'`] },
     });
   });
 }

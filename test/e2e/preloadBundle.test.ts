@@ -9,6 +9,15 @@ import { repoRoot } from './harness';
 
 const dir = join(repoRoot, 'out/preload');
 
+describe('the built page', () => {
+  it('carries the strict CSP of renderer/index.html (the dev-server relaxation never reaches a build)', () => {
+    // test/unit/security.test.ts pins the source's meta tag to main's CONTENT_SECURITY_POLICY.
+    const meta = (file: string) => /http-equiv="Content-Security-Policy"\s+content="([^"]+)"/.exec(readFileSync(join(repoRoot, file), 'utf8'))?.[1];
+    expect(meta('out/renderer/index.html')).toBe(meta('renderer/index.html'));
+    expect(meta('out/renderer/index.html')).toContain("script-src 'self';");
+  });
+});
+
 describe('the built preload', () => {
   it('is a single CommonJS file', () => {
     expect(readdirSync(dir)).toEqual(['index.cjs']);

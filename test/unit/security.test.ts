@@ -127,6 +127,20 @@ describe('content security policy', () => {
     expect(directives['default-src']).toEqual(["'none'"]);
     expect(CONTENT_SECURITY_POLICY).not.toMatch(/https?:|\*/);
   });
+  it('relaxes inline scripts for the dev server only, never for the built page', () => {
+    expect(security.DEV_CONTENT_SECURITY_POLICY).toContain("script-src 'self' 'unsafe-inline'");
+    installSecurity(devEntry);
+    const headers = electron.onHeadersReceived.mock.calls.at(-1)?.[0] as (d: unknown, cb: (r: { responseHeaders: Record<string, string[]> }) => void) => void;
+    let sent: Record<string, string[]> = {};
+    headers({ responseHeaders: {} }, (r) => (sent = r.responseHeaders));
+    const scriptSrc = (policy = '') => policy.split(';').map((d) => d.trim()).find((d) => d.startsWith('script-src'));
+    expect(scriptSrc(sent['Content-Security-Policy']?.[0])).toBe("script-src 'self' 'unsafe-inline'");
+    installSecurity(fileEntry);
+    const fileHeaders = electron.onHeadersReceived.mock.calls.at(-1)?.[0] as typeof headers;
+    fileHeaders({ responseHeaders: {} }, (r) => (sent = r.responseHeaders));
+    expect(scriptSrc(sent['Content-Security-Policy']?.[0])).toBe("script-src 'self'");
+  });
+
   it('is the same policy the page carries in its meta tag', () => {
     const html = readFileSync(join(import.meta.dirname, '../../renderer/index.html'), 'utf8');
     const meta = /http-equiv="Content-Security-Policy"\s+content="([^"]+)"/.exec(html)?.[1];
