@@ -12,7 +12,7 @@ import path from 'node:path';
 import { spawn as nodeSpawn } from 'node:child_process';
 import { systemClock } from './types';
 import type { Clock, Connection, DeviceSource, Observation } from './types';
-import { Backoff, SourceBase, defaultBackoff, errorCode, errorText, silentLogger } from './sourceKit';
+import { ReconnectingSource, errorCode, errorText, silentLogger } from './sourceKit';
 import type { BackoffOptions, Logger } from './sourceKit';
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -390,24 +390,20 @@ export interface AdbSourceOptions {
   startServerTimeoutMs?: number;
 }
 
-export class AdbSource extends SourceBase implements DeviceSource {
+export class AdbSource extends ReconnectingSource implements DeviceSource {
   readonly address: AdbAddress;
   private readonly spawn: SpawnLike;
   private readonly findAdb: () => string | undefined;
-  private readonly backoff: Backoff;
   private readonly nameTimeoutMs: number;
   private readonly connectTimeoutMs: number;
   private readonly startServerTimeoutMs: number;
 
-  private running = false;
-  private generation = 0;
   private track: net.Socket | undefined;
   /** true once the current connection delivered a list: only then may snapshots go out. */
   private listed = false;
   private longMode = true;
   private retryNow = false;
   private startServerTried = false;
-  private reconnectTimer: unknown;
   private lines: AdbDeviceLine[] = [];
   private readonly names = new Map<string, string>();
   /** One lookup per appearance of a serial; the token tells a current lookup from an outdated one. */
@@ -415,42 +411,29 @@ export class AdbSource extends SourceBase implements DeviceSource {
   private readonly shellSockets = new Set<net.Socket>();
 
   constructor(opts: AdbSourceOptions = {}) {
-    super('adb', opts.clock ?? systemClock, opts.logger ?? silentLogger);
+    super('adb', opts.clock ?? systemClock, opts.logger ?? silentLogger, opts.backoff);
     this.address = opts.address ?? resolveAdbAddress(opts.env ?? process.env);
     this.spawn = opts.spawn ?? ((command, args, options) => nodeSpawn(command, args, options));
     this.findAdb = opts.findAdb ?? (() => findAdbOnPath());
-    this.backoff = new Backoff(opts.backoff ?? defaultBackoff);
     this.nameTimeoutMs = opts.nameTimeoutMs ?? 5000;
     this.connectTimeoutMs = opts.connectTimeoutMs ?? 10_000;
     this.startServerTimeoutMs = opts.startServerTimeoutMs ?? 20_000;
     if (this.address.warning) this.log('warn', this.address.warning);
   }
 
-  start(): void {
-    if (this.running) return;
-    this.running = true;
-    this.generation++;
-    this.connect();
-  }
-
-  async stop(): Promise<void> {
-    if (!this.running) return;
-    this.running = false;
-    this.generation++;
-    this.clock.clearTimeout(this.reconnectTimer);
-    this.reconnectTimer = undefined;
+  protected releaseConnections(): net.Socket[] {
     const sockets = [...(this.track ? [this.track] : []), ...this.shellSockets];
     this.track = undefined;
     this.listed = false;
     this.attempts.clear();
-    await Promise.all(sockets.map(destroyAndWait));
+    return sockets;
   }
 
   private get downMessage(): string {
     return `adb server not reachable on ${this.address.label}`;
   }
 
-  private connect(): void {
+  protected connect(): void {
     if (!this.running) return;
     const socket = connectTo(this.address);
     const decoder = new AdbStreamDecoder();
@@ -533,17 +516,7 @@ export class AdbSource extends SourceBase implements DeviceSource {
         return;
       }
     }
-    this.scheduleReconnect();
-  }
-
-  private scheduleReconnect(): void {
-    const delay = this.backoff.next();
-    this.log('debug', `adb: next connection attempt in ${delay} ms`);
-    this.clock.clearTimeout(this.reconnectTimer);
-    this.reconnectTimer = this.clock.setTimeout(() => {
-      this.reconnectTimer = undefined;
-      this.connect();
-    }, delay);
+    this.scheduleReconnect('adb');
   }
 
   /** Once per source lifetime, like the adb client does on ECONNREFUSED. */
@@ -659,13 +632,3 @@ export class AdbSource extends SourceBase implements DeviceSource {
   }
 }
 
-function destroyAndWait(socket: net.Socket): Promise<void> {
-  return new Promise((resolve) => {
-    if (socket.closed) {
-      resolve();
-      return;
-    }
-    socket.once('close', () => resolve());
-    socket.destroy();
-  });
-}

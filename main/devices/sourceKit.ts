@@ -1,6 +1,7 @@
 // Small pieces shared by the three device sources: listeners, health, backoff, snapshot de-duplication.
 // Plain Node, no Electron.
 
+import type * as net from 'node:net';
 import type { Clock, Observation, SourceHealth, SourceHealthState, SourceId, SourceSnapshot } from './types';
 
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
@@ -136,4 +137,65 @@ export function errorText(err: unknown): string {
 
 export function errorCode(err: unknown): string | undefined {
   return err instanceof Error ? (err as NodeJS.ErrnoException).code : undefined;
+}
+
+/** Destroys a socket and resolves once it has closed. */
+export function destroyAndWait(socket: net.Socket): Promise<void> {
+  return new Promise((resolve) => {
+    if (socket.closed) {
+      resolve();
+      return;
+    }
+    socket.once('close', () => resolve());
+    socket.destroy();
+  });
+}
+
+/**
+ * A source that keeps one connection to a daemon (the adb server, usbmuxd) and reconnects with backoff:
+ * start/stop, the generation counter that tells current callbacks from stale ones, and the reconnect timer.
+ */
+export abstract class ReconnectingSource extends SourceBase {
+  protected running = false;
+  /** Bumped at every start and stop: work begun in an older generation must not touch the current one. */
+  protected generation = 0;
+  protected readonly backoff: Backoff;
+  private reconnectTimer: unknown;
+
+  protected constructor(id: SourceId, clock: Clock, log: Logger, backoff: BackoffOptions | undefined) {
+    super(id, clock, log);
+    this.backoff = new Backoff(backoff ?? defaultBackoff);
+  }
+
+  start(): void {
+    if (this.running) return;
+    this.running = true;
+    this.generation++;
+    this.connect();
+  }
+
+  async stop(): Promise<void> {
+    if (!this.running) return;
+    this.running = false;
+    this.generation++;
+    this.clock.clearTimeout(this.reconnectTimer);
+    this.reconnectTimer = undefined;
+    await Promise.all(this.releaseConnections().map(destroyAndWait));
+  }
+
+  /** Opens the connection (does nothing when stopped). */
+  protected abstract connect(): void;
+
+  /** Forgets the connection state at stop; returns the sockets to close. */
+  protected abstract releaseConnections(): net.Socket[];
+
+  protected scheduleReconnect(what: string): void {
+    const delay = this.backoff.next();
+    this.log('debug', `${what}: next connection attempt in ${delay} ms`);
+    this.clock.clearTimeout(this.reconnectTimer);
+    this.reconnectTimer = this.clock.setTimeout(() => {
+      this.reconnectTimer = undefined;
+      this.connect();
+    }, delay);
+  }
 }

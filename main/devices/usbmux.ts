@@ -12,7 +12,7 @@ import plist from 'plist';
 import type { PlistObject, PlistValue } from 'plist';
 import { systemClock } from './types';
 import type { Clock, DeviceSource, Observation } from './types';
-import { Backoff, SourceBase, defaultBackoff, errorText, normalizeAppleUdid, silentLogger } from './sourceKit';
+import { Backoff, ReconnectingSource, errorText, normalizeAppleUdid, silentLogger } from './sourceKit';
 import type { BackoffOptions, Logger } from './sourceKit';
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -309,54 +309,37 @@ interface Entry {
   retry: Backoff;
 }
 
-export class UsbmuxSource extends SourceBase implements DeviceSource {
+export class UsbmuxSource extends ReconnectingSource implements DeviceSource {
   readonly address: UsbmuxAddress;
-  private readonly backoff: Backoff;
   private readonly lockdownBackoff: BackoffOptions;
   private readonly lockdownTimeoutMs: number;
   private readonly settleMs: number;
   private readonly connectTimeoutMs: number;
 
-  private running = false;
-  private generation = 0;
   private listen: net.Socket | undefined;
   private listening = false;
   private settled = false;
   private published = false;
   private settleTimer: unknown;
-  private reconnectTimer: unknown;
   private downMessage: string | undefined;
   private readonly entries = new Map<number, Entry>();
   private readonly names = new Map<string, string>();
   private readonly lockdownSockets = new Set<net.Socket>();
 
   constructor(opts: UsbmuxSourceOptions = {}) {
-    super('usbmux', opts.clock ?? systemClock, opts.logger ?? silentLogger);
+    super('usbmux', opts.clock ?? systemClock, opts.logger ?? silentLogger, opts.backoff);
     this.address = opts.address ?? resolveUsbmuxAddress(opts.env ?? process.env, opts.platform ?? process.platform);
-    this.backoff = new Backoff(opts.backoff ?? defaultBackoff);
     this.lockdownBackoff = opts.lockdownBackoff ?? { initialMs: 2000, maxMs: 60_000 };
     this.lockdownTimeoutMs = opts.lockdownTimeoutMs ?? 5000;
     this.settleMs = opts.settleMs ?? 200;
     this.connectTimeoutMs = opts.connectTimeoutMs ?? 10_000;
   }
 
-  start(): void {
-    if (this.running) return;
-    this.running = true;
-    this.generation++;
-    this.connect();
-  }
-
-  async stop(): Promise<void> {
-    if (!this.running) return;
-    this.running = false;
-    this.generation++;
-    this.clock.clearTimeout(this.reconnectTimer);
-    this.reconnectTimer = undefined;
+  protected releaseConnections(): net.Socket[] {
     const sockets = [...(this.listen ? [this.listen] : []), ...this.lockdownSockets];
     this.listen = undefined;
     this.resetConnectionState();
-    await Promise.all(sockets.map(destroyAndWait));
+    return sockets;
   }
 
   private resetConnectionState(): void {
@@ -370,7 +353,7 @@ export class UsbmuxSource extends SourceBase implements DeviceSource {
     this.published = false;
   }
 
-  private connect(): void {
+  protected connect(): void {
     if (!this.running) return;
     const socket = connectTo(this.address);
     const decoder = new UsbmuxDecoder();
@@ -411,13 +394,7 @@ export class UsbmuxSource extends SourceBase implements DeviceSource {
     this.setHealth('down', this.downMessage ?? `usbmuxd not reachable at ${this.address.label}`);
     const detail = err ? `: ${errorText(err)}` : '';
     this.log(wasListening ? 'warn' : 'debug', `usbmuxd at ${this.address.label} ${wasListening ? 'went away' : 'not reachable'}${detail}`);
-    const delay = this.backoff.next();
-    this.log('debug', `usbmuxd: next connection attempt in ${delay} ms`);
-    this.clock.clearTimeout(this.reconnectTimer);
-    this.reconnectTimer = this.clock.setTimeout(() => {
-      this.reconnectTimer = undefined;
-      this.connect();
-    }, delay);
+    this.scheduleReconnect('usbmuxd');
   }
 
   private onListenMessage(msg: PlistObject, socket: net.Socket): void {
@@ -582,13 +559,3 @@ export class UsbmuxSource extends SourceBase implements DeviceSource {
   }
 }
 
-function destroyAndWait(socket: net.Socket): Promise<void> {
-  return new Promise((resolve) => {
-    if (socket.closed) {
-      resolve();
-      return;
-    }
-    socket.once('close', () => resolve());
-    socket.destroy();
-  });
-}
