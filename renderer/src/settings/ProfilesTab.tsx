@@ -1,4 +1,3 @@
-import * as AlertDialog from '@radix-ui/react-alert-dialog';
 import * as Dialog from '@radix-ui/react-dialog';
 import * as Switch from '@radix-ui/react-switch';
 import { useState } from 'react';
@@ -6,6 +5,7 @@ import type { FormEvent } from 'react';
 import type { IpcResult, Profile, ProfilesState, Role } from '../../../preload/contract';
 import { api } from '../api';
 import { useProfilesState } from '../state';
+import { ConfirmDialog } from '../ui/ConfirmDialog';
 import { Field } from '../ui/Field';
 
 type Errors = Record<string, string>;
@@ -105,21 +105,14 @@ function ProfilesPanel({ state }: { state: ProfilesState }) {
       </table>
       {canManage ? <CreateProfileForm roles={state.roles} /> : null}
       {editing ? <EditProfileDialog profile={editing} canRename={canManage} onClose={() => setEditing(null)} /> : null}
-      <AlertDialog.Root open={removing !== null} onOpenChange={(open) => !open && setRemoving(null)}>
-        <AlertDialog.Portal>
-          <AlertDialog.Overlay className="overlay" />
-          <AlertDialog.Content className="dialog">
-            <AlertDialog.Title>Remove profile?</AlertDialog.Title>
-            <AlertDialog.Description>“{removing?.name}” will no longer be able to use DeviceHooks on this workstation.</AlertDialog.Description>
-            <div className="dialog-actions">
-              <AlertDialog.Cancel className="button">Cancel</AlertDialog.Cancel>
-              <button type="button" className="button danger" onClick={remove}>
-                Remove
-              </button>
-            </div>
-          </AlertDialog.Content>
-        </AlertDialog.Portal>
-      </AlertDialog.Root>
+      <ConfirmDialog
+        open={removing !== null}
+        title="Remove profile?"
+        description={`“${removing?.name ?? ''}” will no longer be able to use DeviceHooks on this workstation.`}
+        confirmLabel="Remove"
+        onConfirm={() => void remove()}
+        onCancel={() => setRemoving(null)}
+      />
     </section>
   );
 }

@@ -1,10 +1,10 @@
-import * as AlertDialog from '@radix-ui/react-alert-dialog';
 import { useState } from 'react';
 import type { ImportProblem, Webhook, WebhookEventKey } from '../../../preload/contract';
 import { api } from '../api';
 import { Sparkline } from '../deliveries/Sparkline';
 import { useNavigation } from '../nav';
 import { useDeliveryHealth, useWebhooksState } from '../state';
+import { ConfirmDialog } from '../ui/ConfirmDialog';
 import { WebhookDialog } from './WebhookDialog';
 
 const EVENT_LABELS: Record<WebhookEventKey, string> = { online: 'Online', offline: 'Offline', utilizing: 'Utilizing', unplugged: 'Unplugged' };
@@ -175,36 +175,18 @@ export function WebhookSettings() {
           }}
         />
       ) : null}
-      <AlertDialog.Root
+      <ConfirmDialog
         open={deleting !== null}
-        onOpenChange={(open) => {
-          if (!open) {
-            setDeleting(null);
-            setDeleteError(null);
-          }
+        title="Delete webhook?"
+        description={`“${deleting?.name ?? ''}” will stop receiving callbacks. Its id is never reused.`}
+        confirmLabel="Delete"
+        error={deleteError}
+        onConfirm={() => void confirmDelete()}
+        onCancel={() => {
+          setDeleting(null);
+          setDeleteError(null);
         }}
-      >
-        <AlertDialog.Portal>
-          <AlertDialog.Overlay className="overlay" />
-          <AlertDialog.Content className="dialog">
-            <AlertDialog.Title>Delete webhook?</AlertDialog.Title>
-            <AlertDialog.Description>
-              “{deleting?.name}” will stop receiving callbacks. Its id is never reused.
-            </AlertDialog.Description>
-            {deleteError ? (
-              <p role="alert" className="error">
-                {deleteError}
-              </p>
-            ) : null}
-            <div className="dialog-actions">
-              <AlertDialog.Cancel className="button">Cancel</AlertDialog.Cancel>
-              <button type="button" className="button danger" onClick={confirmDelete}>
-                Delete
-              </button>
-            </div>
-          </AlertDialog.Content>
-        </AlertDialog.Portal>
-      </AlertDialog.Root>
+      />
     </section>
   );
 }
