@@ -159,6 +159,29 @@ describe('Callbacks', () => {
     expect(sameMessage.map((a) => a.result)).toEqual(['success', 'success', 'failure']);
   });
 
+  it('a webhook scoped to iOS in the dialog gets the iPhone’s callbacks and not the Android phone’s', async () => {
+    const app = await launchApp();
+    const { page } = app;
+    const recorder = await startRecorder();
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('button', { name: 'Settings' }).click();
+    await page.getByRole('button', { name: 'Create Webhook' }).click();
+    const dialog = page.getByRole('dialog');
+    await dialog.getByRole('textbox', { name: 'Webhook Name' }).fill('iOS only');
+    await dialog.getByRole('textbox', { name: 'URL' }).fill(recorder.url);
+    await dialog.getByRole('group', { name: 'Platforms' }).getByRole('checkbox', { name: 'iOS' }).check();
+    await dialog.getByRole('button', { name: 'Save' }).click();
+    await dialog.waitFor({ state: 'detached' });
+
+    app.adb.setDevices([{ ...note8, state: 'device' }]);
+    app.usbmux.attach({ udid: '00008030-001A35E11A88002E', name: 'Ana’s iPhone' });
+    await expect.poll(() => recorder.received.length, { timeout: 10_000 }).toBe(1);
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('button', { name: 'Devices' }).click();
+    await expect.poll(() => page.getByRole('row', { name: 'Galaxy Note 8' }).getByTestId('status').textContent(), { timeout: 10_000 }).toBe('Online');
+    // Time for a wrongly matched Android callback to arrive, had one been sent.
+    await page.waitForTimeout(1000);
+    expect(recorder.received.map((r) => (JSON.parse(r.body) as { deviceName: string }).deviceName)).toEqual(['Ana’s iPhone']);
+  });
+
   it('keeps a delivery through a killed process and sends it at the next launch', async () => {
     const userData = makeUserData('outbox');
     const first = await launchApp({ userData: userData });
