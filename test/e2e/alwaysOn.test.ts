@@ -38,6 +38,7 @@ async function createWebhook(page: Page, name: string, url: string) {
   const dialog = page.getByRole('dialog');
   await dialog.getByRole('textbox', { name: 'Webhook Name' }).fill(name);
   await dialog.getByRole('textbox', { name: 'URL' }).fill(url);
+  await dialog.getByRole('switch', { name: 'Online' }).click();
   await dialog.getByRole('switch', { name: 'Offline' }).click();
   await dialog.getByRole('button', { name: 'Save' }).click();
   await dialog.waitFor({ state: 'detached' });

@@ -35,7 +35,7 @@ export function WebhookDialog({
     name: webhook?.name ?? '',
     url: webhook?.url ?? '',
     description: webhook?.description ?? '',
-    events: webhook ? { ...webhook.events } : { ...noEvents, online: true },
+    events: webhook ? { ...webhook.events } : { ...noEvents },
     signing: webhook?.hasSecret ?? false,
     headers: webhook?.headers.map((h) => ({ name: h.name, value: '' })) ?? [],
   }));

@@ -99,6 +99,7 @@ export function WebhookSettings() {
           <thead>
             <tr>
               <th scope="col">Name</th>
+              <th scope="col">ID</th>
               <th scope="col">URL</th>
               <th scope="col">Events</th>
               <th scope="col">Description</th>
@@ -119,6 +120,9 @@ export function WebhookSettings() {
                   {!webhook.enabled && webhook.disabledReason ? <div className="hint">{webhook.disabledReason}</div> : null}
                   {webhook.enabled && webhook.paused && webhook.pausedReason ? <div className="hint">{webhook.pausedReason}</div> : null}
                 </th>
+                <td className="mono" title="The webhookId in this webhook's callbacks">
+                  {webhook.id}
+                </td>
                 <td className="mono url-cell">{webhook.url}</td>
                 <td>
                   <ul className="chips" aria-label={`Events of ${webhook.name}`}>
