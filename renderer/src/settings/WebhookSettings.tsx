@@ -169,6 +169,7 @@ export function WebhookSettings() {
         <WebhookDialog
           {...(editing.mode === 'edit' ? { webhook: editing.webhook } : {})}
           secretsEncrypted={state.secretsEncrypted}
+          keyringLocked={state.keyringLocked}
           onClose={(saved) => {
             setEditing(null);
             if (saved) {
