@@ -124,7 +124,7 @@ describe('Always on', () => {
     expect(hook.bodies).toHaveLength(2);
 
     hook.setStatus(200);
-    await app.page.getByRole('button', { name: 'Resume Down' }).click();
+    await app.page.getByRole('row', { name: /^Down/ }).getByRole('button', { name: 'Resume', exact: true }).click();
     await expect.poll(() => hook.bodies.length, { timeout: 10_000 }).toBe(4);
     expect(hook.bodies.slice(2).map((b) => (JSON.parse(b) as { eventDescription: string }).eventDescription)).toEqual(['Online', 'Offline']);
   });

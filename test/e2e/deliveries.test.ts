@@ -112,7 +112,7 @@ describe('Callbacks', () => {
 
     const secret = await createWebhook(page, 'Rehearsal', receiverUrl, { signing: true });
     expect(secret).toBeTruthy();
-    await page.getByRole('button', { name: 'Deliveries of Rehearsal' }).click();
+    await page.getByRole('row', { name: /^Rehearsal/ }).getByRole('button', { name: 'Deliveries', exact: true }).click();
     await page.getByRole('heading', { name: 'Deliveries', level: 1 }).waitFor();
     await page.getByText('No deliveries yet.').waitFor();
     await page.getByRole('button', { name: 'Send test event' }).click();

@@ -102,7 +102,7 @@ describe('Webhook Settings', () => {
     expect(await page.getByRole('row').count()).toBe(4); // header + 3
 
     // Edit.
-    await page.getByRole('button', { name: 'Edit Lab hook', exact: true }).click();
+    await page.getByRole('row', { name: /^Lab hook/ }).getByRole('button', { name: 'Edit', exact: true }).click();
     await expect(page.getByRole('dialog').getByRole('textbox', { name: 'URL' }).inputValue()).resolves.toBe('https://hooks.example.test/devices');
     await fillDialog(page, { url: 'https://hooks.example.test/v2', events: { Unplugged: true } });
     await page.getByRole('dialog').getByRole('button', { name: 'Save' }).click();
@@ -112,10 +112,10 @@ describe('Webhook Settings', () => {
     await app.screenshot('webhook-settings');
 
     // Delete: Cancel keeps it, Delete removes it.
-    await page.getByRole('button', { name: 'Delete lab hook', exact: true }).click();
+    await page.getByRole('row', { name: /^lab hook/ }).getByRole('button', { name: 'Delete', exact: true }).click();
     await page.getByRole('alertdialog').getByRole('button', { name: 'Cancel' }).click();
     await page.getByRole('row', { name: /^lab hook/ }).waitFor();
-    await page.getByRole('button', { name: 'Delete lab hook', exact: true }).click();
+    await page.getByRole('row', { name: /^lab hook/ }).getByRole('button', { name: 'Delete', exact: true }).click();
     await page.getByRole('alertdialog').getByRole('button', { name: 'Delete' }).click();
     await page.getByRole('alertdialog').waitFor({ state: 'detached' });
     await expect.poll(() => page.getByRole('row').count()).toBe(3);
@@ -172,8 +172,8 @@ describe('Webhook Settings', () => {
     await page.getByRole('tab', { name: 'Webhook Settings' }).click();
     await page.getByRole('note').filter({ hasText: 'Read only.' }).waitFor();
     await expect(page.getByRole('button', { name: 'Create Webhook' }).isDisabled()).resolves.toBe(true);
-    await expect(page.getByRole('button', { name: 'Edit Admin made' }).isDisabled()).resolves.toBe(true);
-    await expect(page.getByRole('button', { name: 'Delete Admin made' }).isDisabled()).resolves.toBe(true);
+    await expect(page.getByRole('row', { name: /^Admin made/ }).getByRole('button', { name: 'Edit', exact: true }).isDisabled()).resolves.toBe(true);
+    await expect(page.getByRole('row', { name: /^Admin made/ }).getByRole('button', { name: 'Delete', exact: true }).isDisabled()).resolves.toBe(true);
     await app.screenshot('webhook-settings-member');
 
     // The UI only reflects the rule: main enforces it, whatever the page sends.

@@ -113,7 +113,7 @@ export function WebhookSettings() {
             {state.webhooks.map((webhook) => (
               <tr key={webhook.id}>
                 <th scope="row" className="name-cell">
-                  {webhook.name}
+                  <span id={`webhook-${webhook.id}-name`}>{webhook.name}</span>
                   {!webhook.enabled ? <span className="badge badge-disabled">disabled</span> : null}
                   {webhook.enabled && webhook.paused ? <span className="badge badge-paused">paused</span> : null}
                   {webhook.hasSecret ? <span className="badge">signed</span> : null}
@@ -142,21 +142,21 @@ export function WebhookSettings() {
                 </td>
                 <td className="row-actions">
                   {!webhook.enabled ? (
-                    <button type="button" className="button small" aria-label={`Enable ${webhook.name}`} disabled={!canModify} onClick={() => void api.webhooksSetEnabled({ id: webhook.id, enabled: true })}>
+                    <button type="button" className="button small" aria-describedby={`webhook-${webhook.id}-name`} disabled={!canModify} onClick={() => void api.webhooksSetEnabled({ id: webhook.id, enabled: true })}>
                       Enable
                     </button>
                   ) : webhook.paused ? (
-                    <button type="button" className="button small" aria-label={`Resume ${webhook.name}`} disabled={!canModify} onClick={() => void api.webhooksResume({ id: webhook.id })}>
+                    <button type="button" className="button small" aria-describedby={`webhook-${webhook.id}-name`} disabled={!canModify} onClick={() => void api.webhooksResume({ id: webhook.id })}>
                       Resume
                     </button>
                   ) : null}
-                  <button type="button" className="button small" aria-label={`Deliveries of ${webhook.name}`} onClick={() => nav.showDeliveries(webhook.id)}>
+                  <button type="button" className="button small" aria-describedby={`webhook-${webhook.id}-name`} onClick={() => nav.showDeliveries(webhook.id)}>
                     Deliveries
                   </button>
-                  <button type="button" className="button small" aria-label={`Edit ${webhook.name}`} onClick={() => setEditing({ mode: 'edit', webhook })} disabled={!canModify}>
+                  <button type="button" className="button small" aria-describedby={`webhook-${webhook.id}-name`} onClick={() => setEditing({ mode: 'edit', webhook })} disabled={!canModify}>
                     Edit
                   </button>
-                  <button type="button" className="button small" aria-label={`Delete ${webhook.name}`} onClick={() => setDeleting(webhook)} disabled={!canModify}>
+                  <button type="button" className="button small" aria-describedby={`webhook-${webhook.id}-name`} onClick={() => setDeleting(webhook)} disabled={!canModify}>
                     Delete
                   </button>
                 </td>
