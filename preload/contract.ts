@@ -64,7 +64,8 @@ export interface WebhookForm {
   description?: string;
   events: WebhookEvents;
   scope?: { udids?: string[]; platforms?: string[] };
-  headers?: { name: string; value: string }[];
+  /** A row the dialog could not show the value of keeps the stored one: `keepValueOf` names that header. */
+  headers?: ({ name: string; value: string } | { name: string; keepValueOf: string })[];
   /** true: sign requests (a secret is made the first time); false: no signing; absent: unchanged. */
   signing?: boolean;
 }
@@ -79,6 +80,8 @@ export interface WebhooksState {
   webhooks: Webhook[];
   /** Signing secrets and header values are encrypted by the OS keyring (false: stored in plain text). */
   secretsEncrypted: boolean;
+  /** The OS keyring sealed values here but is locked now: they cannot be read, new ones cannot be saved. */
+  keyringLocked: boolean;
   canView: boolean;
   canModify: boolean;
   /** Why the active profile sees Webhook Settings read-only, in a sentence; null when it may change them. */
@@ -322,7 +325,11 @@ export interface InvokeContract {
   'deliveries:sendTest': { request: { webhookId: number; event: WebhookEventKey }; response: DeliveryAttempt };
   'webhooks:resume': { request: { id: number }; response: null };
   'webhooks:setEnabled': { request: { id: number; enabled: boolean }; response: null };
-  'webhooks:reveal': { request: { id: number }; response: { secret?: string; headers: { name: string; value: string }[] } };
+  'webhooks:reveal': {
+    request: { id: number };
+    /** A value that cannot be opened has no value but `unreadable`/`secretUnreadable`: why, in a sentence. */
+    response: { secret?: string; secretUnreadable?: string; headers: { name: string; value?: string; unreadable?: string }[] };
+  };
   'webhooks:rotateSecret': { request: { id: number }; response: { secret: string } };
   'receiver:state': { request: undefined; response: ReceiverInfo };
   'receiver:requests': { request: undefined; response: ReceivedCallback[] };

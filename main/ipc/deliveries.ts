@@ -123,7 +123,11 @@ export function deliveryHandlers(deps: DeliveryHandlerDeps): {
       schema: z.strictObject({ id }),
       handle: ({ id: webhookId }) => {
         const result = service.reveal(webhookId);
-        return mapResult(result, (r) => ({ ...(r.secret ? { secret: r.secret } : {}), headers: r.headers }));
+        return mapResult(result, (r) => ({
+          ...(r.secret ? { secret: r.secret } : {}),
+          ...(r.secretUnreadable ? { secretUnreadable: r.secretUnreadable } : {}),
+          headers: r.headers,
+        }));
       },
     },
     'webhooks:rotateSecret': {

@@ -32,6 +32,7 @@ export function webhooksState({ service, store, profiles }: Pick<WebhookHandlerD
     org: store.org(),
     webhooks: canView ? store.list() : [],
     secretsEncrypted: store.secretsEncrypted(),
+    keyringLocked: store.keyringLocked(),
     canView,
     canModify,
     readOnlyReason: canModify

@@ -43,6 +43,21 @@ export interface WebhookHeader {
 }
 
 /**
+ * An edit form's header row whose value was not shown (the OS keyring could not open it): keep the value
+ * stored under the header named `keepValueOf`, under the row's (possibly new) name.
+ */
+export interface KeptHeader {
+  name: string;
+  keepValueOf: string;
+}
+
+export type WebhookHeaderInput = WebhookHeader | KeptHeader;
+
+export function isKeptHeader(h: WebhookHeaderInput): h is KeptHeader {
+  return 'keepValueOf' in h;
+}
+
+/**
  * What a person submits for a webhook, after validation (trimmed, NFC-normalized name).
  * `scope`, `headers` and `signing` are optional: absent on create means none (every device, no extra
  * headers, unsigned); absent on update means "keep as is". `signing: true` makes the store generate a
@@ -54,7 +69,8 @@ export interface WebhookInput {
   description?: string;
   events: WebhookEvents;
   scope?: WebhookScope;
-  headers?: WebhookHeader[];
+  /** Kept rows only from the edit form (webhookInputSchema); an import's rows always carry a value. */
+  headers?: WebhookHeaderInput[];
   signing?: boolean;
 }
 
@@ -274,6 +290,8 @@ type MultiCheck<T> = { ok: true; value: T } | { ok: false; issues: FieldIssue[] 
 export interface HeaderCheckOptions {
   /** The message for a row without a value (the import says why exports have none). */
   missingValue?: (name: string) => string;
+  /** The edit form: a row may carry `keepValueOf` (a stored header's name) instead of a value. */
+  allowKeep?: boolean;
 }
 
 const defaultMissingValue = (name: string) => `Enter a value for the header "${name}"`;
@@ -282,9 +300,11 @@ const defaultMissingValue = (name: string) => `Enter a value for the header "${n
  * Optional. At most 20 `{ name, value }` rows. Name: trimmed, an RFC 7230 token of at most 100
  * characters, not one DeviceHooks sets itself, unique ignoring case. Value: trimmed, at most 4096
  * characters, no CR, LF or NUL (no header injection), no other control characters, nothing Node's HTTP
- * client would refuse (above U+00FF); may be empty. Every bad row is reported.
+ * client would refuse (above U+00FF); not empty. With `allowKeep`, a row without a value may instead
+ * name the stored header whose value it keeps (`keepValueOf`): a kept value is not "empty". Every bad
+ * row is reported.
  */
-export function checkWebhookHeaders(raw: unknown, options: HeaderCheckOptions = {}): MultiCheck<WebhookHeader[] | undefined> {
+export function checkWebhookHeaders(raw: unknown, options: HeaderCheckOptions = {}): MultiCheck<WebhookHeaderInput[] | undefined> {
   if (raw === undefined || raw === null) return { ok: true, value: undefined };
   if (!Array.isArray(raw)) return { ok: false, issues: [{ path: [], message: 'Headers must be a list of names and values' }] };
   if (raw.length > WEBHOOK_LIMITS.headersMax) {
@@ -292,7 +312,7 @@ export function checkWebhookHeaders(raw: unknown, options: HeaderCheckOptions = 
   }
   const missingValue = options.missingValue ?? defaultMissingValue;
   const issues: FieldIssue[] = [];
-  const headers: WebhookHeader[] = [];
+  const headers: WebhookHeaderInput[] = [];
   const seen = new Set<string>();
   for (const [i, row] of raw.entries()) {
     if (!isPlainObject(row)) {
@@ -306,6 +326,11 @@ export function checkWebhookHeaders(raw: unknown, options: HeaderCheckOptions = 
       seen.add(key);
     } else {
       issues.push({ path: [i, 'name'], message: name.message });
+    }
+    const keep = row['keepValueOf'];
+    if (options.allowKeep === true && row['value'] === undefined && typeof keep === 'string' && keep !== '') {
+      if (name.ok) headers.push({ name: name.value, keepValueOf: keep });
+      continue;
     }
     const label = name.ok ? `the header "${name.value}"` : `header ${i + 1}`;
     const value = checkHeaderValue(row['value'], label, () => missingValue(name.ok ? name.value : `${i + 1}`));
@@ -337,6 +362,7 @@ function checkHeaderValue(raw: unknown, label: string, missing: () => string): C
   const What = label.charAt(0).toUpperCase() + label.slice(1);
   if (typeof raw !== 'string') return { ok: false, message: `The value of ${label} must be text` };
   const value = raw.trim();
+  if (value === '') return { ok: false, message: missing() };
   const length = codePointLength(value);
   if (length > WEBHOOK_LIMITS.headerValueMax) {
     return { ok: false, message: `The value of ${label} must be at most ${WEBHOOK_LIMITS.headerValueMax} characters (this one has ${length})` };
@@ -418,7 +444,7 @@ function toInput(v: {
   description?: string | undefined;
   events: WebhookEvents;
   scope?: WebhookScope | undefined;
-  headers?: WebhookHeader[] | undefined;
+  headers?: WebhookHeaderInput[] | undefined;
   signing?: boolean | undefined;
 }): WebhookInput {
   const out: WebhookInput = { name: v.name, url: v.url, events: v.events };
@@ -435,7 +461,7 @@ function toInput(v: {
  * FieldErrors), or the empty path for a non-object, so `{ [path]: message }` is the field map.
  * Unknown keys are dropped.
  */
-export const webhookInputSchema = z.object(formShape(), { error: NOT_AN_OBJECT }).transform(toInput);
+export const webhookInputSchema = z.object(formShape({ allowKeep: true }), { error: NOT_AN_OBJECT }).transform(toInput);
 
 /** Exports leave header values out; an import names the header and says what to do. */
 export function importMissingHeaderValueMessage(name: string): string {

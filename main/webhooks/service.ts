@@ -5,7 +5,7 @@
 // `org_setting.view` (or modify). The store itself stays permission-free for the dispatcher.
 import type { Permission } from './permissions';
 import type { ProfileStore } from './profiles';
-import type { ImportResult, Org, OrgResult, RevealResult, RotateResult, Webhook, WebhookResult, WebhookStore } from './store';
+import type { ImportResult, Org, OrgResult, RevealForEditResult, RotateResult, Webhook, WebhookResult, WebhookStore } from './store';
 
 export interface ForbiddenError {
   code: 'forbidden';
@@ -22,8 +22,11 @@ export interface WebhookService {
   remove(id: number): Promise<WebhookResult | Forbidden>;
   setOrg(org: unknown): Promise<OrgResult | Forbidden>;
   importJson(text: string): Promise<ImportResult | Forbidden>;
-  /** The opened secret and header values: modify only (a Member is forbidden). */
-  reveal(id: number): RevealResult | Forbidden;
+  /**
+   * The opened secret and header values, each value that cannot be opened named with the reason (the
+   * edit dialog keeps it): modify only (a Member is forbidden).
+   */
+  reveal(id: number): RevealForEditResult | Forbidden;
   rotateSecret(id: number): Promise<RotateResult | Forbidden>;
   setEnabled(id: number, enabled: boolean, reason?: string): Promise<WebhookResult | Forbidden>;
   setPaused(id: number, paused: boolean, reason?: string): Promise<WebhookResult | Forbidden>;
@@ -54,7 +57,7 @@ export function createWebhookService({ webhooks, profiles }: WebhookServiceDeps)
     update: async (id, input) => (canModify() ? webhooks.update(id, input) : forbidden('change webhooks')),
     remove: async (id) => (canModify() ? webhooks.remove(id) : forbidden('change webhooks')),
     importJson: async (text) => (canModify() ? webhooks.importJson(text) : forbidden('change webhooks')),
-    reveal: (id) => (canModify() ? webhooks.reveal(id) : forbidden('see webhook secrets and header values')),
+    reveal: (id) => (canModify() ? webhooks.revealForEdit(id) : forbidden('see webhook secrets and header values')),
     rotateSecret: async (id) => (canModify() ? webhooks.rotateSecret(id) : forbidden('change webhooks')),
     setEnabled: async (id, enabled, reason) => (canModify() ? webhooks.setEnabled(id, enabled, reason) : forbidden('change webhooks')),
     setPaused: async (id, paused, reason) => (canModify() ? webhooks.setPaused(id, paused, reason) : forbidden('change webhooks')),

@@ -27,7 +27,8 @@ import {
   validateWebhookImportEntry,
   validateWebhookInput,
 } from './schema';
-import type { FieldErrors, WebhookEvents, WebhookHeader, WebhookInput, WebhookPlatform, WebhookScope } from './schema';
+import type { FieldErrors, WebhookEvents, WebhookHeader, WebhookHeaderInput, WebhookInput, WebhookPlatform, WebhookScope } from './schema';
+import { isKeptHeader } from './schema';
 import { SecretUnavailableError, cryptoSecretRandom, generateSecret, plainBox } from './secrets';
 import type { Sealed, SecretBox, SecretRandom } from './secrets';
 
@@ -128,6 +129,20 @@ export type WebhookResult = { ok: true; webhook: Webhook } | Failure;
 export type OrgResult = { ok: true; org: Org } | Failure;
 /** The secret material of one webhook, opened. `secret` absent: the webhook does not sign. */
 export type RevealResult = { ok: true; secret?: string; headers: WebhookHeader[] } | { ok: false; error: StoreError };
+/**
+ * For the edit dialog: what can be opened, and for each value that cannot, why (a short sentence). The
+ * dialog shows the reason next to the field and saving keeps the stored value (a `keepValueOf` row).
+ */
+export interface EditMaterial {
+  ok: true;
+  secret?: string;
+  secretUnreadable?: string;
+  headers: { name: string; value?: string; unreadable?: string }[];
+}
+export type RevealForEditResult = EditMaterial | { ok: false; error: StoreError };
+
+/** The answer to a new secret or header value while the OS keyring that sealed the others is locked. */
+export const KEYRING_LOCKED_MESSAGE = 'The OS keyring is locked; unlock it to change secrets';
 /** The new secret, in plain this once (reveal() can show it again to an admin). */
 export type RotateResult = { ok: true; secret: string; webhook: Webhook } | { ok: false; error: StoreError };
 export type DeliveryLookup = { ok: true; webhook: WebhookForDelivery } | { ok: false; error: StoreError };
@@ -188,6 +203,13 @@ export interface WebhookStore {
   remove(id: number): Promise<WebhookResult>;
   /** The opened secret and header values, for an admin's edit dialog and "copy secret". */
   reveal(id: number): RevealResult;
+  /** Like reveal, value by value: a value that cannot be opened is named with the reason, not an error. */
+  revealForEdit(id: number): RevealForEditResult;
+  /**
+   * The OS keyring sealed values here but cannot seal or open now (locked, or signed out of): new secrets
+   * and header values are refused (KEYRING_LOCKED_MESSAGE) rather than stored in plain text.
+   */
+  keyringLocked(): boolean;
   /** A new secret (the webhook signs from now on, if it did not); the old one is gone. */
   rotateSecret(id: number): Promise<RotateResult>;
   /** Disabling stores `reason` (trimmed, optional); enabling clears it. */
@@ -383,6 +405,14 @@ class Webhooks implements WebhookStore {
     if (!checked.ok) return checked;
     const value = checked.value;
     return this.#change<WebhookResult>((draft) => {
+      const errors: FieldErrors = {};
+      const locked = this.#lockedIn(draft);
+      (value.headers ?? []).forEach((h, i) => {
+        if (isKeptHeader(h)) errors[`headers.${i}.value`] = `Enter a value for the header "${h.name}"`;
+        else if (locked) errors[`headers.${i}.value`] = KEYRING_LOCKED_MESSAGE;
+      });
+      if (value.signing === true && locked) errors['signing'] = KEYRING_LOCKED_MESSAGE;
+      if (Object.keys(errors).length > 0) throw new Refusal<WebhookResult>({ ok: false, fieldErrors: errors });
       // Checked against the latest data, inside the serialized update: two quick creates cannot both win.
       if (draft.webhooks.some((w) => w.name === value.name)) throw new Refusal({ ok: false, fieldErrors: { name: duplicateNameMessage(value.name) } });
       const webhook = this.#newWebhook(draft, value);
@@ -401,13 +431,34 @@ class Webhooks implements WebhookStore {
       if (draft.webhooks.some((w) => w.id !== id && w.name === value.name)) {
         throw new Refusal({ ok: false, fieldErrors: { name: duplicateNameMessage(value.name) } });
       }
+      // Header values: kept rows reuse the sealed value as stored; a typed value equal to the stored one is
+      // kept as stored too; only a new value is sealed, and not while the keyring is locked.
+      const locked = this.#lockedIn(draft);
+      const errors: FieldErrors = {};
+      const headers = value.headers?.map((h, i): StoredHeader | undefined => {
+        const from = isKeptHeader(h) ? h.keepValueOf : h.name;
+        const old = existing.headers.find((o) => o.name.toLowerCase() === from.toLowerCase());
+        if (isKeptHeader(h)) {
+          if (old) return { name: h.name, value: old.value };
+          errors[`headers.${i}.value`] = `Enter a value for the header "${h.name}"`;
+          return undefined;
+        }
+        if (old && this.#opensTo(old.value, h.value)) return { name: h.name, value: old.value };
+        if (locked) {
+          errors[`headers.${i}.value`] = KEYRING_LOCKED_MESSAGE;
+          return undefined;
+        }
+        return { name: h.name, value: this.#box.seal(h.value) };
+      });
+      if (value.signing === true && existing.secret === undefined && locked) errors['signing'] = KEYRING_LOCKED_MESSAGE;
+      if (Object.keys(errors).length > 0) throw new Refusal<WebhookResult>({ ok: false, fieldErrors: errors });
       existing.name = value.name;
       existing.url = value.url;
       if (value.description !== undefined) existing.description = value.description;
       else delete existing.description;
       existing.events = { ...value.events };
       if (value.scope !== undefined) existing.scope = structuredClone(value.scope);
-      if (value.headers !== undefined) existing.headers = this.#sealHeaders(value.headers);
+      if (headers !== undefined) existing.headers = headers.filter((h): h is StoredHeader => h !== undefined);
       if (value.signing === true && existing.secret === undefined) existing.secret = this.#box.seal(generateSecret(this.#random));
       if (value.signing === false) delete existing.secret;
       existing.updatedAt = this.#iso();
@@ -432,10 +483,31 @@ class Webhooks implements WebhookStore {
     return this.#open(found);
   }
 
+  revealForEdit(id: number): RevealForEditResult {
+    const found = this.#find(id);
+    if (!found) return notFound(id);
+    const out: EditMaterial = { ok: true, headers: [] };
+    if (found.secret) {
+      const opened = this.#tryOpen(found.secret);
+      if (opened.ok) out.secret = opened.value;
+      else out.secretUnreadable = opened.reason;
+    }
+    for (const h of found.headers) {
+      const opened = this.#tryOpen(h.value);
+      out.headers.push(opened.ok ? { name: h.name, value: opened.value } : { name: h.name, unreadable: opened.reason });
+    }
+    return out;
+  }
+
+  keyringLocked(): boolean {
+    return this.#lockedIn(this.#db.data);
+  }
+
   async rotateSecret(id: number): Promise<RotateResult> {
     return this.#change<RotateResult>((draft) => {
       const existing = draft.webhooks.find((w) => w.id === id);
       if (!existing) throw new Refusal(notFound(id));
+      if (this.#lockedIn(draft)) throw new Refusal<RotateResult>({ ok: false, error: { code: 'secret_unavailable', message: KEYRING_LOCKED_MESSAGE } });
       const secret = generateSecret(this.#random);
       existing.secret = this.#box.seal(secret);
       existing.updatedAt = this.#iso();
@@ -543,6 +615,9 @@ class Webhooks implements WebhookStore {
         valid.push({ value, enabled });
       });
       if (problems.length > 0) throw new Refusal<ImportResult>({ ok: false, problems });
+      if (this.#lockedIn(draft) && valid.some(({ value }) => value.signing === true || (value.headers ?? []).length > 0)) {
+        throw new Refusal<ImportResult>({ ok: false, error: { code: 'secret_unavailable', message: KEYRING_LOCKED_MESSAGE } });
+      }
       const imported = valid.map(({ value, enabled }) => {
         const webhook = this.#newWebhook(draft, value);
         webhook.enabled = enabled;
@@ -616,8 +691,38 @@ class Webhooks implements WebhookStore {
     return webhook;
   }
 
-  #sealHeaders(headers: WebhookHeader[]): StoredHeader[] {
-    return headers.map((h) => ({ name: h.name, value: this.#box.seal(h.value) }));
+  #sealHeaders(headers: WebhookHeaderInput[]): StoredHeader[] {
+    return headers.map((h) => {
+      // Only the edit form sends kept rows, and update() resolves them; anything else is a caller's bug.
+      if (isKeptHeader(h)) throw new Error(`webhooks: the kept header row "${h.name}" reached sealing`);
+      return { name: h.name, value: this.#box.seal(h.value) };
+    });
+  }
+
+  /** Values sealed by the OS keyring are stored here, but the keyring cannot seal now. */
+  #lockedIn(data: Readonly<{ webhooks: readonly { secret?: Sealed | undefined; headers: readonly { value: Sealed }[] }[] }>): boolean {
+    if (this.#box.encrypted) return false;
+    return data.webhooks.some((w) => w.secret?.scheme === 'os' || w.headers.some((h) => h.value.scheme === 'os'));
+  }
+
+  #opensTo(sealed: Sealed, plain: string): boolean {
+    const opened = this.#tryOpen(sealed);
+    return opened.ok && opened.value === plain;
+  }
+
+  #tryOpen(sealed: Sealed): { ok: true; value: string } | { ok: false; reason: string } {
+    try {
+      return { ok: true, value: this.#box.open(sealed) };
+    } catch (error) {
+      if (!(error instanceof SecretUnavailableError)) throw error;
+      const reason =
+        error.reason === 'keyring_unavailable'
+          ? "Can't be read now: the OS keyring is locked or not available."
+          : error.reason === 'decrypt_failed'
+            ? "Can't be read here: it was encrypted by another OS account or on another machine."
+            : `Can't be read: ${error.message}.`;
+      return { ok: false, reason };
+    }
   }
 
   async #setState(id: number, kind: 'enabled' | 'paused', on: boolean, reason: unknown): Promise<WebhookResult> {

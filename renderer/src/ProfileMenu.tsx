@@ -26,7 +26,8 @@ export function ProfileMenu({ state, onOpenSettings }: { state: ProfilesState | 
 
   return (
     <>
-      <DropdownMenu.Root>
+      {/* Not modal: a modal menu hides the rest of the page with aria-hidden while it stays focusable. */}
+      <DropdownMenu.Root modal={false}>
         <DropdownMenu.Trigger className="profile" aria-label={active ? `Profile: ${active.name} (${active.roleName})` : 'Profile'}>
           <span className="avatar" aria-hidden="true">
             {initials(active?.name ?? '?')}

@@ -38,6 +38,7 @@ async function createWebhook(page: Page, name: string, url: string) {
   const dialog = page.getByRole('dialog');
   await dialog.getByRole('textbox', { name: 'Webhook Name' }).fill(name);
   await dialog.getByRole('textbox', { name: 'URL' }).fill(url);
+  await dialog.getByRole('switch', { name: 'Online' }).click();
   await dialog.getByRole('switch', { name: 'Offline' }).click();
   await dialog.getByRole('button', { name: 'Save' }).click();
   await dialog.waitFor({ state: 'detached' });
@@ -123,7 +124,7 @@ describe('Always on', () => {
     expect(hook.bodies).toHaveLength(2);
 
     hook.setStatus(200);
-    await app.page.getByRole('button', { name: 'Resume Down' }).click();
+    await app.page.getByRole('row', { name: /^Down/ }).getByRole('button', { name: 'Resume', exact: true }).click();
     await expect.poll(() => hook.bodies.length, { timeout: 10_000 }).toBe(4);
     expect(hook.bodies.slice(2).map((b) => (JSON.parse(b) as { eventDescription: string }).eventDescription)).toEqual(['Online', 'Offline']);
   });

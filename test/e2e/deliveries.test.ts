@@ -50,6 +50,7 @@ async function createWebhook(page: Page, name: string, url: string, options: { s
   const dialog = page.getByRole('dialog');
   await dialog.getByRole('textbox', { name: 'Webhook Name' }).fill(name);
   await dialog.getByRole('textbox', { name: 'URL' }).fill(url);
+  await dialog.getByRole('switch', { name: 'Online' }).click();
   if (options.offline) await dialog.getByRole('switch', { name: 'Offline' }).click();
   if (options.signing) await dialog.getByRole('switch', { name: 'Signing secret' }).click();
   await dialog.getByRole('button', { name: 'Save' }).click();
@@ -111,7 +112,7 @@ describe('Callbacks', () => {
 
     const secret = await createWebhook(page, 'Rehearsal', receiverUrl, { signing: true });
     expect(secret).toBeTruthy();
-    await page.getByRole('button', { name: 'Deliveries of Rehearsal' }).click();
+    await page.getByRole('row', { name: /^Rehearsal/ }).getByRole('button', { name: 'Deliveries', exact: true }).click();
     await page.getByRole('heading', { name: 'Deliveries', level: 1 }).waitFor();
     await page.getByText('No deliveries yet.').waitFor();
     await page.getByRole('button', { name: 'Send test event' }).click();
@@ -168,6 +169,7 @@ describe('Callbacks', () => {
     const dialog = page.getByRole('dialog');
     await dialog.getByRole('textbox', { name: 'Webhook Name' }).fill('iOS only');
     await dialog.getByRole('textbox', { name: 'URL' }).fill(recorder.url);
+    await dialog.getByRole('switch', { name: 'Online' }).click();
     await dialog.getByRole('group', { name: 'Platforms' }).getByRole('checkbox', { name: 'iOS' }).check();
     await dialog.getByRole('button', { name: 'Save' }).click();
     await dialog.waitFor({ state: 'detached' });

@@ -32,11 +32,15 @@ describe('Devices', () => {
 
     app.adb.setDevices([{ ...note8, state: 'unauthorized' }]);
     await expect.poll(() => statusOf(page, 'Galaxy Note 8').textContent(), { timeout: 10_000 }).toBe('Offline');
-    await expect(row.getByRole('button', { name: 'Mark Galaxy Note 8 in use' }).isDisabled()).resolves.toBe(true);
+    // Row buttons are found by their visible text alone; the device is their description.
+    const mark = row.getByRole('button', { name: 'Mark in use', exact: true });
+    await expect(mark.isDisabled()).resolves.toBe(true);
+    const describedBy = (await mark.getAttribute('aria-describedby')) ?? '';
+    await expect(page.locator(`[id="${describedBy}"]`).textContent()).resolves.toBe('Galaxy Note 8');
 
     app.adb.setDevices([{ ...note8, state: 'device' }]);
     await expect.poll(() => statusOf(page, 'Galaxy Note 8').textContent(), { timeout: 10_000 }).toBe('Online');
-    await row.getByRole('button', { name: 'Mark Galaxy Note 8 in use' }).click();
+    await mark.click();
     const dialog = page.getByRole('dialog', { name: 'Mark Galaxy Note 8 in use' });
     await dialog.getByRole('textbox', { name: 'Who (optional)' }).fill('Ana');
     await dialog.getByRole('textbox', { name: 'Why (optional)' }).fill('regression run');
@@ -45,7 +49,7 @@ describe('Devices', () => {
     await row.getByText('regression run').waitFor();
     await app.screenshot('devices-utilizing');
 
-    await row.getByRole('button', { name: 'Release Galaxy Note 8' }).click();
+    await row.getByRole('button', { name: 'Release', exact: true }).click();
     await expect.poll(() => statusOf(page, 'Galaxy Note 8').textContent()).toBe('Online');
 
     app.adb.setDevices([]);

@@ -35,13 +35,13 @@ describe('Profiles', () => {
 
     // Rename the first profile and give it a passphrase; clear Lab Lead's.
     const firstName = (await page.getByRole('row').nth(1).getByRole('rowheader').textContent())?.replace('active', '') ?? '';
-    await page.getByRole('button', { name: `Edit profile ${firstName}` }).click();
+    await page.getByRole('row').nth(1).getByRole('button', { name: 'Edit', exact: true }).click();
     const edit = page.getByRole('dialog', { name: `Edit profile ${firstName}` });
     await edit.getByRole('textbox', { name: 'Profile name' }).fill('Night Shift');
     await edit.getByLabel('New passphrase').fill('moon river');
     await edit.getByRole('button', { name: 'Save' }).click();
     await page.getByRole('row', { name: /Night Shift/ }).getByText('Set').waitFor();
-    await page.getByRole('button', { name: 'Edit profile Lab Lead' }).click();
+    await page.getByRole('row', { name: /Lab Lead/ }).getByRole('button', { name: 'Edit', exact: true }).click();
     await page.getByRole('dialog').getByRole('checkbox', { name: 'Remove the passphrase' }).check();
     await page.getByRole('dialog').getByRole('button', { name: 'Save' }).click();
     await page.getByRole('row', { name: /Lab Lead/ }).getByText('None').waitFor();

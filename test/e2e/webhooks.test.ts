@@ -29,9 +29,10 @@ async function fillDialog(page: Page, form: Form) {
   }
 }
 
+/** Creates a webhook through the dialog; Online is switched on unless the form says which events. */
 async function createWebhook(page: Page, form: Form) {
   await page.getByRole('button', { name: 'Create Webhook' }).click();
-  await fillDialog(page, form);
+  await fillDialog(page, { events: { Online: true }, ...form });
   await page.getByRole('dialog').getByRole('button', { name: 'Save' }).click();
 }
 
@@ -51,10 +52,19 @@ describe('Webhook Settings', () => {
     await openWebhookSettings(page);
     await page.getByText('No webhooks yet.').waitFor();
 
+    // A new webhook starts with no event on: switching on only Offline means only Offline callbacks.
+    await page.getByRole('button', { name: 'Create Webhook' }).click();
+    const switches = page.getByRole('dialog').getByRole('group', { name: 'Events' }).getByRole('switch');
+    await expect(switches.count()).resolves.toBe(4);
+    for (const toggle of await switches.all()) await expect(toggle.getAttribute('aria-checked')).resolves.toBe('false');
+    await page.getByRole('dialog').getByRole('button', { name: 'Cancel' }).click();
+
     await createWebhook(page, { name: '  Lab hook  ', url: 'https://hooks.example.test/devices', description: 'Front lab', events: { Offline: true } });
     const row = page.getByRole('row', { name: /^Lab hook/ });
     await row.waitFor();
-    await expect(row.getByRole('listitem').allTextContents()).resolves.toEqual(['Online', 'Offline']);
+    await expect(row.getByRole('listitem').allTextContents()).resolves.toEqual(['Offline']);
+    // Its ID (the webhookId in its callbacks) is in the list, to match a received payload to a row.
+    await expect(row.getByRole('cell', { name: '1', exact: true }).count()).resolves.toBe(1);
     expect(await page.getByRole('dialog').count()).toBe(0);
 
     // Each refusal: the dialog stays open and shows main's sentence next to the field.
@@ -69,16 +79,16 @@ describe('Webhook Settings', () => {
     ];
     for (const [form, field, message] of refusals) {
       await page.getByRole('button', { name: 'Create Webhook' }).click();
-      await fillDialog(page, form);
+      await fillDialog(page, { events: { Online: true }, ...form });
       await page.getByRole('dialog').getByRole('button', { name: 'Save' }).click();
       expect(await fieldError(page, field), `${field} for ${JSON.stringify(form).slice(0, 80)}`).toMatch(message);
       await expect(page.getByRole('dialog').isVisible()).resolves.toBe(true);
       await page.getByRole('dialog').getByRole('button', { name: 'Cancel' }).click();
       await page.getByRole('dialog').waitFor({ state: 'detached' });
     }
-    // No event switched on.
+    // No event switched on: the dialog starts that way, and the rule stays.
     await page.getByRole('button', { name: 'Create Webhook' }).click();
-    await fillDialog(page, { name: 'Quiet', url: 'https://a.example', events: { Online: false } });
+    await fillDialog(page, { name: 'Quiet', url: 'https://a.example' });
     await page.getByRole('dialog').getByRole('button', { name: 'Save' }).click();
     await page.getByRole('dialog').getByText('Choose at least one event').waitFor();
     await app.screenshot('webhook-dialog-error');
@@ -92,19 +102,20 @@ describe('Webhook Settings', () => {
     expect(await page.getByRole('row').count()).toBe(4); // header + 3
 
     // Edit.
-    await page.getByRole('button', { name: 'Edit Lab hook', exact: true }).click();
+    await page.getByRole('row', { name: /^Lab hook/ }).getByRole('button', { name: 'Edit', exact: true }).click();
     await expect(page.getByRole('dialog').getByRole('textbox', { name: 'URL' }).inputValue()).resolves.toBe('https://hooks.example.test/devices');
     await fillDialog(page, { url: 'https://hooks.example.test/v2', events: { Unplugged: true } });
     await page.getByRole('dialog').getByRole('button', { name: 'Save' }).click();
     await page.getByRole('row', { name: /^Lab hook/ }).getByText('https://hooks.example.test/v2').waitFor();
-    await expect(page.getByRole('row', { name: /^Lab hook/ }).getByRole('listitem').allTextContents()).resolves.toEqual(['Online', 'Offline', 'Unplugged']);
+    await expect(page.getByRole('row', { name: /^Lab hook/ }).getByRole('listitem').allTextContents()).resolves.toEqual(['Offline', 'Unplugged']);
+    await expect(page.getByRole('row', { name: /^lab hook/ }).getByRole('cell', { name: '2', exact: true }).count()).resolves.toBe(1);
     await app.screenshot('webhook-settings');
 
     // Delete: Cancel keeps it, Delete removes it.
-    await page.getByRole('button', { name: 'Delete lab hook', exact: true }).click();
+    await page.getByRole('row', { name: /^lab hook/ }).getByRole('button', { name: 'Delete', exact: true }).click();
     await page.getByRole('alertdialog').getByRole('button', { name: 'Cancel' }).click();
     await page.getByRole('row', { name: /^lab hook/ }).waitFor();
-    await page.getByRole('button', { name: 'Delete lab hook', exact: true }).click();
+    await page.getByRole('row', { name: /^lab hook/ }).getByRole('button', { name: 'Delete', exact: true }).click();
     await page.getByRole('alertdialog').getByRole('button', { name: 'Delete' }).click();
     await page.getByRole('alertdialog').waitFor({ state: 'detached' });
     await expect.poll(() => page.getByRole('row').count()).toBe(3);
@@ -161,8 +172,8 @@ describe('Webhook Settings', () => {
     await page.getByRole('tab', { name: 'Webhook Settings' }).click();
     await page.getByRole('note').filter({ hasText: 'Read only.' }).waitFor();
     await expect(page.getByRole('button', { name: 'Create Webhook' }).isDisabled()).resolves.toBe(true);
-    await expect(page.getByRole('button', { name: 'Edit Admin made' }).isDisabled()).resolves.toBe(true);
-    await expect(page.getByRole('button', { name: 'Delete Admin made' }).isDisabled()).resolves.toBe(true);
+    await expect(page.getByRole('row', { name: /^Admin made/ }).getByRole('button', { name: 'Edit', exact: true }).isDisabled()).resolves.toBe(true);
+    await expect(page.getByRole('row', { name: /^Admin made/ }).getByRole('button', { name: 'Delete', exact: true }).isDisabled()).resolves.toBe(true);
     await app.screenshot('webhook-settings-member');
 
     // The UI only reflects the rule: main enforces it, whatever the page sends.

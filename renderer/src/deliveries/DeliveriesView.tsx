@@ -101,7 +101,8 @@ export function DeliveriesView({ webhookId, onWebhookChange }: { webhookId: numb
             </label>
           ))}
         </fieldset>
-        <DropdownMenu.Root>
+        {/* Not modal: a modal menu hides the rest of the page with aria-hidden while it stays focusable. */}
+        <DropdownMenu.Root modal={false}>
           <DropdownMenu.Trigger className="button primary" disabled={!state.canModify}>
             Send test event
           </DropdownMenu.Trigger>

@@ -1,5 +1,5 @@
 import * as Dialog from '@radix-ui/react-dialog';
-import { useEffect, useState } from 'react';
+import { useEffect, useId, useState } from 'react';
 import type { FormEvent } from 'react';
 import type { Device, DeviceEventInfo, DevicesState, DeviceVisibility, SourceHealthInfo } from '../../../preload/contract';
 import { api } from '../api';
@@ -138,10 +138,14 @@ function DeviceRow({
   onVisibility: (v: DeviceVisibility | null) => void;
 }) {
   const status = device.status ?? device.pending?.to ?? null;
+  // Row buttons are named by their visible words; the row's device is their description.
+  const nameId = useId();
   return (
     <tr aria-label={device.name}>
       <th scope="row">
-        <div className="device-name">{device.name}</div>
+        <div className="device-name" id={nameId}>
+          {device.name}
+        </div>
         {error ? (
           <div className="field-error" role="alert">
             {error}
@@ -191,7 +195,7 @@ function DeviceRow({
       </td>
       <td className="row-actions">
         {device.status === 'Utilizing' || device.inUse ? (
-          <button type="button" className="button small" onClick={onRelease} disabled={!state.canReserve} aria-label={`Release ${device.name}`}>
+          <button type="button" className="button small" onClick={onRelease} disabled={!state.canReserve} aria-describedby={nameId}>
             Release
           </button>
         ) : (
@@ -200,7 +204,7 @@ function DeviceRow({
             className="button small"
             onClick={onMark}
             disabled={!state.canReserve || device.status !== 'Online'}
-            aria-label={`Mark ${device.name} in use`}
+            aria-describedby={nameId}
           >
             Mark in use
           </button>
@@ -283,13 +287,15 @@ function OtherUsb({ state }: { state: DevicesState }) {
       <h2 id="other-usb-title">Other USB devices</h2>
       <p className="empty">Not phones or tablets, so not tracked. An admin can choose to track one.</p>
       <ul className="other-usb">
-        {state.otherUsb.map((d) => (
+        {state.otherUsb.map((d, i) => (
           <li key={d.udid}>
-            <span>{d.name ?? 'USB device'}</span>
-            <span className="mono hint">{d.udid}</span>
+            <span id={`other-usb-${i}`}>
+              {d.name ?? 'USB device'} <span className="mono hint">{d.udid}</span>
+            </span>
             <label>
               <input
                 type="checkbox"
+                aria-describedby={`other-usb-${i}`}
                 checked={d.tracked}
                 disabled={!state.canManage}
                 onChange={(e) => void api.devicesTrackUsb({ udid: d.udid, tracked: e.target.checked })}

@@ -38,7 +38,9 @@ export function LocalApiTab() {
       </p>
       <dl className="facts">
         <dt>Status</dt>
-        <dd role="status">{info.running ? `Listening on ${info.url}` : 'Not running'}</dd>
+        <dd>
+          <span role="status">{info.running ? `Listening on ${info.url}` : 'Not running'}</span>
+        </dd>
         {info.error ? (
           <>
             <dt>Problem</dt>

@@ -64,10 +64,10 @@ function ProfilesPanel({ state }: { state: ProfilesState }) {
           </tr>
         </thead>
         <tbody>
-          {state.profiles.map((profile) => (
+          {state.profiles.map((profile, profileIndex) => (
             <tr key={profile.id}>
               <th scope="row">
-                {profile.name}
+                <span id={`profile-${profileIndex}-name`}>{profile.name}</span>
                 {profile.id === state.activeProfileId ? <span className="badge">active</span> : null}
                 {rowError[profile.id] ? (
                   <div className="field-error" role="alert">
@@ -89,13 +89,13 @@ function ProfilesPanel({ state }: { state: ProfilesState }) {
                 <button
                   type="button"
                   className="button small"
-                  aria-label={`Edit profile ${profile.name}`}
+                  aria-describedby={`profile-${profileIndex}-name`}
                   disabled={!canManage && profile.id !== state.activeProfileId}
                   onClick={() => setEditing(profile)}
                 >
                   Edit
                 </button>
-                <button type="button" className="button small" aria-label={`Remove ${profile.name}`} disabled={!canManage} onClick={() => setRemoving(profile)}>
+                <button type="button" className="button small" aria-describedby={`profile-${profileIndex}-name`} disabled={!canManage} onClick={() => setRemoving(profile)}>
                   Remove
                 </button>
               </td>

@@ -21,24 +21,40 @@ const PLATFORMS = [
   { key: 'other', label: 'Other USB' },
 ] as const;
 
+/**
+ * One header row. `keepValueOf`: the value shown is not the stored one (not read yet, or the OS keyring
+ * cannot open it); unless a new value is typed, saving keeps the stored value of that header.
+ */
+type HeaderRow = { name: string; value: string; keepValueOf?: string; unreadable?: string };
+
+function toSent(rows: HeaderRow[]): NonNullable<WebhookForm['headers']> {
+  return rows
+    .filter((h) => h.name.trim() !== '' || h.value !== '' || h.keepValueOf !== undefined)
+    .map((h) => (h.keepValueOf !== undefined && h.value === '' ? { name: h.name, keepValueOf: h.keepValueOf } : { name: h.name, value: h.value }));
+}
+
 /** Create (webhook undefined) or edit. Main validates; its field errors show here and the dialog stays open. */
 export function WebhookDialog({
   webhook,
   secretsEncrypted,
+  keyringLocked = false,
   onClose,
 }: {
   webhook?: Webhook;
   secretsEncrypted: boolean;
+  keyringLocked?: boolean;
   onClose: (saved: Webhook | null) => void;
 }) {
   const [form, setForm] = useState<WebhookForm>(() => ({
     name: webhook?.name ?? '',
     url: webhook?.url ?? '',
     description: webhook?.description ?? '',
-    events: webhook ? { ...webhook.events } : { ...noEvents, online: true },
+    events: webhook ? { ...webhook.events } : { ...noEvents },
     signing: webhook?.hasSecret ?? false,
-    headers: webhook?.headers.map((h) => ({ name: h.name, value: '' })) ?? [],
   }));
+  // Until the values are read, every stored header is kept as it is.
+  const [headers, setHeaders] = useState<HeaderRow[]>(() => webhook?.headers.map((h) => ({ name: h.name, value: '', keepValueOf: h.name })) ?? []);
+  const [secretUnreadable, setSecretUnreadable] = useState<string | null>(null);
   const [udids, setUdids] = useState((webhook?.scope.udids ?? []).join('\n'));
   const [platforms, setPlatforms] = useState<string[]>(webhook?.scope.platforms ?? []);
   const [secret, setSecret] = useState<string | null>(null);
@@ -50,8 +66,13 @@ export function WebhookDialog({
     let live = true;
     void api.webhooksReveal({ id: webhook.id }).then((result) => {
       if (!live || !result.ok) return;
-      setForm((f) => ({ ...f, headers: result.value.headers }));
+      setHeaders(
+        result.value.headers.map((h) =>
+          h.value !== undefined ? { name: h.name, value: h.value } : { name: h.name, value: '', keepValueOf: h.name, ...(h.unreadable ? { unreadable: h.unreadable } : {}) },
+        ),
+      );
       setSecret(result.value.secret ?? null);
+      setSecretUnreadable(result.value.secretUnreadable ?? null);
     });
     return () => {
       live = false;
@@ -65,7 +86,7 @@ export function WebhookDialog({
     event.preventDefault();
     setSaving(true);
     const scope = { udids: udids.split(/[\s,]+/).filter(Boolean), platforms };
-    const sent: WebhookForm = { ...form, scope, headers: (form.headers ?? []).filter((h) => h.name.trim() !== '' || h.value !== '') };
+    const sent: WebhookForm = { ...form, scope, headers: toSent(headers) };
     const result = webhook ? await api.webhooksUpdate({ id: webhook.id, webhook: sent }) : await api.webhooksCreate({ webhook: sent });
     setSaving(false);
     if (result.ok) return onClose(result.value);
@@ -79,12 +100,7 @@ export function WebhookDialog({
   };
 
   const set = <K extends keyof WebhookForm>(key: K, value: WebhookForm[K]) => setForm((f) => ({ ...f, [key]: value }));
-  const headers = form.headers ?? [];
-  const setHeader = (index: number, change: Partial<{ name: string; value: string }>) =>
-    set(
-      'headers',
-      headers.map((h, i) => (i === index ? { ...h, ...change } : h)),
-    );
+  const setHeader = (index: number, change: Partial<{ name: string; value: string }>) => setHeaders(headers.map((h, i) => (i === index ? { ...h, ...change } : h)));
   const rotate = async () => {
     if (!webhook) return;
     const result = await api.webhooksRotateSecret({ id: webhook.id });
@@ -179,31 +195,55 @@ export function WebhookDialog({
                     New secret
                   </button>
                 </div>
+              ) : form.signing && webhook?.hasSecret && secretUnreadable ? (
+                <div className="secret">
+                  <p className="field-note" id="secret-unreadable">
+                    {secretUnreadable} Saving keeps the stored secret.
+                  </p>
+                  <button type="button" className="button small" aria-describedby="secret-unreadable" onClick={() => void rotate()}>
+                    New secret
+                  </button>
+                </div>
               ) : form.signing && !webhook?.hasSecret ? (
                 <p className="hint">A secret is made when you save; it is shown here to copy.</p>
               ) : null}
+              {errors['signing'] ? <div className="field-error">{errors['signing']}</div> : null}
             </fieldset>
             <fieldset className="events">
               <legend>Custom headers</legend>
               {headers.map((h, i) => (
                 <div className="header-row" key={i}>
                   <input type="text" aria-label={`Header ${i + 1} name`} placeholder="Authorization" value={h.name} onChange={(e) => setHeader(i, { name: e.target.value })} />
-                  <input type="text" aria-label={`Header ${i + 1} value`} placeholder="Bearer …" value={h.value} onChange={(e) => setHeader(i, { value: e.target.value })} />
-                  <button type="button" className="button small" aria-label={`Remove header ${i + 1}`} onClick={() => set('headers', headers.filter((_, j) => j !== i))}>
+                  <input
+                    type="text"
+                    aria-label={`Header ${i + 1} value`}
+                    placeholder={h.keepValueOf !== undefined ? 'Stored value kept' : 'Bearer …'}
+                    aria-describedby={h.unreadable ? `header-${i}-unreadable` : undefined}
+                    value={h.value}
+                    onChange={(e) => setHeader(i, { value: e.target.value })}
+                  />
+                  <button type="button" className="button small" aria-label={`Remove header ${i + 1}`} onClick={() => setHeaders(headers.filter((_, j) => j !== i))}>
                     Remove
                   </button>
+                  {h.unreadable && h.value === '' ? (
+                    <p className="field-note" id={`header-${i}-unreadable`}>
+                      {h.unreadable} Saving keeps the stored value unless you type a new one.
+                    </p>
+                  ) : null}
                   {errors[`headers.${i}.name`] || errors[`headers.${i}.value`] ? (
                     <div className="field-error">{errors[`headers.${i}.name`] ?? errors[`headers.${i}.value`]}</div>
                   ) : null}
                 </div>
               ))}
               {errors['headers'] ? <div className="field-error">{errors['headers']}</div> : null}
-              <button type="button" className="button small" onClick={() => set('headers', [...headers, { name: '', value: '' }])}>
+              <button type="button" className="button small" onClick={() => setHeaders([...headers, { name: '', value: '' }])}>
                 Add header
               </button>
             </fieldset>
             <p className="hint">
-              {secretsEncrypted
+              {keyringLocked
+                ? 'The OS keyring is locked: the signing secret and header values it encrypted cannot be read or changed until you unlock it; saving keeps them.'
+                : secretsEncrypted
                 ? 'The signing secret and header values are stored encrypted by your OS account’s keyring.'
                 : 'This computer offers no OS keyring to DeviceHooks: the signing secret and header values are stored in plain text in the data folder.'}
             </p>

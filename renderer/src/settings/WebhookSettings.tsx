@@ -99,6 +99,7 @@ export function WebhookSettings() {
           <thead>
             <tr>
               <th scope="col">Name</th>
+              <th scope="col">ID</th>
               <th scope="col">URL</th>
               <th scope="col">Events</th>
               <th scope="col">Description</th>
@@ -112,13 +113,16 @@ export function WebhookSettings() {
             {state.webhooks.map((webhook) => (
               <tr key={webhook.id}>
                 <th scope="row" className="name-cell">
-                  {webhook.name}
+                  <span id={`webhook-${webhook.id}-name`}>{webhook.name}</span>
                   {!webhook.enabled ? <span className="badge badge-disabled">disabled</span> : null}
                   {webhook.enabled && webhook.paused ? <span className="badge badge-paused">paused</span> : null}
                   {webhook.hasSecret ? <span className="badge">signed</span> : null}
                   {!webhook.enabled && webhook.disabledReason ? <div className="hint">{webhook.disabledReason}</div> : null}
                   {webhook.enabled && webhook.paused && webhook.pausedReason ? <div className="hint">{webhook.pausedReason}</div> : null}
                 </th>
+                <td className="mono" title="The webhookId in this webhook's callbacks">
+                  {webhook.id}
+                </td>
                 <td className="mono url-cell">{webhook.url}</td>
                 <td>
                   <ul className="chips" aria-label={`Events of ${webhook.name}`}>
@@ -138,21 +142,21 @@ export function WebhookSettings() {
                 </td>
                 <td className="row-actions">
                   {!webhook.enabled ? (
-                    <button type="button" className="button small" aria-label={`Enable ${webhook.name}`} disabled={!canModify} onClick={() => void api.webhooksSetEnabled({ id: webhook.id, enabled: true })}>
+                    <button type="button" className="button small" aria-describedby={`webhook-${webhook.id}-name`} disabled={!canModify} onClick={() => void api.webhooksSetEnabled({ id: webhook.id, enabled: true })}>
                       Enable
                     </button>
                   ) : webhook.paused ? (
-                    <button type="button" className="button small" aria-label={`Resume ${webhook.name}`} disabled={!canModify} onClick={() => void api.webhooksResume({ id: webhook.id })}>
+                    <button type="button" className="button small" aria-describedby={`webhook-${webhook.id}-name`} disabled={!canModify} onClick={() => void api.webhooksResume({ id: webhook.id })}>
                       Resume
                     </button>
                   ) : null}
-                  <button type="button" className="button small" aria-label={`Deliveries of ${webhook.name}`} onClick={() => nav.showDeliveries(webhook.id)}>
+                  <button type="button" className="button small" aria-describedby={`webhook-${webhook.id}-name`} onClick={() => nav.showDeliveries(webhook.id)}>
                     Deliveries
                   </button>
-                  <button type="button" className="button small" aria-label={`Edit ${webhook.name}`} onClick={() => setEditing({ mode: 'edit', webhook })} disabled={!canModify}>
+                  <button type="button" className="button small" aria-describedby={`webhook-${webhook.id}-name`} onClick={() => setEditing({ mode: 'edit', webhook })} disabled={!canModify}>
                     Edit
                   </button>
-                  <button type="button" className="button small" aria-label={`Delete ${webhook.name}`} onClick={() => setDeleting(webhook)} disabled={!canModify}>
+                  <button type="button" className="button small" aria-describedby={`webhook-${webhook.id}-name`} onClick={() => setDeleting(webhook)} disabled={!canModify}>
                     Delete
                   </button>
                 </td>
@@ -165,6 +169,7 @@ export function WebhookSettings() {
         <WebhookDialog
           {...(editing.mode === 'edit' ? { webhook: editing.webhook } : {})}
           secretsEncrypted={state.secretsEncrypted}
+          keyringLocked={state.keyringLocked}
           onClose={(saved) => {
             setEditing(null);
             if (saved) {

@@ -1,0 +1,187 @@
+// An automated accessibility scan (axe-core) of every view and every dialog of the built app, in the
+// light and the dark colour scheme: no serious or critical violation. Exceptions, each with its reason,
+// are in EXCEPTIONS below; there are none today.
+import { AxeBuilder } from '@axe-core/playwright';
+import type { Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
+import { launchApp } from './harness';
+import type { LaunchedApp } from './harness';
+
+/** rule id → why a serious or critical finding of that rule is accepted. Empty: none is. */
+const EXCEPTIONS: Record<string, string> = {};
+
+const note8 = { serial: 'ce0917193a6e4f2b05', usb: '1-1', model: 'SM-N950F', settings: { global: { device_name: 'Galaxy Note 8' } } };
+// An unauthorized phone is Offline: its status colour is on screen too.
+const pixel = { serial: '8A2X0K3Q1', usb: '1-2', model: 'Pixel 7', state: 'unauthorized' as const };
+
+async function scan(app: LaunchedApp, scheme: string, view: string, findings: string[], scanned: string[]): Promise<void> {
+  // Legacy mode runs axe inside the window itself; the default opens a second page in the browser,
+  // which the stand-in would take for another app window. The app has no frames, so nothing is missed.
+  const results = await new AxeBuilder({ page: app.page }).setLegacyMode(true).analyze();
+  for (const v of results.violations) {
+    if (v.impact !== 'serious' && v.impact !== 'critical') continue;
+    if (EXCEPTIONS[v.id] !== undefined) continue;
+    const where = v.nodes.map((n) => `${n.target.join(' ')}${n.failureSummary ? ` (${n.failureSummary.replace(/\s+/g, ' ')})` : ''}`).join('; ');
+    findings.push(`[${scheme}] ${view}: ${v.id} (${v.impact}) ${v.help}: ${where}`);
+  }
+  scanned.push(`${scheme}:${view}`);
+  await app.screenshot(`a11y-${scheme}-${view}`);
+}
+
+async function nav(page: Page, label: string) {
+  await page.getByRole('navigation', { name: 'Main' }).getByRole('button', { name: label }).click();
+}
+
+async function closeDialog(page: Page) {
+  await page.keyboard.press('Escape');
+  await page.getByRole('dialog').or(page.getByRole('alertdialog')).or(page.getByRole('menu')).waitFor({ state: 'detached' });
+}
+
+const VIEWS = [
+  'devices',
+  'mark-in-use-dialog',
+  'deliveries',
+  'send-test-event-menu',
+  'receiver',
+  'webhook-settings',
+  'create-webhook-dialog',
+  'create-webhook-dialog-errors',
+  'edit-webhook-dialog',
+  'delete-webhook-dialog',
+  'organization',
+  'profiles',
+  'edit-profile-dialog',
+  'remove-profile-dialog',
+  'local-api',
+  'general',
+  'about-dialog',
+  'profile-menu',
+  'switch-profile-dialog',
+];
+
+describe('accessibility (axe-core)', () => {
+  it('every view and every dialog, light and dark: no serious or critical violation', async () => {
+    const app = await launchApp();
+    const { page } = app;
+
+    // Content for every view: a phone (Devices, Recent events), a webhook with a delivery (Webhook
+    // Settings, Deliveries with an attempt open), the test receiver running, a second profile.
+    await nav(page, 'Test receiver');
+    await page.getByRole('textbox', { name: 'Port' }).fill('0');
+    await page.getByRole('button', { name: 'Start receiver' }).click();
+    const listening = page.getByRole('status').filter({ hasText: 'Listening on' });
+    await listening.waitFor();
+    const receiverUrl = (await listening.locator('code').textContent()) ?? '';
+    await nav(page, 'Settings');
+    await page.getByRole('button', { name: 'Create Webhook' }).click();
+    const create = page.getByRole('dialog');
+    await create.getByRole('textbox', { name: 'Webhook Name' }).fill('Lab receiver');
+    await create.getByRole('textbox', { name: 'URL' }).fill(receiverUrl);
+    await create.getByRole('switch', { name: 'Online' }).click();
+    await create.getByRole('switch', { name: 'Signing secret' }).click();
+    await create.getByRole('button', { name: 'Save' }).click();
+    await page.getByTestId('signing-secret').waitFor();
+    await closeDialog(page);
+    await page.getByRole('tab', { name: 'Profiles' }).click();
+    const add = page.getByRole('form', { name: 'Add a profile' });
+    await add.getByRole('textbox', { name: 'Profile name' }).fill('Lab Lead');
+    await add.getByLabel('Passphrase (optional)').fill('correct horse');
+    await add.getByRole('button', { name: 'Add profile' }).click();
+    await page.getByRole('row', { name: /Lab Lead/ }).waitFor();
+    app.adb.setDevices([{ ...note8, state: 'device' }, pixel]);
+    app.usbmux.attach({ udid: '00008030-001A35E11A88002E', name: 'Ana’s iPhone' });
+    await nav(page, 'Devices');
+    await page.getByRole('row', { name: 'Galaxy Note 8' }).getByText('Online', { exact: true }).waitFor({ timeout: 15_000 });
+
+    const findings: string[] = [];
+    const scanned: string[] = [];
+    for (const scheme of ['light', 'dark'] as const) {
+      await page.emulateMedia({ colorScheme: scheme });
+      const check = (view: string) => scan(app, scheme, view, findings, scanned);
+
+      await nav(page, 'Devices');
+      await page.getByRole('list', { name: 'Recent events' }).getByText('Online').first().waitFor();
+      await check('devices');
+      await page.getByRole('row', { name: 'Galaxy Note 8' }).getByRole('button', { name: 'Mark in use', exact: true }).click();
+      await page.getByRole('dialog').waitFor();
+      await check('mark-in-use-dialog');
+      await closeDialog(page);
+
+      await nav(page, 'Deliveries');
+      const attempts = page.getByRole('list', { name: 'Delivery attempts' });
+      await attempts.getByRole('listitem').first().waitFor({ timeout: 15_000 });
+      await attempts.getByRole('button').first().click();
+      await page.getByRole('region', { name: /Attempt/ }).waitFor();
+      await check('deliveries');
+      await page.getByRole('button', { name: 'Send test event' }).click();
+      await page.getByRole('menu').waitFor();
+      await check('send-test-event-menu');
+      await closeDialog(page);
+
+      await nav(page, 'Test receiver');
+      await page.getByRole('list', { name: 'Received requests' }).getByText('Signature valid').first().waitFor();
+      await check('receiver');
+
+      await nav(page, 'Settings');
+      await page.getByRole('tab', { name: 'Webhook Settings' }).click();
+      const row = page.getByRole('row', { name: /^Lab receiver/ });
+      await row.waitFor();
+      await check('webhook-settings');
+      await page.getByRole('button', { name: 'Create Webhook' }).click();
+      await page.getByRole('dialog').waitFor();
+      await check('create-webhook-dialog');
+      await page.getByRole('dialog').getByRole('button', { name: 'Save' }).click();
+      await page.getByRole('dialog').getByText('Choose at least one event').waitFor();
+      await check('create-webhook-dialog-errors');
+      await closeDialog(page);
+      await row.getByRole('button', { name: 'Edit', exact: true }).click();
+      await page.getByTestId('signing-secret').waitFor();
+      await check('edit-webhook-dialog');
+      await closeDialog(page);
+      await row.getByRole('button', { name: 'Delete', exact: true }).click();
+      await page.getByRole('alertdialog').waitFor();
+      await check('delete-webhook-dialog');
+      await closeDialog(page);
+
+      await page.getByRole('tab', { name: 'Organization' }).click();
+      await page.getByRole('textbox', { name: 'Organization ID' }).waitFor();
+      await check('organization');
+
+      await page.getByRole('tab', { name: 'Profiles' }).click();
+      const lead = page.getByRole('row', { name: /Lab Lead/ });
+      await lead.waitFor();
+      await check('profiles');
+      await lead.getByRole('button', { name: 'Edit', exact: true }).click();
+      await page.getByRole('dialog').waitFor();
+      await check('edit-profile-dialog');
+      await closeDialog(page);
+      await lead.getByRole('button', { name: 'Remove', exact: true }).click();
+      await page.getByRole('alertdialog').waitFor();
+      await check('remove-profile-dialog');
+      await closeDialog(page);
+
+      await page.getByRole('tab', { name: 'Local API' }).click();
+      await page.getByRole('heading', { name: 'Local API' }).waitFor();
+      await check('local-api');
+      await page.getByRole('tab', { name: 'General' }).click();
+      await page.getByRole('heading', { name: 'General' }).waitFor();
+      await check('general');
+
+      await page.getByRole('button', { name: 'About' }).click();
+      await page.getByTestId('about-version').waitFor();
+      await check('about-dialog');
+      await closeDialog(page);
+
+      await page.getByRole('button', { name: /^Profile:/ }).click();
+      await page.getByRole('menu').waitFor();
+      await check('profile-menu');
+      await page.getByRole('menuitem', { name: /Switch to Lab Lead/ }).click();
+      await page.getByRole('dialog', { name: 'Switch to Lab Lead' }).waitFor();
+      await check('switch-profile-dialog');
+      await closeDialog(page);
+    }
+
+    expect(scanned).toEqual(['light', 'dark'].flatMap((scheme) => VIEWS.map((v) => `${scheme}:${v}`)));
+    expect(findings).toEqual([]);
+  });
+});
