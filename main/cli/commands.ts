@@ -148,8 +148,10 @@ export async function execute(request: CliRequest, ctx: CliContext): Promise<Cli
         const headers: { name: string; value: string }[] = [];
         headerArgs.forEach((raw, i) => {
           const colon = raw.indexOf(':');
-          if (colon < 0) problems[`headers.${i}`] = `Write the header as "Name: value" (got "${raw}")`;
-          else headers.push({ name: raw.slice(0, colon), value: raw.slice(colon + 1) });
+          if (colon < 0) {
+            problems[`headers.${i}`] = `Write the header as "Name: value" (got "${raw}")`;
+            headers.push({ name: raw, value: '' });
+          } else headers.push({ name: raw.slice(0, colon), value: raw.slice(colon + 1) });
         });
         input['headers'] = headers;
       } else if (opt('clear-headers') === true) input['headers'] = [];
