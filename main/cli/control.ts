@@ -87,7 +87,7 @@ export async function listenControl(dataDir: string, handle: (request: CliReques
   };
 }
 
-export type ClientOutcome = { kind: 'reply'; reply: ServerReply } | { kind: 'absent' } | { kind: 'unreachable'; reason: string };
+export type ClientOutcome = { kind: 'reply'; reply: ServerReply } | { kind: 'absent' } | { kind: 'unreachable'; reason: string; timedOut: boolean };
 
 /**
  * Sends one request. `absent`: nobody listens (no socket file, or a refused connection); `unreachable`:
@@ -105,10 +105,10 @@ export function sendControl(dataDir: string, request: CliRequest, timeoutMs: num
       socket.destroy();
       done(outcome);
     };
-    const timer = setTimeout(() => finish({ kind: 'unreachable', reason: `no answer within ${Math.round(timeoutMs / 1000)} s` }), timeoutMs);
+    const timer = setTimeout(() => finish({ kind: 'unreachable', reason: `no answer within ${Math.round(timeoutMs / 1000)} s`, timedOut: true }), timeoutMs);
     socket.on('error', (error: NodeJS.ErrnoException) => {
       if (error.code === 'ENOENT' || error.code === 'ECONNREFUSED') finish({ kind: 'absent' });
-      else finish({ kind: 'unreachable', reason: error.message });
+      else finish({ kind: 'unreachable', reason: error.message, timedOut: false });
     });
     socket.on('connect', () => {
       socket.write(`${JSON.stringify(request)}\n`);
@@ -117,10 +117,10 @@ export function sendControl(dataDir: string, request: CliRequest, timeoutMs: num
           try {
             finish({ kind: 'reply', reply: JSON.parse(line) as ServerReply });
           } catch (error) {
-            finish({ kind: 'unreachable', reason: `it answered something else (${(error as Error).message})` });
+            finish({ kind: 'unreachable', reason: `it answered something else (${(error as Error).message})`, timedOut: false });
           }
         },
-        (error: unknown) => finish({ kind: 'unreachable', reason: error instanceof Error ? error.message : String(error) }),
+        (error: unknown) => finish({ kind: 'unreachable', reason: error instanceof Error ? error.message : String(error), timedOut: false }),
       );
     });
   });

@@ -94,13 +94,14 @@ async function dispatchRequest(dataDir: string, request: CliRequest, env: CliEnv
     if (ping.kind === 'reply' && !('busy' in ping.reply)) {
       const sent = await sendControl(dataDir, request, COMMAND_TIMEOUT_MS);
       if (sent.kind === 'reply' && !('busy' in sent.reply)) return sent.reply;
-      if (sent.kind === 'unreachable') return unreachable(dataDir, request, env, undefined, sent.reason, readOnly);
-      // It went away between the ping and the command (stopped): look again.
+      if (sent.kind === 'unreachable' && sent.timedOut) return unreachable(dataDir, request, env, undefined, sent.reason, readOnly);
+      // It went away between the ping and the command (it stopped): look again.
       continue;
     }
-    if (ping.kind === 'reply' || ping.kind === 'absent') {
+    // A connection cut short is a holder closing down, not a stuck one: look at the lock.
+    if (ping.kind === 'reply' || ping.kind === 'absent' || !ping.timedOut) {
       // Nobody listens, or another command has the folder for a moment.
-      const busy = ping.kind === 'reply';
+      const busy = ping.kind === 'reply' && 'busy' in ping.reply;
       if (!busy) {
         let lock: ReturnType<typeof acquireDataLock>;
         try {
