@@ -61,8 +61,9 @@ export function defaultDataDir(platform: NodeJS.Platform, env: NodeJS.ProcessEnv
   return posix.join(xdg && posix.isAbsolute(xdg) ? xdg : posix.join(home, '.config'), APP_FOLDER);
 }
 
-export const USAGE = `Usage: devicehooks-headless [run] [options]
-       devicehooks-headless COMMAND [options]    (also: node out/main/headless.js, npm run headless --)
+export const USAGE = `Usage: node out/main/headless.js [run] [options]
+       node out/main/headless.js COMMAND [options]
+       (installed: devicehooks-headless …; from the repository: npm run headless -- …)
 
 Runs DeviceHooks without a desktop: watches the phones on this machine and sends the webhooks
 configured in the data folder. The commands below manage it, whether or not a runner is running.
