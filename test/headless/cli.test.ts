@@ -89,6 +89,14 @@ describe.each([
     expect(signed.stderr).toMatch(/stored in plain text in webhooks\.json \(readable only by its owner\)/);
     const file = join(dataDir, WEBHOOKS_FILE);
     expect(statSync(file).mode & 0o777).toBe(0o600);
+    if (runner) {
+      // It went through the runner (which holds the folder), not around it.
+      expect(runner.output()).toContain('command line: webhooks add → exit 0');
+      // The runner's control socket: only this OS account may connect.
+      const socket = statSync(join(dataDir, 'control.sock'));
+      expect(socket.isSocket()).toBe(true);
+      expect(socket.mode & 0o777).toBe(0o600);
+    }
     const stored = JSON.parse(readFileSync(file, 'utf-8')) as { webhooks: { secret?: { scheme: string; data: string }; headers: { value: { scheme: string; data: string } }[] }[] };
     expect(stored.webhooks[1]?.secret).toEqual({ scheme: 'plain', data: secret });
     expect(stored.webhooks[1]?.headers[0]?.value).toEqual({ scheme: 'plain', data: 'Bearer s3cret' });
