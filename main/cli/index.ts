@@ -94,7 +94,7 @@ async function dispatchRequest(dataDir: string, request: CliRequest, env: CliEnv
     if (ping.kind === 'reply' && !('busy' in ping.reply)) {
       const sent = await sendControl(dataDir, request, COMMAND_TIMEOUT_MS);
       if (sent.kind === 'reply' && !('busy' in sent.reply)) return sent.reply;
-      if (sent.kind === 'unreachable' && sent.timedOut) return unreachable(dataDir, request, env, undefined, sent.reason, readOnly);
+      if (sent.kind === 'unreachable' && sent.timedOut) return unreachable(dataDir, request, env, holderNow(dataDir), sent.reason, readOnly);
       // It went away between the ping and the command (it stopped): look again.
       continue;
     }
@@ -132,7 +132,22 @@ async function dispatchRequest(dataDir: string, request: CliRequest, env: CliEnv
       await sleep(busy ? 100 : 150);
       continue;
     }
-    return unreachable(dataDir, request, env, undefined, ping.reason, readOnly);
+    // Something listens but does not answer (a runner that hangs, or is stopped with SIGSTOP).
+    return unreachable(dataDir, request, env, holderNow(dataDir), ping.reason, readOnly);
+  }
+}
+
+/** Who holds the folder now, for the message (undefined when nobody does any more). */
+function holderNow(dataDir: string): LockHolder | undefined {
+  try {
+    const probe = acquireDataLock(dataDir, { kind: 'headless' });
+    if (probe.ok) {
+      probe.release();
+      return undefined;
+    }
+    return probe.holder;
+  } catch {
+    return undefined;
   }
 }
 

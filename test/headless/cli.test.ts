@@ -265,6 +265,21 @@ describe.each([
     expect((await run('redeliver', 'dlv_nope')).code).toBe(2);
   });
 
+  it.runIf(withRunner)('a runner that does not answer: changes exit 3 naming it, reading still works', async () => {
+    const pid = runner?.proc.pid ?? 0;
+    process.kill(pid, 'SIGSTOP');
+    try {
+      const [change, read] = await Promise.all([run('webhooks', 'pause', '1'), run('webhooks', 'list', '--json')]);
+      expect(change.code).toBe(3);
+      expect(change.stderr).toContain(`The DeviceHooks headless runner (pid ${pid}`);
+      expect(change.stderr).toContain('does not answer commands');
+      expect(read.code, read.stderr).toBe(0);
+      expect((JSON.parse(read.stdout) as { name: string; paused: boolean }[])[0]).toMatchObject({ name: 'Lab receiver', paused: false });
+    } finally {
+      process.kill(pid, 'SIGCONT');
+    }
+  });
+
   it('never loses an edit when commands run at once', async () => {
     const results = await Promise.all([
       run('webhooks', 'add', '--name', 'Parallel A', '--url', 'https://example.com/a', '--events', 'online'),
@@ -311,11 +326,12 @@ describe('devicehooks-headless commands on a folder held by a DeviceHooks that d
     const top = await cli(dataDir, fakes, ['--help']);
     expect(top.code).toBe(0);
     expect(top.stdout).toContain('webhooks add');
-    for (const args of [['webhooks', '--help'], ['webhooks', 'add', '--help'], ['webhooks', 'edit', '-h'], ['devices', '--help'], ['deliveries', '--help'], ['redeliver', '--help'], ['run', '--help']]) {
-      const help = await cli(dataDir, fakes, args);
-      expect(help.code, args.join(' ')).toBe(0);
+    const commands = [['webhooks', '--help'], ['webhooks', 'add', '--help'], ['webhooks', 'edit', '-h'], ['devices', '--help'], ['deliveries', '--help'], ['redeliver', '--help'], ['run', '--help']];
+    const helps = await Promise.all(commands.map((args) => cli(dataDir, fakes, args)));
+    helps.forEach((help, i) => {
+      expect(help.code, commands[i]?.join(' ')).toBe(0);
       expect(help.stdout).toMatch(/^Usage: (devicehooks-headless|node out\/main\/headless\.js) /);
-    }
+    });
     const unknown = await cli(dataDir, fakes, ['webhook', 'list']);
     expect(unknown.code).toBe(2);
     expect(unknown.stderr).toContain('Unknown command "webhook"');
