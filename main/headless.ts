@@ -15,6 +15,10 @@ import { homedir, userInfo } from 'node:os';
 import { dirname, join, posix, resolve, win32 } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
+import { parseCli, runCli } from './cli';
+import { TOP_COMMANDS } from './cli/args';
+import type { ControlServer } from './cli/control';
+import { serveControl } from './cli/serve';
 import { openCore } from './core';
 import type { Core } from './core';
 import { acquireDataLock } from './dataLock';
@@ -57,19 +61,24 @@ export function defaultDataDir(platform: NodeJS.Platform, env: NodeJS.ProcessEnv
   return posix.join(xdg && posix.isAbsolute(xdg) ? xdg : posix.join(home, '.config'), APP_FOLDER);
 }
 
-export const USAGE = `Usage: node out/main/headless.js [options]
-       npm run headless -- [options]
+export const USAGE = `Usage: node out/main/headless.js [run] [options]
+       node out/main/headless.js COMMAND [options]
+       (installed: devicehooks-headless …; from the repository: npm run headless -- …)
 
 Runs DeviceHooks without a desktop: watches the phones on this machine and sends the webhooks
-configured in the data folder.
+configured in the data folder. The commands below manage it, whether or not a runner is running.
 
-Options:
+Options of run:
   --data-dir DIR   the data folder (default: the desktop app's, e.g. ~/.config/DeviceHooks on Linux)
   --no-local-api   do not start the local reservation API (127.0.0.1, port from devices.json)
   -h, --help       show this text
 
 Exit codes: 0 stopped cleanly, 1 could not start or failed, 2 bad arguments,
 3 another DeviceHooks is using the data folder.
+
+${TOP_COMMANDS}
+Command exit codes: 0 done, 1 the data could not be read or saved (or a test/redelivery failed),
+2 bad usage or invalid input (nothing saved), 3 the DeviceHooks holding the folder does not answer.
 `;
 
 export interface HeadlessArgs {
@@ -193,6 +202,7 @@ export async function runHeadless(argv: string[]): Promise<void> {
   /** Resolves with the core once it is open (null if opening failed): stop() waits for it. */
   let coreReady: Promise<Core | null> = Promise.resolve(null);
   let watcher: FSWatcher | null = null;
+  let control: ControlServer | null = null;
   let reloadTimer: ReturnType<typeof setTimeout> | null = null;
   let stopping = false;
   // Nothing else is guaranteed to keep the event loop busy (sources back off on unref'd timers, the
@@ -212,6 +222,7 @@ export async function runHeadless(argv: string[]): Promise<void> {
     clearInterval(keepAlive);
     if (reloadTimer) clearTimeout(reloadTimer);
     watcher?.close();
+    await control?.close();
     let code: number = EXIT.ok;
     const core = await coreReady;
     try {
@@ -263,6 +274,9 @@ export async function runHeadless(argv: string[]): Promise<void> {
   if (stopping) return; // a signal came while opening: stop() stops this core and exits
 
   let keyringReported = reportKeyringSealed(opened.webhooks, log);
+  // Commands from the command line (devicehooks-headless webhooks add …) reach this core from here on.
+  control = await serveControl(opened, dataDir, log);
+  if (stopping) await control?.close();
   const reload = async () => {
     reloadTimer = null;
     if (stopping) return;
@@ -313,8 +327,25 @@ function isEntry(): boolean {
   }
 }
 
+/** The program: a command (main/cli/) or the runner. */
+export async function main(argv: string[]): Promise<void> {
+  const parsed = parseCli(argv);
+  if (parsed.kind === 'run') return runHeadless(parsed.argv);
+  if (parsed.kind === 'help') {
+    process.stdout.write(parsed.text);
+    process.exit(EXIT.ok);
+  }
+  if (parsed.kind === 'usage-error') {
+    process.stderr.write(`${parsed.message}\n\n${parsed.usage}`);
+    process.exit(EXIT.usage);
+  }
+  for (const stream of [process.stdout, process.stderr]) stream.on('error', () => undefined);
+  const code = await runCli(parsed, { defaultDataDir: defaultDataDir(process.platform, process.env, homedir()), version: readVersion() });
+  process.exit(code);
+}
+
 if (isEntry()) {
-  void runHeadless(process.argv.slice(2)).catch((error: unknown) => {
+  void main(process.argv.slice(2)).catch((error: unknown) => {
     process.stderr.write(`DeviceHooks headless runner failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
     process.exit(EXIT.failed);
   });
