@@ -237,7 +237,8 @@ describe('headless runner', () => {
 
     const runner = runHeadless(dataDir, fakes, ['--no-local-api']);
     await runner.waitFor(STARTED);
-    expect(runner.stderr()).toMatch(
+    // stderr and stdout are separate pipes: the warning may arrive after the start line.
+    await expect.poll(() => runner.stderr(), { timeout: 5_000 }).toMatch(
       /Webhook "Signed" \(id 1\) has a signing secret encrypted by the desktop app's OS keyring; the headless runner cannot read it and will not send to it\./,
     );
     expect(runner.output()).not.toMatch(/Webhook "Unsigned"/);
