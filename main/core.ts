@@ -86,13 +86,14 @@ export async function openCore(options: CoreOptions): Promise<Core> {
   const webhookService = createWebhookService({ webhooks, profiles });
 
   // Devices: sources → tracker (merge, debounce, status rules) → events.
-  const { onlineMs, offlineMs, unpluggedMs } = settings.general().debounce;
+  const { onlineMs, offlineMs, unpluggedMs, settleMs } = settings.general().debounce;
   const tracker = new DeviceTracker({
     clock,
     logger: log,
     previous: deviceState.saved(),
     trackedUsb: deviceState.store.data.trackedUsb,
     debounceMs: { online: onlineMs, offline: offlineMs, unplugged: unpluggedMs },
+    settleWindowMs: settleMs,
   });
   const reservations = new Reservations({ clock, devices: tracker, logger: log });
   const sources: DeviceSource[] = options.sources

@@ -265,7 +265,7 @@ export interface GeneralSettings {
   startAtLogin: boolean;
   startHidden: boolean;
   notifications: { deviceOffline: boolean; deviceUnplugged: boolean; webhookPaused: boolean; deliveryFailed: boolean };
-  debounce: { onlineMs: number; offlineMs: number; unpluggedMs: number };
+  debounce: { onlineMs: number; offlineMs: number; unpluggedMs: number; settleMs: number };
   delivery: { timeoutSeconds: number; pauseAfterFailures: number; maxQueued: number; historyEntries: number };
 }
 

@@ -139,11 +139,18 @@ export interface TrackerOptions {
   historyLimit?: number;
   /** … and no older than this. Default 24 h. */
   historyWindowMs?: number;
+  /**
+   * After a source (re)connects (its snapshot says `resync`), Offline and Unplugged commits for its devices wait
+   * this long: a restarted adb server lists phones `offline` while it reconnects to them. Default 5000.
+   */
+  settleWindowMs?: number;
 }
 
 const ALL_SOURCES: readonly SourceId[] = ['usb', 'adb', 'usbmux'];
 const SOURCE_ORDER: Record<SourceId, number> = { usb: 0, adb: 1, usbmux: 2 };
 const NAME_RANK: Record<NameSource, number> = { udid: 0, usb: 1, device: 2 };
+/** The device-level source of a platform (a restored device not seen yet in this run). */
+const PLATFORM_SOURCE: Record<Platform, SourceId | undefined> = { android: 'adb', ios: 'usbmux', other: undefined };
 
 const statusSchema = z.enum(['Online', 'Offline', 'Utilizing', 'Unplugged']);
 const transitionSchema = z.object({ from: statusSchema.nullable(), to: statusSchema, at: z.number().finite() });
@@ -177,6 +184,8 @@ interface DeviceRecord {
   history: Transition[];
   /** Restored from the last run, not Unplugged then, not seen in this run yet: waits for the launch comparison. */
   awaitingLaunch: boolean;
+  /** Every source that listed it in this run (a source's resync holds its Offline/Unplugged commits). */
+  seenBy: Set<SourceId>;
   present: boolean;
   usable: boolean;
   sources: SourceId[];
@@ -229,6 +238,9 @@ export class DeviceTracker {
   private readonly expectedSources: readonly SourceId[];
   private readonly historyLimit: number;
   private readonly historyWindowMs: number;
+  private readonly settleWindowMs: number;
+  /** Per source: until when (clock time) its resync holds Offline/Unplugged commits. */
+  private readonly resyncUntil = new Map<SourceId, number>();
 
   private readonly devices = new Map<string, DeviceRecord>();
   /** Debounce timers by due time (see scheduleAt). */
@@ -262,6 +274,8 @@ export class DeviceTracker {
     this.expectedSources = [...new Set(options.sources ?? ALL_SOURCES)];
     this.historyLimit = options.historyLimit ?? 500;
     this.historyWindowMs = options.historyWindowMs ?? 24 * 60 * 60 * 1000;
+    this.settleWindowMs = options.settleWindowMs ?? 5000;
+    if (!Number.isFinite(this.settleWindowMs) || this.settleWindowMs < 0) throw new RangeError('settleWindowMs must be a finite number >= 0');
     this.tracked = new Set(options.trackedUsb ?? []);
     const now = this.clock.now();
     for (const source of this.expectedSources) this.health.set(source, { source, state: 'starting', since: now });
@@ -291,6 +305,7 @@ export class DeviceTracker {
         return ok;
       });
       this.snapshots.set(snapshot.source, devices.map((o) => ({ ...o, source: snapshot.source })));
+      if (snapshot.resync === true && this.settleWindowMs > 0) this.resyncUntil.set(snapshot.source, this.clock.now() + this.settleWindowMs);
       this.reported.add(snapshot.source);
       if (!this.settled && this.expectedSources.every((s) => this.reported.has(s))) this.markSettled();
       this.recompute();
@@ -462,6 +477,7 @@ export class DeviceTracker {
         seq: s.seq,
         history: (s.history ?? []).slice(-this.historyLimit),
         awaitingLaunch: s.status !== 'Unplugged',
+        seenBy: new Set(),
         present: false,
         usable: false,
         sources: [],
@@ -527,6 +543,7 @@ export class DeviceTracker {
           seq: 0,
           history: [],
           awaitingLaunch: false,
+          seenBy: new Set(),
           present: true,
           usable: false,
           sources: [],
@@ -554,6 +571,7 @@ export class DeviceTracker {
     rec.awaitingLaunch = false;
     rec.usable = observations.some((o) => o.usable === true);
     rec.sources = [...new Set(observations.map((o) => o.source))].sort((a, b) => (SOURCE_ORDER[a] ?? 9) - (SOURCE_ORDER[b] ?? 9));
+    for (const source of rec.sources) rec.seenBy.add(source);
     const raw: Partial<Record<SourceId, string>> = {};
     for (const o of observations) raw[o.source] = raw[o.source] ? `${raw[o.source]}, ${o.rawState}` : o.rawState;
     rec.rawStates = raw;
@@ -622,7 +640,8 @@ export class DeviceTracker {
       this.clearTimer(rec);
       return;
     }
-    const due = rec.pending.since + this.delayFor(rec, desired);
+    let due = rec.pending.since + this.delayFor(rec, desired);
+    if (desired === 'Offline' || desired === 'Unplugged') due = Math.max(due, this.resyncEnd(rec, now));
     if (now >= due) {
       this.commit(rec, desired);
       return;
@@ -631,6 +650,20 @@ export class DeviceTracker {
     this.clearTimer(rec);
     rec.timerDue = due;
     rec.timer = this.scheduleAt(due, now, rec);
+  }
+
+  /** When the resyncs of the sources that speak for this device end (0 when none is running). */
+  private resyncEnd(rec: DeviceRecord, now: number): number {
+    if (this.resyncUntil.size === 0) return 0;
+    let end = 0;
+    for (const [source, until] of this.resyncUntil) {
+      if (until <= now) {
+        this.resyncUntil.delete(source);
+        continue;
+      }
+      if (until > end && (rec.seenBy.has(source) || PLATFORM_SOURCE[rec.platform] === source)) end = until;
+    }
+    return end;
   }
 
   /**

@@ -40,6 +40,12 @@ export interface SourceHealth {
 export interface SourceSnapshot {
   source: SourceId;
   devices: Observation[];
+  /**
+   * The first list after the source (re)connected. A daemon that just restarted often lists its devices as
+   * `offline` (or not yet) for a few seconds while it reconnects to them: the tracker holds Offline and
+   * Unplugged commits from this source for its settle window.
+   */
+  resync?: boolean;
 }
 
 export interface DeviceSource {

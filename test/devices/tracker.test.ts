@@ -54,6 +54,44 @@ describe('a storm', () => {
   });
 });
 
+describe('a resync', () => {
+  it('500 devices listed offline by a restarted source for 3 s, then back: no event, and their commits run in one pass', () => {
+    const { clock, tracker, events } = mk();
+    const serials = Array.from({ length: 500 }, (_, i) => `S${i}`);
+    tracker.ingest({ source: 'adb', devices: serials.map((s) => adb(s)), resync: true });
+    clock.advance(500);
+    expect(events).toHaveLength(500);
+    clock.advance(10_000);
+    tracker.ingest({ source: 'adb', devices: serials.map((s) => adb(s, 'offline')), resync: true });
+    clock.advance(3000);
+    tracker.ingest({ source: 'adb', devices: serials.map((s) => adb(s)) });
+    clock.advance(60_000);
+    expect(events).toHaveLength(500);
+    // Still offline when the settle window ends: every Offline commits then, in one change notification.
+    tracker.ingest({ source: 'adb', devices: serials.map((s) => adb(s, 'offline')), resync: true });
+    let changes = 0;
+    tracker.onChange(() => changes++);
+    clock.advance(4999);
+    expect(events).toHaveLength(500);
+    clock.advance(1);
+    expect(events).toHaveLength(1000);
+    expect(changes).toBe(1);
+  });
+
+  it('holds only the resyncing source’s devices: an iPhone unplugged meanwhile commits on its own hold', () => {
+    const { clock, tracker, brief } = mk();
+    tracker.ingest({ source: 'adb', devices: [adb('A1')], resync: true });
+    tracker.ingest({ source: 'usbmux', devices: [mux('I1')], resync: true });
+    clock.advance(10_000);
+    tracker.ingest({ source: 'adb', devices: [], resync: true });
+    tracker.ingest({ source: 'usbmux', devices: [] });
+    clock.advance(3000);
+    expect(brief()).toEqual(['A1:null>Online', 'I1:null>Online', 'I1:Online>Unplugged']);
+    clock.advance(2000);
+    expect(brief()).toEqual(['A1:null>Online', 'I1:null>Online', 'I1:Online>Unplugged', 'A1:Online>Unplugged']);
+  });
+});
+
 describe('debounce', () => {
   it('commits a new device as Online after 500 ms, with its entry event from null', () => {
     const { clock, tracker, snap, events } = mk();

@@ -25,6 +25,7 @@ const DEBOUNCE: { key: keyof GeneralSettings['debounce']; label: string; hint: s
   { key: 'onlineMs', label: 'Online counts after (ms)', hint: 'default 500' },
   { key: 'offlineMs', label: 'Offline counts after (ms)', hint: 'default 2000' },
   { key: 'unpluggedMs', label: 'Unplugged counts after (ms)', hint: 'default 3000' },
+  { key: 'settleMs', label: 'Settle after adb or usbmuxd restarts (ms)', hint: 'default 5000' },
 ];
 
 const LIMITS: { key: keyof GeneralSettings['delivery']; label: string; hint: string }[] = [

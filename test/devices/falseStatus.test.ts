@@ -1,0 +1,109 @@
+// Statuses that never happened: source restarts, lockdown retries, dead sources, clock steps, sleep.
+// The device sources talk to the protocol fakes over real sockets; the tracker runs on an injected clock.
+import { afterEach, describe, expect, it } from 'vitest';
+import { AdbSource } from '../../main/devices/adb';
+import { UsbmuxSource } from '../../main/devices/usbmux';
+import { DeviceTracker } from '../../main/devices/tracker';
+import type { DeviceEvent, TrackerOptions } from '../../main/devices/tracker';
+import type { DeviceSource, SourceId } from '../../main/devices/types';
+import { startFakeAdb } from '../fakes/adbServer';
+import type { FakeAdbDevice } from '../fakes/adbServer';
+import { startFakeUsbmuxd } from '../fakes/usbmuxd';
+import { FakeClock } from '../support/fakeClock';
+import { until } from './recorder';
+
+const FAST = { initialMs: 20, maxMs: 100 };
+const cleanups: (() => Promise<void>)[] = [];
+afterEach(async () => {
+  for (const c of cleanups.splice(0).reverse()) await c();
+});
+
+const PHONE: FakeAdbDevice = { serial: 'R58M42ABCDE', state: 'device', usb: '1-1.4', model: 'SM-N950F', settings: { global: { device_name: 'Galaxy Note 8' } } };
+const IPHONE = { udid: '00008030-001A35E11A88002E', name: 'QA iPhone 12' };
+
+function trackerOn(clock: FakeClock, sources: SourceId[], options: Partial<TrackerOptions> = {}) {
+  const tracker = new DeviceTracker({ clock, settleAfterMs: null, sources, ...options });
+  const events: DeviceEvent[] = [];
+  tracker.onEvent((e) => events.push(e));
+  cleanups.push(async () => tracker.dispose());
+  const wire = (source: DeviceSource): void => {
+    source.onSnapshot((s) => tracker.ingest(s));
+    source.onHealth((h) => tracker.setSourceHealth(h));
+    cleanups.push(() => source.stop());
+    source.start();
+  };
+  const brief = () => events.map((e) => `${e.udid}:${e.from ?? 'null'}>${e.to}`);
+  return { tracker, events, wire, brief };
+}
+
+describe('source restarts are a resync, not a status', () => {
+  it('adb server killed and restarted, the phone listed offline for 2.6 s: no callback', async () => {
+    const adb = await startFakeAdb();
+    cleanups.push(() => adb.close());
+    adb.setDevices([PHONE]);
+    const clock = new FakeClock();
+    const { tracker, wire, brief } = trackerOn(clock, ['adb']);
+    const source = new AdbSource({ address: { kind: 'tcp', host: '127.0.0.1', port: adb.port, label: 'fake' }, findAdb: () => undefined, backoff: FAST });
+    wire(source);
+    await until(() => expect(tracker.get(PHONE.serial)?.rawStates.adb).toBe('device'));
+    clock.advance(600);
+    expect(brief()).toEqual([`${PHONE.serial}:null>Online`]);
+
+    await adb.kill();
+    await until(() => expect(source.health().state).toBe('down'));
+    adb.setDevices([{ ...PHONE, state: 'offline' }]);
+    await adb.restart();
+    await until(() => expect(tracker.get(PHONE.serial)?.rawStates.adb).toBe('offline'));
+    clock.advance(2600);
+    adb.setDevices([PHONE]);
+    await until(() => expect(tracker.get(PHONE.serial)?.rawStates.adb).toBe('device'));
+    clock.advance(10_000);
+    expect(brief()).toEqual([`${PHONE.serial}:null>Online`]);
+    expect(tracker.get(PHONE.serial)?.status).toBe('Online');
+  });
+
+  it('a phone still offline after the settle window commits Offline (5 s after the resync)', async () => {
+    const adb = await startFakeAdb();
+    cleanups.push(() => adb.close());
+    adb.setDevices([PHONE]);
+    const clock = new FakeClock();
+    const { tracker, wire, brief } = trackerOn(clock, ['adb']);
+    const source = new AdbSource({ address: { kind: 'tcp', host: '127.0.0.1', port: adb.port, label: 'fake' }, findAdb: () => undefined, backoff: FAST });
+    wire(source);
+    await until(() => expect(tracker.get(PHONE.serial)?.rawStates.adb).toBe('device'));
+    clock.advance(600);
+    await adb.kill();
+    await until(() => expect(source.health().state).toBe('down'));
+    adb.setDevices([{ ...PHONE, state: 'offline' }]);
+    await adb.restart();
+    await until(() => expect(tracker.get(PHONE.serial)?.rawStates.adb).toBe('offline'));
+    clock.advance(4999);
+    expect(brief()).toHaveLength(1);
+    clock.advance(1);
+    expect(brief()).toEqual([`${PHONE.serial}:null>Online`, `${PHONE.serial}:Online>Offline`]);
+  });
+
+  it('usbmuxd restarted, the phone re-enumerated 4 s later: no callback', async () => {
+    const mux = await startFakeUsbmuxd();
+    cleanups.push(() => mux.close());
+    mux.attach(IPHONE);
+    const clock = new FakeClock();
+    const { tracker, wire, brief } = trackerOn(clock, ['usbmux']);
+    const source = new UsbmuxSource({ address: { kind: 'unix', path: mux.socketPath, label: mux.socketPath }, backoff: FAST, settleMs: 20 });
+    wire(source);
+    await until(() => expect(tracker.get(IPHONE.udid)?.rawStates.usbmux).toBe('Attached'));
+    clock.advance(600);
+    expect(brief()).toEqual([`${IPHONE.udid}:null>Online`]);
+
+    await mux.kill();
+    await until(() => expect(source.health().state).toBe('down'));
+    mux.detach(IPHONE.udid);
+    await mux.restart();
+    await until(() => expect(tracker.get(IPHONE.udid)?.sources).toEqual([]));
+    clock.advance(4000);
+    mux.attach(IPHONE);
+    await until(() => expect(tracker.get(IPHONE.udid)?.rawStates.usbmux).toBe('Attached'));
+    clock.advance(10_000);
+    expect(brief()).toEqual([`${IPHONE.udid}:null>Online`]);
+  });
+});
