@@ -21,6 +21,14 @@ afterEach(async () => {
 const PHONE: FakeAdbDevice = { serial: 'R58M42ABCDE', state: 'device', usb: '1-1.4', model: 'SM-N950F', settings: { global: { device_name: 'Galaxy Note 8' } } };
 const IPHONE = { udid: '00008030-001A35E11A88002E', name: 'QA iPhone 12' };
 
+/** Lets injected time pass in small steps, giving real socket I/O its turn between them. */
+async function pass(clock: FakeClock, ms: number, step = 25): Promise<void> {
+  for (let t = 0; t < ms; t += step) {
+    clock.advance(Math.min(step, ms - t));
+    await new Promise((resolve) => setTimeout(resolve, 3));
+  }
+}
+
 function trackerOn(clock: FakeClock, sources: SourceId[], options: Partial<TrackerOptions> = {}) {
   const tracker = new DeviceTracker({ clock, settleAfterMs: null, sources, ...options });
   const events: DeviceEvent[] = [];
@@ -104,6 +112,36 @@ describe('source restarts are a resync, not a status', () => {
     mux.attach(IPHONE);
     await until(() => expect(tracker.get(IPHONE.udid)?.rawStates.usbmux).toBe('Attached'));
     clock.advance(10_000);
+    expect(brief()).toEqual([`${IPHONE.udid}:null>Online`]);
+  });
+});
+
+describe('iOS lockdown timing', () => {
+  it('a replug whose first lockdown Connect is refused commits no Offline (the retry comes sooner than the hold)', async () => {
+    const mux = await startFakeUsbmuxd();
+    cleanups.push(() => mux.close());
+    mux.attach(IPHONE);
+    const clock = new FakeClock();
+    const { tracker, wire, brief } = trackerOn(clock, ['usbmux']);
+    // One clock for the source and the tracker: the retry and the hold race on the same time line.
+    const source = new UsbmuxSource({ address: { kind: 'unix', path: mux.socketPath, label: mux.socketPath }, clock, backoff: FAST, settleMs: 20 });
+    wire(source);
+    await until(async () => {
+      await pass(clock, 25);
+      expect(tracker.get(IPHONE.udid)?.rawStates.usbmux).toBe('Attached');
+    });
+    await pass(clock, 600);
+    expect(brief()).toEqual([`${IPHONE.udid}:null>Online`]);
+    await pass(clock, 6000); // past the first list's settle window
+
+    mux.detach(IPHONE.udid);
+    mux.refuseLockdown(IPHONE.udid);
+    mux.attach(IPHONE);
+    await until(() => expect(tracker.get(IPHONE.udid)?.rawStates.usbmux).toBe('Attached (lockdown refused)'));
+    mux.refuseLockdown(IPHONE.udid, false);
+    await pass(clock, 6000);
+
+    expect(tracker.get(IPHONE.udid)?.rawStates.usbmux).toBe('Attached');
     expect(brief()).toEqual([`${IPHONE.udid}:null>Online`]);
   });
 });
