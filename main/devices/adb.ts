@@ -12,7 +12,7 @@ import path from 'node:path';
 import { spawn as nodeSpawn } from 'node:child_process';
 import { systemClock } from './types';
 import type { Clock, Connection, DeviceSource, Observation } from './types';
-import { ReconnectingSource, errorCode, errorText, silentLogger } from './sourceKit';
+import { Backoff, ReconnectingSource, errorCode, errorText, silentLogger } from './sourceKit';
 import type { BackoffOptions, Logger } from './sourceKit';
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -388,6 +388,8 @@ export interface AdbSourceOptions {
   /** From connect until the first list. */
   connectTimeoutMs?: number;
   startServerTimeoutMs?: number;
+  /** Between `adb start-server` attempts while the server keeps refusing. Default 1 s, doubling up to 60 s. */
+  startServerBackoff?: BackoffOptions;
 }
 
 export class AdbSource extends ReconnectingSource implements DeviceSource {
@@ -403,7 +405,9 @@ export class AdbSource extends ReconnectingSource implements DeviceSource {
   private listed = false;
   private longMode = true;
   private retryNow = false;
-  private startServerTried = false;
+  /** `adb start-server` is tried again (an `adb kill-server` can happen any number of times), backing off. */
+  private readonly startServerBackoff: Backoff;
+  private nextStartServerAt = 0;
   private lines: AdbDeviceLine[] = [];
   private readonly names = new Map<string, string>();
   /** One lookup per appearance of a serial; the token tells a current lookup from an outdated one. */
@@ -418,6 +422,7 @@ export class AdbSource extends ReconnectingSource implements DeviceSource {
     this.nameTimeoutMs = opts.nameTimeoutMs ?? 5000;
     this.connectTimeoutMs = opts.connectTimeoutMs ?? 10_000;
     this.startServerTimeoutMs = opts.startServerTimeoutMs ?? 20_000;
+    this.startServerBackoff = new Backoff(opts.startServerBackoff ?? { initialMs: 1000, maxMs: 60_000 });
     if (this.address.warning) this.log('warn', this.address.warning);
   }
 
@@ -468,6 +473,8 @@ export class AdbSource extends ReconnectingSource implements DeviceSource {
             gotList = true;
             this.clock.clearTimeout(firstListTimer);
             this.backoff.reset();
+            this.startServerBackoff.reset();
+            this.nextStartServerAt = 0;
           }
           this.onList(frame.text);
         }
@@ -508,10 +515,10 @@ export class AdbSource extends ReconnectingSource implements DeviceSource {
     if (hadList) this.log('warn', `lost the adb server on ${this.address.label}${err ? `: ${errorText(err)}` : ''}`);
     else this.log('debug', `adb server on ${this.address.label}: ${err ? errorText(err) : 'closed'}`);
     const code = errorCode(err);
-    if ((code === 'ECONNREFUSED' || code === 'ENOENT') && !this.startServerTried && isLoopback(this.address)) {
+    if ((code === 'ECONNREFUSED' || code === 'ENOENT') && isLoopback(this.address) && this.clock.now() >= this.nextStartServerAt) {
       const adb = this.findAdb();
       if (adb) {
-        this.startServerTried = true;
+        this.nextStartServerAt = this.clock.now() + this.startServerBackoff.next();
         this.startServer(adb, this.address.port);
         return;
       }
@@ -519,7 +526,7 @@ export class AdbSource extends ReconnectingSource implements DeviceSource {
     this.scheduleReconnect('adb');
   }
 
-  /** Once per source lifetime, like the adb client does on ECONNREFUSED. */
+  /** Like the adb client does on ECONNREFUSED; again after each backoff while the server stays away. */
   private startServer(adb: string, port: number): void {
     const args = ['-P', String(port), 'start-server'];
     const generation = this.generation;

@@ -241,6 +241,8 @@ export class DeviceTracker {
   private readonly settleWindowMs: number;
   /** Per source: until when (clock time) its resync holds Offline/Unplugged commits. */
   private readonly resyncUntil = new Map<SourceId, number>();
+  /** Devices the USB source has shown in this run: only for them can the bus tell that a down source's list is stale. */
+  private readonly seenOnBus = new Set<string>();
 
   private readonly devices = new Map<string, DeviceRecord>();
   /** Debounce timers by due time (see scheduleAt). */
@@ -316,7 +318,10 @@ export class DeviceTracker {
   setSourceHealth(health: SourceHealth): void {
     if (this.disposed) return;
     this.run(() => {
+      const wasDown = this.health.get(health.source)?.state === 'down';
       this.health.set(health.source, { ...health });
+      // Whether a down source's stale list still counts depends on the USB bus (merge): look again.
+      if (wasDown !== (health.state === 'down') && this.snapshots.has('usb')) this.recompute();
     });
   }
 
@@ -500,10 +505,14 @@ export class DeviceTracker {
       m.observations.push(o);
     };
     const sources = [...this.snapshots.keys()].sort((a, b) => (SOURCE_ORDER[a] ?? 9) - (SOURCE_ORDER[b] ?? 9));
+    const onBus = this.usbBus();
     // Device-level sources first (adb, usbmux): their udid is the phone's identity.
     for (const source of sources) {
       if (source === 'usb') continue;
+      const down = this.health.get(source)?.state === 'down';
       for (const o of this.snapshots.get(source) ?? []) {
+        // A down source's last list is stale: a USB phone the bus showed in this run and no longer shows is gone.
+        if (down && onBus && o.connection === 'usb' && this.seenOnBus.has(o.udid) && !onBus.has(o)) continue;
         add(o.udid, o);
         const path = normalizeUsbPath(o.usbPath);
         if (path && !byPath.has(path)) byPath.set(path, o.udid);
@@ -520,6 +529,25 @@ export class DeviceTracker {
       else others.push(o);
     }
     return { merged, others };
+  }
+
+  /** What the USB source lists now, when it is up and has listed (else undefined: nothing to judge by). */
+  private usbBus(): { has(o: Observation): boolean } | undefined {
+    const list = this.snapshots.get('usb');
+    if (!list || this.health.get('usb')?.state === 'down') return undefined;
+    const paths = new Set<string>();
+    const keys = new Set<string>();
+    for (const u of list) {
+      const path = normalizeUsbPath(u.usbPath);
+      if (path) paths.add(path);
+      keys.add(udidKey(u.udid));
+    }
+    return {
+      has: (o) => {
+        const path = normalizeUsbPath(o.usbPath);
+        return (path !== undefined && paths.has(path)) || keys.has(udidKey(o.udid));
+      },
+    };
   }
 
   private recompute(): void {
@@ -572,6 +600,7 @@ export class DeviceTracker {
     rec.usable = observations.some((o) => o.usable === true);
     rec.sources = [...new Set(observations.map((o) => o.source))].sort((a, b) => (SOURCE_ORDER[a] ?? 9) - (SOURCE_ORDER[b] ?? 9));
     for (const source of rec.sources) rec.seenBy.add(source);
+    if (rec.seenBy.has('usb')) this.seenOnBus.add(rec.udid);
     const raw: Partial<Record<SourceId, string>> = {};
     for (const o of observations) raw[o.source] = raw[o.source] ? `${raw[o.source]}, ${o.rawState}` : o.rawState;
     rec.rawStates = raw;

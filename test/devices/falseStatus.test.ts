@@ -1,7 +1,9 @@
 // Statuses that never happened: source restarts, lockdown retries, dead sources, clock steps, sleep.
 // The device sources talk to the protocol fakes over real sockets; the tracker runs on an injected clock.
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { EventEmitter } from 'node:events';
 import { AdbSource } from '../../main/devices/adb';
+import type { ChildLike, SpawnLike } from '../../main/devices/adb';
 import { UsbmuxSource } from '../../main/devices/usbmux';
 import { DeviceTracker } from '../../main/devices/tracker';
 import type { DeviceEvent, TrackerOptions } from '../../main/devices/tracker';
@@ -10,6 +12,7 @@ import { startFakeAdb } from '../fakes/adbServer';
 import type { FakeAdbDevice } from '../fakes/adbServer';
 import { startFakeUsbmuxd } from '../fakes/usbmuxd';
 import { FakeClock } from '../support/fakeClock';
+import { usb } from '../support/observations';
 import { until } from './recorder';
 
 const FAST = { initialMs: 20, maxMs: 100 };
@@ -143,5 +146,67 @@ describe('iOS lockdown timing', () => {
 
     expect(tracker.get(IPHONE.udid)?.rawStates.usbmux).toBe('Attached');
     expect(brief()).toEqual([`${IPHONE.udid}:null>Online`]);
+  });
+});
+
+describe('a dead adb server does not outrank the USB bus', () => {
+  it('adb kill-server twice: start-server is tried again, and the phone unplugged meanwhile turns Unplugged', async () => {
+    const adb = await startFakeAdb();
+    cleanups.push(() => adb.close());
+    adb.setDevices([PHONE]);
+    let listAtStart: FakeAdbDevice[] = [PHONE];
+    const spawn = vi.fn<SpawnLike>(() => {
+      const child = new EventEmitter() as EventEmitter & ChildLike;
+      adb.setDevices(listAtStart);
+      void adb.restart().then(() => child.emit('exit', 0));
+      return child;
+    });
+    const clock = new FakeClock();
+    const { tracker, wire, brief } = trackerOn(clock, ['adb']);
+    const source = new AdbSource({ address: { kind: 'tcp', host: '127.0.0.1', port: adb.port, label: 'fake' }, findAdb: () => '/usr/bin/adb', spawn, backoff: FAST });
+    wire(source);
+    await until(() => expect(tracker.get(PHONE.serial)?.rawStates.adb).toBe('device'));
+    clock.advance(10_000);
+
+    await adb.kill();
+    await until(() => expect(spawn).toHaveBeenCalledTimes(1));
+    await until(() => expect(source.health().state).toBe('ok'));
+    listAtStart = []; // the phone is unplugged while the server is down the second time
+    await adb.kill();
+    await until(() => expect(tracker.get(PHONE.serial)?.sources).toEqual([]), 8000);
+    expect(spawn).toHaveBeenCalledTimes(2);
+    clock.advance(10_000);
+    expect(brief()).toEqual([`${PHONE.serial}:null>Online`, `${PHONE.serial}:Online>Unplugged`]);
+  });
+
+  it('while the server stays dead, the phone whose USB device left the bus turns Unplugged; the one still on it keeps Online', async () => {
+    const OTHER: FakeAdbDevice = { serial: 'ZY22G7', state: 'device', usb: '1-2' };
+    const adb = await startFakeAdb();
+    cleanups.push(() => adb.close());
+    adb.setDevices([PHONE, OTHER]);
+    const spawn = vi.fn<SpawnLike>(() => {
+      const child = new EventEmitter() as EventEmitter & ChildLike;
+      setImmediate(() => child.emit('exit', 1)); // cannot start a server
+      return child;
+    });
+    const clock = new FakeClock();
+    const { tracker, wire, brief } = trackerOn(clock, ['adb', 'usb']);
+    const bus = (...paths: string[]) => tracker.ingest({ source: 'usb', devices: paths.map((p) => usb(`usb:18d1:4ee7@${p}`, { usbPath: p })) });
+    bus('1-1.4', '1-2');
+    const source = new AdbSource({ address: { kind: 'tcp', host: '127.0.0.1', port: adb.port, label: 'fake' }, findAdb: () => '/usr/bin/adb', spawn, backoff: FAST });
+    wire(source);
+    await until(() => expect(tracker.get(OTHER.serial)?.rawStates.adb).toBe('device'));
+    clock.advance(10_000);
+    expect(brief()).toEqual([`${PHONE.serial}:null>Online`, `${OTHER.serial}:null>Online`]);
+
+    await adb.kill();
+    await until(() => expect(spawn).toHaveBeenCalledTimes(1));
+    await until(() => expect(source.health().state).toBe('down'));
+    clock.advance(10_000);
+    expect(brief()).toHaveLength(2); // a dead server alone changes nothing
+    bus('1-2'); // PHONE's USB device leaves the bus
+    clock.advance(3000);
+    expect(brief()).toEqual([`${PHONE.serial}:null>Online`, `${OTHER.serial}:null>Online`, `${PHONE.serial}:Online>Unplugged`]);
+    expect(tracker.get(OTHER.serial)?.status).toBe('Online');
   });
 });

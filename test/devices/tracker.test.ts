@@ -291,6 +291,27 @@ describe('merging sources', () => {
     expect(brief()).toEqual(['usb:046d:c31c@1-3:null>Offline']);
   });
 
+  it('a down source’s phone never seen on the USB bus (no USB access) keeps its status; the USB source down too: everything kept', () => {
+    const { clock, tracker, snap, brief } = mk();
+    snap('usb');
+    snap('adb', adb('A', 'device', { usbPath: '1-1' }));
+    clock.advance(500);
+    tracker.setSourceHealth({ source: 'adb', state: 'down', since: clock.now() });
+    snap('usb');
+    clock.advance(60_000);
+    expect(brief()).toEqual(['A:null>Online']);
+
+    const two = mk();
+    two.snap('usb', usb('B', { usbPath: '1-2' }));
+    two.snap('adb', adb('B', 'device', { usbPath: '1-2' }));
+    two.clock.advance(500);
+    two.tracker.setSourceHealth({ source: 'adb', state: 'down', since: two.clock.now() });
+    two.tracker.setSourceHealth({ source: 'usb', state: 'down', since: two.clock.now() });
+    two.snap('usb');
+    two.clock.advance(60_000);
+    expect(two.brief()).toEqual(['B:null>Online']);
+  });
+
   it('keeps a down source’s last list: its devices keep their status until it reports again', () => {
     const { clock, tracker, snap, brief } = mk();
     snap('adb', adb('A'), adb('192.168.1.20:5555'));
@@ -545,14 +566,35 @@ function usbList(w: World): Observation[] {
   return out;
 }
 
+/** What the model knows besides the lists: source health, whether the USB source listed, what the bus has shown. */
+interface Context {
+  down: Set<SourceId>;
+  usbListed: boolean;
+  seenOnBus: Set<'P1' | 'P2' | 'P3'>;
+}
+const newContext = (): Context => ({ down: new Set(), usbListed: false, seenOnBus: new Set() });
+
+/** A down source's USB phone that the bus showed in this run and no longer shows is gone (its stale line does not count). */
+function visibleIn(w: World, c: Context, k: 'P1' | 'P2' | 'P3'): boolean {
+  const listed = k === 'P3' ? w.usbmux.P3 : w.adb[k] !== 'absent';
+  if (!listed) return false;
+  const judged = c.down.has(k === 'P3' ? 'usbmux' : 'adb') && c.usbListed && !c.down.has('usb');
+  return !(judged && c.seenOnBus.has(k) && !w.usb[k]);
+}
+
+/** After a recompute: the phones matched with their USB record. */
+function noteBus(w: World, c: Context): void {
+  for (const k of ['P1', 'P2', 'P3'] as const) if (w.usb[k] && visibleIn(w, c, k)) c.seenOnBus.add(k);
+}
+
 /** The test's own reading of the rules: what each present device should be once everything held long enough. */
-function expectedPresent(w: World, inUse: Set<string>): Map<string, Status> {
+function expectedPresent(w: World, inUse: Set<string>, c: Context = newContext()): Map<string, Status> {
   const m = new Map<string, Status>();
   const put = (udid: string, usable: boolean) => m.set(udid, usable ? (inUse.has(udid) ? 'Utilizing' : 'Online') : 'Offline');
-  if (w.adb.P1 !== 'absent' || w.usb.P1) put(P.P1.udid, w.adb.P1 === 'device');
-  if (w.adb.P2 !== 'absent') put(P.P2.udid, w.adb.P2 === 'device');
+  if (visibleIn(w, c, 'P1') || w.usb.P1) put(P.P1.udid, visibleIn(w, c, 'P1') && w.adb.P1 === 'device');
+  if (visibleIn(w, c, 'P2')) put(P.P2.udid, w.adb.P2 === 'device');
   else if (w.usb.P2) put(P.P2.usb.udid, false);
-  if (w.usbmux.P3 || w.usb.P3) put(P.P3.udid, w.usbmux.P3);
+  if (visibleIn(w, c, 'P3') || w.usb.P3) put(P.P3.udid, visibleIn(w, c, 'P3'));
   if (w.adb.P4 !== 'absent') put(P.P4.udid, w.adb.P4 === 'device');
   return m;
 }
@@ -597,6 +639,7 @@ function drive(steps: Step[], options: Partial<TrackerOptions> = {}) {
     usbmux: { P3: false },
     usb: { P1: false, P2: false, P3: false, K: false },
   };
+  const context = newContext();
   const events: (DeviceEvent & { publicAtEmit: boolean })[] = [];
   let stepEvents: DeviceEvent[] = [];
   tracker.onEvent((e) => {
@@ -613,6 +656,8 @@ function drive(steps: Step[], options: Partial<TrackerOptions> = {}) {
         if (step.source === 'usbmux') world.usbmux = { ...step.world.usbmux };
         if (step.source === 'usb') world.usb = { ...step.world.usb };
         tracker.ingest({ source: step.source, devices: step.source === 'adb' ? adbList(world) : step.source === 'usbmux' ? usbmuxList(world) : usbList(world) });
+        if (step.source === 'usb') context.usbListed = true;
+        noteBus(world, context);
         break;
       case 'advance':
         clock.advance(step.ms);
@@ -629,6 +674,9 @@ function drive(steps: Step[], options: Partial<TrackerOptions> = {}) {
         break;
       case 'health':
         tracker.setSourceHealth({ source: step.source, state: step.down ? 'down' : 'ok', since: clock.now() });
+        if (step.down) context.down.add(step.source);
+        else context.down.delete(step.source);
+        noteBus(world, context);
         break;
       case 'settle':
         tracker.sourcesSettled();
@@ -664,7 +712,7 @@ function drive(steps: Step[], options: Partial<TrackerOptions> = {}) {
     expect(got.sort()).toEqual(expected.sort());
   };
 
-  return { clock, tracker, world, inUse, publicSet, events, committed, run };
+  return { clock, tracker, world, context, inUse, publicSet, events, committed, run };
 }
 
 describe('properties', () => {
@@ -699,7 +747,7 @@ describe('properties', () => {
         for (const step of steps) d.run(step);
         d.run({ kind: 'settle' });
         d.run({ kind: 'advance', ms: 3001 });
-        const expected = expectedPresent(d.world, d.inUse);
+        const expected = expectedPresent(d.world, d.inUse, d.context);
         const listed = new Map(d.tracker.list().map((v) => [v.udid, v]));
         for (const [udid, status] of expected) expect([udid, listed.get(udid)?.status]).toEqual([udid, status]);
         for (const [udid, v] of listed) {
