@@ -10,7 +10,7 @@ import net from 'node:net';
 import fs from 'node:fs';
 import path from 'node:path';
 import { spawn as nodeSpawn } from 'node:child_process';
-import { systemClock } from './types';
+import { monotonicNow, systemClock } from './types';
 import type { Clock, Connection, DeviceSource, Observation } from './types';
 import { Backoff, ReconnectingSource, errorCode, errorText, silentLogger } from './sourceKit';
 import type { BackoffOptions, Logger } from './sourceKit';
@@ -515,10 +515,10 @@ export class AdbSource extends ReconnectingSource implements DeviceSource {
     if (hadList) this.log('warn', `lost the adb server on ${this.address.label}${err ? `: ${errorText(err)}` : ''}`);
     else this.log('debug', `adb server on ${this.address.label}: ${err ? errorText(err) : 'closed'}`);
     const code = errorCode(err);
-    if ((code === 'ECONNREFUSED' || code === 'ENOENT') && isLoopback(this.address) && this.clock.now() >= this.nextStartServerAt) {
+    if ((code === 'ECONNREFUSED' || code === 'ENOENT') && isLoopback(this.address) && monotonicNow(this.clock) >= this.nextStartServerAt) {
       const adb = this.findAdb();
       if (adb) {
-        this.nextStartServerAt = this.clock.now() + this.startServerBackoff.next();
+        this.nextStartServerAt = monotonicNow(this.clock) + this.startServerBackoff.next();
         this.startServer(adb, this.address.port);
         return;
       }

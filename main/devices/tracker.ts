@@ -3,6 +3,7 @@
 // Plain Node: no Electron, no delivery/, no webhooks/. Time comes only from the injected Clock.
 
 import { z } from 'zod';
+import { monotonicNow } from './types';
 import type { Clock, Connection, Observation, Platform, SourceHealth, SourceId, SourceSnapshot } from './types';
 
 export type Status = 'Online' | 'Offline' | 'Utilizing' | 'Unplugged';
@@ -177,8 +178,10 @@ interface DeviceRecord {
   usbPath?: string;
   committed: Status | null;
   since: number;
-  pending: { to: Status; since: number } | null;
+  /** since: wall clock (shown); at: monotonic (the hold counts from it). */
+  pending: { to: Status; since: number; at: number } | null;
   timer: unknown;
+  /** monotonic */
   timerDue: number | null;
   seq: number;
   history: Transition[];
@@ -239,8 +242,10 @@ export class DeviceTracker {
   private readonly historyLimit: number;
   private readonly historyWindowMs: number;
   private readonly settleWindowMs: number;
-  /** Per source: until when (clock time) its resync holds Offline/Unplugged commits. */
+  /** Per source: until when (monotonic) its resync holds Offline/Unplugged commits. */
   private readonly resyncUntil = new Map<SourceId, number>();
+  /** Sources that went down and have not listed since: their last list is stale. */
+  private readonly stale = new Set<SourceId>();
   /** Devices the USB source has shown in this run: only for them can the bus tell that a down source's list is stale. */
   private readonly seenOnBus = new Set<string>();
 
@@ -307,7 +312,8 @@ export class DeviceTracker {
         return ok;
       });
       this.snapshots.set(snapshot.source, devices.map((o) => ({ ...o, source: snapshot.source })));
-      if (snapshot.resync === true && this.settleWindowMs > 0) this.resyncUntil.set(snapshot.source, this.clock.now() + this.settleWindowMs);
+      this.stale.delete(snapshot.source);
+      if (snapshot.resync === true && this.settleWindowMs > 0) this.resyncUntil.set(snapshot.source, monotonicNow(this.clock) + this.settleWindowMs);
       this.reported.add(snapshot.source);
       if (!this.settled && this.expectedSources.every((s) => this.reported.has(s))) this.markSettled();
       this.recompute();
@@ -318,10 +324,12 @@ export class DeviceTracker {
   setSourceHealth(health: SourceHealth): void {
     if (this.disposed) return;
     this.run(() => {
-      const wasDown = this.health.get(health.source)?.state === 'down';
+      const wasStale = this.stale.has(health.source);
+      if (health.state === 'down') this.stale.add(health.source);
+      else this.stale.delete(health.source);
       this.health.set(health.source, { ...health });
       // Whether a down source's stale list still counts depends on the USB bus (merge): look again.
-      if (wasDown !== (health.state === 'down') && this.snapshots.has('usb')) this.recompute();
+      if (wasStale !== this.stale.has(health.source) && this.snapshots.has('usb')) this.recompute();
     });
   }
 
@@ -509,7 +517,7 @@ export class DeviceTracker {
     // Device-level sources first (adb, usbmux): their udid is the phone's identity.
     for (const source of sources) {
       if (source === 'usb') continue;
-      const down = this.health.get(source)?.state === 'down';
+      const down = this.stale.has(source);
       for (const o of this.snapshots.get(source) ?? []) {
         // A down source's last list is stale: a USB phone the bus showed in this run and no longer shows is gone.
         if (down && onBus && o.connection === 'usb' && this.seenOnBus.has(o.udid) && !onBus.has(o)) continue;
@@ -534,7 +542,7 @@ export class DeviceTracker {
   /** What the USB source lists now, when it is up and has listed (else undefined: nothing to judge by). */
   private usbBus(): { has(o: Observation): boolean } | undefined {
     const list = this.snapshots.get('usb');
-    if (!list || this.health.get('usb')?.state === 'down') return undefined;
+    if (!list || this.stale.has('usb')) return undefined;
     const paths = new Set<string>();
     const keys = new Set<string>();
     for (const u of list) {
@@ -662,14 +670,14 @@ export class DeviceTracker {
       this.clearTimer(rec);
       return;
     }
-    const now = this.clock.now();
-    if (!rec.pending || rec.pending.to !== desired) rec.pending = { to: desired, since: now };
+    const now = monotonicNow(this.clock);
+    if (!rec.pending || rec.pending.to !== desired) rec.pending = { to: desired, since: this.clock.now(), at: now };
     if (!this.settled) {
       // Nothing is committed before the launch comparison; the hold time already counts.
       this.clearTimer(rec);
       return;
     }
-    let due = rec.pending.since + this.delayFor(rec, desired);
+    let due = rec.pending.at + this.delayFor(rec, desired);
     if (desired === 'Offline' || desired === 'Unplugged') due = Math.max(due, this.resyncEnd(rec, now));
     if (now >= due) {
       this.commit(rec, desired);
@@ -775,7 +783,7 @@ export class DeviceTracker {
       rawStates: { ...rec.rawStates },
       history: rec.history.filter((t) => t.at >= cutoff).map((t) => ({ ...t })),
     };
-    if (rec.pending) v.pending = { ...rec.pending };
+    if (rec.pending) v.pending = { to: rec.pending.to, since: rec.pending.since };
     const override = this.visibilityOverrides.get(rec.udid);
     if (override) v.visibilityOverride = override;
     const use = this.inUse.get(rec.udid);
@@ -793,7 +801,8 @@ export class DeviceTracker {
       rec.connection,
       rec.committed,
       rec.since,
-      rec.pending,
+      rec.pending?.to ?? null,
+      rec.pending?.since ?? null,
       this.visibilityOf(rec),
       this.visibilityOverrides.get(rec.udid) ?? null,
       this.inUse.get(rec.udid) ?? null,

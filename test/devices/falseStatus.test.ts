@@ -210,3 +210,64 @@ describe('a dead adb server does not outrank the USB bus', () => {
     expect(tracker.get(OTHER.serial)?.status).toBe('Online');
   });
 });
+
+describe('a wall clock stepped during holds', () => {
+  it('stepped back 1 h after unplugging: Unplugged commits after its 3 s hold, not an hour late', () => {
+    const clock = new FakeClock();
+    const tracker = new DeviceTracker({ clock, settleAfterMs: null, settleWindowMs: 0 });
+    const events: DeviceEvent[] = [];
+    tracker.onEvent((e) => events.push(e));
+    tracker.sourcesSettled();
+    tracker.ingest({ source: 'adb', devices: [{ source: 'adb', udid: 'A', platform: 'android', connection: 'usb', usable: true, rawState: 'device' }] });
+    clock.advance(600);
+    tracker.ingest({ source: 'adb', devices: [] });
+    clock.advance(1000);
+    clock.stepWall(-3_600_000);
+    clock.advance(2000);
+    expect(events.map((e) => e.to)).toEqual(['Online', 'Unplugged']);
+    // What people read and the payload carry the wall clock as it is now.
+    expect(events[1]?.at).toBe(clock.now());
+    tracker.dispose();
+  });
+
+  it('stepped forward 1 h after unplugging: the hold is not skipped', () => {
+    const clock = new FakeClock();
+    const tracker = new DeviceTracker({ clock, settleAfterMs: null, settleWindowMs: 0 });
+    const events: DeviceEvent[] = [];
+    tracker.onEvent((e) => events.push(e));
+    tracker.sourcesSettled();
+    const phone = { source: 'adb' as const, udid: 'A', platform: 'android' as const, connection: 'usb' as const, usable: true, rawState: 'device' };
+    tracker.ingest({ source: 'adb', devices: [phone] });
+    clock.advance(600);
+    tracker.ingest({ source: 'adb', devices: [] });
+    clock.stepWall(3_600_000);
+    tracker.ingest({ source: 'adb', devices: [] }); // anything that makes it look again
+    clock.advance(1000);
+    tracker.ingest({ source: 'adb', devices: [phone] }); // back within the hold: nothing happened
+    clock.advance(10_000);
+    expect(events.map((e) => e.to)).toEqual(['Online']);
+    tracker.dispose();
+  });
+
+  it('a reservation TTL lapses on time whichever way the wall clock is stepped', async () => {
+    const { Reservations } = await import('../../main/devices/reservations');
+    for (const step of [-3_600_000, 3_600_000]) {
+      const clock = new FakeClock();
+      const tracker = new DeviceTracker({ clock, settleAfterMs: null });
+      tracker.sourcesSettled();
+      tracker.ingest({ source: 'adb', devices: [{ source: 'adb', udid: 'A', platform: 'android', connection: 'usb', usable: true, rawState: 'device' }] });
+      clock.advance(600);
+      const reservations = new Reservations({ clock, devices: tracker });
+      reservations.markInUse('A', { ttlMs: 60_000 });
+      clock.advance(1000);
+      tracker.ingest({ source: 'adb', devices: [{ source: 'adb', udid: 'A', platform: 'android', connection: 'usb', usable: true, rawState: 'device' }] });
+      clock.stepWall(step);
+      clock.advance(58_000);
+      expect(tracker.get('A')?.status).toBe('Utilizing');
+      clock.advance(1500);
+      expect(tracker.get('A')?.status).toBe('Online');
+      reservations.dispose();
+      tracker.dispose();
+    }
+  });
+});
