@@ -150,6 +150,8 @@ export interface Device {
   visibilityOverride?: DeviceVisibility;
   inUse?: { by?: string; note?: string; until?: number };
   sources: DeviceSourceId[];
+  /** How it is connected now, USB first (a phone on a cable and on Wi-Fi has both); empty when gone. */
+  transports?: ('usb' | 'network')[];
   rawStates: Partial<Record<DeviceSourceId, string>>;
   /** The last day's committed transitions, oldest first. */
   history: DeviceTransition[];

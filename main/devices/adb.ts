@@ -237,6 +237,8 @@ export function adbConnectionOf(serial: string): Connection {
 }
 
 const USB_PATH = /^\d+-\d+(\.\d+)*$/;
+/** Emulators are never merged with anything, whatever their ro.serialno says. */
+const EMULATOR_SERIAL = /^emulator-\d+$/;
 
 // ---------------------------------------------------------------------------------------------------------------
 // One-shot requests (shell)
@@ -410,6 +412,9 @@ export class AdbSource extends ReconnectingSource implements DeviceSource {
   private nextStartServerAt = 0;
   private lines: AdbDeviceLine[] = [];
   private readonly names = new Map<string, string>();
+  /** Per transport (adb serial): its hardware serial (`ro.serialno`) and whether it is an emulator; asked once. */
+  private readonly identities = new Map<string, { hardwareSerial?: string; emulator: boolean }>();
+  private readonly identityAttempts = new Map<string, object>();
   /** One lookup per appearance of a serial; the token tells a current lookup from an outdated one. */
   private readonly attempts = new Map<string, object>();
   private readonly shellSockets = new Set<net.Socket>();
@@ -431,6 +436,7 @@ export class AdbSource extends ReconnectingSource implements DeviceSource {
     this.track = undefined;
     this.listed = false;
     this.attempts.clear();
+    this.identityAttempts.clear();
     return sockets;
   }
 
@@ -553,15 +559,19 @@ export class AdbSource extends ReconnectingSource implements DeviceSource {
     const lines = parseDevicesLong(text);
     this.lines = lines;
     const listedSerials = new Set(lines.map((l) => l.serial));
-    for (const serial of [...this.attempts.keys(), ...this.names.keys()]) {
+    for (const serial of [...this.attempts.keys(), ...this.names.keys(), ...this.identities.keys(), ...this.identityAttempts.keys()]) {
       if (!listedSerials.has(serial)) {
-        // Gone: forget, so a re-plug asks again (the name may have changed meanwhile).
+        // Gone: forget, so a re-plug asks again (the name may have changed meanwhile; an ip:port may be another phone).
         this.attempts.delete(serial);
         this.names.delete(serial);
+        this.identities.delete(serial);
+        this.identityAttempts.delete(serial);
       }
     }
     for (const line of lines) {
-      if (line.state === 'device' && !this.attempts.has(line.serial)) this.resolveName(line);
+      if (line.state !== 'device') continue;
+      if (!this.identities.has(line.serial) && !this.identityAttempts.has(line.serial)) this.resolveIdentity(line.serial);
+      if (!this.attempts.has(line.serial)) this.resolveName(line);
     }
     const first = !this.listed;
     this.listed = true;
@@ -578,6 +588,9 @@ export class AdbSource extends ReconnectingSource implements DeviceSource {
     for (const line of ordered) {
       if (seen.has(line.serial)) continue;
       seen.add(line.serial);
+      // A usable network transport waits for its hardware serial (one quick getprop): listed before, a Wi-Fi twin
+      // would show as a second phone for a moment.
+      if (line.state === 'device' && adbConnectionOf(line.serial) === 'network' && !EMULATOR_SERIAL.test(line.serial) && this.identityAttempts.has(line.serial)) continue;
       devices.push(this.toObservation(line));
     }
     this.emitSnapshot(devices, force);
@@ -600,7 +613,33 @@ export class AdbSource extends ReconnectingSource implements DeviceSource {
     const name = this.names.get(line.serial) ?? (usable ? undefined : line.model);
     if (name !== undefined) obs.name = name;
     if (line.usb && USB_PATH.test(line.usb)) obs.usbPath = line.usb;
+    const identity = this.identities.get(line.serial);
+    if (identity?.hardwareSerial && !identity.emulator && !EMULATOR_SERIAL.test(line.serial)) obs.hardwareSerial = identity.hardwareSerial;
     return obs;
+  }
+
+  /** `getprop ro.serialno` and `ro.kernel.qemu`, once per appearance of a transport. */
+  private resolveIdentity(serial: string): void {
+    const attempt = {};
+    const generation = this.generation;
+    this.identityAttempts.set(serial, attempt);
+    const ask = async (prop: string): Promise<string | undefined> =>
+      cleanShellValue(await adbShell(this.address, serial, `getprop ${prop}`, { clock: this.clock, timeoutMs: this.nameTimeoutMs, track: this.shellSockets }));
+    const done = (identity: { hardwareSerial?: string; emulator: boolean }): void => {
+      if (generation !== this.generation || this.identityAttempts.get(serial) !== attempt) return;
+      this.identityAttempts.delete(serial);
+      this.identities.set(serial, identity);
+      this.publish(false);
+    };
+    (async () => {
+      const hardwareSerial = await ask('ro.serialno');
+      const emulator = (await ask('ro.kernel.qemu')) === '1';
+      return hardwareSerial && /^[\x21-\x7e]{1,64}$/.test(hardwareSerial) ? { hardwareSerial, emulator } : { emulator };
+    })().then(done, (err: unknown) => {
+      this.log('debug', `adb ${serial}: ro.serialno lookup failed: ${errorText(err)}`);
+      // Listed under its own serial rather than hidden.
+      done({ emulator: false });
+    });
   }
 
   private resolveName(line: AdbDeviceLine): void {

@@ -86,6 +86,8 @@ export interface DeviceView {
   inUse?: InUseInfo;
   /** Sources whose current list has the device (a source that is down keeps its last list). */
   sources: SourceId[];
+  /** How it is connected now, USB first: both for a phone on a cable and on Wi-Fi (adb), empty when gone. */
+  transports: Connection[];
   rawStates: Partial<Record<SourceId, string>>;
   usbPath?: string;
   /** Committed transitions of the last 24 h, oldest first (bounded). */
@@ -189,6 +191,9 @@ interface DeviceRecord {
   awaitingLaunch: boolean;
   /** Every source that listed it in this run (a source's resync holds its Offline/Unplugged commits). */
   seenBy: Set<SourceId>;
+  transports: Connection[];
+  /** Had a USB transport in this run: a phone whose cable is pulled but still on Wi-Fi keeps its one visibility. */
+  usbSeen: boolean;
   present: boolean;
   usable: boolean;
   sources: SourceId[];
@@ -491,6 +496,8 @@ export class DeviceTracker {
         history: (s.history ?? []).slice(-this.historyLimit),
         awaitingLaunch: s.status !== 'Unplugged',
         seenBy: new Set(),
+        transports: [],
+        usbSeen: false,
         present: false,
         usable: false,
         sources: [],
@@ -519,12 +526,14 @@ export class DeviceTracker {
       if (source === 'usb') continue;
       const down = this.stale.has(source);
       for (const o of this.snapshots.get(source) ?? []) {
+        // One phone, several adb transports (USB and Wi-Fi): one device under its hardware serial.
+        const id = o.hardwareSerial ?? o.udid;
         // A down source's last list is stale: a USB phone the bus showed in this run and no longer shows is gone.
-        if (down && onBus && o.connection === 'usb' && this.seenOnBus.has(o.udid) && !onBus.has(o)) continue;
-        add(o.udid, o);
+        if (down && onBus && o.connection === 'usb' && this.seenOnBus.has(id) && !onBus.has(o)) continue;
+        add(id, o);
         const path = normalizeUsbPath(o.usbPath);
-        if (path && !byPath.has(path)) byPath.set(path, o.udid);
-        if (!byKey.has(udidKey(o.udid))) byKey.set(udidKey(o.udid), o.udid);
+        if (path && !byPath.has(path)) byPath.set(path, id);
+        for (const key of [udidKey(o.udid), udidKey(id)]) if (!byKey.has(key)) byKey.set(key, id);
       }
     }
     // USB records join the adb record on the same port, or the usbmux/adb record with the same serial.
@@ -580,6 +589,8 @@ export class DeviceTracker {
           history: [],
           awaitingLaunch: false,
           seenBy: new Set(),
+          transports: [],
+          usbSeen: false,
           present: true,
           usable: false,
           sources: [],
@@ -594,6 +605,7 @@ export class DeviceTracker {
         rec.present = false;
         rec.usable = false;
         rec.sources = [];
+        rec.transports = [];
         rec.rawStates = {};
       }
     }
@@ -617,6 +629,9 @@ export class DeviceTracker {
       rec.platform = platform ?? primary.platform ?? rec.platform;
     }
     rec.connection = observations.some((o) => o.connection === 'usb') ? 'usb' : 'network';
+    const transports = new Set((deviceLevel.length > 0 ? deviceLevel : observations).map((o) => o.connection));
+    rec.transports = (['usb', 'network'] as const).filter((c) => transports.has(c));
+    if (rec.connection === 'usb') rec.usbSeen = true;
     const path = observations.map((o) => normalizeUsbPath(o.usbPath)).find((p) => p !== undefined);
     if (path) rec.usbPath = path;
     // Best name: a device source's over the USB product string, a newer one over an older one of the same rank.
@@ -767,7 +782,7 @@ export class DeviceTracker {
   }
 
   private visibilityOf(rec: DeviceRecord): Visibility {
-    return this.visibilityOverrides.get(rec.udid) ?? (rec.connection === 'usb' ? 'Local' : 'Private');
+    return this.visibilityOverrides.get(rec.udid) ?? (rec.connection === 'usb' || rec.usbSeen ? 'Local' : 'Private');
   }
 
   private view(rec: DeviceRecord, cutoff: number): DeviceView {
@@ -780,6 +795,7 @@ export class DeviceTracker {
       since: rec.since,
       visibility: this.visibilityOf(rec),
       sources: [...rec.sources],
+      transports: [...rec.transports],
       rawStates: { ...rec.rawStates },
       history: rec.history.filter((t) => t.at >= cutoff).map((t) => ({ ...t })),
     };
@@ -807,6 +823,7 @@ export class DeviceTracker {
       this.visibilityOverrides.get(rec.udid) ?? null,
       this.inUse.get(rec.udid) ?? null,
       rec.sources,
+      rec.transports,
       rec.rawStates,
       rec.usbPath ?? null,
     ]);

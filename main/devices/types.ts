@@ -24,6 +24,12 @@ export interface Observation {
   productId?: number;
   /** USB source only: true for phones and tablets; other USB devices are listed apart and not tracked unless chosen. */
   isPhone?: boolean;
+  /**
+   * adb: the phone's hardware serial (`ro.serialno`) when it differs from nothing we could tell apart: every
+   * transport of one phone (USB `serial`, Wi-Fi `ip:port`) carries the same one and the tracker makes them one
+   * device under it. Never set for emulators.
+   */
+  hardwareSerial?: string;
 }
 
 export type SourceHealthState = 'starting' | 'ok' | 'down';

@@ -271,3 +271,50 @@ describe('a wall clock stepped during holds', () => {
     }
   });
 });
+
+describe('one phone over USB and Wi-Fi is one device', () => {
+  const WIFI: FakeAdbDevice = { serial: '192.168.1.20:5555', state: 'device', product: 'greatltexx', model: 'SM-N950F', props: { 'ro.serialno': PHONE.serial }, settings: PHONE.settings };
+
+  it('one row under the hardware serial; no callback when the cable is pulled; Unplugged when Wi-Fi goes too', async () => {
+    const adb = await startFakeAdb();
+    cleanups.push(() => adb.close());
+    adb.setDevices([PHONE, WIFI]);
+    const clock = new FakeClock();
+    const { tracker, wire, brief } = trackerOn(clock, ['adb']);
+    const rows = new Set<string>();
+    tracker.onChange((list) => list.forEach((d) => rows.add(d.udid)));
+    wire(new AdbSource({ address: { kind: 'tcp', host: '127.0.0.1', port: adb.port, label: 'fake' }, findAdb: () => undefined, backoff: FAST }));
+    await until(() => expect(tracker.get(PHONE.serial)?.transports).toEqual(['usb', 'network']));
+    clock.advance(10_000);
+    expect(tracker.list().map((d) => d.udid)).toEqual([PHONE.serial]);
+    expect(tracker.get(PHONE.serial)).toMatchObject({ status: 'Online', name: 'Galaxy Note 8', visibility: 'Local' });
+
+    adb.setDevices([WIFI]); // the cable is pulled
+    await until(() => expect(tracker.get(PHONE.serial)?.transports).toEqual(['network']));
+    clock.advance(10_000);
+    expect(tracker.get(PHONE.serial)).toMatchObject({ status: 'Online', visibility: 'Local' });
+    expect(brief()).toEqual([`${PHONE.serial}:null>Online`]);
+
+    adb.setDevices([]); // and Wi-Fi goes too
+    await until(() => expect(tracker.get(PHONE.serial)?.sources).toEqual([]));
+    clock.advance(10_000);
+    expect(brief()).toEqual([`${PHONE.serial}:null>Online`, `${PHONE.serial}:Online>Unplugged`]);
+    expect([...rows]).toEqual([PHONE.serial]);
+  });
+
+  it('emulators are never merged, even with the same ro.serialno', async () => {
+    const adb = await startFakeAdb();
+    cleanups.push(() => adb.close());
+    const emu = { state: 'device', props: { 'ro.serialno': 'EMULATOR35X1X10X0', 'ro.kernel.qemu': '1' } };
+    adb.setDevices([
+      { serial: 'emulator-5554', ...emu },
+      { serial: '127.0.0.1:5557', ...emu },
+    ]);
+    const clock = new FakeClock();
+    const { tracker, wire } = trackerOn(clock, ['adb']);
+    const source = new AdbSource({ address: { kind: 'tcp', host: '127.0.0.1', port: adb.port, label: 'fake' }, findAdb: () => undefined, backoff: FAST });
+    wire(source);
+    await until(() => expect(adb.requests.filter((r) => r === 'shell:getprop ro.kernel.qemu')).toHaveLength(2));
+    await until(() => expect(tracker.list().map((d) => d.udid).sort()).toEqual(['127.0.0.1:5557', 'emulator-5554']));
+  });
+});

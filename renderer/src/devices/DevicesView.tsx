@@ -159,7 +159,7 @@ function DeviceRow({
       </td>
       <td className="mono udid">{device.udid}</td>
       <td>{PLATFORM_LABELS[device.platform]}</td>
-      <td>{device.connection === 'usb' ? 'USB' : 'Network'}</td>
+      <td>{connectionLabel(device)}</td>
       <td>
         <select
           aria-label={`Visibility of ${device.name}`}
@@ -301,4 +301,10 @@ function OtherUsb({ state }: { state: DevicesState }) {
       </ul>
     </section>
   );
+}
+
+/** "USB", "Network", or "USB + Network" for a phone on a cable and on Wi-Fi. */
+function connectionLabel(device: Device): string {
+  const transports = device.transports && device.transports.length > 0 ? device.transports : [device.connection];
+  return transports.map((t) => (t === 'usb' ? 'USB' : 'Network')).join(' + ');
 }
