@@ -16,6 +16,7 @@ import { systemClock } from './devices/types';
 import type { Clock, DeviceSource } from './devices/types';
 import { UsbSource } from './devices/usb';
 import { UsbmuxSource } from './devices/usbmux';
+import { resumeDevices } from './devices/sleep';
 import type { Logger } from './log';
 import { openSettingsStore } from './settings';
 import type { SettingsStore } from './settings';
@@ -67,6 +68,10 @@ export interface Core {
   start(): Promise<void>;
   /** Stop taking events, let attempts in flight end (or stay queued), save everything. */
   stop(): Promise<void>;
+  /** The machine goes to sleep: no status commits until resume(). */
+  suspend(): void;
+  /** The machine woke up: the sources reconnect and re-list before Offline/Unplugged can commit. */
+  resume(): Promise<void>;
 }
 
 export async function openCore(options: CoreOptions): Promise<Core> {
@@ -208,6 +213,15 @@ export async function openCore(options: CoreOptions): Promise<Core> {
         source.start();
       }
       if (options.localApi !== false) await localApi.start();
+    },
+    suspend() {
+      log('info', 'the system is going to sleep: device statuses wait for the wake-up');
+      tracker.suspend();
+    },
+    async resume() {
+      if (stopped) return;
+      log('info', 'the system woke up: the device sources reconnect and re-list');
+      await resumeDevices(tracker, sources);
     },
     async stop() {
       if (stopped) return;

@@ -249,6 +249,11 @@ export class DeviceTracker {
   private readonly settleWindowMs: number;
   /** Per source: until when (monotonic) its resync holds Offline/Unplugged commits. */
   private readonly resyncUntil = new Map<SourceId, number>();
+  /** Asleep (suspend() until resume()): nothing commits. */
+  private suspended = false;
+  /** After a resume: sources whose devices wait for their next list (bounded by relistDeadline, monotonic). */
+  private readonly awaitingRelist = new Set<SourceId>();
+  private relistDeadline = 0;
   /** Sources that went down and have not listed since: their last list is stale. */
   private readonly stale = new Set<SourceId>();
   /** Devices the USB source has shown in this run: only for them can the bus tell that a down source's list is stale. */
@@ -318,6 +323,8 @@ export class DeviceTracker {
       });
       this.snapshots.set(snapshot.source, devices.map((o) => ({ ...o, source: snapshot.source })));
       this.stale.delete(snapshot.source);
+      // The first list after a resume is a resync, whether or not the source had to reconnect.
+      if (this.awaitingRelist.delete(snapshot.source) && this.settleWindowMs > 0) this.resyncUntil.set(snapshot.source, monotonicNow(this.clock) + this.settleWindowMs);
       if (snapshot.resync === true && this.settleWindowMs > 0) this.resyncUntil.set(snapshot.source, monotonicNow(this.clock) + this.settleWindowMs);
       this.reported.add(snapshot.source);
       if (!this.settled && this.expectedSources.every((s) => this.reported.has(s))) this.markSettled();
@@ -352,6 +359,34 @@ export class DeviceTracker {
     this.settled = true;
     if (this.settleTimer !== null) this.clock.clearTimeout(this.settleTimer);
     this.settleTimer = null;
+  }
+
+  /** The machine goes to sleep: nothing commits until resume() (pending statuses keep their start). */
+  suspend(): void {
+    if (this.disposed) return;
+    this.run(() => {
+      this.suspended = true;
+      for (const rec of this.devices.values()) this.clearTimer(rec);
+    });
+  }
+
+  /**
+   * The machine woke up: every source counts as reconnecting. Offline and Unplugged wait until each source has
+   * listed again (at most relistWithinMs) and then its settle window, so phones that stayed plugged fire nothing
+   * and phones removed during sleep turn Unplugged once their source has re-listed.
+   */
+  resume(relistWithinMs = 30_000): void {
+    if (this.disposed) return;
+    this.run(() => {
+      this.suspended = false;
+      for (const source of this.reported) this.awaitingRelist.add(source);
+      this.relistDeadline = monotonicNow(this.clock) + relistWithinMs;
+      for (const rec of [...this.devices.values()]) {
+        // Holds count from the wake-up, not from before the sleep.
+        if (rec.pending) rec.pending = { ...rec.pending, at: monotonicNow(this.clock) };
+        this.evaluate(rec);
+      }
+    });
   }
 
   /** In-use state (from reservations, through the composition root). null releases. */
@@ -687,8 +722,8 @@ export class DeviceTracker {
     }
     const now = monotonicNow(this.clock);
     if (!rec.pending || rec.pending.to !== desired) rec.pending = { to: desired, since: this.clock.now(), at: now };
-    if (!this.settled) {
-      // Nothing is committed before the launch comparison; the hold time already counts.
+    if (!this.settled || this.suspended) {
+      // Nothing is committed before the launch comparison or while asleep; the hold time already counts.
       this.clearTimer(rec);
       return;
     }
@@ -706,8 +741,14 @@ export class DeviceTracker {
 
   /** When the resyncs of the sources that speak for this device end (0 when none is running). */
   private resyncEnd(rec: DeviceRecord, now: number): number {
-    if (this.resyncUntil.size === 0) return 0;
     let end = 0;
+    if (this.awaitingRelist.size > 0) {
+      if (this.relistDeadline <= now) this.awaitingRelist.clear();
+      for (const source of this.awaitingRelist) {
+        if (rec.seenBy.has(source) || PLATFORM_SOURCE[rec.platform] === source) end = this.relistDeadline;
+      }
+    }
+    if (this.resyncUntil.size === 0) return end;
     for (const [source, until] of this.resyncUntil) {
       if (until <= now) {
         this.resyncUntil.delete(source);

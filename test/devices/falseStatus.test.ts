@@ -318,3 +318,64 @@ describe('one phone over USB and Wi-Fi is one device', () => {
     await until(() => expect(tracker.list().map((d) => d.udid).sort()).toEqual(['127.0.0.1:5557', 'emulator-5554']));
   });
 });
+
+describe('sleep and resume', () => {
+  it('one phone removed during sleep: Unplugged for that one only, once adb has re-listed; the other (listed offline after the wake) fires nothing', async () => {
+    const { resumeDevices } = await import('../../main/devices/sleep');
+    const OTHER: FakeAdbDevice = { serial: 'ZY22G7', state: 'device', usb: '1-2' };
+    const adb = await startFakeAdb();
+    cleanups.push(() => adb.close());
+    adb.setDevices([PHONE, OTHER]);
+    const clock = new FakeClock();
+    const { tracker, wire, brief } = trackerOn(clock, ['adb']);
+    const source = new AdbSource({ address: { kind: 'tcp', host: '127.0.0.1', port: adb.port, label: 'fake' }, findAdb: () => undefined, backoff: FAST });
+    wire(source);
+    await until(() => expect(tracker.get(OTHER.serial)?.rawStates.adb).toBe('device'));
+    clock.advance(10_000);
+    expect(brief()).toEqual([`${PHONE.serial}:null>Online`, `${OTHER.serial}:null>Online`]);
+
+    tracker.suspend();
+    // While asleep the adb server sees OTHER go and PHONE drop to offline (USB suspended).
+    adb.setDevices([{ ...PHONE, state: 'offline' }]);
+    await until(() => expect(tracker.get(OTHER.serial)?.sources).toEqual([]));
+    clock.advance(8 * 3_600_000);
+    expect(brief()).toHaveLength(2);
+
+    await resumeDevices(tracker, [source]);
+    await until(() => expect(source.health().state).toBe('ok'));
+    clock.advance(2600);
+    adb.setDevices([PHONE]); // back after 2.6 s
+    await until(() => expect(tracker.get(PHONE.serial)?.rawStates.adb).toBe('device'));
+    clock.advance(30_000);
+    expect(brief()).toEqual([`${PHONE.serial}:null>Online`, `${OTHER.serial}:null>Online`, `${OTHER.serial}:Online>Unplugged`]);
+  });
+
+  it('the headless detector: a gap between the boot clock and the monotonic clock is a resume; a wall-clock step is not', async () => {
+    const { startResumeDetector } = await import('../../main/devices/sleep');
+    let boot = 1_000_000;
+    let mono = 5_000;
+    let tick: () => void = () => {};
+    const resumes: number[] = [];
+    const stop = startResumeDetector({
+      bootClock: () => boot,
+      monotonic: () => mono,
+      onResume: (ms) => resumes.push(ms),
+      setInterval: (fn) => (tick = fn),
+      clearInterval: () => {},
+    });
+    expect(stop).toBeTypeOf('function');
+    boot += 1000;
+    mono += 1000;
+    tick();
+    expect(resumes).toEqual([]); // time passing, awake
+    boot += 3_600_000 + 1000; // an hour asleep: the boot clock counts it, the monotonic clock does not
+    mono += 1000;
+    tick();
+    expect(resumes).toEqual([3_600_000]);
+    boot += 1000; // a wall-clock step moves neither clock
+    mono += 1000;
+    tick();
+    expect(resumes).toHaveLength(1);
+    expect(startResumeDetector({ bootClock: () => undefined, monotonic: () => 0, onResume: () => {} })).toBeUndefined();
+  });
+});

@@ -585,6 +585,9 @@ class App extends EventEmitter {
 }
 export const app = new App();
 
+/** Electron's powerMonitor: a test emits 'suspend' / 'resume' the way the OS would. */
+export const powerMonitor = new EventEmitter();
+
 // ---------------------------------------------------------------- the "OS": commands from the test
 if (process.env.DH_STANDIN_CONTROL === 'stdin') {
   const lines = createInterface({ input: process.stdin });
@@ -613,4 +616,4 @@ if (process.env.DH_STANDIN_CONTROL === 'stdin') {
   });
 }
 
-export default { app, BrowserWindow, dialog, ipcMain, Menu, nativeImage, nativeTheme, Notification, safeStorage, session, shell, Tray };
+export default { app, BrowserWindow, dialog, ipcMain, Menu, nativeImage, nativeTheme, Notification, powerMonitor, safeStorage, session, shell, Tray };
