@@ -96,6 +96,8 @@ export async function openCore(options: CoreOptions): Promise<Core> {
     clock,
     logger: log,
     previous: deviceState.saved(),
+    forgotten: deviceState.forgotten(),
+    retentionMs: settings.general().deviceRetentionDays * 24 * 60 * 60 * 1000,
     trackedUsb: deviceState.store.data.trackedUsb,
     debounceMs: { online: onlineMs, offline: offlineMs, unplugged: unpluggedMs },
     settleWindowMs: settleMs,
@@ -179,13 +181,17 @@ export async function openCore(options: CoreOptions): Promise<Core> {
   });
 
   let saveTimer: ReturnType<typeof setTimeout> | null = null;
-  const saveDevices = () => deviceState.saveDevices(tracker.exportState()).catch((e: unknown) => log('error', `could not save device states: ${String(e)}`));
+  const saveDevices = () => deviceState.saveDevices(tracker.exportState(), tracker.exportForgotten()).catch((e: unknown) => log('error', `could not save device states: ${String(e)}`));
   tracker.onChange(() => {
     saveTimer ??= setTimeout(() => {
       saveTimer = null;
       void saveDevices();
     }, 1000);
   });
+
+  // Devices Unplugged for longer than the retention are forgotten (checked at start and hourly).
+  const retentionTimer = setInterval(() => tracker.forgetExpired(), 60 * 60 * 1000);
+  retentionTimer.unref();
 
   let stopped = false;
   return {
@@ -226,6 +232,7 @@ export async function openCore(options: CoreOptions): Promise<Core> {
     async stop() {
       if (stopped) return;
       stopped = true;
+      clearInterval(retentionTimer);
       if (saveTimer) clearTimeout(saveTimer);
       await Promise.allSettled(sources.map((s) => s.stop()));
       await localApi.stop();

@@ -26,6 +26,8 @@ export const generalSchema = z.strictObject({
     /** After adb or usbmuxd (re)connects, Offline and Unplugged wait this long (it lists phones offline while it reconnects). */
     settleMs: z.number({ error: 'Enter milliseconds' }).int('Whole milliseconds').min(0, 'At least 0').max(60_000, 'At most 60000 ms'),
   }),
+  /** Devices Unplugged for longer than this are forgotten (their row and state go; sequence numbers continue). */
+  deviceRetentionDays: z.number({ error: 'Enter a number of days' }).int('Whole days').min(1, 'At least 1 day').max(3650, 'At most 3650 days'),
   delivery: z.strictObject({
     timeoutSeconds: z.number({ error: 'Enter a number of seconds' }).int('Whole seconds').min(1, 'At least 1 second').max(120, 'At most 120 seconds'),
     pauseAfterFailures: z.number({ error: 'Enter a number' }).int('A whole number').min(1, 'At least 1').max(1000, 'At most 1000'),
@@ -46,6 +48,7 @@ export const DEFAULT_SETTINGS: GeneralSettings = {
   startHidden: false,
   notifications: { deviceOffline: false, deviceUnplugged: true, webhookPaused: true, deliveryFailed: true },
   debounce: { onlineMs: 500, offlineMs: 2000, unpluggedMs: 3000, settleMs: 5000 },
+  deviceRetentionDays: 30,
   delivery: { timeoutSeconds: 10, pauseAfterFailures: 20, maxQueued: 100_000, historyEntries: 50_000 },
 };
 
@@ -68,10 +71,10 @@ export async function openSettingsStore({ dataDir, logger }: { dataDir: string; 
     migrations: {
       // v2: the status debounce times became settings.
       2: (old) => ({ ...(old as object), debounce: { onlineMs: 500, offlineMs: 2000, unpluggedMs: 3000 } }),
-      // v3: the settle window after a device source (re)connects.
+      // v3: the settle window after a device source (re)connects, and how long Unplugged devices are kept.
       3: (old) => {
         const o = old as { debounce?: object };
-        return { ...o, debounce: { ...o.debounce, settleMs: DEFAULT_SETTINGS.debounce.settleMs } };
+        return { ...o, debounce: { ...o.debounce, settleMs: DEFAULT_SETTINGS.debounce.settleMs }, deviceRetentionDays: DEFAULT_SETTINGS.deviceRetentionDays };
       },
     },
     validate: zodValidator(fileSchema),

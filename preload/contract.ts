@@ -268,6 +268,8 @@ export interface GeneralSettings {
   startHidden: boolean;
   notifications: { deviceOffline: boolean; deviceUnplugged: boolean; webhookPaused: boolean; deliveryFailed: boolean };
   debounce: { onlineMs: number; offlineMs: number; unpluggedMs: number; settleMs: number };
+  /** Devices Unplugged for longer than this many days are forgotten. */
+  deviceRetentionDays: number;
   delivery: { timeoutSeconds: number; pauseAfterFailures: number; maxQueued: number; historyEntries: number };
 }
 
@@ -315,6 +317,7 @@ export interface InvokeContract {
   'devices:release': { request: { udid: string }; response: null };
   'devices:setVisibility': { request: { udid: string; visibility: DeviceVisibility | null }; response: null };
   'devices:trackUsb': { request: { udid: string; tracked: boolean }; response: null };
+  'devices:forget': { request: { udid: string }; response: null };
   'localApi:state': { request: undefined; response: LocalApiInfo };
   'localApi:setPort': { request: { port: number }; response: LocalApiInfo };
   'localApi:newToken': { request: undefined; response: LocalApiInfo };
@@ -384,6 +387,7 @@ export const invokeChannels = [
   'devices:release',
   'devices:setVisibility',
   'devices:trackUsb',
+  'devices:forget',
   'localApi:state',
   'localApi:setPort',
   'localApi:newToken',

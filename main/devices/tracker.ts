@@ -112,6 +112,15 @@ export interface SavedDeviceState {
 
 export type NameSource = 'device' | 'usb' | 'udid';
 
+/** A forgotten device: its sequence number continues if it comes back; its timeline stays until it ages out. */
+export interface ForgottenDevice {
+  udid: string;
+  seq: number;
+  /** epoch ms */
+  forgottenAt: number;
+  history?: Transition[];
+}
+
 export interface DebounceMs {
   /** into Online (from Offline/Unplugged/first seen). Default 500. */
   online: number;
@@ -147,6 +156,10 @@ export interface TrackerOptions {
    * this long: a restarted adb server lists phones `offline` while it reconnects to them. Default 5000.
    */
   settleWindowMs?: number;
+  /** Devices forgotten before (exportForgotten() of the previous run). */
+  forgotten?: readonly ForgottenDevice[];
+  /** Forget devices Unplugged for longer than this (wall clock: it outlives restarts). null: never. Default 30 days. */
+  retentionMs?: number | null;
 }
 
 const ALL_SOURCES: readonly SourceId[] = ['usb', 'adb', 'usbmux'];
@@ -270,6 +283,9 @@ export class DeviceTracker {
   private tracked = new Set<string>();
   private others: Observation[] = [];
 
+  private readonly forgotten = new Map<string, ForgottenDevice>();
+  private readonly retentionMs: number | null;
+
   private settled = false;
   private settleTimer: unknown = null;
   private disposed = false;
@@ -297,6 +313,13 @@ export class DeviceTracker {
     const now = this.clock.now();
     for (const source of this.expectedSources) this.health.set(source, { source, state: 'starting', since: now });
     this.restore(options.previous ?? []);
+    for (const f of options.forgotten ?? []) {
+      if (f && typeof f.udid === 'string' && f.udid !== '' && Number.isInteger(f.seq) && f.seq >= 0 && !this.devices.has(f.udid)) {
+        this.forgotten.set(f.udid, { udid: f.udid, seq: f.seq, forgottenAt: Number(f.forgottenAt) || now, history: Array.isArray(f.history) ? f.history.filter((t) => transitionSchema.safeParse(t).success) : [] });
+      }
+    }
+    this.retentionMs = options.retentionMs === undefined ? 30 * 24 * 60 * 60 * 1000 : options.retentionMs;
+    this.forgetExpired();
     this.lastSignature = this.signature();
 
     const settleAfterMs = options.settleAfterMs === undefined ? 10_000 : options.settleAfterMs;
@@ -387,6 +410,51 @@ export class DeviceTracker {
         this.evaluate(rec);
       }
     });
+  }
+
+  /**
+   * An admin forgets a device from its row: its row and state go; a later appearance starts a new row whose
+   * sequence numbers continue. Only a device that is gone (Unplugged, or never committed and not present).
+   */
+  forget(udid: string): 'forgotten' | 'unknown' | 'present' {
+    if (this.disposed) return 'unknown';
+    const rec = this.devices.get(udid);
+    if (!rec) return 'unknown';
+    if (rec.present || (rec.committed !== 'Unplugged' && rec.committed !== null)) return 'present';
+    this.run(() => this.drop(rec));
+    return 'forgotten';
+  }
+
+  private drop(rec: DeviceRecord): void {
+    this.clearTimer(rec);
+    this.devices.delete(rec.udid);
+    this.visibilityOverrides.delete(rec.udid);
+    this.forgotten.set(rec.udid, { udid: rec.udid, seq: rec.seq, forgottenAt: this.clock.now(), history: rec.history.map((t) => ({ ...t })) });
+    // Bounded: the oldest tombstones go first (10,000 is years of a busy lab).
+    while (this.forgotten.size > 10_000) this.forgotten.delete(this.forgotten.keys().next().value as string);
+    this.log.info('device forgotten', { udid: rec.udid, seq: rec.seq });
+  }
+
+  /** Forgets devices Unplugged for longer than the retention: at start, then whenever the composition root asks (hourly). */
+  forgetExpired(): void {
+    if (this.retentionMs === null || this.disposed) return;
+    const cutoff = this.clock.now() - this.retentionMs;
+    const old = [...this.devices.values()].filter((rec) => rec.committed === 'Unplugged' && !rec.present && rec.since < cutoff);
+    if (old.length > 0) this.run(() => old.forEach((rec) => this.drop(rec)));
+    const windowCutoff = this.clock.now() - this.historyWindowMs;
+    for (const f of this.forgotten.values()) if (f.history && f.history.length > 0) f.history = f.history.filter((t) => t.at >= windowCutoff);
+  }
+
+  /** Forgotten devices, for the composition root to save beside exportState(). */
+  exportForgotten(): ForgottenDevice[] {
+    const cutoff = this.clock.now() - this.historyWindowMs;
+    return [...this.forgotten.values()].map((f) => ({ udid: f.udid, seq: f.seq, forgottenAt: f.forgottenAt, history: (f.history ?? []).filter((t) => t.at >= cutoff) }));
+  }
+
+  /** The timelines of forgotten devices (for reports), until they age out. */
+  forgottenTimelines(): { udid: string; history: Transition[] }[] {
+    const cutoff = this.clock.now() - this.historyWindowMs;
+    return [...this.forgotten.values()].map((f) => ({ udid: f.udid, history: (f.history ?? []).filter((t) => t.at >= cutoff) })).filter((f) => f.history.length > 0);
   }
 
   /** In-use state (from reservations, through the composition root). null releases. */
@@ -609,6 +677,9 @@ export class DeviceTracker {
     for (const [udid, m] of merged) {
       let rec = this.devices.get(udid);
       if (!rec) {
+        // A forgotten device back: a new row, its sequence numbers continuing where they were.
+        const tombstone = this.forgotten.get(udid);
+        this.forgotten.delete(udid);
         rec = {
           udid,
           name: udid,
@@ -620,7 +691,7 @@ export class DeviceTracker {
           pending: null,
           timer: null,
           timerDue: null,
-          seq: 0,
+          seq: tombstone?.seq ?? 0,
           history: [],
           awaitingLaunch: false,
           seenBy: new Set(),
@@ -712,6 +783,8 @@ export class DeviceTracker {
     if (rec.committed === null && !rec.present) {
       this.clearTimer(rec);
       this.devices.delete(rec.udid);
+      // A forgotten device that flashed by: keep its sequence number for its next appearance.
+      if (rec.seq > 0) this.forgotten.set(rec.udid, { udid: rec.udid, seq: rec.seq, forgottenAt: this.clock.now(), history: rec.history });
       return;
     }
     const desired = this.desired(rec);

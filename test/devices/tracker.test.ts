@@ -851,3 +851,59 @@ describe('logger', () => {
     tracker.dispose();
   });
 });
+
+describe('forgetting devices', () => {
+  it('an admin forgets an Unplugged device: its row goes; back later, a new row whose seq continues', () => {
+    const { clock, tracker, snap, events } = mk();
+    snap('adb', adb('192.168.1.20:5555'));
+    clock.advance(500);
+    snap('adb');
+    clock.advance(3000);
+    expect(events.map((e) => e.seq)).toEqual([1, 2]);
+    expect(tracker.forget('192.168.1.20:5555')).toBe('forgotten');
+    expect(tracker.list()).toEqual([]);
+    expect(tracker.exportState()).toEqual([]);
+    expect(tracker.exportForgotten()).toMatchObject([{ udid: '192.168.1.20:5555', seq: 2 }]);
+    expect(tracker.forgottenTimelines()[0]?.history.map((t) => t.to)).toEqual(['Online', 'Unplugged']);
+    snap('adb', adb('192.168.1.20:5555'));
+    clock.advance(500);
+    expect(events.at(-1)).toMatchObject({ from: null, to: 'Online', seq: 3 });
+    expect(tracker.get('192.168.1.20:5555')?.history.map((t) => t.to)).toEqual(['Online']);
+  });
+
+  it('refuses to forget a device that is still there, or an unknown one', () => {
+    const { clock, tracker, snap } = mk();
+    snap('adb', adb('A', 'offline'));
+    clock.advance(2000);
+    expect(tracker.forget('A')).toBe('present');
+    expect(tracker.forget('nope')).toBe('unknown');
+    expect(tracker.list()).toHaveLength(1);
+  });
+
+  it('forgets devices Unplugged for longer than the retention, at start and while running; seq survives a restart', () => {
+    const day = 24 * 60 * 60 * 1000;
+    const { clock, tracker, snap } = mk({ retentionMs: 30 * day });
+    snap('adb', adb('emulator-5554'), adb('KEEP'));
+    clock.advance(500);
+    snap('adb', adb('KEEP'));
+    clock.advance(3000);
+    clock.advance(29 * day);
+    expect(tracker.list().map((d) => d.udid).sort()).toEqual(['KEEP', 'emulator-5554']);
+    clock.advance(day + 60 * 60 * 1000);
+    tracker.forgetExpired(); // the composition root asks every hour
+    expect(tracker.list().map((d) => d.udid)).toEqual(['KEEP']);
+    const saved = { previous: tracker.exportState(), forgotten: tracker.exportForgotten() };
+    tracker.dispose();
+
+    const next = mk({ ...saved }, false);
+    next.snap('adb', adb('emulator-5554'), adb('KEEP'));
+    next.tracker.sourcesSettled();
+    next.clock.advance(500);
+    expect(next.events.map((e) => `${e.udid}#${e.seq}`)).toEqual(['emulator-5554#3']);
+
+    // Restored devices already past the retention go at start.
+    const old = mk({ previous: [{ udid: 'OLD', name: 'Old', platform: 'android', connection: 'network', status: 'Unplugged', since: Date.UTC(2024, 0, 1), seq: 7 }] });
+    expect(old.tracker.list()).toEqual([]);
+    expect(old.tracker.exportForgotten()).toMatchObject([{ udid: 'OLD', seq: 7 }]);
+  });
+});

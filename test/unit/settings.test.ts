@@ -46,11 +46,13 @@ describe('settings.json', () => {
     expect(JSON.parse(readFileSync(join(dataDir, 'settings.json'), 'utf8')).schemaVersion).toBe(3);
   });
 
-  it('migrates a version 2 file: the settle window gets its default (5 s), the hold times are kept', async () => {
+  it('migrates a version 2 file: the settle window (5 s) and the device retention (30 days) get their defaults, the hold times are kept', async () => {
     const dataDir = await tempDir();
-    const v2 = { ...DEFAULT_SETTINGS, debounce: { onlineMs: 100, offlineMs: 1500, unpluggedMs: 4000 } };
+    const { deviceRetentionDays: _new, ...rest } = DEFAULT_SETTINGS;
+    const v2 = { ...rest, debounce: { onlineMs: 100, offlineMs: 1500, unpluggedMs: 4000 } };
     writeFileSync(join(dataDir, 'settings.json'), JSON.stringify({ schemaVersion: 2, closeHintShown: false, ...v2 }));
     const store = await openSettingsStore({ dataDir, logger });
     expect(store.general().debounce).toEqual({ onlineMs: 100, offlineMs: 1500, unpluggedMs: 4000, settleMs: 5000 });
+    expect(store.general().deviceRetentionDays).toBe(30);
   });
 });

@@ -44,6 +44,10 @@ export function DevicesView() {
     const result = await api.devicesRelease({ udid: device.udid });
     setRowErrors((e) => ({ ...e, [device.udid]: result.ok ? '' : result.error.message }));
   };
+  const forget = async (device: Device) => {
+    const result = await api.devicesForget({ udid: device.udid });
+    if (!result.ok) setRowErrors((e) => ({ ...e, [device.udid]: result.error.message }));
+  };
   const setVisibility = async (device: Device, visibility: DeviceVisibility | null) => {
     const result = await api.devicesSetVisibility({ udid: device.udid, visibility });
     setRowErrors((e) => ({ ...e, [device.udid]: result.ok ? '' : result.error.message }));
@@ -90,6 +94,7 @@ export function DevicesView() {
                   onMark={() => setMarking(device)}
                   onRelease={() => void release(device)}
                   onVisibility={(v) => void setVisibility(device, v)}
+                  onForget={() => void forget(device)}
                 />
               ))}
             </tbody>
@@ -128,6 +133,7 @@ function DeviceRow({
   onMark,
   onRelease,
   onVisibility,
+  onForget,
 }: {
   device: Device;
   state: DevicesState;
@@ -136,6 +142,7 @@ function DeviceRow({
   onMark: () => void;
   onRelease: () => void;
   onVisibility: (v: DeviceVisibility | null) => void;
+  onForget: () => void;
 }) {
   const status = device.status ?? device.pending?.to ?? null;
   return (
@@ -205,6 +212,11 @@ function DeviceRow({
             Mark in use
           </button>
         )}
+        {device.status === 'Unplugged' && state.canManage ? (
+          <button type="button" className="button small" onClick={onForget} aria-label={`Forget ${device.name}`} title="Remove this row; if the device comes back it gets a new row">
+            Forget
+          </button>
+        ) : null}
       </td>
     </tr>
   );
