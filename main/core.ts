@@ -180,6 +180,8 @@ export async function openCore(options: CoreOptions): Promise<Core> {
     );
   });
 
+  tracker.onFlapping((notice) => log('warn', notice.message));
+
   let saveTimer: ReturnType<typeof setTimeout> | null = null;
   const saveDevices = () => deviceState.saveDevices(tracker.exportState(), tracker.exportForgotten()).catch((e: unknown) => log('error', `could not save device states: ${String(e)}`));
   tracker.onChange(() => {

@@ -220,6 +220,7 @@ async function start(): Promise<void> {
   });
   installAppMenu({ showWindow, quit: () => app.quit() });
 
+  core.tracker.onFlapping((notice) => notifier.notify('deviceUnplugged', notice.message));
   await core.start();
   const started = core;
   powerMonitor.on('suspend', () => started.suspend());

@@ -155,6 +155,17 @@ export interface Device {
   rawStates: Partial<Record<DeviceSourceId, string>>;
   /** The last day's committed transitions, oldest first. */
   history: DeviceTransition[];
+  /** Set while it flaps (more than 6 status changes in 10 minutes): its USB port and hub where known. */
+  flapping?: { port?: string; hub?: string; changes: number };
+}
+
+/** A USB port's disconnects in the last hour. */
+export interface UsbPortStat {
+  port: string;
+  hub?: string;
+  disconnects: number;
+  devices: string[];
+  flapping: boolean;
 }
 
 export interface SourceHealthInfo {
@@ -174,6 +185,8 @@ export interface OtherUsbDevice {
 
 export interface DevicesState {
   devices: Device[];
+  /** USB ports with disconnects in the last hour, most first. */
+  ports?: UsbPortStat[];
   health: SourceHealthInfo[];
   otherUsb: OtherUsbDevice[];
   canReserve: boolean;

@@ -92,6 +92,50 @@ export interface DeviceView {
   usbPath?: string;
   /** Committed transitions of the last 24 h, oldest first (bounded). */
   history: Transition[];
+  /** Set while the device flaps (more than 6 committed changes in 10 minutes): its holds are doubled. */
+  flapping?: FlappingView;
+}
+
+export interface FlappingView {
+  /** USB port (`1-2.3`) when known, and the hub it hangs from (`1-2`). */
+  port?: string;
+  hub?: string;
+  /** Committed status changes in the last 10 minutes. */
+  changes: number;
+}
+
+/** A device started flapping: the composition root shows one rate-limited notification naming the port. */
+export interface FlappingNotice {
+  udid: string;
+  name: string;
+  port?: string;
+  hub?: string;
+  /** Times it went Offline or Unplugged in the window. */
+  disconnects: number;
+  /** "Pixel 7 on USB port 1-2.3 disconnected 9 times in 10 min — check the cable or hub" */
+  message: string;
+}
+
+/** One USB port's recent disconnects, for the Devices view. */
+export interface PortStat {
+  port: string;
+  hub?: string;
+  /** Offline/Unplugged commits of devices on this port in the last hour. */
+  disconnects: number;
+  /** Devices seen on this port (names). */
+  devices: string[];
+  flapping: boolean;
+}
+
+export const FLAP_WINDOW_MS = 10 * 60 * 1000;
+export const FLAP_THRESHOLD = 6;
+const FLAP_HOLD_CAP_MS = 30_000;
+const PORT_WINDOW_MS = 60 * 60 * 1000;
+
+/** `1-2.3` hangs from the hub at `1-2`; a root port (`1-2`) from the bus's root hub (none shown). */
+function hubOf(port: string): string | undefined {
+  const dot = port.lastIndexOf('.');
+  return dot > 0 ? port.slice(0, dot) : undefined;
 }
 
 /** What the composition root saves at quit and gives back at launch. */
@@ -205,6 +249,10 @@ interface DeviceRecord {
   /** Every source that listed it in this run (a source's resync holds its Offline/Unplugged commits). */
   seenBy: Set<SourceId>;
   transports: Connection[];
+  /** Committed status changes (monotonic times) in the flapping window. */
+  changes: number[];
+  flapping: boolean;
+  flapTimer: unknown;
   /** Had a USB transport in this run: a phone whose cable is pulled but still on Wi-Fi keeps its one visibility. */
   usbSeen: boolean;
   present: boolean;
@@ -290,6 +338,13 @@ export class DeviceTracker {
   private settleTimer: unknown = null;
   private disposed = false;
 
+  /** Per USB port: monotonic times of its devices' Offline/Unplugged commits (last hour). */
+  private readonly portDrops = new Map<string, number[]>();
+  private readonly portDevices = new Map<string, Set<string>>();
+  /** Per port (or udid): when its last flapping notice went out (monotonic). */
+  private readonly lastFlapNotice = new Map<string, number>();
+  private readonly flapQueue: FlappingNotice[] = [];
+  private readonly flapListeners = new Set<(notice: FlappingNotice) => void>();
   private readonly eventListeners = new Set<(event: DeviceEvent) => void>();
   private readonly changeListeners = new Set<(devices: DeviceView[]) => void>();
   private readonly queue: DeviceEvent[] = [];
@@ -427,6 +482,8 @@ export class DeviceTracker {
 
   private drop(rec: DeviceRecord): void {
     this.clearTimer(rec);
+    if (rec.flapTimer !== null) this.clock.clearTimeout(rec.flapTimer);
+    rec.flapTimer = null;
     this.devices.delete(rec.udid);
     this.visibilityOverrides.delete(rec.udid);
     this.forgotten.set(rec.udid, { udid: rec.udid, seq: rec.seq, forgottenAt: this.clock.now(), history: rec.history.map((t) => ({ ...t })) });
@@ -492,6 +549,28 @@ export class DeviceTracker {
   onEvent(listener: (event: DeviceEvent) => void): () => void {
     this.eventListeners.add(listener);
     return () => this.eventListeners.delete(listener);
+  }
+
+  /** A device started flapping (at most one notice per port per 10 minutes). */
+  onFlapping(listener: (notice: FlappingNotice) => void): () => void {
+    this.flapListeners.add(listener);
+    return () => this.flapListeners.delete(listener);
+  }
+
+  /** Every USB port with a disconnect in the last hour, most disconnects first. */
+  portStats(): PortStat[] {
+    const cutoff = monotonicNow(this.clock) - PORT_WINDOW_MS;
+    const flappingPorts = new Set([...this.devices.values()].filter((r) => r.flapping && r.usbPath).map((r) => r.usbPath as string));
+    const out: PortStat[] = [];
+    for (const [port, drops] of this.portDrops) {
+      const recent = drops.filter((t) => t >= cutoff);
+      if (recent.length === 0) continue;
+      const stat: PortStat = { port, disconnects: recent.length, devices: [...(this.portDevices.get(port) ?? [])], flapping: flappingPorts.has(port) };
+      const hub = hubOf(port);
+      if (hub) stat.hub = hub;
+      out.push(stat);
+    }
+    return out.sort((a, b) => b.disconnects - a.disconnects || (a.port < b.port ? -1 : 1));
   }
 
   /** Any change the Devices view shows (status, pending status, names, sources, in use, visibility, health, other USB). */
@@ -563,7 +642,11 @@ export class DeviceTracker {
     this.disposed = true;
     if (this.settleTimer !== null) this.clock.clearTimeout(this.settleTimer);
     this.settleTimer = null;
-    for (const rec of this.devices.values()) this.clearTimer(rec);
+    for (const rec of this.devices.values()) {
+      this.clearTimer(rec);
+      if (rec.flapTimer !== null) this.clock.clearTimeout(rec.flapTimer);
+    }
+    this.flapListeners.clear();
     this.eventListeners.clear();
     this.changeListeners.clear();
     this.queue.length = 0;
@@ -600,6 +683,9 @@ export class DeviceTracker {
         awaitingLaunch: s.status !== 'Unplugged',
         seenBy: new Set(),
         transports: [],
+        changes: [],
+        flapping: false,
+        flapTimer: null,
         usbSeen: false,
         present: false,
         usable: false,
@@ -696,6 +782,9 @@ export class DeviceTracker {
           awaitingLaunch: false,
           seenBy: new Set(),
           transports: [],
+          changes: [],
+          flapping: false,
+          flapTimer: null,
           usbSeen: false,
           present: true,
           usable: false,
@@ -763,18 +852,78 @@ export class DeviceTracker {
   private delayFor(rec: DeviceRecord, to: Status): number {
     if (rec.awaitingLaunch) return 0; // the launch comparison: gone since the last run
     const d = this.debounce;
+    // A flapping device's holds double (up to 30 s) so receivers are not flooded; explicit acts stay immediate.
+    const hold = (ms: number): number => (rec.flapping ? Math.max(ms, Math.min(2 * ms, FLAP_HOLD_CAP_MS)) : ms);
     switch (to) {
       case 'Utilizing':
         // Marking an Online device in use is an explicit act; a reserved device that becomes usable again
         // is a device change, so it gets the Online debounce.
-        return rec.committed === 'Online' ? d.utilizing : Math.max(d.online, d.utilizing);
+        return rec.committed === 'Online' ? d.utilizing : hold(Math.max(d.online, d.utilizing));
       case 'Online':
-        return rec.committed === 'Utilizing' ? d.release : d.online;
+        return rec.committed === 'Utilizing' ? d.release : hold(d.online);
       case 'Offline':
-        return d.offline;
+        return hold(d.offline);
       case 'Unplugged':
-        return d.unplugged;
+        return hold(d.unplugged);
     }
+  }
+
+  /** Counts a committed change in the sliding window; more than FLAP_THRESHOLD makes the device flap. */
+  private noteChange(rec: DeviceRecord, from: Status | null, to: Status): void {
+    if (from === null) return;
+    const now = monotonicNow(this.clock);
+    const disconnect = to === 'Offline' || to === 'Unplugged';
+    if (disconnect && rec.usbPath) {
+      const drops = this.portDrops.get(rec.usbPath) ?? [];
+      drops.push(now);
+      while (drops.length > 0 && drops[0]! < now - PORT_WINDOW_MS) drops.shift();
+      this.portDrops.set(rec.usbPath, drops);
+      const names = this.portDevices.get(rec.usbPath) ?? new Set<string>();
+      names.add(rec.name);
+      this.portDevices.set(rec.usbPath, names);
+    }
+    rec.changes.push(now);
+    while (rec.changes.length > 0 && rec.changes[0]! <= now - FLAP_WINDOW_MS) rec.changes.shift();
+    if (!rec.flapping && rec.changes.length > FLAP_THRESHOLD) {
+      rec.flapping = true;
+      this.log.warn('device is flapping', { udid: rec.udid, port: rec.usbPath, changes: rec.changes.length });
+      const key = rec.usbPath ?? rec.udid;
+      const last = this.lastFlapNotice.get(key);
+      if (last === undefined || now - last >= FLAP_WINDOW_MS) {
+        this.lastFlapNotice.set(key, now);
+        const disconnects = this.disconnectsInWindow(rec);
+        const where = rec.usbPath ? ` on USB port ${rec.usbPath}${hubOf(rec.usbPath) ? ` (hub ${hubOf(rec.usbPath)})` : ''}` : '';
+        const notice: FlappingNotice = {
+          udid: rec.udid,
+          name: rec.name,
+          disconnects,
+          message: `${rec.name}${where} disconnected ${disconnects} times in 10 min — check the cable or hub`,
+        };
+        if (rec.usbPath) notice.port = rec.usbPath;
+        const hub = rec.usbPath ? hubOf(rec.usbPath) : undefined;
+        if (hub) notice.hub = hub;
+        this.flapQueue.push(notice);
+      }
+    }
+    if (rec.flapping) {
+      // Flapping ends after 10 quiet minutes.
+      if (rec.flapTimer !== null) this.clock.clearTimeout(rec.flapTimer);
+      rec.flapTimer = this.clock.setTimeout(() => {
+        rec.flapTimer = null;
+        if (this.disposed) return;
+        this.run(() => {
+          rec.flapping = false;
+          rec.changes = [];
+          this.log.info('device stopped flapping', { udid: rec.udid });
+          this.evaluate(rec);
+        });
+      }, FLAP_WINDOW_MS);
+    }
+  }
+
+  private disconnectsInWindow(rec: DeviceRecord): number {
+    const cutoff = this.clock.now() - FLAP_WINDOW_MS;
+    return rec.history.filter((t) => t.at > cutoff && t.from !== null && (t.to === 'Offline' || t.to === 'Unplugged')).length;
   }
 
   private evaluate(rec: DeviceRecord): void {
@@ -868,6 +1017,7 @@ export class DeviceTracker {
     rec.awaitingLaunch = false;
     this.clearTimer(rec);
     rec.history.push({ from, to, at: now });
+    this.noteChange(rec, from, to);
     const cutoff = now - this.historyWindowMs;
     let drop = Math.max(0, rec.history.length - this.historyLimit);
     while (drop < rec.history.length && rec.history[drop]!.at < cutoff) drop++;
@@ -919,6 +1069,13 @@ export class DeviceTracker {
     const use = this.inUse.get(rec.udid);
     if (use) v.inUse = { ...use };
     if (rec.usbPath) v.usbPath = rec.usbPath;
+    if (rec.flapping) {
+      const flapping: FlappingView = { changes: rec.changes.length };
+      if (rec.usbPath) flapping.port = rec.usbPath;
+      const hub = rec.usbPath ? hubOf(rec.usbPath) : undefined;
+      if (hub) flapping.hub = hub;
+      v.flapping = flapping;
+    }
     return v;
   }
 
@@ -940,6 +1097,7 @@ export class DeviceTracker {
       rec.transports,
       rec.rawStates,
       rec.usbPath ?? null,
+      rec.flapping,
     ]);
     const health = [...this.health.values()].map((h) => [h.source, h.state, h.message ?? null, h.since]);
     return JSON.stringify([devices, this.others, health]);
@@ -968,6 +1126,16 @@ export class DeviceTracker {
               listener(event);
             } catch (err) {
               this.log.error('device event listener failed', { error: String(err) });
+            }
+          }
+        }
+        while (this.flapQueue.length > 0) {
+          const notice = this.flapQueue.shift()!;
+          for (const listener of [...this.flapListeners]) {
+            try {
+              listener(notice);
+            } catch (err) {
+              this.log.error('device flapping listener failed', { error: String(err) });
             }
           }
         }

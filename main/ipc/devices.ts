@@ -31,6 +31,7 @@ export function devicesState(deps: Pick<DeviceHandlerDeps, 'tracker' | 'can' | '
   const listed = new Set(deps.tracker.list().map((d) => d.udid));
   return {
     devices: deps.tracker.list(),
+    ports: deps.tracker.portStats(),
     health: deps.tracker.sourceHealth(),
     otherUsb: deps.tracker
       .otherUsb()

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { DeviceTracker } from '../../main/devices/tracker';
-import type { DeviceEvent, SavedDeviceState, Status, TrackerOptions, Transition } from '../../main/devices/tracker';
+import type { DeviceEvent, FlappingNotice, SavedDeviceState, Status, TrackerOptions, Transition } from '../../main/devices/tracker';
 import type { Observation, SourceId } from '../../main/devices/types';
 import { FakeClock } from '../support/fakeClock';
 import { adb, mux, usb } from '../support/observations';
@@ -403,7 +403,7 @@ describe('names and change notifications', () => {
     const { clock, tracker, snap } = mk({ historyLimit: 5 });
     snap('adb', adb('A'));
     for (let i = 0; i < 10; i++) {
-      clock.advance(500);
+      clock.advance(4 * 60_000); // slower than flapping (more than 6 changes in 10 minutes)
       snap('adb', adb('A', 'offline'));
       clock.advance(2000);
       snap('adb', adb('A'));
@@ -737,7 +737,7 @@ describe('properties', () => {
         const d = drive(steps);
         for (const step of steps) d.run(step);
         d.run({ kind: 'settle' });
-        d.run({ kind: 'advance', ms: 3001 });
+        d.run({ kind: 'advance', ms: 6001 }); // the longest hold: Unplugged, doubled while flapping
         const expected = expectedPresent(d.world, d.inUse, d.context);
         const listed = new Map(d.tracker.list().map((v) => [v.udid, v]));
         for (const [udid, status] of expected) expect([udid, listed.get(udid)?.status]).toEqual([udid, status]);
@@ -795,7 +795,7 @@ describe('properties', () => {
         d.run({ kind: 'settle' });
         d.run({ kind: 'snap', source: 'usb', world: { ...d.world, usb: { ...d.world.usb, P1: true } } });
         d.run({ kind: 'snap', source: 'adb', world: { ...d.world, adb: { ...d.world.adb, P1: start } } });
-        d.run({ kind: 'advance', ms: 3001 });
+        d.run({ kind: 'advance', ms: 6001 }); // the longest hold: Unplugged, doubled while flapping
         const baseline = d.events.length;
         const status = d.tracker.statusOf(P.P1.udid);
         const gaps = squeeze(flap, 500);
@@ -905,5 +905,73 @@ describe('forgetting devices', () => {
     const old = mk({ previous: [{ udid: 'OLD', name: 'Old', platform: 'android', connection: 'network', status: 'Unplugged', since: Date.UTC(2024, 0, 1), seq: 7 }] });
     expect(old.tracker.list()).toEqual([]);
     expect(old.tracker.exportForgotten()).toMatchObject([{ udid: 'OLD', seq: 7 }]);
+  });
+});
+
+describe('flapping ports', () => {
+  it('a port dropping 6 times in a minute: "Flapping" with its port, doubled holds, one notification, per-port counts; ends after 10 quiet minutes', () => {
+    const { clock, tracker, snap, events } = mk();
+    const notices: FlappingNotice[] = [];
+    tracker.onFlapping((n) => notices.push(n));
+    const phone = adb('P7', 'device', { usbPath: 'usb:1-2.3', name: 'Pixel 7' });
+    snap('adb', phone);
+    clock.advance(500);
+    for (let i = 0; i < 3; i++) {
+      snap('adb');
+      clock.advance(3000);
+      snap('adb', phone);
+      clock.advance(500);
+    }
+    expect(tracker.get('P7')?.flapping).toBeUndefined();
+    snap('adb'); // the 7th change makes it flap
+    clock.advance(3000);
+    expect(tracker.get('P7')).toMatchObject({ status: 'Unplugged', flapping: { port: '1-2.3', hub: '1-2', changes: 7 } });
+    expect(notices).toEqual([
+      { udid: 'P7', name: 'Pixel 7', port: '1-2.3', hub: '1-2', disconnects: 4, message: 'Pixel 7 on USB port 1-2.3 (hub 1-2) disconnected 4 times in 10 min — check the cable or hub' },
+    ]);
+    // Holds doubled while it flaps: Online after 1 s, Unplugged after 6 s.
+    snap('adb', phone);
+    clock.advance(999);
+    expect(tracker.get('P7')?.status).toBe('Unplugged');
+    clock.advance(1);
+    expect(tracker.get('P7')?.status).toBe('Online');
+    for (let i = 0; i < 2; i++) {
+      snap('adb');
+      clock.advance(5999);
+      expect(tracker.get('P7')?.status).toBe('Online');
+      clock.advance(1);
+      expect(tracker.get('P7')?.status).toBe('Unplugged');
+      snap('adb', phone);
+      clock.advance(1000);
+    }
+    expect(notices).toHaveLength(1);
+    // Callbacks keep the status rules: every committed change is an ordinary event.
+    expect(events.map((e) => e.to)).toEqual(['Online', ...Array.from({ length: 6 }, () => ['Unplugged', 'Online']).flat()]);
+    expect(tracker.portStats()).toEqual([{ port: '1-2.3', hub: '1-2', disconnects: 6, devices: ['Pixel 7'], flapping: true }]);
+
+    clock.advance(10 * 60 * 1000);
+    expect(tracker.get('P7')?.flapping).toBeUndefined();
+    snap('adb');
+    clock.advance(3000);
+    expect(tracker.get('P7')?.status).toBe('Unplugged');
+  });
+
+  it('caps a doubled hold at 30 s, and never shortens a longer one', () => {
+    const { clock, tracker, snap } = mk({ debounceMs: { unplugged: 20_000, online: 0 } });
+    const phone = adb('P', 'device', { usbPath: '1-1' });
+    snap('adb', phone);
+    clock.advance(0);
+    for (let i = 0; i < 4; i++) {
+      snap('adb');
+      clock.advance(20_000);
+      snap('adb', phone);
+      clock.advance(0);
+    }
+    expect(tracker.get('P')?.flapping).toBeDefined();
+    snap('adb');
+    clock.advance(29_999);
+    expect(tracker.get('P')?.status).toBe('Online');
+    clock.advance(1);
+    expect(tracker.get('P')?.status).toBe('Unplugged');
   });
 });

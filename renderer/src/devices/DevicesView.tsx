@@ -1,7 +1,7 @@
 import * as Dialog from '@radix-ui/react-dialog';
 import { useEffect, useState } from 'react';
 import type { FormEvent } from 'react';
-import type { Device, DeviceEventInfo, DevicesState, DeviceVisibility, SourceHealthInfo } from '../../../preload/contract';
+import type { Device, DeviceEventInfo, DevicesState, DeviceVisibility, SourceHealthInfo, UsbPortStat } from '../../../preload/contract';
 import { api } from '../api';
 import { useDevicesState, useDeviceEvents } from '../state';
 import { Field } from '../ui/Field';
@@ -101,6 +101,7 @@ export function DevicesView() {
           </table>
         )}
       </div>
+      {state.ports && state.ports.length > 0 ? <PortTable ports={state.ports} /> : null}
       <RecentEvents events={events} />
       {state.otherUsb.length > 0 ? <OtherUsb state={state} /> : null}
       {marking ? <MarkInUseDialog device={marking} onClose={() => setMarking(null)} /> : null}
@@ -163,6 +164,14 @@ function DeviceRow({
           {device.status ? `for ${ago(now - device.since)}` : ''}
           {device.pending && device.status ? ` · going ${device.pending.to}` : ''}
         </div>
+        {device.flapping ? (
+          <div className="flapping" data-testid="flapping">
+            <strong>Flapping</strong>
+            {device.flapping.port ? ` on USB port ${device.flapping.port}` : ''}
+            {device.flapping.hub ? ` (hub ${device.flapping.hub})` : ''}
+            <span className="hint"> · {device.flapping.changes} changes in 10 min; holds doubled</span>
+          </div>
+        ) : null}
       </td>
       <td className="mono udid">{device.udid}</td>
       <td>{PLATFORM_LABELS[device.platform]}</td>
@@ -319,4 +328,36 @@ function OtherUsb({ state }: { state: DevicesState }) {
 function connectionLabel(device: Device): string {
   const transports = device.transports && device.transports.length > 0 ? device.transports : [device.connection];
   return transports.map((t) => (t === 'usb' ? 'USB' : 'Network')).join(' + ');
+}
+
+/** Every USB port's disconnects in the last hour: which cable or hub is the problem. */
+function PortTable({ ports }: { ports: UsbPortStat[] }) {
+  return (
+    <div className="panel">
+      <h2 id="ports-title">USB ports</h2>
+      <table className="table" aria-labelledby="ports-title">
+        <thead>
+          <tr>
+            <th scope="col">Port</th>
+            <th scope="col">Hub</th>
+            <th scope="col">Disconnects (last hour)</th>
+            <th scope="col">Devices</th>
+          </tr>
+        </thead>
+        <tbody>
+          {ports.map((p) => (
+            <tr key={p.port}>
+              <th scope="row" className="mono">
+                {p.port}
+                {p.flapping ? <strong className="flapping"> Flapping</strong> : null}
+              </th>
+              <td className="mono">{p.hub ?? '—'}</td>
+              <td>{p.disconnects}</td>
+              <td>{p.devices.join(', ')}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </div>
+  );
 }
