@@ -61,6 +61,16 @@ describe('Devices', () => {
       ['Unplugged', 5],
     ]);
     await expect(row.getByRole('img').getAttribute('aria-label')).resolves.toMatch(/6 changes in the last 24 hours, last Unplugged/);
+
+    // Forget it from its row: the row goes; plugged in again it gets a new row, its seq continuing.
+    await row.getByRole('button', { name: 'Forget Galaxy Note 8' }).click();
+    await expect.poll(() => page.getByRole('row', { name: 'Galaxy Note 8' }).count()).toBe(0);
+    // The USB ports table counts the port's disconnects (Offline, Unplugged).
+    await expect(page.getByRole('row', { name: 'USB port 1-1' }).getByRole('cell').nth(1).textContent()).resolves.toBe('2');
+    app.adb.setDevices([{ ...note8, state: 'device' }]);
+    await expect.poll(() => statusOf(page, 'Galaxy Note 8').textContent(), { timeout: 10_000 }).toBe('Online');
+    const again = await page.evaluate(() => window.api.devicesEvents());
+    expect(again.ok && again.value[0] && [again.value[0].from, again.value[0].to, again.value[0].seq]).toEqual([null, 'Online', 6]);
   });
 
   it('shows a source that is down without unplugging its devices, and recovers', async () => {

@@ -346,7 +346,7 @@ function PortTable({ ports }: { ports: UsbPortStat[] }) {
         </thead>
         <tbody>
           {ports.map((p) => (
-            <tr key={p.port}>
+            <tr key={p.port} aria-label={`USB port ${p.port}`}>
               <th scope="row" className="mono">
                 {p.port}
                 {p.flapping ? <strong className="flapping"> Flapping</strong> : null}
