@@ -714,9 +714,18 @@ export class DeviceTracker {
     for (const source of sources) {
       if (source === 'usb') continue;
       const down = this.stale.has(source);
+      /** Per hardware serial, the transport kinds already merged: two of one kind are two phones. */
+      const kinds = new Map<string, Set<Connection>>();
       for (const o of this.snapshots.get(source) ?? []) {
-        // One phone, several adb transports (USB and Wi-Fi): one device under its hardware serial.
-        const id = o.hardwareSerial ?? o.udid;
+        // One phone, several adb transports (USB and Wi-Fi): one device under its hardware serial. Two USB (or
+        // two Wi-Fi) transports with one serial are two phones sharing a factory serial (0123456789ABCDEF).
+        let id = o.hardwareSerial ?? o.udid;
+        if (o.hardwareSerial !== undefined) {
+          const seen = kinds.get(id) ?? new Set<Connection>();
+          if (seen.has(o.connection)) id = o.udid;
+          else seen.add(o.connection);
+          kinds.set(o.hardwareSerial, seen);
+        }
         // A down source's last list is stale: a USB phone the bus showed in this run and no longer shows is gone.
         if (down && onBus && o.connection === 'usb' && this.seenOnBus.has(id) && !onBus.has(o)) continue;
         add(id, o);

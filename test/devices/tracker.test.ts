@@ -975,3 +975,23 @@ describe('flapping ports', () => {
     expect(tracker.get('P')?.status).toBe('Unplugged');
   });
 });
+
+describe('adb transports of one phone', () => {
+  it('merges a USB and a Wi-Fi transport with one hardware serial; two of one kind sharing a factory serial stay two phones', () => {
+    const { clock, tracker, snap, brief } = mk();
+    snap(
+      'adb',
+      adb('R58M1', 'device', { hardwareSerial: 'R58M1' }),
+      adb('192.168.1.20:5555', 'device', { hardwareSerial: 'R58M1' }),
+      adb('10.0.0.5:5555', 'device', { hardwareSerial: '0123456789ABCDEF' }),
+      adb('10.0.0.6:5555', 'device', { hardwareSerial: '0123456789ABCDEF' }),
+    );
+    clock.advance(500);
+    expect(tracker.list().map((d) => [d.udid, d.transports.join('+')])).toEqual([
+      ['R58M1', 'usb+network'],
+      ['0123456789ABCDEF', 'network'],
+      ['10.0.0.6:5555', 'network'],
+    ]);
+    expect(brief()).toEqual(['R58M1:null>Online', '0123456789ABCDEF:null>Online', '10.0.0.6:5555:null>Online']);
+  });
+});
