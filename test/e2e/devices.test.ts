@@ -156,4 +156,30 @@ describe('Devices', () => {
     const events = await second.page.evaluate(() => window.api.devicesEvents());
     expect(events.ok && events.value.map((e) => [e.to, e.seq])).toEqual([['Unplugged', 2]]);
   });
+
+  it('sleep: a phone removed while the computer sleeps turns Unplugged after the wake; the one still plugged (offline for 2.6 s after it) fires nothing', async () => {
+    const app = await launchApp();
+    const { page } = app;
+    const pixel = { serial: '35161FDJH000GT', state: 'device', usb: '1-2', settings: { global: { device_name: 'Pixel 7' } } };
+    app.adb.setDevices([{ ...note8, state: 'device' }, pixel]);
+    await expect.poll(() => statusOf(page, 'Pixel 7').textContent(), { timeout: 10_000 }).toBe('Online');
+    await expect.poll(() => statusOf(page, 'Galaxy Note 8').textContent(), { timeout: 10_000 }).toBe('Online');
+    await page.waitForTimeout(5500); // past the first list's settle window
+
+    app.command({ cmd: 'power', event: 'suspend' });
+    await page.waitForTimeout(300);
+    app.adb.setDevices([{ ...note8, state: 'offline' }]); // Pixel 7 is taken away during sleep
+    await page.waitForTimeout(4000); // longer than the Unplugged hold: asleep, nothing commits
+    const asleep = await page.evaluate(() => window.api.devicesEvents());
+    expect(asleep.ok && asleep.value.map((e) => `${e.name} ${e.to}`).sort()).toEqual(['Galaxy Note 8 Online', 'Pixel 7 Online']);
+
+    app.command({ cmd: 'power', event: 'resume' });
+    await page.waitForTimeout(2600);
+    app.adb.setDevices([{ ...note8, state: 'device' }]);
+    await expect.poll(() => statusOf(page, 'Pixel 7').textContent(), { timeout: 15_000 }).toBe('Unplugged');
+    await page.waitForTimeout(3000);
+    const events = await page.evaluate(() => window.api.devicesEvents());
+    expect(events.ok && events.value.map((e) => `${e.name} ${e.to}`).reverse().slice(2)).toEqual(['Pixel 7 Unplugged']);
+    await expect(statusOf(page, 'Galaxy Note 8').textContent()).resolves.toBe('Online');
+  });
 });
