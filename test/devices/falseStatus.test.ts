@@ -378,4 +378,15 @@ describe('sleep and resume', () => {
     expect(resumes).toHaveLength(1);
     expect(startResumeDetector({ bootClock: () => undefined, monotonic: () => 0, onResume: () => {} })).toBeUndefined();
   });
+
+  it('reads the boot clock from /proc/uptime (seconds since boot, sleep included)', async () => {
+    const { procUptimeMs } = await import('../../main/devices/sleep');
+    expect(procUptimeMs(() => '35127.42 68710.11\n')).toBe(35_127_420);
+    expect(procUptimeMs(() => 'garbage')).toBeUndefined();
+    expect(
+      procUptimeMs(() => {
+        throw new Error('ENOENT');
+      }),
+    ).toBeUndefined();
+  });
 });
