@@ -24,6 +24,8 @@ import type { LatencyResult } from './lib/latency';
 import { ReceiverProcess } from './lib/receiverClient';
 import type { ClockCheck } from './lib/receiverClient';
 import { fixed, int, round } from './lib/stats';
+import { runResync } from './lib/resync';
+import type { ResyncResult } from './lib/resync';
 import { runStorage } from './lib/storage';
 import type { StorageResult } from './lib/storage';
 import { ARMS, runThroughput } from './lib/throughput';
@@ -80,7 +82,7 @@ function log(line: string): void {
 
 const mark = (ok: boolean): string => (ok ? '✓' : '✗');
 
-const PHASES = ['latency', 'throughput', 'storage', 'idle'] as const;
+const PHASES = ['latency', 'throughput', 'storage', 'idle', 'resync'] as const;
 type Phase = (typeof PHASES)[number];
 
 function phasesFromEnv(): Set<Phase> {
@@ -116,6 +118,7 @@ async function main(): Promise<number> {
   let throughput: ThroughputResult | undefined;
   let storage: StorageResult | undefined;
   let idle: IdleResult | undefined;
+  let resync: ResyncResult | undefined;
   let clock: ClockCheck | undefined;
   try {
     clock = await receiver.checkClock();
@@ -137,6 +140,13 @@ async function main(): Promise<number> {
       log('storage: per-event cost with an empty history and with 50,000 past deliveries');
       storage = await runStorage({ dir });
     }
+    if (phases.has('resync')) {
+      log('resync: 500 devices listed offline for 3 s by a restarted adb server, 20 rounds');
+      resync = runResync();
+      log(
+        `resync: ${resync.falseEvents} false events; pass over 500 devices p50/max: resync ${fixed(resync.resyncPassMs.p50, 2)}/${fixed(resync.resyncPassMs.max, 2)} ms, recovery ${fixed(resync.recoveryPassMs.p50, 2)}/${fixed(resync.recoveryPassMs.max, 2)} ms, plain change ${fixed(resync.plainPassMs.p50, 2)}/${fixed(resync.plainPassMs.max, 2)} ms`,
+      );
+    }
     if (phases.has('idle')) {
       log(`idle: 20 devices through the real AdbSource, ${idleSeconds} s`);
       idle = await runIdle({ receiver, dir, seconds: idleSeconds });
@@ -157,7 +167,7 @@ async function main(): Promise<number> {
   const ownCostUs = throughput ? throughput.cpuUsPerDelivery.deviceHooksNoHttp : Number.NaN;
   const lost = latency.reduce((s, l) => s + l.lost, 0) + (throughput?.lost ?? 0) + (idle?.lost ?? 0);
   const duplicates = latency.reduce((s, l) => s + l.duplicates, 0) + (throughput?.duplicates ?? 0);
-  const problems = [...latency.flatMap((l) => l.problems), ...(throughput?.problems ?? []), ...(storage?.problems ?? []), ...(idle?.problems ?? [])];
+  const problems = [...latency.flatMap((l) => l.problems), ...(throughput?.problems ?? []), ...(storage?.problems ?? []), ...(idle?.problems ?? []), ...(resync?.problems ?? [])];
   if (throughput && throughput.signaturesInvalid > 0) problems.push(`${throughput.signaturesInvalid} of ${throughput.signaturesChecked} sampled signatures invalid`);
   const num = (v: number | undefined, digits: number): number | null => (v === undefined || !Number.isFinite(v) ? null : round(v, digits));
 
@@ -191,7 +201,7 @@ async function main(): Promise<number> {
     met,
     machine: info,
     config: { phases: [...phases], idleSeconds, rounds, dataDir: dir, signedWebhooks: 'all', clock },
-    details: { latency, throughput, storage, idle },
+    details: { latency, throughput, storage, idle, resync },
     problems,
     loadAverageAtEnd: os.loadavg().map((l) => round(l, 2)),
     durationSec: round((performance.now() - started) / 1000, 1),

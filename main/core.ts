@@ -16,6 +16,7 @@ import { systemClock } from './devices/types';
 import type { Clock, DeviceSource } from './devices/types';
 import { UsbSource } from './devices/usb';
 import { UsbmuxSource } from './devices/usbmux';
+import { resumeDevices } from './devices/sleep';
 import type { Logger } from './log';
 import { openSettingsStore } from './settings';
 import type { SettingsStore } from './settings';
@@ -67,6 +68,10 @@ export interface Core {
   start(): Promise<void>;
   /** Stop taking events, let attempts in flight end (or stay queued), save everything. */
   stop(): Promise<void>;
+  /** The machine goes to sleep: no status commits until resume(). */
+  suspend(): void;
+  /** The machine woke up: the sources reconnect and re-list before Offline/Unplugged can commit. */
+  resume(): Promise<void>;
 }
 
 export async function openCore(options: CoreOptions): Promise<Core> {
@@ -86,13 +91,16 @@ export async function openCore(options: CoreOptions): Promise<Core> {
   const webhookService = createWebhookService({ webhooks, profiles });
 
   // Devices: sources → tracker (merge, debounce, status rules) → events.
-  const { onlineMs, offlineMs, unpluggedMs } = settings.general().debounce;
+  const { onlineMs, offlineMs, unpluggedMs, settleMs } = settings.general().debounce;
   const tracker = new DeviceTracker({
     clock,
     logger: log,
     previous: deviceState.saved(),
+    forgotten: deviceState.forgotten(),
+    retentionMs: settings.general().deviceRetentionDays * 24 * 60 * 60 * 1000,
     trackedUsb: deviceState.store.data.trackedUsb,
     debounceMs: { online: onlineMs, offline: offlineMs, unplugged: unpluggedMs },
+    settleWindowMs: settleMs,
   });
   const reservations = new Reservations({ clock, devices: tracker, logger: log });
   const sources: DeviceSource[] = options.sources
@@ -172,14 +180,20 @@ export async function openCore(options: CoreOptions): Promise<Core> {
     );
   });
 
+  tracker.onFlapping((notice) => log('warn', notice.message));
+
   let saveTimer: ReturnType<typeof setTimeout> | null = null;
-  const saveDevices = () => deviceState.saveDevices(tracker.exportState()).catch((e: unknown) => log('error', `could not save device states: ${String(e)}`));
+  const saveDevices = () => deviceState.saveDevices(tracker.exportState(), tracker.exportForgotten()).catch((e: unknown) => log('error', `could not save device states: ${String(e)}`));
   tracker.onChange(() => {
     saveTimer ??= setTimeout(() => {
       saveTimer = null;
       void saveDevices();
     }, 1000);
   });
+
+  // Devices Unplugged for longer than the retention are forgotten (checked at start and hourly).
+  const retentionTimer = setInterval(() => tracker.forgetExpired(), 60 * 60 * 1000);
+  retentionTimer.unref();
 
   let stopped = false;
   return {
@@ -208,9 +222,19 @@ export async function openCore(options: CoreOptions): Promise<Core> {
       }
       if (options.localApi !== false) await localApi.start();
     },
+    suspend() {
+      log('info', 'the system is going to sleep: device statuses wait for the wake-up');
+      tracker.suspend();
+    },
+    async resume() {
+      if (stopped) return;
+      log('info', 'the system woke up: the device sources reconnect and re-list');
+      await resumeDevices(tracker, sources);
+    },
     async stop() {
       if (stopped) return;
       stopped = true;
+      clearInterval(retentionTimer);
       if (saveTimer) clearTimeout(saveTimer);
       await Promise.allSettled(sources.map((s) => s.stop()));
       await localApi.stop();

@@ -20,6 +20,7 @@ import { TOP_COMMANDS } from './cli/args';
 import type { ControlServer } from './cli/control';
 import { serveControl } from './cli/serve';
 import { openCore } from './core';
+import { procUptimeMs, startResumeDetector } from './devices/sleep';
 import type { Core } from './core';
 import { acquireDataLock } from './dataLock';
 import { createFileLogger } from './log';
@@ -302,6 +303,17 @@ export async function runHeadless(argv: string[]): Promise<void> {
     die('could not start the device sources or the local API', error);
   }
   if (stopping) return;
+  // No OS sleep events without Electron: a resume shows as a gap between the boot clock and the monotonic clock.
+  const stopDetector = startResumeDetector({
+    bootClock: () => procUptimeMs(),
+    monotonic: () => performance.now(),
+    onResume: (sleptMs) => {
+      log('info', `woke up after about ${Math.round(sleptMs / 1000)} s asleep`);
+      opened.suspend();
+      void opened.resume();
+    },
+  });
+  if (!stopDetector) log('info', 'no /proc/uptime here: sleep and resume are not detected');
   const api = opened.localApi.info();
   const apiText = !parsed.args.localApi ? 'local API off' : api.running && api.url ? `local API on ${api.url}` : `local API not running (${api.error ?? 'unknown error'})`;
   const count = opened.webhooks.list().length;

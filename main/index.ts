@@ -1,5 +1,5 @@
 // Composition root: build the services, open the window, register IPC. Nothing else.
-import { app, dialog, ipcMain, Notification, safeStorage } from 'electron';
+import { app, dialog, ipcMain, Notification, powerMonitor, safeStorage } from 'electron';
 import type { BrowserWindow } from 'electron';
 import { userInfo } from 'node:os';
 import { join } from 'node:path';
@@ -220,7 +220,11 @@ async function start(): Promise<void> {
   });
   installAppMenu({ showWindow, quit: () => app.quit() });
 
+  core.tracker.onFlapping((notice) => notifier.notify('deviceUnplugged', notice.message));
   await core.start();
+  const started = core;
+  powerMonitor.on('suspend', () => started.suspend());
+  powerMonitor.on('resume', () => void started.resume());
 
   app.on('second-instance', () => {
     showWindow();

@@ -7,7 +7,7 @@ import type { JsonStore, Recovery } from './storage/jsonStore';
 import type { Logger } from './log';
 
 export const SETTINGS_FILE = 'settings.json';
-export const SETTINGS_SCHEMA_VERSION = 2;
+export const SETTINGS_SCHEMA_VERSION = 3;
 
 export const generalSchema = z.strictObject({
   startAtLogin: z.boolean(),
@@ -23,7 +23,11 @@ export const generalSchema = z.strictObject({
     onlineMs: z.number({ error: 'Enter milliseconds' }).int('Whole milliseconds').min(0, 'At least 0').max(60_000, 'At most 60000 ms'),
     offlineMs: z.number({ error: 'Enter milliseconds' }).int('Whole milliseconds').min(0, 'At least 0').max(60_000, 'At most 60000 ms'),
     unpluggedMs: z.number({ error: 'Enter milliseconds' }).int('Whole milliseconds').min(0, 'At least 0').max(60_000, 'At most 60000 ms'),
+    /** After adb or usbmuxd (re)connects, Offline and Unplugged wait this long (it lists phones offline while it reconnects). */
+    settleMs: z.number({ error: 'Enter milliseconds' }).int('Whole milliseconds').min(0, 'At least 0').max(60_000, 'At most 60000 ms'),
   }),
+  /** Devices Unplugged for longer than this are forgotten (their row and state go; sequence numbers continue). */
+  deviceRetentionDays: z.number({ error: 'Enter a number of days' }).int('Whole days').min(1, 'At least 1 day').max(3650, 'At most 3650 days'),
   delivery: z.strictObject({
     timeoutSeconds: z.number({ error: 'Enter a number of seconds' }).int('Whole seconds').min(1, 'At least 1 second').max(120, 'At most 120 seconds'),
     pauseAfterFailures: z.number({ error: 'Enter a number' }).int('A whole number').min(1, 'At least 1').max(1000, 'At most 1000'),
@@ -43,7 +47,8 @@ export const DEFAULT_SETTINGS: GeneralSettings = {
   startAtLogin: false,
   startHidden: false,
   notifications: { deviceOffline: false, deviceUnplugged: true, webhookPaused: true, deliveryFailed: true },
-  debounce: { onlineMs: 500, offlineMs: 2000, unpluggedMs: 3000 },
+  debounce: { onlineMs: 500, offlineMs: 2000, unpluggedMs: 3000, settleMs: 5000 },
+  deviceRetentionDays: 30,
   delivery: { timeoutSeconds: 10, pauseAfterFailures: 20, maxQueued: 100_000, historyEntries: 50_000 },
 };
 
@@ -65,7 +70,12 @@ export async function openSettingsStore({ dataDir, logger }: { dataDir: string; 
     version: SETTINGS_SCHEMA_VERSION,
     migrations: {
       // v2: the status debounce times became settings.
-      2: (old) => ({ ...(old as object), debounce: { ...DEFAULT_SETTINGS.debounce } }),
+      2: (old) => ({ ...(old as object), debounce: { onlineMs: 500, offlineMs: 2000, unpluggedMs: 3000 } }),
+      // v3: the settle window after a device source (re)connects, and how long Unplugged devices are kept.
+      3: (old) => {
+        const o = old as { debounce?: object };
+        return { ...o, debounce: { ...o.debounce, settleMs: DEFAULT_SETTINGS.debounce.settleMs }, deviceRetentionDays: DEFAULT_SETTINGS.deviceRetentionDays };
+      },
     },
     validate: zodValidator(fileSchema),
     logger,

@@ -153,9 +153,22 @@ export interface Device {
   visibilityOverride?: DeviceVisibility;
   inUse?: { by?: string; note?: string; until?: number };
   sources: DeviceSourceId[];
+  /** How it is connected now, USB first (a phone on a cable and on Wi-Fi has both); empty when gone. */
+  transports?: ('usb' | 'network')[];
   rawStates: Partial<Record<DeviceSourceId, string>>;
   /** The last day's committed transitions, oldest first. */
   history: DeviceTransition[];
+  /** Set while it flaps (more than 6 status changes in 10 minutes): its USB port and hub where known. */
+  flapping?: { port?: string; hub?: string; changes: number };
+}
+
+/** A USB port's disconnects in the last hour. */
+export interface UsbPortStat {
+  port: string;
+  hub?: string;
+  disconnects: number;
+  devices: string[];
+  flapping: boolean;
 }
 
 export interface SourceHealthInfo {
@@ -175,6 +188,8 @@ export interface OtherUsbDevice {
 
 export interface DevicesState {
   devices: Device[];
+  /** USB ports with disconnects in the last hour, most first. */
+  ports?: UsbPortStat[];
   health: SourceHealthInfo[];
   otherUsb: OtherUsbDevice[];
   canReserve: boolean;
@@ -268,7 +283,9 @@ export interface GeneralSettings {
   startAtLogin: boolean;
   startHidden: boolean;
   notifications: { deviceOffline: boolean; deviceUnplugged: boolean; webhookPaused: boolean; deliveryFailed: boolean };
-  debounce: { onlineMs: number; offlineMs: number; unpluggedMs: number };
+  debounce: { onlineMs: number; offlineMs: number; unpluggedMs: number; settleMs: number };
+  /** Devices Unplugged for longer than this many days are forgotten. */
+  deviceRetentionDays: number;
   delivery: { timeoutSeconds: number; pauseAfterFailures: number; maxQueued: number; historyEntries: number };
 }
 
@@ -316,6 +333,7 @@ export interface InvokeContract {
   'devices:release': { request: { udid: string }; response: null };
   'devices:setVisibility': { request: { udid: string; visibility: DeviceVisibility | null }; response: null };
   'devices:trackUsb': { request: { udid: string; tracked: boolean }; response: null };
+  'devices:forget': { request: { udid: string }; response: null };
   'localApi:state': { request: undefined; response: LocalApiInfo };
   'localApi:setPort': { request: { port: number }; response: LocalApiInfo };
   'localApi:newToken': { request: undefined; response: LocalApiInfo };
@@ -389,6 +407,7 @@ export const invokeChannels = [
   'devices:release',
   'devices:setVisibility',
   'devices:trackUsb',
+  'devices:forget',
   'localApi:state',
   'localApi:setPort',
   'localApi:newToken',

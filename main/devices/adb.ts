@@ -10,9 +10,9 @@ import net from 'node:net';
 import fs from 'node:fs';
 import path from 'node:path';
 import { spawn as nodeSpawn } from 'node:child_process';
-import { systemClock } from './types';
+import { monotonicNow, systemClock } from './types';
 import type { Clock, Connection, DeviceSource, Observation } from './types';
-import { ReconnectingSource, errorCode, errorText, silentLogger } from './sourceKit';
+import { Backoff, ReconnectingSource, errorCode, errorText, silentLogger } from './sourceKit';
 import type { BackoffOptions, Logger } from './sourceKit';
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -237,6 +237,8 @@ export function adbConnectionOf(serial: string): Connection {
 }
 
 const USB_PATH = /^\d+-\d+(\.\d+)*$/;
+/** Emulators are never merged with anything, whatever their ro.serialno says. */
+const EMULATOR_SERIAL = /^emulator-\d+$/;
 
 // ---------------------------------------------------------------------------------------------------------------
 // One-shot requests (shell)
@@ -388,6 +390,8 @@ export interface AdbSourceOptions {
   /** From connect until the first list. */
   connectTimeoutMs?: number;
   startServerTimeoutMs?: number;
+  /** Between `adb start-server` attempts while the server keeps refusing. Default 1 s, doubling up to 60 s. */
+  startServerBackoff?: BackoffOptions;
 }
 
 export class AdbSource extends ReconnectingSource implements DeviceSource {
@@ -403,9 +407,14 @@ export class AdbSource extends ReconnectingSource implements DeviceSource {
   private listed = false;
   private longMode = true;
   private retryNow = false;
-  private startServerTried = false;
+  /** `adb start-server` is tried again (an `adb kill-server` can happen any number of times), backing off. */
+  private readonly startServerBackoff: Backoff;
+  private nextStartServerAt = 0;
   private lines: AdbDeviceLine[] = [];
   private readonly names = new Map<string, string>();
+  /** Per transport (adb serial): its hardware serial (`ro.serialno`) and whether it is an emulator; asked once. */
+  private readonly identities = new Map<string, { hardwareSerial?: string; emulator: boolean }>();
+  private readonly identityAttempts = new Map<string, object>();
   /** One lookup per appearance of a serial; the token tells a current lookup from an outdated one. */
   private readonly attempts = new Map<string, object>();
   private readonly shellSockets = new Set<net.Socket>();
@@ -418,6 +427,7 @@ export class AdbSource extends ReconnectingSource implements DeviceSource {
     this.nameTimeoutMs = opts.nameTimeoutMs ?? 5000;
     this.connectTimeoutMs = opts.connectTimeoutMs ?? 10_000;
     this.startServerTimeoutMs = opts.startServerTimeoutMs ?? 20_000;
+    this.startServerBackoff = new Backoff(opts.startServerBackoff ?? { initialMs: 1000, maxMs: 60_000 });
     if (this.address.warning) this.log('warn', this.address.warning);
   }
 
@@ -426,6 +436,7 @@ export class AdbSource extends ReconnectingSource implements DeviceSource {
     this.track = undefined;
     this.listed = false;
     this.attempts.clear();
+    this.identityAttempts.clear();
     return sockets;
   }
 
@@ -468,6 +479,8 @@ export class AdbSource extends ReconnectingSource implements DeviceSource {
             gotList = true;
             this.clock.clearTimeout(firstListTimer);
             this.backoff.reset();
+            this.startServerBackoff.reset();
+            this.nextStartServerAt = 0;
           }
           this.onList(frame.text);
         }
@@ -508,10 +521,10 @@ export class AdbSource extends ReconnectingSource implements DeviceSource {
     if (hadList) this.log('warn', `lost the adb server on ${this.address.label}${err ? `: ${errorText(err)}` : ''}`);
     else this.log('debug', `adb server on ${this.address.label}: ${err ? errorText(err) : 'closed'}`);
     const code = errorCode(err);
-    if ((code === 'ECONNREFUSED' || code === 'ENOENT') && !this.startServerTried && isLoopback(this.address)) {
+    if ((code === 'ECONNREFUSED' || code === 'ENOENT') && isLoopback(this.address) && monotonicNow(this.clock) >= this.nextStartServerAt) {
       const adb = this.findAdb();
       if (adb) {
-        this.startServerTried = true;
+        this.nextStartServerAt = monotonicNow(this.clock) + this.startServerBackoff.next();
         this.startServer(adb, this.address.port);
         return;
       }
@@ -519,7 +532,7 @@ export class AdbSource extends ReconnectingSource implements DeviceSource {
     this.scheduleReconnect('adb');
   }
 
-  /** Once per source lifetime, like the adb client does on ECONNREFUSED. */
+  /** Like the adb client does on ECONNREFUSED; again after each backoff while the server stays away. */
   private startServer(adb: string, port: number): void {
     const args = ['-P', String(port), 'start-server'];
     const generation = this.generation;
@@ -546,15 +559,19 @@ export class AdbSource extends ReconnectingSource implements DeviceSource {
     const lines = parseDevicesLong(text);
     this.lines = lines;
     const listedSerials = new Set(lines.map((l) => l.serial));
-    for (const serial of [...this.attempts.keys(), ...this.names.keys()]) {
+    for (const serial of [...this.attempts.keys(), ...this.names.keys(), ...this.identities.keys(), ...this.identityAttempts.keys()]) {
       if (!listedSerials.has(serial)) {
-        // Gone: forget, so a re-plug asks again (the name may have changed meanwhile).
+        // Gone: forget, so a re-plug asks again (the name may have changed meanwhile; an ip:port may be another phone).
         this.attempts.delete(serial);
         this.names.delete(serial);
+        this.identities.delete(serial);
+        this.identityAttempts.delete(serial);
       }
     }
     for (const line of lines) {
-      if (line.state === 'device' && !this.attempts.has(line.serial)) this.resolveName(line);
+      if (line.state !== 'device') continue;
+      if (!this.identities.has(line.serial) && !this.identityAttempts.has(line.serial)) this.resolveIdentity(line.serial);
+      if (!this.attempts.has(line.serial)) this.resolveName(line);
     }
     const first = !this.listed;
     this.listed = true;
@@ -571,6 +588,9 @@ export class AdbSource extends ReconnectingSource implements DeviceSource {
     for (const line of ordered) {
       if (seen.has(line.serial)) continue;
       seen.add(line.serial);
+      // A usable network transport waits for its hardware serial (one quick getprop): listed before, a Wi-Fi twin
+      // would show as a second phone for a moment.
+      if (line.state === 'device' && adbConnectionOf(line.serial) === 'network' && !EMULATOR_SERIAL.test(line.serial) && this.identityAttempts.has(line.serial)) continue;
       devices.push(this.toObservation(line));
     }
     this.emitSnapshot(devices, force);
@@ -593,7 +613,33 @@ export class AdbSource extends ReconnectingSource implements DeviceSource {
     const name = this.names.get(line.serial) ?? (usable ? undefined : line.model);
     if (name !== undefined) obs.name = name;
     if (line.usb && USB_PATH.test(line.usb)) obs.usbPath = line.usb;
+    const identity = this.identities.get(line.serial);
+    if (identity?.hardwareSerial && !identity.emulator && !EMULATOR_SERIAL.test(line.serial)) obs.hardwareSerial = identity.hardwareSerial;
     return obs;
+  }
+
+  /** `getprop ro.serialno` and `ro.kernel.qemu`, once per appearance of a transport. */
+  private resolveIdentity(serial: string): void {
+    const attempt = {};
+    const generation = this.generation;
+    this.identityAttempts.set(serial, attempt);
+    const ask = async (prop: string): Promise<string | undefined> =>
+      cleanShellValue(await adbShell(this.address, serial, `getprop ${prop}`, { clock: this.clock, timeoutMs: this.nameTimeoutMs, track: this.shellSockets }));
+    const done = (identity: { hardwareSerial?: string; emulator: boolean }): void => {
+      if (generation !== this.generation || this.identityAttempts.get(serial) !== attempt) return;
+      this.identityAttempts.delete(serial);
+      this.identities.set(serial, identity);
+      this.publish(false);
+    };
+    (async () => {
+      const hardwareSerial = await ask('ro.serialno');
+      const emulator = (await ask('ro.kernel.qemu')) === '1';
+      return hardwareSerial && /^[\x21-\x7e]{1,64}$/.test(hardwareSerial) ? { hardwareSerial, emulator } : { emulator };
+    })().then(done, (err: unknown) => {
+      this.log('debug', `adb ${serial}: ro.serialno lookup failed: ${errorText(err)}`);
+      // Listed under its own serial rather than hidden.
+      done({ emulator: false });
+    });
   }
 
   private resolveName(line: AdbDeviceLine): void {

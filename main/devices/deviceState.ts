@@ -6,10 +6,10 @@ import { join } from 'node:path';
 import { z } from 'zod';
 import { openJsonStore, zodValidator } from '../storage/jsonStore';
 import type { JsonStore, Recovery } from '../storage/jsonStore';
-import type { SavedDeviceState } from './tracker';
+import type { ForgottenDevice, SavedDeviceState } from './tracker';
 
 export const DEVICES_FILE = 'devices.json';
-export const DEVICES_SCHEMA_VERSION = 1;
+export const DEVICES_SCHEMA_VERSION = 2;
 export const DEFAULT_LOCAL_API_PORT = 47_615;
 
 export interface LocalApiSettings {
@@ -23,6 +23,8 @@ export interface DevicesFile {
   schemaVersion: number;
   /** The tracker's exportState(); the tracker validates each entry itself. */
   devices: unknown[];
+  /** Devices forgotten (by an admin or the retention): their sequence numbers continue if they come back. */
+  forgotten: unknown[];
   trackedUsb: string[];
   localApi: LocalApiSettings;
 }
@@ -34,6 +36,7 @@ export function newApiToken(): string {
 const schema = z.object({
   schemaVersion: z.number().int(),
   devices: z.array(z.unknown()),
+  forgotten: z.array(z.unknown()),
   trackedUsb: z.array(z.string()),
   localApi: z.object({ port: z.number().int().min(0).max(65_535), token: z.string().min(16) }),
 });
@@ -42,7 +45,8 @@ export interface DeviceStateStore {
   store: JsonStore<DevicesFile>;
   recovered?: Recovery;
   saved(): SavedDeviceState[];
-  saveDevices(devices: SavedDeviceState[]): Promise<void>;
+  forgotten(): ForgottenDevice[];
+  saveDevices(devices: SavedDeviceState[], forgotten?: ForgottenDevice[]): Promise<void>;
 }
 
 export async function openDeviceStateStore({
@@ -60,10 +64,15 @@ export async function openDeviceStateStore({
     defaults: () => ({
       schemaVersion: DEVICES_SCHEMA_VERSION,
       devices: [],
+      forgotten: [],
       trackedUsb: [],
       localApi: { port: DEFAULT_LOCAL_API_PORT, token: newApiToken() },
     }),
     version: DEVICES_SCHEMA_VERSION,
+    migrations: {
+      // v2: forgotten devices (sequence numbers kept for a comeback).
+      2: (old) => ({ ...(old as object), forgotten: [] }),
+    },
     validate: zodValidator(schema),
     logger,
     batchMs: 500,
@@ -76,9 +85,11 @@ export async function openDeviceStateStore({
     store,
     ...(opened.recovered ? { recovered: opened.recovered } : {}),
     saved: () => store.data.devices as unknown as SavedDeviceState[],
-    saveDevices: (devices) =>
+    forgotten: () => store.data.forgotten as unknown as ForgottenDevice[],
+    saveDevices: (devices, forgotten) =>
       store.update((draft) => {
         draft.devices = devices;
+        if (forgotten) draft.forgotten = forgotten;
       }),
   };
 }

@@ -3,6 +3,7 @@
 // Plain Node; time comes only from the injected Clock.
 
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { monotonicNow } from './types';
 import type { Clock } from './types';
 import type { InUseInfo, Logger, LoggerLike, Status } from './tracker';
 import { asLogger } from './tracker';
@@ -77,6 +78,8 @@ interface Entry {
   reservation: Reservation;
   tokenHash: Buffer;
   timer: unknown;
+  /** When it lapses on the monotonic clock (expiresAt is the wall-clock time people read). */
+  lapsesAt: number | null;
 }
 
 /** Node timers overflow past 2^31-1 ms: long TTLs are reached in steps. */
@@ -126,7 +129,7 @@ export class Reservations {
     };
     if (options.by !== undefined) reservation.by = options.by;
     if (options.note !== undefined) reservation.note = options.note;
-    const entry: Entry = { reservation, tokenHash: hash(token), timer: null };
+    const entry: Entry = { reservation, tokenHash: hash(token), timer: null, lapsesAt: options.ttlMs === undefined ? null : monotonicNow(this.clock) + options.ttlMs };
     this.entries.set(udid, entry);
     this.schedule(entry);
     this.log.info('device marked in use', { udid, by: reservation.by, origin: reservation.origin, expiresAt: reservation.expiresAt });
@@ -140,6 +143,7 @@ export class Reservations {
     this.checkTtl(ttlMs);
     const entry = this.authorize(udid, actor);
     entry.reservation.expiresAt = this.clock.now() + ttlMs;
+    entry.lapsesAt = monotonicNow(this.clock) + ttlMs;
     this.schedule(entry);
     this.log.info('device reservation renewed', { udid, expiresAt: entry.reservation.expiresAt });
     this.publish(entry);
@@ -202,13 +206,13 @@ export class Reservations {
   private schedule(entry: Entry): void {
     if (entry.timer !== null) this.clock.clearTimeout(entry.timer);
     entry.timer = null;
-    const expiresAt = entry.reservation.expiresAt;
-    if (expiresAt === null) return;
-    const wait = Math.max(0, Math.min(expiresAt - this.clock.now(), MAX_TIMER_MS));
+    const lapsesAt = entry.lapsesAt;
+    if (lapsesAt === null) return;
+    const wait = Math.max(0, Math.min(lapsesAt - monotonicNow(this.clock), MAX_TIMER_MS));
     entry.timer = this.clock.setTimeout(() => {
       entry.timer = null;
       if (this.disposed || this.entries.get(entry.reservation.udid) !== entry) return;
-      if (this.clock.now() >= expiresAt) this.drop(entry.reservation.udid, 'lapsed');
+      if (monotonicNow(this.clock) >= lapsesAt) this.drop(entry.reservation.udid, 'lapsed');
       else this.schedule(entry);
     }, wait);
   }

@@ -104,13 +104,18 @@ export abstract class SourceBase {
     this.healthListeners.emit({ ...next });
   }
 
-  /** Emits the whole list if it differs from the last one emitted (or always, with force). */
-  protected emitSnapshot(devices: Observation[], force = false): void {
+  /**
+   * Emits the whole list if it differs from the last one emitted. `first`: the first list after a (re)connect,
+   * always emitted and marked as a resync.
+   */
+  protected emitSnapshot(devices: Observation[], first = false): void {
     const sorted = [...devices].sort((a, b) => (a.udid < b.udid ? -1 : a.udid > b.udid ? 1 : 0));
     const key = JSON.stringify(sorted);
-    if (!force && key === this.lastEmitted) return;
+    if (!first && key === this.lastEmitted) return;
     this.lastEmitted = key;
-    this.snapshotListeners.emit({ source: this.id, devices: sorted.map((d) => ({ ...d })) });
+    const snapshot: SourceSnapshot = { source: this.id, devices: sorted.map((d) => ({ ...d })) };
+    if (first) snapshot.resync = true;
+    this.snapshotListeners.emit(snapshot);
   }
 
   protected clearListeners(): void {

@@ -3,6 +3,7 @@
 // Plain Node: no Electron, no delivery/, no webhooks/. Time comes only from the injected Clock.
 
 import { z } from 'zod';
+import { monotonicNow } from './types';
 import type { Clock, Connection, Observation, Platform, SourceHealth, SourceId, SourceSnapshot } from './types';
 
 export type Status = 'Online' | 'Offline' | 'Utilizing' | 'Unplugged';
@@ -85,10 +86,56 @@ export interface DeviceView {
   inUse?: InUseInfo;
   /** Sources whose current list has the device (a source that is down keeps its last list). */
   sources: SourceId[];
+  /** How it is connected now, USB first: both for a phone on a cable and on Wi-Fi (adb), empty when gone. */
+  transports: Connection[];
   rawStates: Partial<Record<SourceId, string>>;
   usbPath?: string;
   /** Committed transitions of the last 24 h, oldest first (bounded). */
   history: Transition[];
+  /** Set while the device flaps (more than 6 committed changes in 10 minutes): its holds are doubled. */
+  flapping?: FlappingView;
+}
+
+export interface FlappingView {
+  /** USB port (`1-2.3`) when known, and the hub it hangs from (`1-2`). */
+  port?: string;
+  hub?: string;
+  /** Committed status changes in the last 10 minutes. */
+  changes: number;
+}
+
+/** A device started flapping: the composition root shows one rate-limited notification naming the port. */
+export interface FlappingNotice {
+  udid: string;
+  name: string;
+  port?: string;
+  hub?: string;
+  /** Times it went Offline or Unplugged in the window. */
+  disconnects: number;
+  /** "Pixel 7 on USB port 1-2.3 disconnected 9 times in 10 min — check the cable or hub" */
+  message: string;
+}
+
+/** One USB port's recent disconnects, for the Devices view. */
+export interface PortStat {
+  port: string;
+  hub?: string;
+  /** Offline/Unplugged commits of devices on this port in the last hour. */
+  disconnects: number;
+  /** Devices seen on this port (names). */
+  devices: string[];
+  flapping: boolean;
+}
+
+export const FLAP_WINDOW_MS = 10 * 60 * 1000;
+export const FLAP_THRESHOLD = 6;
+const FLAP_HOLD_CAP_MS = 30_000;
+const PORT_WINDOW_MS = 60 * 60 * 1000;
+
+/** `1-2.3` hangs from the hub at `1-2`; a root port (`1-2`) from the bus's root hub (none shown). */
+function hubOf(port: string): string | undefined {
+  const dot = port.lastIndexOf('.');
+  return dot > 0 ? port.slice(0, dot) : undefined;
 }
 
 /** What the composition root saves at quit and gives back at launch. */
@@ -108,6 +155,15 @@ export interface SavedDeviceState {
 }
 
 export type NameSource = 'device' | 'usb' | 'udid';
+
+/** A forgotten device: its sequence number continues if it comes back; its timeline stays until it ages out. */
+export interface ForgottenDevice {
+  udid: string;
+  seq: number;
+  /** epoch ms */
+  forgottenAt: number;
+  history?: Transition[];
+}
 
 export interface DebounceMs {
   /** into Online (from Offline/Unplugged/first seen). Default 500. */
@@ -139,11 +195,22 @@ export interface TrackerOptions {
   historyLimit?: number;
   /** … and no older than this. Default 24 h. */
   historyWindowMs?: number;
+  /**
+   * After a source (re)connects (its snapshot says `resync`), Offline and Unplugged commits for its devices wait
+   * this long: a restarted adb server lists phones `offline` while it reconnects to them. Default 5000.
+   */
+  settleWindowMs?: number;
+  /** Devices forgotten before (exportForgotten() of the previous run). */
+  forgotten?: readonly ForgottenDevice[];
+  /** Forget devices Unplugged for longer than this (wall clock: it outlives restarts). null: never. Default 30 days. */
+  retentionMs?: number | null;
 }
 
 const ALL_SOURCES: readonly SourceId[] = ['usb', 'adb', 'usbmux'];
 const SOURCE_ORDER: Record<SourceId, number> = { usb: 0, adb: 1, usbmux: 2 };
 const NAME_RANK: Record<NameSource, number> = { udid: 0, usb: 1, device: 2 };
+/** The device-level source of a platform (a restored device not seen yet in this run). */
+const PLATFORM_SOURCE: Record<Platform, SourceId | undefined> = { android: 'adb', ios: 'usbmux', other: undefined };
 
 const statusSchema = z.enum(['Online', 'Offline', 'Utilizing', 'Unplugged']);
 const transitionSchema = z.object({ from: statusSchema.nullable(), to: statusSchema, at: z.number().finite() });
@@ -170,13 +237,24 @@ interface DeviceRecord {
   usbPath?: string;
   committed: Status | null;
   since: number;
-  pending: { to: Status; since: number } | null;
+  /** since: wall clock (shown); at: monotonic (the hold counts from it). */
+  pending: { to: Status; since: number; at: number } | null;
   timer: unknown;
+  /** monotonic */
   timerDue: number | null;
   seq: number;
   history: Transition[];
   /** Restored from the last run, not Unplugged then, not seen in this run yet: waits for the launch comparison. */
   awaitingLaunch: boolean;
+  /** Every source that listed it in this run (a source's resync holds its Offline/Unplugged commits). */
+  seenBy: Set<SourceId>;
+  transports: Connection[];
+  /** Committed status changes (monotonic times) in the flapping window. */
+  changes: number[];
+  flapping: boolean;
+  flapTimer: unknown;
+  /** Had a USB transport in this run: a phone whose cable is pulled but still on Wi-Fi keeps its one visibility. */
+  usbSeen: boolean;
   present: boolean;
   usable: boolean;
   sources: SourceId[];
@@ -229,6 +307,18 @@ export class DeviceTracker {
   private readonly expectedSources: readonly SourceId[];
   private readonly historyLimit: number;
   private readonly historyWindowMs: number;
+  private readonly settleWindowMs: number;
+  /** Per source: until when (monotonic) its resync holds Offline/Unplugged commits. */
+  private readonly resyncUntil = new Map<SourceId, number>();
+  /** Asleep (suspend() until resume()): nothing commits. */
+  private suspended = false;
+  /** After a resume: sources whose devices wait for their next list (bounded by relistDeadline, monotonic). */
+  private readonly awaitingRelist = new Set<SourceId>();
+  private relistDeadline = 0;
+  /** Sources that went down and have not listed since: their last list is stale. */
+  private readonly stale = new Set<SourceId>();
+  /** Devices the USB source has shown in this run: only for them can the bus tell that a down source's list is stale. */
+  private readonly seenOnBus = new Set<string>();
 
   private readonly devices = new Map<string, DeviceRecord>();
   /** Debounce timers by due time (see scheduleAt). */
@@ -241,10 +331,20 @@ export class DeviceTracker {
   private tracked = new Set<string>();
   private others: Observation[] = [];
 
+  private readonly forgotten = new Map<string, ForgottenDevice>();
+  private readonly retentionMs: number | null;
+
   private settled = false;
   private settleTimer: unknown = null;
   private disposed = false;
 
+  /** Per USB port: monotonic times of its devices' Offline/Unplugged commits (last hour). */
+  private readonly portDrops = new Map<string, number[]>();
+  private readonly portDevices = new Map<string, Set<string>>();
+  /** Per port (or udid): when its last flapping notice went out (monotonic). */
+  private readonly lastFlapNotice = new Map<string, number>();
+  private readonly flapQueue: FlappingNotice[] = [];
+  private readonly flapListeners = new Set<(notice: FlappingNotice) => void>();
   private readonly eventListeners = new Set<(event: DeviceEvent) => void>();
   private readonly changeListeners = new Set<(devices: DeviceView[]) => void>();
   private readonly queue: DeviceEvent[] = [];
@@ -262,10 +362,19 @@ export class DeviceTracker {
     this.expectedSources = [...new Set(options.sources ?? ALL_SOURCES)];
     this.historyLimit = options.historyLimit ?? 500;
     this.historyWindowMs = options.historyWindowMs ?? 24 * 60 * 60 * 1000;
+    this.settleWindowMs = options.settleWindowMs ?? 5000;
+    if (!Number.isFinite(this.settleWindowMs) || this.settleWindowMs < 0) throw new RangeError('settleWindowMs must be a finite number >= 0');
     this.tracked = new Set(options.trackedUsb ?? []);
     const now = this.clock.now();
     for (const source of this.expectedSources) this.health.set(source, { source, state: 'starting', since: now });
     this.restore(options.previous ?? []);
+    for (const f of options.forgotten ?? []) {
+      if (f && typeof f.udid === 'string' && f.udid !== '' && Number.isInteger(f.seq) && f.seq >= 0 && !this.devices.has(f.udid)) {
+        this.forgotten.set(f.udid, { udid: f.udid, seq: f.seq, forgottenAt: Number(f.forgottenAt) || now, history: Array.isArray(f.history) ? f.history.filter((t) => transitionSchema.safeParse(t).success) : [] });
+      }
+    }
+    this.retentionMs = options.retentionMs === undefined ? 30 * 24 * 60 * 60 * 1000 : options.retentionMs;
+    this.forgetExpired();
     this.lastSignature = this.signature();
 
     const settleAfterMs = options.settleAfterMs === undefined ? 10_000 : options.settleAfterMs;
@@ -291,6 +400,10 @@ export class DeviceTracker {
         return ok;
       });
       this.snapshots.set(snapshot.source, devices.map((o) => ({ ...o, source: snapshot.source })));
+      this.stale.delete(snapshot.source);
+      // The first list after a resume is a resync, whether or not the source had to reconnect.
+      if (this.awaitingRelist.delete(snapshot.source) && this.settleWindowMs > 0) this.resyncUntil.set(snapshot.source, monotonicNow(this.clock) + this.settleWindowMs);
+      if (snapshot.resync === true && this.settleWindowMs > 0) this.resyncUntil.set(snapshot.source, monotonicNow(this.clock) + this.settleWindowMs);
       this.reported.add(snapshot.source);
       if (!this.settled && this.expectedSources.every((s) => this.reported.has(s))) this.markSettled();
       this.recompute();
@@ -301,7 +414,12 @@ export class DeviceTracker {
   setSourceHealth(health: SourceHealth): void {
     if (this.disposed) return;
     this.run(() => {
+      const wasStale = this.stale.has(health.source);
+      if (health.state === 'down') this.stale.add(health.source);
+      else this.stale.delete(health.source);
       this.health.set(health.source, { ...health });
+      // Whether a down source's stale list still counts depends on the USB bus (merge): look again.
+      if (wasStale !== this.stale.has(health.source) && this.snapshots.has('usb')) this.recompute();
     });
   }
 
@@ -319,6 +437,81 @@ export class DeviceTracker {
     this.settled = true;
     if (this.settleTimer !== null) this.clock.clearTimeout(this.settleTimer);
     this.settleTimer = null;
+  }
+
+  /** The machine goes to sleep: nothing commits until resume() (pending statuses keep their start). */
+  suspend(): void {
+    if (this.disposed) return;
+    this.run(() => {
+      this.suspended = true;
+      for (const rec of this.devices.values()) this.clearTimer(rec);
+    });
+  }
+
+  /**
+   * The machine woke up: every source counts as reconnecting. Offline and Unplugged wait until each source has
+   * listed again (at most relistWithinMs) and then its settle window, so phones that stayed plugged fire nothing
+   * and phones removed during sleep turn Unplugged once their source has re-listed.
+   */
+  resume(relistWithinMs = 30_000): void {
+    if (this.disposed) return;
+    this.run(() => {
+      this.suspended = false;
+      for (const source of this.reported) this.awaitingRelist.add(source);
+      this.relistDeadline = monotonicNow(this.clock) + relistWithinMs;
+      for (const rec of [...this.devices.values()]) {
+        // Holds count from the wake-up, not from before the sleep.
+        if (rec.pending) rec.pending = { ...rec.pending, at: monotonicNow(this.clock) };
+        this.evaluate(rec);
+      }
+    });
+  }
+
+  /**
+   * An admin forgets a device from its row: its row and state go; a later appearance starts a new row whose
+   * sequence numbers continue. Only a device that is gone (Unplugged, or never committed and not present).
+   */
+  forget(udid: string): 'forgotten' | 'unknown' | 'present' {
+    if (this.disposed) return 'unknown';
+    const rec = this.devices.get(udid);
+    if (!rec) return 'unknown';
+    if (rec.present || (rec.committed !== 'Unplugged' && rec.committed !== null)) return 'present';
+    this.run(() => this.drop(rec));
+    return 'forgotten';
+  }
+
+  private drop(rec: DeviceRecord): void {
+    this.clearTimer(rec);
+    if (rec.flapTimer !== null) this.clock.clearTimeout(rec.flapTimer);
+    rec.flapTimer = null;
+    this.devices.delete(rec.udid);
+    this.visibilityOverrides.delete(rec.udid);
+    this.forgotten.set(rec.udid, { udid: rec.udid, seq: rec.seq, forgottenAt: this.clock.now(), history: rec.history.map((t) => ({ ...t })) });
+    // Bounded: the oldest tombstones go first (10,000 is years of a busy lab).
+    while (this.forgotten.size > 10_000) this.forgotten.delete(this.forgotten.keys().next().value as string);
+    this.log.info('device forgotten', { udid: rec.udid, seq: rec.seq });
+  }
+
+  /** Forgets devices Unplugged for longer than the retention: at start, then whenever the composition root asks (hourly). */
+  forgetExpired(): void {
+    if (this.retentionMs === null || this.disposed) return;
+    const cutoff = this.clock.now() - this.retentionMs;
+    const old = [...this.devices.values()].filter((rec) => rec.committed === 'Unplugged' && !rec.present && rec.since < cutoff);
+    if (old.length > 0) this.run(() => old.forEach((rec) => this.drop(rec)));
+    const windowCutoff = this.clock.now() - this.historyWindowMs;
+    for (const f of this.forgotten.values()) if (f.history && f.history.length > 0) f.history = f.history.filter((t) => t.at >= windowCutoff);
+  }
+
+  /** Forgotten devices, for the composition root to save beside exportState(). */
+  exportForgotten(): ForgottenDevice[] {
+    const cutoff = this.clock.now() - this.historyWindowMs;
+    return [...this.forgotten.values()].map((f) => ({ udid: f.udid, seq: f.seq, forgottenAt: f.forgottenAt, history: (f.history ?? []).filter((t) => t.at >= cutoff) }));
+  }
+
+  /** The timelines of forgotten devices (for reports), until they age out. */
+  forgottenTimelines(): { udid: string; history: Transition[] }[] {
+    const cutoff = this.clock.now() - this.historyWindowMs;
+    return [...this.forgotten.values()].map((f) => ({ udid: f.udid, history: (f.history ?? []).filter((t) => t.at >= cutoff) })).filter((f) => f.history.length > 0);
   }
 
   /** In-use state (from reservations, through the composition root). null releases. */
@@ -356,6 +549,28 @@ export class DeviceTracker {
   onEvent(listener: (event: DeviceEvent) => void): () => void {
     this.eventListeners.add(listener);
     return () => this.eventListeners.delete(listener);
+  }
+
+  /** A device started flapping (at most one notice per port per 10 minutes). */
+  onFlapping(listener: (notice: FlappingNotice) => void): () => void {
+    this.flapListeners.add(listener);
+    return () => this.flapListeners.delete(listener);
+  }
+
+  /** Every USB port with a disconnect in the last hour, most disconnects first. */
+  portStats(): PortStat[] {
+    const cutoff = monotonicNow(this.clock) - PORT_WINDOW_MS;
+    const flappingPorts = new Set([...this.devices.values()].filter((r) => r.flapping && r.usbPath).map((r) => r.usbPath as string));
+    const out: PortStat[] = [];
+    for (const [port, drops] of this.portDrops) {
+      const recent = drops.filter((t) => t >= cutoff);
+      if (recent.length === 0) continue;
+      const stat: PortStat = { port, disconnects: recent.length, devices: [...(this.portDevices.get(port) ?? [])], flapping: flappingPorts.has(port) };
+      const hub = hubOf(port);
+      if (hub) stat.hub = hub;
+      out.push(stat);
+    }
+    return out.sort((a, b) => b.disconnects - a.disconnects || (a.port < b.port ? -1 : 1));
   }
 
   /** Any change the Devices view shows (status, pending status, names, sources, in use, visibility, health, other USB). */
@@ -427,7 +642,11 @@ export class DeviceTracker {
     this.disposed = true;
     if (this.settleTimer !== null) this.clock.clearTimeout(this.settleTimer);
     this.settleTimer = null;
-    for (const rec of this.devices.values()) this.clearTimer(rec);
+    for (const rec of this.devices.values()) {
+      this.clearTimer(rec);
+      if (rec.flapTimer !== null) this.clock.clearTimeout(rec.flapTimer);
+    }
+    this.flapListeners.clear();
     this.eventListeners.clear();
     this.changeListeners.clear();
     this.queue.length = 0;
@@ -462,6 +681,12 @@ export class DeviceTracker {
         seq: s.seq,
         history: (s.history ?? []).slice(-this.historyLimit),
         awaitingLaunch: s.status !== 'Unplugged',
+        seenBy: new Set(),
+        transports: [],
+        changes: [],
+        flapping: false,
+        flapTimer: null,
+        usbSeen: false,
         present: false,
         usable: false,
         sources: [],
@@ -484,14 +709,29 @@ export class DeviceTracker {
       m.observations.push(o);
     };
     const sources = [...this.snapshots.keys()].sort((a, b) => (SOURCE_ORDER[a] ?? 9) - (SOURCE_ORDER[b] ?? 9));
+    const onBus = this.usbBus();
     // Device-level sources first (adb, usbmux): their udid is the phone's identity.
     for (const source of sources) {
       if (source === 'usb') continue;
+      const down = this.stale.has(source);
+      /** Per hardware serial, the transport kinds already merged: two of one kind are two phones. */
+      const kinds = new Map<string, Set<Connection>>();
       for (const o of this.snapshots.get(source) ?? []) {
-        add(o.udid, o);
+        // One phone, several adb transports (USB and Wi-Fi): one device under its hardware serial. Two USB (or
+        // two Wi-Fi) transports with one serial are two phones sharing a factory serial (0123456789ABCDEF).
+        let id = o.hardwareSerial ?? o.udid;
+        if (o.hardwareSerial !== undefined) {
+          const seen = kinds.get(id) ?? new Set<Connection>();
+          if (seen.has(o.connection)) id = o.udid;
+          else seen.add(o.connection);
+          kinds.set(o.hardwareSerial, seen);
+        }
+        // A down source's last list is stale: a USB phone the bus showed in this run and no longer shows is gone.
+        if (down && onBus && o.connection === 'usb' && this.seenOnBus.has(id) && !onBus.has(o)) continue;
+        add(id, o);
         const path = normalizeUsbPath(o.usbPath);
-        if (path && !byPath.has(path)) byPath.set(path, o.udid);
-        if (!byKey.has(udidKey(o.udid))) byKey.set(udidKey(o.udid), o.udid);
+        if (path && !byPath.has(path)) byPath.set(path, id);
+        for (const key of [udidKey(o.udid), udidKey(id)]) if (!byKey.has(key)) byKey.set(key, id);
       }
     }
     // USB records join the adb record on the same port, or the usbmux/adb record with the same serial.
@@ -506,6 +746,25 @@ export class DeviceTracker {
     return { merged, others };
   }
 
+  /** What the USB source lists now, when it is up and has listed (else undefined: nothing to judge by). */
+  private usbBus(): { has(o: Observation): boolean } | undefined {
+    const list = this.snapshots.get('usb');
+    if (!list || this.stale.has('usb')) return undefined;
+    const paths = new Set<string>();
+    const keys = new Set<string>();
+    for (const u of list) {
+      const path = normalizeUsbPath(u.usbPath);
+      if (path) paths.add(path);
+      keys.add(udidKey(u.udid));
+    }
+    return {
+      has: (o) => {
+        const path = normalizeUsbPath(o.usbPath);
+        return (path !== undefined && paths.has(path)) || keys.has(udidKey(o.udid));
+      },
+    };
+  }
+
   private recompute(): void {
     const { merged, others } = this.merge();
     this.others = others;
@@ -513,6 +772,9 @@ export class DeviceTracker {
     for (const [udid, m] of merged) {
       let rec = this.devices.get(udid);
       if (!rec) {
+        // A forgotten device back: a new row, its sequence numbers continuing where they were.
+        const tombstone = this.forgotten.get(udid);
+        this.forgotten.delete(udid);
         rec = {
           udid,
           name: udid,
@@ -524,9 +786,15 @@ export class DeviceTracker {
           pending: null,
           timer: null,
           timerDue: null,
-          seq: 0,
+          seq: tombstone?.seq ?? 0,
           history: [],
           awaitingLaunch: false,
+          seenBy: new Set(),
+          transports: [],
+          changes: [],
+          flapping: false,
+          flapTimer: null,
+          usbSeen: false,
           present: true,
           usable: false,
           sources: [],
@@ -541,6 +809,7 @@ export class DeviceTracker {
         rec.present = false;
         rec.usable = false;
         rec.sources = [];
+        rec.transports = [];
         rec.rawStates = {};
       }
     }
@@ -554,6 +823,8 @@ export class DeviceTracker {
     rec.awaitingLaunch = false;
     rec.usable = observations.some((o) => o.usable === true);
     rec.sources = [...new Set(observations.map((o) => o.source))].sort((a, b) => (SOURCE_ORDER[a] ?? 9) - (SOURCE_ORDER[b] ?? 9));
+    for (const source of rec.sources) rec.seenBy.add(source);
+    if (rec.seenBy.has('usb')) this.seenOnBus.add(rec.udid);
     const raw: Partial<Record<SourceId, string>> = {};
     for (const o of observations) raw[o.source] = raw[o.source] ? `${raw[o.source]}, ${o.rawState}` : o.rawState;
     rec.rawStates = raw;
@@ -562,6 +833,9 @@ export class DeviceTracker {
       rec.platform = platform ?? primary.platform ?? rec.platform;
     }
     rec.connection = observations.some((o) => o.connection === 'usb') ? 'usb' : 'network';
+    const transports = new Set((deviceLevel.length > 0 ? deviceLevel : observations).map((o) => o.connection));
+    rec.transports = (['usb', 'network'] as const).filter((c) => transports.has(c));
+    if (rec.connection === 'usb') rec.usbSeen = true;
     const path = observations.map((o) => normalizeUsbPath(o.usbPath)).find((p) => p !== undefined);
     if (path) rec.usbPath = path;
     // Best name: a device source's over the USB product string, a newer one over an older one of the same rank.
@@ -587,18 +861,78 @@ export class DeviceTracker {
   private delayFor(rec: DeviceRecord, to: Status): number {
     if (rec.awaitingLaunch) return 0; // the launch comparison: gone since the last run
     const d = this.debounce;
+    // A flapping device's holds double (up to 30 s) so receivers are not flooded; explicit acts stay immediate.
+    const hold = (ms: number): number => (rec.flapping ? Math.max(ms, Math.min(2 * ms, FLAP_HOLD_CAP_MS)) : ms);
     switch (to) {
       case 'Utilizing':
         // Marking an Online device in use is an explicit act; a reserved device that becomes usable again
         // is a device change, so it gets the Online debounce.
-        return rec.committed === 'Online' ? d.utilizing : Math.max(d.online, d.utilizing);
+        return rec.committed === 'Online' ? d.utilizing : hold(Math.max(d.online, d.utilizing));
       case 'Online':
-        return rec.committed === 'Utilizing' ? d.release : d.online;
+        return rec.committed === 'Utilizing' ? d.release : hold(d.online);
       case 'Offline':
-        return d.offline;
+        return hold(d.offline);
       case 'Unplugged':
-        return d.unplugged;
+        return hold(d.unplugged);
     }
+  }
+
+  /** Counts a committed change in the sliding window; more than FLAP_THRESHOLD makes the device flap. */
+  private noteChange(rec: DeviceRecord, from: Status | null, to: Status): void {
+    if (from === null) return;
+    const now = monotonicNow(this.clock);
+    const disconnect = to === 'Offline' || to === 'Unplugged';
+    if (disconnect && rec.usbPath) {
+      const drops = this.portDrops.get(rec.usbPath) ?? [];
+      drops.push(now);
+      while (drops.length > 0 && drops[0]! < now - PORT_WINDOW_MS) drops.shift();
+      this.portDrops.set(rec.usbPath, drops);
+      const names = this.portDevices.get(rec.usbPath) ?? new Set<string>();
+      names.add(rec.name);
+      this.portDevices.set(rec.usbPath, names);
+    }
+    rec.changes.push(now);
+    while (rec.changes.length > 0 && rec.changes[0]! <= now - FLAP_WINDOW_MS) rec.changes.shift();
+    if (!rec.flapping && rec.changes.length > FLAP_THRESHOLD) {
+      rec.flapping = true;
+      this.log.warn('device is flapping', { udid: rec.udid, port: rec.usbPath, changes: rec.changes.length });
+      const key = rec.usbPath ?? rec.udid;
+      const last = this.lastFlapNotice.get(key);
+      if (last === undefined || now - last >= FLAP_WINDOW_MS) {
+        this.lastFlapNotice.set(key, now);
+        const disconnects = this.disconnectsInWindow(rec);
+        const where = rec.usbPath ? ` on USB port ${rec.usbPath}${hubOf(rec.usbPath) ? ` (hub ${hubOf(rec.usbPath)})` : ''}` : '';
+        const notice: FlappingNotice = {
+          udid: rec.udid,
+          name: rec.name,
+          disconnects,
+          message: `${rec.name}${where} disconnected ${disconnects} times in 10 min — check the cable or hub`,
+        };
+        if (rec.usbPath) notice.port = rec.usbPath;
+        const hub = rec.usbPath ? hubOf(rec.usbPath) : undefined;
+        if (hub) notice.hub = hub;
+        this.flapQueue.push(notice);
+      }
+    }
+    if (rec.flapping) {
+      // Flapping ends after 10 quiet minutes.
+      if (rec.flapTimer !== null) this.clock.clearTimeout(rec.flapTimer);
+      rec.flapTimer = this.clock.setTimeout(() => {
+        rec.flapTimer = null;
+        if (this.disposed) return;
+        this.run(() => {
+          rec.flapping = false;
+          rec.changes = [];
+          this.log.info('device stopped flapping', { udid: rec.udid });
+          this.evaluate(rec);
+        });
+      }, FLAP_WINDOW_MS);
+    }
+  }
+
+  private disconnectsInWindow(rec: DeviceRecord): number {
+    const cutoff = this.clock.now() - FLAP_WINDOW_MS;
+    return rec.history.filter((t) => t.at > cutoff && t.from !== null && (t.to === 'Offline' || t.to === 'Unplugged')).length;
   }
 
   private evaluate(rec: DeviceRecord): void {
@@ -607,6 +941,8 @@ export class DeviceTracker {
     if (rec.committed === null && !rec.present) {
       this.clearTimer(rec);
       this.devices.delete(rec.udid);
+      // A forgotten device that flashed by: keep its sequence number for its next appearance.
+      if (rec.seq > 0) this.forgotten.set(rec.udid, { udid: rec.udid, seq: rec.seq, forgottenAt: this.clock.now(), history: rec.history });
       return;
     }
     const desired = this.desired(rec);
@@ -615,14 +951,15 @@ export class DeviceTracker {
       this.clearTimer(rec);
       return;
     }
-    const now = this.clock.now();
-    if (!rec.pending || rec.pending.to !== desired) rec.pending = { to: desired, since: now };
-    if (!this.settled) {
-      // Nothing is committed before the launch comparison; the hold time already counts.
+    const now = monotonicNow(this.clock);
+    if (!rec.pending || rec.pending.to !== desired) rec.pending = { to: desired, since: this.clock.now(), at: now };
+    if (!this.settled || this.suspended) {
+      // Nothing is committed before the launch comparison or while asleep; the hold time already counts.
       this.clearTimer(rec);
       return;
     }
-    const due = rec.pending.since + this.delayFor(rec, desired);
+    let due = rec.pending.at + this.delayFor(rec, desired);
+    if (desired === 'Offline' || desired === 'Unplugged') due = Math.max(due, this.resyncEnd(rec, now));
     if (now >= due) {
       this.commit(rec, desired);
       return;
@@ -631,6 +968,26 @@ export class DeviceTracker {
     this.clearTimer(rec);
     rec.timerDue = due;
     rec.timer = this.scheduleAt(due, now, rec);
+  }
+
+  /** When the resyncs of the sources that speak for this device end (0 when none is running). */
+  private resyncEnd(rec: DeviceRecord, now: number): number {
+    let end = 0;
+    if (this.awaitingRelist.size > 0) {
+      if (this.relistDeadline <= now) this.awaitingRelist.clear();
+      for (const source of this.awaitingRelist) {
+        if (rec.seenBy.has(source) || PLATFORM_SOURCE[rec.platform] === source) end = this.relistDeadline;
+      }
+    }
+    if (this.resyncUntil.size === 0) return end;
+    for (const [source, until] of this.resyncUntil) {
+      if (until <= now) {
+        this.resyncUntil.delete(source);
+        continue;
+      }
+      if (until > end && (rec.seenBy.has(source) || PLATFORM_SOURCE[rec.platform] === source)) end = until;
+    }
+    return end;
   }
 
   /**
@@ -669,6 +1026,7 @@ export class DeviceTracker {
     rec.awaitingLaunch = false;
     this.clearTimer(rec);
     rec.history.push({ from, to, at: now });
+    this.noteChange(rec, from, to);
     const cutoff = now - this.historyWindowMs;
     let drop = Math.max(0, rec.history.length - this.historyLimit);
     while (drop < rec.history.length && rec.history[drop]!.at < cutoff) drop++;
@@ -697,7 +1055,7 @@ export class DeviceTracker {
   }
 
   private visibilityOf(rec: DeviceRecord): Visibility {
-    return this.visibilityOverrides.get(rec.udid) ?? (rec.connection === 'usb' ? 'Local' : 'Private');
+    return this.visibilityOverrides.get(rec.udid) ?? (rec.connection === 'usb' || rec.usbSeen ? 'Local' : 'Private');
   }
 
   private view(rec: DeviceRecord, cutoff: number): DeviceView {
@@ -710,15 +1068,23 @@ export class DeviceTracker {
       since: rec.since,
       visibility: this.visibilityOf(rec),
       sources: [...rec.sources],
+      transports: [...rec.transports],
       rawStates: { ...rec.rawStates },
       history: rec.history.filter((t) => t.at >= cutoff).map((t) => ({ ...t })),
     };
-    if (rec.pending) v.pending = { ...rec.pending };
+    if (rec.pending) v.pending = { to: rec.pending.to, since: rec.pending.since };
     const override = this.visibilityOverrides.get(rec.udid);
     if (override) v.visibilityOverride = override;
     const use = this.inUse.get(rec.udid);
     if (use) v.inUse = { ...use };
     if (rec.usbPath) v.usbPath = rec.usbPath;
+    if (rec.flapping) {
+      const flapping: FlappingView = { changes: rec.changes.length };
+      if (rec.usbPath) flapping.port = rec.usbPath;
+      const hub = rec.usbPath ? hubOf(rec.usbPath) : undefined;
+      if (hub) flapping.hub = hub;
+      v.flapping = flapping;
+    }
     return v;
   }
 
@@ -731,13 +1097,16 @@ export class DeviceTracker {
       rec.connection,
       rec.committed,
       rec.since,
-      rec.pending,
+      rec.pending?.to ?? null,
+      rec.pending?.since ?? null,
       this.visibilityOf(rec),
       this.visibilityOverrides.get(rec.udid) ?? null,
       this.inUse.get(rec.udid) ?? null,
       rec.sources,
+      rec.transports,
       rec.rawStates,
       rec.usbPath ?? null,
+      rec.flapping,
     ]);
     const health = [...this.health.values()].map((h) => [h.source, h.state, h.message ?? null, h.since]);
     return JSON.stringify([devices, this.others, health]);
@@ -766,6 +1135,16 @@ export class DeviceTracker {
               listener(event);
             } catch (err) {
               this.log.error('device event listener failed', { error: String(err) });
+            }
+          }
+        }
+        while (this.flapQueue.length > 0) {
+          const notice = this.flapQueue.shift()!;
+          for (const listener of [...this.flapListeners]) {
+            try {
+              listener(notice);
+            } catch (err) {
+              this.log.error('device flapping listener failed', { error: String(err) });
             }
           }
         }

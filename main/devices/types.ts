@@ -24,6 +24,12 @@ export interface Observation {
   productId?: number;
   /** USB source only: true for phones and tablets; other USB devices are listed apart and not tracked unless chosen. */
   isPhone?: boolean;
+  /**
+   * adb: the phone's hardware serial (`ro.serialno`) when it differs from nothing we could tell apart: every
+   * transport of one phone (USB `serial`, Wi-Fi `ip:port`) carries the same one and the tracker makes them one
+   * device under it. Never set for emulators.
+   */
+  hardwareSerial?: string;
 }
 
 export type SourceHealthState = 'starting' | 'ok' | 'down';
@@ -40,6 +46,12 @@ export interface SourceHealth {
 export interface SourceSnapshot {
   source: SourceId;
   devices: Observation[];
+  /**
+   * The first list after the source (re)connected. A daemon that just restarted often lists its devices as
+   * `offline` (or not yet) for a few seconds while it reconnects to them: the tracker holds Offline and
+   * Unplugged commits from this source for its settle window.
+   */
+  resync?: boolean;
 }
 
 export interface DeviceSource {
@@ -54,13 +66,24 @@ export interface DeviceSource {
 
 /** Injectable time, so tests drive debounce and backoff without sleeping. */
 export interface Clock {
+  /** Wall-clock epoch ms: for what people read, payloads, and deadlines stored across restarts. */
   now(): number;
+  /**
+   * Monotonic ms (any origin; never stepped by NTP or a person changing the time): for every in-process duration
+   * (holds, TTLs, retry delays, settle windows). Timers (setTimeout) run on it. Without it, now() is used.
+   */
+  monotonic?(): number;
   setTimeout(fn: () => void, ms: number): unknown;
   clearTimeout(handle: unknown): void;
 }
 
+export function monotonicNow(clock: Clock): number {
+  return clock.monotonic ? clock.monotonic() : clock.now();
+}
+
 export const systemClock: Clock = {
   now: () => Date.now(),
+  monotonic: () => performance.now(),
   setTimeout: (fn, ms) => setTimeout(fn, ms),
   clearTimeout: (handle) => clearTimeout(handle as ReturnType<typeof setTimeout>),
 };

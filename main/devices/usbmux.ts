@@ -286,7 +286,7 @@ export interface UsbmuxSourceOptions {
   clock?: Clock;
   logger?: Logger;
   backoff?: BackoffOptions;
-  /** Retry of a failed lockdown check while the device stays attached. */
+  /** Retry of a failed lockdown check while the device stays attached. Default 250 ms, doubling up to 60 s. */
   lockdownBackoff?: BackoffOptions;
   lockdownTimeoutMs?: number;
   /** After `Result 0`, how long the Attached burst for devices already there may take before the first list. */
@@ -329,7 +329,9 @@ export class UsbmuxSource extends ReconnectingSource implements DeviceSource {
   constructor(opts: UsbmuxSourceOptions = {}) {
     super('usbmux', opts.clock ?? systemClock, opts.logger ?? silentLogger, opts.backoff);
     this.address = opts.address ?? resolveUsbmuxAddress(opts.env ?? process.env, opts.platform ?? process.platform);
-    this.lockdownBackoff = opts.lockdownBackoff ?? { initialMs: 2000, maxMs: 60_000 };
+    // The first retry comes well inside the Offline hold (2 s): a replug whose first Connect is refused (lockdownd
+    // not up yet) is asked again at 250, 750 and 1750 ms and commits nothing.
+    this.lockdownBackoff = opts.lockdownBackoff ?? { initialMs: 250, maxMs: 60_000 };
     this.lockdownTimeoutMs = opts.lockdownTimeoutMs ?? 5000;
     this.settleMs = opts.settleMs ?? 200;
     this.connectTimeoutMs = opts.connectTimeoutMs ?? 10_000;

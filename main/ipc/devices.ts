@@ -31,6 +31,7 @@ export function devicesState(deps: Pick<DeviceHandlerDeps, 'tracker' | 'can' | '
   const listed = new Set(deps.tracker.list().map((d) => d.udid));
   return {
     devices: deps.tracker.list(),
+    ports: deps.tracker.portStats(),
     health: deps.tracker.sourceHealth(),
     otherUsb: deps.tracker
       .otherUsb()
@@ -70,6 +71,7 @@ export function deviceHandlers(deps: DeviceHandlerDeps): {
   'devices:release': HandlerDef<'devices:release'>;
   'devices:setVisibility': HandlerDef<'devices:setVisibility'>;
   'devices:trackUsb': HandlerDef<'devices:trackUsb'>;
+  'devices:forget': HandlerDef<'devices:forget'>;
   'localApi:state': HandlerDef<'localApi:state'>;
   'localApi:setPort': HandlerDef<'localApi:setPort'>;
   'localApi:newToken': HandlerDef<'localApi:newToken'>;
@@ -120,6 +122,16 @@ export function deviceHandlers(deps: DeviceHandlerDeps): {
         else next.delete(id);
         await deps.setTrackedUsb([...next]);
         deps.tracker.setTrackedUsb(next);
+        return ok(null);
+      },
+    },
+    'devices:forget': {
+      schema: z.strictObject({ udid }),
+      handle: ({ udid: id }) => {
+        if (!deps.can('org_setting.modify')) return forbidden('forget devices');
+        const result = deps.tracker.forget(id);
+        if (result === 'unknown') return fail({ code: 'not_found', message: `No device ${id} is known.` });
+        if (result === 'present') return fail({ code: 'conflict', message: 'This device is still connected; only an unplugged device can be forgotten.' });
         return ok(null);
       },
     },

@@ -172,7 +172,7 @@ describe('AdbSource against the fake adb server', () => {
     expect(rec.snapshots[1]).toEqual(rec.snapshots[0]);
   });
 
-  it('runs `adb start-server` once when the server refuses, then connects', async () => {
+  it('runs `adb start-server` when the server refuses, then connects; again after another kill-server', async () => {
     const port = await freePort();
     let started: FakeAdb | undefined;
     cleanups.push(async () => started?.close());
@@ -193,11 +193,38 @@ describe('AdbSource against the fake adb server', () => {
     expect(spawn.mock.calls[0]?.[0]).toBe('/opt/sdk/platform-tools/adb');
     expect(spawn.mock.calls[0]?.[1]).toEqual(['-P', String(port), 'start-server']);
 
-    // Refused again later: no second start-server in the same lifetime.
-    await started?.kill();
-    await until(() => expect(rec.logs.filter((l) => l.msg.includes('ECONNREFUSED')).length).toBeGreaterThanOrEqual(2));
-    expect(spawn).toHaveBeenCalledTimes(1);
-    expect(src.health().state).toBe('down');
+    // `adb kill-server` again later: start-server runs again, and the server is back with its list.
+    const first = started;
+    await first?.kill();
+    await until(() => expect(spawn).toHaveBeenCalledTimes(2));
+    await until(() => expect(started).not.toBe(first));
+    await first?.close();
+    await until(() => expect(src.health().state).toBe('ok'));
+  });
+
+  it('tries `adb start-server` again with backoff while the server keeps refusing (injected clock)', async () => {
+    const port = await freePort();
+    const clock = new FakeClock();
+    const spawn = vi.fn<SpawnLike>(() => {
+      const child = new EventEmitter() as EventEmitter & ChildLike;
+      setImmediate(() => child.emit('exit', 1));
+      return child;
+    });
+    const { src } = source(port, { clock, findAdb: () => '/usr/bin/adb', spawn, backoff: { initialMs: 100, maxMs: 100 }, startServerBackoff: { initialMs: 1000, maxMs: 4000 } });
+    src.start();
+    await until(() => expect(spawn).toHaveBeenCalledTimes(1));
+    const at: number[] = [clock.now()];
+    for (let i = 0; i < 80 && spawn.mock.calls.length < 4; i++) {
+      const calls = spawn.mock.calls.length;
+      clock.advance(100);
+      await new Promise((resolve) => setTimeout(resolve, 15));
+      if (spawn.mock.calls.length > calls) at.push(clock.now());
+    }
+    expect(spawn).toHaveBeenCalledTimes(4);
+    const gaps = at.slice(1).map((t, i) => t - at[i]!);
+    expect(gaps[0]).toBeGreaterThanOrEqual(1000);
+    expect(gaps[1]).toBeGreaterThanOrEqual(2000);
+    expect(gaps[2]).toBeGreaterThanOrEqual(4000);
   });
 
   it('does not try to start a server when no adb program is found, and keeps retrying', async () => {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { DeviceTracker } from '../../main/devices/tracker';
-import type { DeviceEvent, SavedDeviceState, Status, TrackerOptions, Transition } from '../../main/devices/tracker';
+import type { DeviceEvent, FlappingNotice, SavedDeviceState, Status, TrackerOptions, Transition } from '../../main/devices/tracker';
 import type { Observation, SourceId } from '../../main/devices/types';
 import { FakeClock } from '../support/fakeClock';
 import { adb, mux, usb } from '../support/observations';
@@ -51,6 +51,44 @@ describe('a storm', () => {
     expect(events).toHaveLength(1000);
     expect(events.slice(500).every((e) => e.to === 'Offline')).toBe(true);
     expect(changes - atIngest).toBe(1);
+  });
+});
+
+describe('a resync', () => {
+  it('500 devices listed offline by a restarted source for 3 s, then back: no event, and their commits run in one pass', () => {
+    const { clock, tracker, events } = mk();
+    const serials = Array.from({ length: 500 }, (_, i) => `S${i}`);
+    tracker.ingest({ source: 'adb', devices: serials.map((s) => adb(s)), resync: true });
+    clock.advance(500);
+    expect(events).toHaveLength(500);
+    clock.advance(10_000);
+    tracker.ingest({ source: 'adb', devices: serials.map((s) => adb(s, 'offline')), resync: true });
+    clock.advance(3000);
+    tracker.ingest({ source: 'adb', devices: serials.map((s) => adb(s)) });
+    clock.advance(60_000);
+    expect(events).toHaveLength(500);
+    // Still offline when the settle window ends: every Offline commits then, in one change notification.
+    tracker.ingest({ source: 'adb', devices: serials.map((s) => adb(s, 'offline')), resync: true });
+    let changes = 0;
+    tracker.onChange(() => changes++);
+    clock.advance(4999);
+    expect(events).toHaveLength(500);
+    clock.advance(1);
+    expect(events).toHaveLength(1000);
+    expect(changes).toBe(1);
+  });
+
+  it('holds only the resyncing source’s devices: an iPhone unplugged meanwhile commits on its own hold', () => {
+    const { clock, tracker, brief } = mk();
+    tracker.ingest({ source: 'adb', devices: [adb('A1')], resync: true });
+    tracker.ingest({ source: 'usbmux', devices: [mux('I1')], resync: true });
+    clock.advance(10_000);
+    tracker.ingest({ source: 'adb', devices: [], resync: true });
+    tracker.ingest({ source: 'usbmux', devices: [] });
+    clock.advance(3000);
+    expect(brief()).toEqual(['A1:null>Online', 'I1:null>Online', 'I1:Online>Unplugged']);
+    clock.advance(2000);
+    expect(brief()).toEqual(['A1:null>Online', 'I1:null>Online', 'I1:Online>Unplugged', 'A1:Online>Unplugged']);
   });
 });
 
@@ -253,6 +291,17 @@ describe('merging sources', () => {
     expect(brief()).toEqual(['usb:046d:c31c@1-3:null>Offline']);
   });
 
+  it('a down source’s phone never seen on the USB bus (no USB access) keeps its status', () => {
+    const { clock, tracker, snap, brief } = mk();
+    snap('usb');
+    snap('adb', adb('A', 'device', { usbPath: '1-1' }));
+    clock.advance(500);
+    tracker.setSourceHealth({ source: 'adb', state: 'down', since: clock.now() });
+    snap('usb');
+    clock.advance(60_000);
+    expect(brief()).toEqual(['A:null>Online']);
+  });
+
   it('keeps a down source’s last list: its devices keep their status until it reports again', () => {
     const { clock, tracker, snap, brief } = mk();
     snap('adb', adb('A'), adb('192.168.1.20:5555'));
@@ -354,7 +403,7 @@ describe('names and change notifications', () => {
     const { clock, tracker, snap } = mk({ historyLimit: 5 });
     snap('adb', adb('A'));
     for (let i = 0; i < 10; i++) {
-      clock.advance(500);
+      clock.advance(4 * 60_000); // slower than flapping (more than 6 changes in 10 minutes)
       snap('adb', adb('A', 'offline'));
       clock.advance(2000);
       snap('adb', adb('A'));
@@ -507,14 +556,35 @@ function usbList(w: World): Observation[] {
   return out;
 }
 
+/** What the model knows besides the lists: sources down and not listed since, whether the USB source listed, what the bus has shown. */
+interface Context {
+  down: Set<SourceId>;
+  usbListed: boolean;
+  seenOnBus: Set<'P1' | 'P2' | 'P3'>;
+}
+const newContext = (): Context => ({ down: new Set(), usbListed: false, seenOnBus: new Set() });
+
+/** A down source's USB phone that the bus showed in this run and no longer shows is gone (its stale line does not count). */
+function visibleIn(w: World, c: Context, k: 'P1' | 'P2' | 'P3'): boolean {
+  const listed = k === 'P3' ? w.usbmux.P3 : w.adb[k] !== 'absent';
+  if (!listed) return false;
+  const judged = c.down.has(k === 'P3' ? 'usbmux' : 'adb') && c.usbListed && !c.down.has('usb');
+  return !(judged && c.seenOnBus.has(k) && !w.usb[k]);
+}
+
+/** After a recompute: the phones whose record had a USB record (P1 and P3 also as a USB-only record under the same udid). */
+function noteBus(w: World, c: Context): void {
+  for (const k of ['P1', 'P2', 'P3'] as const) if (w.usb[k] && (k !== 'P2' || visibleIn(w, c, k))) c.seenOnBus.add(k);
+}
+
 /** The test's own reading of the rules: what each present device should be once everything held long enough. */
-function expectedPresent(w: World, inUse: Set<string>): Map<string, Status> {
+function expectedPresent(w: World, inUse: Set<string>, c: Context = newContext()): Map<string, Status> {
   const m = new Map<string, Status>();
   const put = (udid: string, usable: boolean) => m.set(udid, usable ? (inUse.has(udid) ? 'Utilizing' : 'Online') : 'Offline');
-  if (w.adb.P1 !== 'absent' || w.usb.P1) put(P.P1.udid, w.adb.P1 === 'device');
-  if (w.adb.P2 !== 'absent') put(P.P2.udid, w.adb.P2 === 'device');
+  if (visibleIn(w, c, 'P1') || w.usb.P1) put(P.P1.udid, visibleIn(w, c, 'P1') && w.adb.P1 === 'device');
+  if (visibleIn(w, c, 'P2')) put(P.P2.udid, w.adb.P2 === 'device');
   else if (w.usb.P2) put(P.P2.usb.udid, false);
-  if (w.usbmux.P3 || w.usb.P3) put(P.P3.udid, w.usbmux.P3);
+  if (visibleIn(w, c, 'P3') || w.usb.P3) put(P.P3.udid, visibleIn(w, c, 'P3'));
   if (w.adb.P4 !== 'absent') put(P.P4.udid, w.adb.P4 === 'device');
   return m;
 }
@@ -559,6 +629,7 @@ function drive(steps: Step[], options: Partial<TrackerOptions> = {}) {
     usbmux: { P3: false },
     usb: { P1: false, P2: false, P3: false, K: false },
   };
+  const context = newContext();
   const events: (DeviceEvent & { publicAtEmit: boolean })[] = [];
   let stepEvents: DeviceEvent[] = [];
   tracker.onEvent((e) => {
@@ -575,6 +646,9 @@ function drive(steps: Step[], options: Partial<TrackerOptions> = {}) {
         if (step.source === 'usbmux') world.usbmux = { ...step.world.usbmux };
         if (step.source === 'usb') world.usb = { ...step.world.usb };
         tracker.ingest({ source: step.source, devices: step.source === 'adb' ? adbList(world) : step.source === 'usbmux' ? usbmuxList(world) : usbList(world) });
+        if (step.source === 'usb') context.usbListed = true;
+        context.down.delete(step.source);
+        noteBus(world, context);
         break;
       case 'advance':
         clock.advance(step.ms);
@@ -591,6 +665,9 @@ function drive(steps: Step[], options: Partial<TrackerOptions> = {}) {
         break;
       case 'health':
         tracker.setSourceHealth({ source: step.source, state: step.down ? 'down' : 'ok', since: clock.now() });
+        if (step.down) context.down.add(step.source);
+        else context.down.delete(step.source);
+        noteBus(world, context);
         break;
       case 'settle':
         tracker.sourcesSettled();
@@ -626,7 +703,7 @@ function drive(steps: Step[], options: Partial<TrackerOptions> = {}) {
     expect(got.sort()).toEqual(expected.sort());
   };
 
-  return { clock, tracker, world, inUse, publicSet, events, committed, run };
+  return { clock, tracker, world, context, inUse, publicSet, events, committed, run };
 }
 
 describe('properties', () => {
@@ -660,8 +737,8 @@ describe('properties', () => {
         const d = drive(steps);
         for (const step of steps) d.run(step);
         d.run({ kind: 'settle' });
-        d.run({ kind: 'advance', ms: 3001 });
-        const expected = expectedPresent(d.world, d.inUse);
+        d.run({ kind: 'advance', ms: 6001 }); // the longest hold: Unplugged, doubled while flapping
+        const expected = expectedPresent(d.world, d.inUse, d.context);
         const listed = new Map(d.tracker.list().map((v) => [v.udid, v]));
         for (const [udid, status] of expected) expect([udid, listed.get(udid)?.status]).toEqual([udid, status]);
         for (const [udid, v] of listed) {
@@ -718,7 +795,7 @@ describe('properties', () => {
         d.run({ kind: 'settle' });
         d.run({ kind: 'snap', source: 'usb', world: { ...d.world, usb: { ...d.world.usb, P1: true } } });
         d.run({ kind: 'snap', source: 'adb', world: { ...d.world, adb: { ...d.world.adb, P1: start } } });
-        d.run({ kind: 'advance', ms: 3001 });
+        d.run({ kind: 'advance', ms: 6001 }); // the longest hold: Unplugged, doubled while flapping
         const baseline = d.events.length;
         const status = d.tracker.statusOf(P.P1.udid);
         const gaps = squeeze(flap, 500);
@@ -772,5 +849,149 @@ describe('logger', () => {
       'info device status {"udid":"A","from":null,"to":"Online"}',
     ]);
     tracker.dispose();
+  });
+});
+
+describe('forgetting devices', () => {
+  it('an admin forgets an Unplugged device: its row goes; back later, a new row whose seq continues', () => {
+    const { clock, tracker, snap, events } = mk();
+    snap('adb', adb('192.168.1.20:5555'));
+    clock.advance(500);
+    snap('adb');
+    clock.advance(3000);
+    expect(events.map((e) => e.seq)).toEqual([1, 2]);
+    expect(tracker.forget('192.168.1.20:5555')).toBe('forgotten');
+    expect(tracker.list()).toEqual([]);
+    expect(tracker.exportState()).toEqual([]);
+    expect(tracker.exportForgotten()).toMatchObject([{ udid: '192.168.1.20:5555', seq: 2 }]);
+    expect(tracker.forgottenTimelines()[0]?.history.map((t) => t.to)).toEqual(['Online', 'Unplugged']);
+    snap('adb', adb('192.168.1.20:5555'));
+    clock.advance(500);
+    expect(events.at(-1)).toMatchObject({ from: null, to: 'Online', seq: 3 });
+    expect(tracker.get('192.168.1.20:5555')?.history.map((t) => t.to)).toEqual(['Online']);
+  });
+
+  it('refuses to forget a device that is still there, or an unknown one', () => {
+    const { clock, tracker, snap } = mk();
+    snap('adb', adb('A', 'offline'));
+    clock.advance(2000);
+    expect(tracker.forget('A')).toBe('present');
+    expect(tracker.forget('nope')).toBe('unknown');
+    expect(tracker.list()).toHaveLength(1);
+  });
+
+  it('forgets devices Unplugged for longer than the retention, at start and while running; seq survives a restart', () => {
+    const day = 24 * 60 * 60 * 1000;
+    const { clock, tracker, snap } = mk({ retentionMs: 30 * day });
+    snap('adb', adb('emulator-5554'), adb('KEEP'));
+    clock.advance(500);
+    snap('adb', adb('KEEP'));
+    clock.advance(3000);
+    clock.advance(29 * day);
+    expect(tracker.list().map((d) => d.udid).sort()).toEqual(['KEEP', 'emulator-5554']);
+    clock.advance(day + 60 * 60 * 1000);
+    tracker.forgetExpired(); // the composition root asks every hour
+    expect(tracker.list().map((d) => d.udid)).toEqual(['KEEP']);
+    const saved = { previous: tracker.exportState(), forgotten: tracker.exportForgotten() };
+    tracker.dispose();
+
+    const next = mk({ ...saved }, false);
+    next.snap('adb', adb('emulator-5554'), adb('KEEP'));
+    next.tracker.sourcesSettled();
+    next.clock.advance(500);
+    expect(next.events.map((e) => `${e.udid}#${e.seq}`)).toEqual(['emulator-5554#3']);
+
+    // Restored devices already past the retention go at start.
+    const old = mk({ previous: [{ udid: 'OLD', name: 'Old', platform: 'android', connection: 'network', status: 'Unplugged', since: Date.UTC(2024, 0, 1), seq: 7 }] });
+    expect(old.tracker.list()).toEqual([]);
+    expect(old.tracker.exportForgotten()).toMatchObject([{ udid: 'OLD', seq: 7 }]);
+  });
+});
+
+describe('flapping ports', () => {
+  it('a port dropping 6 times in a minute: "Flapping" with its port, doubled holds, one notification, per-port counts; ends after 10 quiet minutes', () => {
+    const { clock, tracker, snap, events } = mk();
+    const notices: FlappingNotice[] = [];
+    tracker.onFlapping((n) => notices.push(n));
+    const phone = adb('P7', 'device', { usbPath: 'usb:1-2.3', name: 'Pixel 7' });
+    snap('adb', phone);
+    clock.advance(500);
+    for (let i = 0; i < 3; i++) {
+      snap('adb');
+      clock.advance(3000);
+      snap('adb', phone);
+      clock.advance(500);
+    }
+    expect(tracker.get('P7')?.flapping).toBeUndefined();
+    snap('adb'); // the 7th change makes it flap
+    clock.advance(3000);
+    expect(tracker.get('P7')).toMatchObject({ status: 'Unplugged', flapping: { port: '1-2.3', hub: '1-2', changes: 7 } });
+    expect(notices).toEqual([
+      { udid: 'P7', name: 'Pixel 7', port: '1-2.3', hub: '1-2', disconnects: 4, message: 'Pixel 7 on USB port 1-2.3 (hub 1-2) disconnected 4 times in 10 min — check the cable or hub' },
+    ]);
+    // Holds doubled while it flaps: Online after 1 s, Unplugged after 6 s.
+    snap('adb', phone);
+    clock.advance(999);
+    expect(tracker.get('P7')?.status).toBe('Unplugged');
+    clock.advance(1);
+    expect(tracker.get('P7')?.status).toBe('Online');
+    for (let i = 0; i < 2; i++) {
+      snap('adb');
+      clock.advance(5999);
+      expect(tracker.get('P7')?.status).toBe('Online');
+      clock.advance(1);
+      expect(tracker.get('P7')?.status).toBe('Unplugged');
+      snap('adb', phone);
+      clock.advance(1000);
+    }
+    expect(notices).toHaveLength(1);
+    // Callbacks keep the status rules: every committed change is an ordinary event.
+    expect(events.map((e) => e.to)).toEqual(['Online', ...Array.from({ length: 6 }, () => ['Unplugged', 'Online']).flat()]);
+    expect(tracker.portStats()).toEqual([{ port: '1-2.3', hub: '1-2', disconnects: 6, devices: ['Pixel 7'], flapping: true }]);
+
+    clock.advance(10 * 60 * 1000);
+    expect(tracker.get('P7')?.flapping).toBeUndefined();
+    snap('adb');
+    clock.advance(3000);
+    expect(tracker.get('P7')?.status).toBe('Unplugged');
+  });
+
+  it('caps a doubled hold at 30 s, and never shortens a longer one', () => {
+    const { clock, tracker, snap } = mk({ debounceMs: { unplugged: 20_000, online: 0 } });
+    const phone = adb('P', 'device', { usbPath: '1-1' });
+    snap('adb', phone);
+    clock.advance(0);
+    for (let i = 0; i < 4; i++) {
+      snap('adb');
+      clock.advance(20_000);
+      snap('adb', phone);
+      clock.advance(0);
+    }
+    expect(tracker.get('P')?.flapping).toBeDefined();
+    snap('adb');
+    clock.advance(29_999);
+    expect(tracker.get('P')?.status).toBe('Online');
+    clock.advance(1);
+    expect(tracker.get('P')?.status).toBe('Unplugged');
+  });
+});
+
+describe('adb transports of one phone', () => {
+  it('merges a USB and a Wi-Fi transport with one hardware serial; two of one kind sharing a factory serial stay two phones', () => {
+    const { clock, tracker, snap, brief } = mk();
+    snap(
+      'adb',
+      adb('R58M1', 'device', { hardwareSerial: 'R58M1' }),
+      adb('192.168.1.20:5555', 'device', { hardwareSerial: 'R58M1' }),
+      adb('10.0.0.5:5555', 'device', { hardwareSerial: '0123456789ABCDEF' }),
+      adb('10.0.0.6:5555', 'device', { hardwareSerial: '0123456789ABCDEF' }),
+    );
+    clock.advance(500);
+    expect(tracker.list().map((d) => [d.udid, d.transports.join('+')])).toEqual([
+      ['R58M1', 'usb+network'],
+      ['0123456789ABCDEF', 'network'],
+      ['10.0.0.6:5555', 'network'],
+    ]);
+    expect(brief()).toEqual(['R58M1:null>Online', '0123456789ABCDEF:null>Online', '10.0.0.6:5555:null>Online']);
   });
 });

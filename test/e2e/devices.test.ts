@@ -65,6 +65,16 @@ describe('Devices', () => {
       ['Unplugged', 5],
     ]);
     await expect(row.getByRole('img').getAttribute('aria-label')).resolves.toMatch(/6 changes in the last 24 hours, last Unplugged/);
+
+    // Forget it from its row: the row goes; plugged in again it gets a new row, its seq continuing.
+    await row.getByRole('button', { name: 'Forget', exact: true }).click();
+    await expect.poll(() => page.getByRole('row', { name: 'Galaxy Note 8' }).count()).toBe(0);
+    // The USB ports table counts the port's disconnects (Offline, Unplugged).
+    await expect(page.getByRole('row', { name: 'USB port 1-1' }).getByRole('cell').nth(1).textContent()).resolves.toBe('2');
+    app.adb.setDevices([{ ...note8, state: 'device' }]);
+    await expect.poll(() => statusOf(page, 'Galaxy Note 8').textContent(), { timeout: 10_000 }).toBe('Online');
+    const again = await page.evaluate(() => window.api.devicesEvents());
+    expect(again.ok && again.value[0] && [again.value[0].from, again.value[0].to, again.value[0].seq]).toEqual([null, 'Online', 6]);
   });
 
   it('shows a source that is down without unplugging its devices, and recovers', async () => {
@@ -149,5 +159,31 @@ describe('Devices', () => {
     await expect.poll(() => statusOf(second.page, 'Galaxy Note 8').textContent(), { timeout: 15_000 }).toBe('Unplugged');
     const events = await second.page.evaluate(() => window.api.devicesEvents());
     expect(events.ok && events.value.map((e) => [e.to, e.seq])).toEqual([['Unplugged', 2]]);
+  });
+
+  it('sleep: a phone removed while the computer sleeps turns Unplugged after the wake; the one still plugged (offline for 2.6 s after it) fires nothing', async () => {
+    const app = await launchApp();
+    const { page } = app;
+    const pixel = { serial: '35161FDJH000GT', state: 'device', usb: '1-2', settings: { global: { device_name: 'Pixel 7' } } };
+    app.adb.setDevices([{ ...note8, state: 'device' }, pixel]);
+    await expect.poll(() => statusOf(page, 'Pixel 7').textContent(), { timeout: 10_000 }).toBe('Online');
+    await expect.poll(() => statusOf(page, 'Galaxy Note 8').textContent(), { timeout: 10_000 }).toBe('Online');
+    await page.waitForTimeout(5500); // past the first list's settle window
+
+    app.command({ cmd: 'power', event: 'suspend' });
+    await page.waitForTimeout(300);
+    app.adb.setDevices([{ ...note8, state: 'offline' }]); // Pixel 7 is taken away during sleep
+    await page.waitForTimeout(4000); // longer than the Unplugged hold: asleep, nothing commits
+    const asleep = await page.evaluate(() => window.api.devicesEvents());
+    expect(asleep.ok && asleep.value.map((e) => `${e.name} ${e.to}`).sort()).toEqual(['Galaxy Note 8 Online', 'Pixel 7 Online']);
+
+    app.command({ cmd: 'power', event: 'resume' });
+    await page.waitForTimeout(2600);
+    app.adb.setDevices([{ ...note8, state: 'device' }]);
+    await expect.poll(() => statusOf(page, 'Pixel 7').textContent(), { timeout: 15_000 }).toBe('Unplugged');
+    await page.waitForTimeout(3000);
+    const events = await page.evaluate(() => window.api.devicesEvents());
+    expect(events.ok && events.value.map((e) => `${e.name} ${e.to}`).reverse().slice(2)).toEqual(['Pixel 7 Unplugged']);
+    await expect(statusOf(page, 'Galaxy Note 8').textContent()).resolves.toBe('Online');
   });
 });

@@ -6,7 +6,8 @@
 // Environment:
 //   DH_STANDIN_USER_DATA   the userData folder (created, as Electron does)
 //   DH_STANDIN_CHROMIUM    Chromium executable (default /usr/bin/chromium)
-//   DH_STANDIN_CONTROL=stdin  read JSON commands from stdin: {"cmd":"quit"} | {"cmd":"close","id":1}
+//   DH_STANDIN_CONTROL=stdin  read JSON commands from stdin: {"cmd":"quit"} | {"cmd":"close","id":1} |
+//                          {"cmd":"power","event":"suspend"|"resume"} (the OS going to sleep, waking up)
 // Reports go to stdout as lines `[standin] {json}`: cdp, window-created, loaded, open-external, focus…
 import { createCipheriv, createDecipheriv, createHash, randomBytes } from 'node:crypto';
 import { EventEmitter } from 'node:events';
@@ -585,6 +586,9 @@ class App extends EventEmitter {
 }
 export const app = new App();
 
+/** Electron's powerMonitor: a test emits 'suspend' / 'resume' the way the OS would. */
+export const powerMonitor = new EventEmitter();
+
 // ---------------------------------------------------------------- the "OS": commands from the test
 if (process.env.DH_STANDIN_CONTROL === 'stdin') {
   const lines = createInterface({ input: process.stdin });
@@ -598,6 +602,7 @@ if (process.env.DH_STANDIN_CONTROL === 'stdin') {
     if (command.cmd === 'quit') app.quit();
     else if (command.cmd === 'close') windows.get(command.id)?.close();
     else if (command.cmd === 'dialog-answer') dialogAnswers.push(command);
+    else if (command.cmd === 'power' && (command.event === 'suspend' || command.event === 'resume')) powerMonitor.emit(command.event);
     else if (command.cmd === 'tray-click') {
       // A click on the tray icon itself, or on one of its menu items by label.
       for (const tray of trays) {
@@ -613,4 +618,4 @@ if (process.env.DH_STANDIN_CONTROL === 'stdin') {
   });
 }
 
-export default { app, BrowserWindow, dialog, ipcMain, Menu, nativeImage, nativeTheme, Notification, safeStorage, session, shell, Tray };
+export default { app, BrowserWindow, dialog, ipcMain, Menu, nativeImage, nativeTheme, Notification, powerMonitor, safeStorage, session, shell, Tray };

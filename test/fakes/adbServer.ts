@@ -149,7 +149,8 @@ export async function startFakeAdb(options: FakeAdbOptions = {}): Promise<FakeAd
     const argv = command.trim().split(/\s+/);
     const [cmd, ...args] = argv;
     if (cmd === 'getprop') {
-      const props = d.props ?? {};
+      // A real phone's ro.serialno is its USB serial; a network transport's is whatever the test says (or unknown).
+      const props: Record<string, string> = { ...(/:\d+$/.test(d.serial) ? {} : { 'ro.serialno': d.serial }), ...d.props };
       if (args.length === 0) return Object.entries(props).map(([k, v]) => `[${k}]: [${v}]\n`).join('');
       return `${props[args[0] as string] ?? ''}\n`;
     }

@@ -12,6 +12,8 @@ interface Timer {
  */
 export class FakeClock implements Clock {
   private current: number;
+  /** The monotonic clock: moves only with advance(), never with stepWall(). */
+  private mono = 0;
   private nextId = 1;
   private timers = new Map<number, Timer>();
 
@@ -21,6 +23,16 @@ export class FakeClock implements Clock {
 
   now(): number {
     return this.current;
+  }
+
+  monotonic(): number {
+    return this.mono;
+  }
+
+  /** Steps the wall clock (an NTP correction, a user changing the time): timers and the monotonic clock do not move. */
+  stepWall(ms: number): void {
+    this.current += ms;
+    for (const t of this.timers.values()) t.due += ms;
   }
 
   setTimeout(fn: () => void, ms: number): unknown {
@@ -45,9 +57,12 @@ export class FakeClock implements Clock {
       }
       if (!next) break;
       this.timers.delete(next.id);
-      this.current = Math.max(this.current, next.due);
+      const to = Math.max(this.current, next.due);
+      this.mono += to - this.current;
+      this.current = to;
       next.fn();
     }
+    this.mono += target - this.current;
     this.current = target;
   }
 

@@ -12,11 +12,11 @@ describe('settings.json', () => {
     const dataDir = await tempDir();
     const first = await openSettingsStore({ dataDir, logger });
     expect(first.general()).toEqual(DEFAULT_SETTINGS);
-    const saved = await first.update({ ...DEFAULT_SETTINGS, startHidden: true, debounce: { onlineMs: 0, offlineMs: 1500, unpluggedMs: 60_000 } });
+    const saved = await first.update({ ...DEFAULT_SETTINGS, startHidden: true, debounce: { onlineMs: 0, offlineMs: 1500, unpluggedMs: 60_000, settleMs: 8000 } });
     expect(saved.ok).toBe(true);
     await first.store.close();
     const second = await openSettingsStore({ dataDir, logger });
-    expect(second.general()).toMatchObject({ startHidden: true, debounce: { onlineMs: 0, offlineMs: 1500, unpluggedMs: 60_000 } });
+    expect(second.general()).toMatchObject({ startHidden: true, debounce: { onlineMs: 0, offlineMs: 1500, unpluggedMs: 60_000, settleMs: 8000 } });
   });
 
   it('refuses values outside the rules with a sentence per field, and changes nothing', async () => {
@@ -43,6 +43,16 @@ describe('settings.json', () => {
     expect(store.general()).toMatchObject({ startAtLogin: true, debounce: DEFAULT_SETTINGS.debounce });
     expect(store.store.data.closeHintShown).toBe(true);
     await store.store.flush();
-    expect(JSON.parse(readFileSync(join(dataDir, 'settings.json'), 'utf8')).schemaVersion).toBe(2);
+    expect(JSON.parse(readFileSync(join(dataDir, 'settings.json'), 'utf8')).schemaVersion).toBe(3);
+  });
+
+  it('migrates a version 2 file: the settle window (5 s) and the device retention (30 days) get their defaults, the hold times are kept', async () => {
+    const dataDir = await tempDir();
+    const { deviceRetentionDays: _new, ...rest } = DEFAULT_SETTINGS;
+    const v2 = { ...rest, debounce: { onlineMs: 100, offlineMs: 1500, unpluggedMs: 4000 } };
+    writeFileSync(join(dataDir, 'settings.json'), JSON.stringify({ schemaVersion: 2, closeHintShown: false, ...v2 }));
+    const store = await openSettingsStore({ dataDir, logger });
+    expect(store.general().debounce).toEqual({ onlineMs: 100, offlineMs: 1500, unpluggedMs: 4000, settleMs: 5000 });
+    expect(store.general().deviceRetentionDays).toBe(30);
   });
 });

@@ -1,7 +1,7 @@
 import * as Dialog from '@radix-ui/react-dialog';
 import { useEffect, useId, useState } from 'react';
 import type { FormEvent } from 'react';
-import type { Device, DeviceEventInfo, DevicesState, DeviceVisibility, SourceHealthInfo } from '../../../preload/contract';
+import type { Device, DeviceEventInfo, DevicesState, DeviceVisibility, SourceHealthInfo, UsbPortStat } from '../../../preload/contract';
 import { api } from '../api';
 import { useDevicesState, useDeviceEvents } from '../state';
 import { Field } from '../ui/Field';
@@ -43,6 +43,10 @@ export function DevicesView() {
   const release = async (device: Device) => {
     const result = await api.devicesRelease({ udid: device.udid });
     setRowErrors((e) => ({ ...e, [device.udid]: result.ok ? '' : result.error.message }));
+  };
+  const forget = async (device: Device) => {
+    const result = await api.devicesForget({ udid: device.udid });
+    if (!result.ok) setRowErrors((e) => ({ ...e, [device.udid]: result.error.message }));
   };
   const setVisibility = async (device: Device, visibility: DeviceVisibility | null) => {
     const result = await api.devicesSetVisibility({ udid: device.udid, visibility });
@@ -90,12 +94,14 @@ export function DevicesView() {
                   onMark={() => setMarking(device)}
                   onRelease={() => void release(device)}
                   onVisibility={(v) => void setVisibility(device, v)}
+                  onForget={() => void forget(device)}
                 />
               ))}
             </tbody>
           </table>
         )}
       </div>
+      {state.ports && state.ports.length > 0 ? <PortTable ports={state.ports} /> : null}
       <RecentEvents events={events} />
       {state.otherUsb.length > 0 ? <OtherUsb state={state} /> : null}
       {marking ? <MarkInUseDialog device={marking} onClose={() => setMarking(null)} /> : null}
@@ -128,6 +134,7 @@ function DeviceRow({
   onMark,
   onRelease,
   onVisibility,
+  onForget,
 }: {
   device: Device;
   state: DevicesState;
@@ -136,6 +143,7 @@ function DeviceRow({
   onMark: () => void;
   onRelease: () => void;
   onVisibility: (v: DeviceVisibility | null) => void;
+  onForget: () => void;
 }) {
   const status = device.status ?? device.pending?.to ?? null;
   // Row buttons are named by their visible words; the row's device is their description.
@@ -160,10 +168,18 @@ function DeviceRow({
           {device.status ? `for ${ago(now - device.since)}` : ''}
           {device.pending && device.status ? ` · going ${device.pending.to}` : ''}
         </div>
+        {device.flapping ? (
+          <div className="flapping" data-testid="flapping">
+            <strong>Flapping</strong>
+            {device.flapping.port ? ` on USB port ${device.flapping.port}` : ''}
+            {device.flapping.hub ? ` (hub ${device.flapping.hub})` : ''}
+            <span className="hint"> · {device.flapping.changes} changes in 10 min; holds doubled</span>
+          </div>
+        ) : null}
       </td>
       <td className="mono udid">{device.udid}</td>
       <td>{PLATFORM_LABELS[device.platform]}</td>
-      <td>{device.connection === 'usb' ? 'USB' : 'Network'}</td>
+      <td>{connectionLabel(device)}</td>
       <td>
         <select
           aria-label={`Visibility of ${device.name}`}
@@ -209,6 +225,11 @@ function DeviceRow({
             Mark in use
           </button>
         )}
+        {device.status === 'Unplugged' && state.canManage ? (
+          <button type="button" className="button small" onClick={onForget} aria-describedby={nameId} title="Remove this row; if the device comes back it gets a new row">
+            Forget
+          </button>
+        ) : null}
       </td>
     </tr>
   );
@@ -306,5 +327,43 @@ function OtherUsb({ state }: { state: DevicesState }) {
         ))}
       </ul>
     </section>
+  );
+}
+
+/** "USB", "Network", or "USB + Network" for a phone on a cable and on Wi-Fi. */
+function connectionLabel(device: Device): string {
+  const transports = device.transports && device.transports.length > 0 ? device.transports : [device.connection];
+  return transports.map((t) => (t === 'usb' ? 'USB' : 'Network')).join(' + ');
+}
+
+/** Every USB port's disconnects in the last hour: which cable or hub is the problem. */
+function PortTable({ ports }: { ports: UsbPortStat[] }) {
+  return (
+    <div className="panel">
+      <h2 id="ports-title">USB ports</h2>
+      <table className="table" aria-labelledby="ports-title">
+        <thead>
+          <tr>
+            <th scope="col">Port</th>
+            <th scope="col">Hub</th>
+            <th scope="col">Disconnects (last hour)</th>
+            <th scope="col">Devices</th>
+          </tr>
+        </thead>
+        <tbody>
+          {ports.map((p) => (
+            <tr key={p.port} aria-label={`USB port ${p.port}`}>
+              <th scope="row" className="mono">
+                {p.port}
+                {p.flapping ? <strong className="flapping"> Flapping</strong> : null}
+              </th>
+              <td className="mono">{p.hub ?? '—'}</td>
+              <td>{p.disconnects}</td>
+              <td>{p.devices.join(', ')}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </div>
   );
 }

@@ -25,6 +25,7 @@ const DEBOUNCE: { key: keyof GeneralSettings['debounce']; label: string; hint: s
   { key: 'onlineMs', label: 'Online counts after (ms)', hint: 'default 500' },
   { key: 'offlineMs', label: 'Offline counts after (ms)', hint: 'default 2000' },
   { key: 'unpluggedMs', label: 'Unplugged counts after (ms)', hint: 'default 3000' },
+  { key: 'settleMs', label: 'Settle after adb or usbmuxd restarts (ms)', hint: 'default 5000' },
 ];
 
 const LIMITS: { key: keyof GeneralSettings['delivery']; label: string; hint: string }[] = [
@@ -65,7 +66,8 @@ export function GeneralTab() {
     for (const { key } of LIMITS) delivery[key] = number(limits?.[key], delivery[key]);
     const debounce = { ...current.debounce };
     for (const { key } of DEBOUNCE) debounce[key] = number(limits?.[key], debounce[key]);
-    void save({ ...current, delivery, debounce });
+    const deviceRetentionDays = number(limits?.deviceRetentionDays, current.deviceRetentionDays);
+    void save({ ...current, delivery, debounce, deviceRetentionDays });
   };
 
   return (
@@ -120,6 +122,14 @@ export function GeneralTab() {
         {DEBOUNCE.map(({ key, label, hint }) => (
           <NumberField key={key} label={label} hint={hint} error={errors[`debounce.${key}`]} disabled={disabled} value={limits?.[key] ?? String(current.debounce[key])} onChange={(v) => setLimits((l) => ({ ...(l ?? {}), [key]: v }))} />
         ))}
+        <NumberField
+          label="Forget devices unplugged for more than (days)"
+          hint="default 30; a device that comes back later gets a new row, its event numbers continue"
+          error={errors.deviceRetentionDays}
+          disabled={disabled}
+          value={limits?.deviceRetentionDays ?? String(current.deviceRetentionDays)}
+          onChange={(v) => setLimits((l) => ({ ...(l ?? {}), deviceRetentionDays: v }))}
+        />
         <h3>Delivery</h3>
         {LIMITS.map(({ key, label, hint }) => (
           <NumberField key={key} label={label} hint={hint} error={errors[`delivery.${key}`]} disabled={disabled} value={limits?.[key] ?? String(current.delivery[key])} onChange={(v) => setLimits((l) => ({ ...(l ?? {}), [key]: v }))} />
