@@ -125,7 +125,12 @@ export async function openCore(options: CoreOptions): Promise<Core> {
   if (outbox.openReport) log('info', `outbox: ${JSON.stringify(outbox.openReport)}`);
   const damage = describeOutboxDamage(outbox.openReport);
   if (damage) options.notice('error', damage);
-  const history = await openHistory({ dir: join(dataDir, 'delivery', 'history'), maxEntries: limits.historyEntries, logger: log });
+  const history = await openHistory({
+    dir: join(dataDir, 'delivery', 'history'),
+    maxEntries: limits.historyEntries,
+    maxBytes: limits.historyMegabytes * 1024 * 1024,
+    logger: log,
+  });
   const dispatcher = createDispatcher({
     outbox,
     history,

@@ -7,7 +7,7 @@ import type { JsonStore, Recovery } from './storage/jsonStore';
 import type { Logger } from './log';
 
 export const SETTINGS_FILE = 'settings.json';
-export const SETTINGS_SCHEMA_VERSION = 2;
+export const SETTINGS_SCHEMA_VERSION = 3;
 
 export const generalSchema = z.strictObject({
   startAtLogin: z.boolean(),
@@ -29,6 +29,8 @@ export const generalSchema = z.strictObject({
     pauseAfterFailures: z.number({ error: 'Enter a number' }).int('A whole number').min(1, 'At least 1').max(1000, 'At most 1000'),
     maxQueued: z.number({ error: 'Enter a number' }).int('A whole number').min(100, 'At least 100').max(1_000_000, 'At most 1,000,000'),
     historyEntries: z.number({ error: 'Enter a number' }).int('A whole number').min(100, 'At least 100').max(500_000, 'At most 500,000'),
+    /** The history's files together stay under this many megabytes (MiB). */
+    historyMegabytes: z.number({ error: 'Enter a number of megabytes' }).int('Whole megabytes').min(1, 'At least 1 MB').max(1_048_576, 'At most 1,048,576 MB'),
   }),
 });
 export type GeneralSettings = z.infer<typeof generalSchema>;
@@ -44,7 +46,7 @@ export const DEFAULT_SETTINGS: GeneralSettings = {
   startHidden: false,
   notifications: { deviceOffline: false, deviceUnplugged: true, webhookPaused: true, deliveryFailed: true },
   debounce: { onlineMs: 500, offlineMs: 2000, unpluggedMs: 3000 },
-  delivery: { timeoutSeconds: 10, pauseAfterFailures: 20, maxQueued: 100_000, historyEntries: 50_000 },
+  delivery: { timeoutSeconds: 10, pauseAfterFailures: 20, maxQueued: 100_000, historyEntries: 50_000, historyMegabytes: 256 },
 };
 
 const fileSchema = generalSchema.extend({ schemaVersion: z.number().int(), closeHintShown: z.boolean() });
@@ -57,6 +59,12 @@ export interface SettingsStore {
   update(change: unknown): Promise<{ ok: true; value: GeneralSettings } | { ok: false; fieldErrors: Record<string, string> }>;
 }
 
+/** Migration: adds the history's size bound (default 256 MB) to the delivery limits. */
+function withHistoryMegabytes(old: unknown): unknown {
+  const doc = old as { delivery?: Record<string, unknown> };
+  return { ...doc, delivery: { ...doc.delivery, historyMegabytes: doc.delivery?.historyMegabytes ?? DEFAULT_SETTINGS.delivery.historyMegabytes } };
+}
+
 export async function openSettingsStore({ dataDir, logger }: { dataDir: string; logger: Logger }): Promise<SettingsStore> {
   const opened = await openJsonStore<SettingsFile>({
     file: join(dataDir, SETTINGS_FILE),
@@ -66,6 +74,8 @@ export async function openSettingsStore({ dataDir, logger }: { dataDir: string; 
     migrations: {
       // v2: the status debounce times became settings.
       2: (old) => ({ ...(old as object), debounce: { ...DEFAULT_SETTINGS.debounce } }),
+      // v3: the history is bounded in bytes as well as in entries.
+      3: withHistoryMegabytes,
     },
     validate: zodValidator(fileSchema),
     logger,
