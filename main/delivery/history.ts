@@ -288,7 +288,7 @@ export class DeliveryHistory {
   private async openSegment(seg: Segment): Promise<void> {
     await this.handle?.close().catch(() => undefined);
     this.handle = undefined;
-    this.handle = await open(join(this.dir, segmentFile(seg.index)), 'a');
+    this.handle = await open(join(this.dir, segmentFile(seg.index)), 'a', 0o600);
   }
 
   private lastWrittenId = 0;

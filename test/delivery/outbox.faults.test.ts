@@ -30,14 +30,14 @@ function osError(code: string): NodeJS.ErrnoException {
  * (files and folders), rename, copyFile. Truncating (which frees space), unlink and mkdir of an
  * existing folder do not fail with ENOSPC on a real disk and are not faulted.
  */
-function faultyFs(failFrom: number, code: string) {
+function faultyFs(failFrom: number, code: string, once = false) {
   let calls = 0;
   let cleared = false;
   const points: string[] = [];
   const hit = (what: string): boolean => {
     calls++;
     points.push(what);
-    return !cleared && calls >= failFrom;
+    return !cleared && (once ? calls === failFrom : calls >= failFrom);
   };
   const wrap = (h: AppendHandle, path: string): AppendHandle => ({
     write: async (buffer, offset, length) => {
@@ -198,6 +198,62 @@ describe('outbox: disk full or I/O error at every write point', () => {
       expect(stuck).toBeGreaterThan(0);
     });
   }
+
+  it('a single failure at any write point (the disk recovers at once) loses nothing acknowledged, even in a crash right after', { timeout: 120_000 }, async () => {
+    const probeDir = await tempDir();
+    const probeSeed = await seed(probeDir);
+    const probe = faultyFs(Number.POSITIVE_INFINITY, 'EIO');
+    const run = await storm(probeDir, probe.fs, probeSeed, []);
+    await Promise.all(run.added.map((a) => a.done));
+    await run.settle;
+    await run.outbox.flush();
+    const total = probe.calls;
+    await run.outbox.close();
+
+    for (let k = 1; k <= total; k++) {
+      const dir = await tempDir();
+      const seeded = await seed(dir);
+      const fault = faultyFs(k, 'EIO', true);
+      const { outbox, added, settle } = await storm(dir, fault.fs, seeded, []);
+      const at = `one fault at write point ${k}`;
+      // The retry comes at once here (retrySave), as it would after retryMs.
+      const kick = setInterval(() => outbox.retrySave(), 1);
+      await Promise.all(added.map((a) => a.done));
+      await settle;
+      await outbox.flush();
+      // More changes after the fault, then a crash (no close).
+      const later = await outbox.enqueue(input(40));
+      await outbox.update(later.id, { attempts: 1, state: 'in_flight' });
+      clearInterval(kick);
+      const copy = await tempDir();
+      await cp(dir, copy, { recursive: true });
+      const crashed = await ids(copy);
+      expect(crashed.ids.sort(), at).toEqual([seeded[1]!.id, seeded[2]!.id, ...added.map((a) => a.id), later.id].sort());
+      expect(crashed.badLines, at).toBe(0);
+      await outbox.close();
+    }
+  });
+
+  it('a folder fsync that keeps failing after the snapshot rename never strands later changes in an ignored journal', async () => {
+    const dir = await tempDir();
+    const seeded = await seed(dir);
+    let failDirSync = false;
+    const fs: StorageFs = {
+      ...nodeStorageFs,
+      open: async (path, flags, mode) => {
+        const h = await nodeStorageFs.open(path, flags, mode);
+        return path === dir ? { ...h, sync: () => (failDirSync ? Promise.reject(osError('EIO')) : h.sync()) } : h;
+      },
+    };
+    const outbox = await openOutbox({ dir, fs, compactMinBytes: 600 });
+    failDirSync = true;
+    const after: string[] = [];
+    for (let i = 20; i < 30; i++) after.push((await outbox.enqueue(input(i))).id);
+    const copy = await tempDir();
+    await cp(dir, copy, { recursive: true });
+    expect((await ids(copy)).ids.sort()).toEqual([...seeded.map((d) => d.id), ...after].sort());
+    await outbox.close();
+  });
 
   it('says it the way the banner does', () => {
     const p: SaveProblem = { code: 'ENOSPC', message: 'ENOSPC: no space left on device', unsaved: 37, pendingWrites: 40, since: 0 };
