@@ -176,8 +176,10 @@ export interface SaveProblem {
   /** ENOSPC, EIO, … (undefined when the error had none). */
   code: string | undefined;
   message: string;
-  /** Enqueued callbacks held in memory, not yet on disk (each one status change for one webhook). */
+  /** Status changes (device and sequence number) with callbacks held in memory, not yet on disk. */
   unsaved: number;
+  /** Those callbacks (one per webhook and status change). */
+  unsavedCallbacks: number;
   /** Changes of any kind waiting to be written. */
   pendingWrites: number;
   since: number;
@@ -187,7 +189,7 @@ export interface SaveProblem {
 export class OutboxSaveError extends Error {
   readonly code = 'OUTBOX_SAVE' as const;
   constructor(readonly problem: SaveProblem) {
-    super(`The delivery outbox cannot save ${problem.unsaved} callback(s): ${problem.message}`);
+    super(`The delivery outbox cannot save ${problem.unsavedCallbacks} callback(s): ${problem.message}`);
     this.name = 'OutboxSaveError';
   }
 }
@@ -565,15 +567,30 @@ export class Outbox {
     this.problem = {
       code: typeof code === 'string' ? code : undefined,
       message: error instanceof Error ? error.message : String(error),
-      unsaved: this.notDurable.size,
+      unsaved: this.unsavedChanges(),
+      unsavedCallbacks: this.notDurable.size,
       pendingWrites: this.batcher.queued,
       since: this.problem?.since ?? this.now(),
     };
-    if (first) this.logger('error', `Delivery outbox: could not save (${this.problem.message}); ${this.problem.unsaved} callback(s) kept in memory, retrying every ${this.retryMs} ms`);
+    if (first) {
+      this.logger(
+        'error',
+        `Delivery outbox: could not save (${this.problem.message}); ${this.problem.unsavedCallbacks} callback(s) for ${this.problem.unsaved} status change(s) kept in memory, retrying every ${this.retryMs} ms`,
+      );
+    }
     const failure = new OutboxSaveError(this.problem);
     for (const reject of this.problemWaiters) reject(failure);
     this.problemWaiters.clear();
     this.notifyProblem(this.problem);
+  }
+
+  private unsavedChanges(): number {
+    const changes = new Set<string>();
+    for (const id of this.notDurable) {
+      const d = this.live.get(id);
+      changes.add(d ? `${d.udid}\u0000${d.seq}` : id);
+    }
+    return changes.size;
   }
 
   private notifyProblem(problem: SaveProblem | undefined): void {

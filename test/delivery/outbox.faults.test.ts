@@ -255,8 +255,24 @@ describe('outbox: disk full or I/O error at every write point', () => {
     await outbox.close();
   });
 
+  it('counts status changes, not callbacks: one change for two webhooks is one change not yet saved', async () => {
+    const dir = await tempDir();
+    await seed(dir);
+    const fault = faultyFs(1, 'ENOSPC');
+    const outbox = await openOutbox({ dir, fs: fault.fs, retryMs: 600_000 });
+    const a = outbox.enqueue({ ...input(60), webhookId: 1 });
+    const b = outbox.enqueue({ ...input(60), webhookId: 2 });
+    await settleDown(outbox, Promise.all([a, b]));
+    expect(outbox.saveProblem).toMatchObject({ unsaved: 1, unsavedCallbacks: 2 });
+    expect(describeSaveProblem(outbox.saveProblem!)).toMatch(/^Disk full: 1 status change not yet saved/);
+    fault.clear();
+    outbox.retrySave();
+    await Promise.all([a, b]);
+    await outbox.close();
+  });
+
   it('says it the way the banner does', () => {
-    const p: SaveProblem = { code: 'ENOSPC', message: 'ENOSPC: no space left on device', unsaved: 37, pendingWrites: 40, since: 0 };
+    const p: SaveProblem = { code: 'ENOSPC', message: 'ENOSPC: no space left on device', unsaved: 37, unsavedCallbacks: 74, pendingWrites: 40, since: 0 };
     expect(describeSaveProblem(p)).toMatch(/^Disk full: 37 status changes not yet saved — free space/);
     expect(describeSaveProblem({ ...p, code: 'EIO', unsaved: 1 })).toMatch(/^Disk error \(EIO\): 1 status change not yet saved/);
   });

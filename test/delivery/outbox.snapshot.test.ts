@@ -141,7 +141,7 @@ describe('what the banner says about the outbox disk', () => {
     const { describeOutboxDamage, saveProblemNotices } = await import('../../main/delivery/outboxNotices');
     const seen: string[] = [];
     const listener = saveProblemNotices((level, message) => seen.push(`${level}: ${message}`));
-    const p = { code: 'ENOSPC', message: 'ENOSPC', unsaved: 37, pendingWrites: 37, since: 0 };
+    const p = { code: 'ENOSPC', message: 'ENOSPC', unsaved: 37, unsavedCallbacks: 37, pendingWrites: 37, since: 0 };
     listener(p);
     listener({ ...p, unsaved: 40 });
     listener(undefined);
