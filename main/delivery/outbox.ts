@@ -615,8 +615,9 @@ export class Outbox {
 
   /**
    * Writes the unfinished deliveries as snapshot gen+1 and starts journal gen+1; older journals are
-   * deleted only once the new snapshot is fsynced, read back whole and renamed into place. On any
-   * failure nothing changes (the current snapshot and journal stay in use).
+   * deleted only once the new snapshot is fsynced, read back whole, renamed into place and the rename
+   * fsynced. A failure before the rename changes nothing (the current snapshot and journal stay in use);
+   * after it, journal gen+1 is in use and the older journals stay until a later compaction.
    */
   private async compact(): Promise<void> {
     const fs = this.fs;
@@ -659,8 +660,8 @@ export class Outbox {
       await this.verifySnapshot(tmpPath, header);
       await fs.rename(tmpPath, snapshotPath);
       renamed = true;
-      await fsyncDir(this.dir, fs);
-      // From here on, snapshot nextGen holds everything: switch to its journal and drop the old ones.
+      // Snapshot nextGen is in place: from now on changes go to its journal, whatever happens next
+      // (changes appended to an older journal would be ignored at the next open).
       const old = this.journal;
       this.journal = fresh;
       fresh = undefined;
@@ -670,6 +671,9 @@ export class Outbox {
       this.snapshotBytes = bytes;
       this.compactions++;
       await old?.close().catch(() => undefined);
+      // Only once the rename is durable may the old journals go (until then they replay over the old
+      // snapshot, should the rename be lost in a power cut).
+      await fsyncDir(this.dir, fs);
       await this.removeJournalsBelow(nextGen);
     } finally {
       if (fresh) {
@@ -791,10 +795,15 @@ export class Outbox {
     try {
       await this.compact();
     } catch (error) {
-      // Disk full (or read-only) at open: open anyway, on the newest journal cut back to its last whole
-      // record, and compact once a write succeeds again.
-      await this.openWithoutCompaction(newest, error);
-      report.openedWithoutCompaction = error instanceof Error ? error.message : String(error);
+      if (this.journal) {
+        // The new snapshot is in place and its journal in use; only the folder fsync failed.
+        this.logger('warn', `Delivery outbox: compaction at open incomplete (${String(error)}); the older journals are kept`);
+      } else {
+        // Disk full (or read-only) at open: open anyway, on the newest journal cut back to its last whole
+        // record, and compact once a write succeeds again.
+        await this.openWithoutCompaction(newest, error);
+        report.openedWithoutCompaction = error instanceof Error ? error.message : String(error);
+      }
     }
     this.openReport = report;
     if (report.recovered > 0) this.logger('info', `Delivery outbox: ${report.recovered} unfinished callback(s) to send`);

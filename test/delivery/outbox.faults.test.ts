@@ -271,6 +271,45 @@ describe('outbox: disk full or I/O error at every write point', () => {
     await outbox.close();
   });
 
+  it('a folder fsync failing after the snapshot rename, then snapshot writes failing: later changes still count at the next open', async () => {
+    const dir = await tempDir();
+    const seeded = await seed(dir);
+    let dirSyncFailures = 0;
+    let failSnapshotWrites = false;
+    const fs: StorageFs = {
+      ...nodeStorageFs,
+      open: async (path, flags, mode) => {
+        const h = await nodeStorageFs.open(path, flags, mode);
+        if (path === dir) {
+          return {
+            ...h,
+            sync: async () => {
+              if (dirSyncFailures++ === 0) {
+                failSnapshotWrites = true;
+                throw osError('EIO');
+              }
+              await h.sync();
+            },
+          };
+        }
+        if (path.endsWith('.tmp')) return { ...h, write: (...args) => (failSnapshotWrites ? Promise.reject(osError('ENOSPC')) : h.write(...args)) };
+        return h;
+      },
+    };
+    // Open without faults, then the next compaction hits the folder fsync, and every later one the full disk.
+    let armed = false;
+    const guarded: StorageFs = { ...fs, open: (path, flags, mode) => (armed ? fs.open(path, flags, mode) : nodeStorageFs.open(path, flags, mode)) };
+    const outbox = await openOutbox({ dir, fs: guarded, compactMinBytes: 600 });
+    armed = true;
+    const after: string[] = [];
+    for (let i = 20; i < 30; i++) after.push((await outbox.enqueue(input(i))).id);
+    expect(dirSyncFailures).toBeGreaterThan(0);
+    const copy = await tempDir();
+    await cp(dir, copy, { recursive: true });
+    expect((await ids(copy)).ids.sort()).toEqual([...seeded.map((d) => d.id), ...after].sort());
+    await outbox.close();
+  });
+
   it('says it the way the banner does', () => {
     const p: SaveProblem = { code: 'ENOSPC', message: 'ENOSPC: no space left on device', unsaved: 37, unsavedCallbacks: 74, pendingWrites: 40, since: 0 };
     expect(describeSaveProblem(p)).toMatch(/^Disk full: 37 status changes not yet saved — free space/);
