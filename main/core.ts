@@ -4,6 +4,7 @@
 import { join } from 'node:path';
 import type { DeviceEventInfo } from '../preload/contract';
 import { createAxiosClient, createDispatcher, openHistory, openOutbox } from './delivery';
+import { describeOutboxDamage, saveProblemNotices } from './delivery/outboxNotices';
 import type { DeliveryEvent, DeliveryHistory, Dispatcher, Outbox } from './delivery';
 import { AdbSource } from './devices/adb';
 import { openDeviceStateStore } from './devices/deviceState';
@@ -127,9 +128,17 @@ export async function openCore(options: CoreOptions): Promise<Core> {
     maxPending: limits.maxQueued,
     logger: log,
     onOverflow: () => options.notice('error', 'The delivery queue is full: new callbacks are refused until the receivers catch up. Check the failing webhooks.'),
+    onSaveProblem: saveProblemNotices(options.notice),
   });
   if (outbox.openReport) log('info', `outbox: ${JSON.stringify(outbox.openReport)}`);
-  const history = await openHistory({ dir: join(dataDir, 'delivery', 'history'), maxEntries: limits.historyEntries, logger: log });
+  const damage = describeOutboxDamage(outbox.openReport);
+  if (damage) options.notice('error', damage);
+  const history = await openHistory({
+    dir: join(dataDir, 'delivery', 'history'),
+    maxEntries: limits.historyEntries,
+    maxBytes: limits.historyMegabytes * 1024 * 1024,
+    logger: log,
+  });
   const dispatcher = createDispatcher({
     outbox,
     history,

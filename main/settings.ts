@@ -7,7 +7,7 @@ import type { JsonStore, Recovery } from './storage/jsonStore';
 import type { Logger } from './log';
 
 export const SETTINGS_FILE = 'settings.json';
-export const SETTINGS_SCHEMA_VERSION = 3;
+export const SETTINGS_SCHEMA_VERSION = 4;
 
 export const generalSchema = z.strictObject({
   startAtLogin: z.boolean(),
@@ -33,6 +33,8 @@ export const generalSchema = z.strictObject({
     pauseAfterFailures: z.number({ error: 'Enter a number' }).int('A whole number').min(1, 'At least 1').max(1000, 'At most 1000'),
     maxQueued: z.number({ error: 'Enter a number' }).int('A whole number').min(100, 'At least 100').max(1_000_000, 'At most 1,000,000'),
     historyEntries: z.number({ error: 'Enter a number' }).int('A whole number').min(100, 'At least 100').max(500_000, 'At most 500,000'),
+    /** The history's files together stay under this many megabytes (MiB). */
+    historyMegabytes: z.number({ error: 'Enter a number of megabytes' }).int('Whole megabytes').min(1, 'At least 1 MB').max(1_048_576, 'At most 1,048,576 MB'),
   }),
 });
 export type GeneralSettings = z.infer<typeof generalSchema>;
@@ -49,7 +51,7 @@ export const DEFAULT_SETTINGS: GeneralSettings = {
   notifications: { deviceOffline: false, deviceUnplugged: true, webhookPaused: true, deliveryFailed: true },
   debounce: { onlineMs: 500, offlineMs: 2000, unpluggedMs: 3000, settleMs: 5000 },
   deviceRetentionDays: 30,
-  delivery: { timeoutSeconds: 10, pauseAfterFailures: 20, maxQueued: 100_000, historyEntries: 50_000 },
+  delivery: { timeoutSeconds: 10, pauseAfterFailures: 20, maxQueued: 100_000, historyEntries: 50_000, historyMegabytes: 256 },
 };
 
 const fileSchema = generalSchema.extend({ schemaVersion: z.number().int(), closeHintShown: z.boolean() });
@@ -60,6 +62,12 @@ export interface SettingsStore {
   general(): GeneralSettings;
   /** Validated with generalSchema; field errors keyed like `delivery.timeoutSeconds`. */
   update(change: unknown): Promise<{ ok: true; value: GeneralSettings } | { ok: false; fieldErrors: Record<string, string> }>;
+}
+
+/** Migration: adds the history's size bound (default 256 MB) to the delivery limits. */
+function withHistoryMegabytes(old: unknown): unknown {
+  const doc = old as { delivery?: Record<string, unknown> };
+  return { ...doc, delivery: { ...doc.delivery, historyMegabytes: doc.delivery?.historyMegabytes ?? DEFAULT_SETTINGS.delivery.historyMegabytes } };
 }
 
 export async function openSettingsStore({ dataDir, logger }: { dataDir: string; logger: Logger }): Promise<SettingsStore> {
@@ -76,6 +84,8 @@ export async function openSettingsStore({ dataDir, logger }: { dataDir: string; 
         const o = old as { debounce?: object };
         return { ...o, debounce: { ...o.debounce, settleMs: DEFAULT_SETTINGS.debounce.settleMs }, deviceRetentionDays: DEFAULT_SETTINGS.deviceRetentionDays };
       },
+      // v4: the history is bounded in bytes as well as in entries.
+      4: withHistoryMegabytes,
     },
     validate: zodValidator(fileSchema),
     logger,

@@ -286,7 +286,7 @@ export interface GeneralSettings {
   debounce: { onlineMs: number; offlineMs: number; unpluggedMs: number; settleMs: number };
   /** Devices Unplugged for longer than this many days are forgotten. */
   deviceRetentionDays: number;
-  delivery: { timeoutSeconds: number; pauseAfterFailures: number; maxQueued: number; historyEntries: number };
+  delivery: { timeoutSeconds: number; pauseAfterFailures: number; maxQueued: number; historyEntries: number; historyMegabytes: number };
 }
 
 export interface GeneralInfo {

@@ -1,14 +1,18 @@
 // The delivery history: one record per attempt, in append-only segment files
 //   history-000001.jsonl, history-000002.jsonl, …   (one AttemptRecord per line)
-// bounded in total entries by dropping the oldest WHOLE segment, plus an in-memory index of the most
-// recent attempts per webhook for the UI. Appends are batched like the outbox journal; by default
+// bounded in total entries and in total bytes by dropping the oldest WHOLE segment, plus an in-memory
+// index of the most recent attempts per webhook for the UI. Segments are read as streams, line by line.
+// A response body whose JSON escaping would be larger than its base64 form (control bytes take six bytes
+// each as \u00XX) is stored on disk as `"body":"<base64 of its UTF-8>","bodyEncoding":"base64"`, so a
+// hostile receiver's answer takes about its wire size; readers decode it back (older records, without
+// bodyEncoding, read as they are). Appends are batched like the outbox journal; by default
 // without fdatasync (see HistoryOptions.durability): the outbox, not the history, is what guarantees
 // that no callback is lost.
 import { mkdir, open, readdir, unlink } from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { WriteBatcher } from './batcher';
-import { appendDurably, readJsonLines } from './files';
+import { appendDurably, scanJsonLines } from './files';
 import { realTimers, silentLogger } from './types';
 import type { Logger, Timers } from './types';
 
@@ -70,6 +74,8 @@ export interface HistoryOptions {
   dir: string;
   /** Total attempts kept on disk. Default 50,000. */
   maxEntries?: number;
+  /** Total bytes of the segment files. Default 256 MiB. */
+  maxBytes?: number;
   /** Attempts per segment file. Default maxEntries / 10. */
   segmentEntries?: number;
   /** Recent attempts per webhook kept in memory for the UI. Default 200. */
@@ -81,6 +87,8 @@ export interface HistoryOptions {
   logger?: Logger;
 }
 
+export const DEFAULT_HISTORY_BYTES = 256 * 1024 * 1024;
+
 export const SEGMENT_PATTERN = /^history-(\d{6,})\.jsonl$/;
 export function segmentFile(index: number): string {
   return `history-${String(index).padStart(6, '0')}.jsonl`;
@@ -89,6 +97,7 @@ export function segmentFile(index: number): string {
 interface Segment {
   index: number;
   count: number;
+  bytes: number;
   /** smallest entry id in it */
   firstId: number;
 }
@@ -104,12 +113,15 @@ export class DeliveryHistory {
   private handle: FileHandle | undefined;
   private nextId = 1;
   private total = 0;
+  private totalBytes = 0;
   private closed = false;
   private readonly index = new Map<number, WebhookIndex>();
   private readonly listeners = new Set<(record: AttemptRecord) => void>();
   private readonly batcher: WriteBatcher;
   private readonly maxEntries: number;
   private readonly segmentEntries: number;
+  private readonly maxBytes: number;
+  private readonly segmentBytes: number;
   private readonly indexPerWebhook: number;
   private readonly sync: boolean;
   private readonly logger: Logger;
@@ -119,6 +131,8 @@ export class DeliveryHistory {
     this.dir = options.dir;
     this.maxEntries = Math.max(1, options.maxEntries ?? 50_000);
     this.segmentEntries = Math.max(1, Math.min(options.segmentEntries ?? Math.ceil(this.maxEntries / 10), this.maxEntries));
+    this.maxBytes = Math.max(4096, options.maxBytes ?? DEFAULT_HISTORY_BYTES);
+    this.segmentBytes = Math.ceil(this.maxBytes / 10);
     this.indexPerWebhook = Math.max(1, options.indexPerWebhook ?? 200);
     this.sync = options.durability === 'datasync';
     this.logger = options.logger ?? silentLogger;
@@ -140,7 +154,7 @@ export class DeliveryHistory {
     if (this.closed) return { record, written: Promise.resolve() };
     this.remember(record);
     this.queuedIds.push(record.id);
-    const written = this.batcher.push(`${JSON.stringify(record)}\n`).catch((error: unknown) => {
+    const written = this.batcher.push(`${toDiskLine(record)}\n`).catch((error: unknown) => {
       this.logger('error', `Delivery history write failed: ${String(error)}`);
     });
     for (const listener of this.listeners) {
@@ -230,11 +244,13 @@ export class DeliveryHistory {
     const out: AttemptRecord[] = [];
     for (let s = this.segments.length - 1; s >= 0 && out.length < max; s--) {
       const seg = this.segments[s] as Segment;
-      const { records } = await readJsonLines<AttemptRecord>(join(this.dir, segmentFile(seg.index)));
-      for (let i = records.length - 1; i >= 0 && out.length < max; i--) {
-        const r = records[i] as AttemptRecord;
-        if (keep(r)) out.push(r);
-      }
+      // One segment's matches (a segment is bounded, in bytes too), newest first.
+      const matches: AttemptRecord[] = [];
+      await scanJsonLines<AttemptRecord>(join(this.dir, segmentFile(seg.index)), (r) => {
+        const record = fromDisk(r);
+        if (keep(record)) matches.push(record);
+      });
+      for (let i = matches.length - 1; i >= 0 && out.length < max; i--) out.push(matches[i] as AttemptRecord);
     }
     return out;
   }
@@ -247,20 +263,23 @@ export class DeliveryHistory {
     };
     for (const chunk of chunks) {
       const id = this.queuedIds.shift() ?? this.lastWrittenId + 1;
+      const bytes = Buffer.byteLength(chunk);
       let current = this.segments[this.segments.length - 1];
-      if (!current || current.count >= this.segmentEntries) {
+      if (!current || current.count >= this.segmentEntries || (current.count > 0 && current.bytes + bytes > this.segmentBytes)) {
         await writePending();
-        current = { index: (current?.index ?? 0) + 1, count: 0, firstId: id };
+        current = { index: (current?.index ?? 0) + 1, count: 0, bytes: 0, firstId: id };
         this.segments.push(current);
         await this.openSegment(current);
       } else if (!this.handle) {
         await this.openSegment(current);
       }
       // Keep the total within the bound: drop the oldest whole segments (never the one being written).
-      while (this.total >= this.maxEntries && this.segments.length > 1) await this.dropOldest();
+      while ((this.total >= this.maxEntries || this.totalBytes + bytes > this.maxBytes) && this.segments.length > 1) await this.dropOldest();
       pending += chunk;
       current.count++;
+      current.bytes += bytes;
       this.total++;
+      this.totalBytes += bytes;
       this.lastWrittenId = id;
     }
     await writePending();
@@ -269,7 +288,7 @@ export class DeliveryHistory {
   private async openSegment(seg: Segment): Promise<void> {
     await this.handle?.close().catch(() => undefined);
     this.handle = undefined;
-    this.handle = await open(join(this.dir, segmentFile(seg.index)), 'a');
+    this.handle = await open(join(this.dir, segmentFile(seg.index)), 'a', 0o600);
   }
 
   private lastWrittenId = 0;
@@ -279,6 +298,7 @@ export class DeliveryHistory {
     const oldest = this.segments.shift();
     if (!oldest) return;
     this.total -= oldest.count;
+    this.totalBytes -= oldest.bytes;
     await unlink(join(this.dir, segmentFile(oldest.index))).catch((error: unknown) => {
       this.logger('warn', `Could not delete old history segment ${segmentFile(oldest.index)}: ${String(error)}`);
     });
@@ -293,16 +313,20 @@ export class DeliveryHistory {
       .sort((a, b) => a - b);
     let torn = false;
     for (const index of names) {
-      const { records, tornTail } = await readJsonLines<AttemptRecord>(join(this.dir, segmentFile(index)));
-      if (tornTail) torn = true;
-      const seg: Segment = { index, count: records.length, firstId: records[0]?.id ?? this.lastWrittenId + 1 };
-      this.segments.push(seg);
-      this.total += records.length;
-      for (const r of records) {
-        if (typeof r?.id !== 'number' || typeof r.webhookId !== 'number') continue;
-        this.remember(r);
+      let count = 0;
+      let firstId: number | undefined;
+      const scan = await scanJsonLines<AttemptRecord>(join(this.dir, segmentFile(index)), (r) => {
+        count++;
+        if (typeof r?.id !== 'number' || typeof r.webhookId !== 'number') return;
+        firstId ??= r.id;
+        this.remember(fromDisk(r));
         this.lastWrittenId = Math.max(this.lastWrittenId, r.id);
-      }
+      });
+      if (scan.tornTail) torn = true;
+      const seg: Segment = { index, count, bytes: scan.bytes, firstId: firstId ?? this.lastWrittenId + 1 };
+      this.segments.push(seg);
+      this.total += count;
+      this.totalBytes += scan.bytes;
     }
     this.nextId = this.lastWrittenId + 1;
     if (torn) {
@@ -311,9 +335,32 @@ export class DeliveryHistory {
       if (last) last.count = this.segmentEntries;
       this.logger('warn', 'Delivery history: a line cut off by a crash was skipped');
     }
-    // Shrink to the bound if it was lowered since the last run.
-    while (this.total > this.maxEntries && this.segments.length > 1) await this.dropOldest();
+    // Shrink to the bounds if they were lowered since the last run.
+    while ((this.total > this.maxEntries || this.totalBytes > this.maxBytes) && this.segments.length > 1) await this.dropOldest();
   }
+}
+
+/** The line written for a record: its response body base64-encoded when JSON escaping would blow it up. */
+export function toDiskLine(record: AttemptRecord): string {
+  const body = record.response?.body;
+  if (record.response && body) {
+    const escaped = JSON.stringify(body).length - 2;
+    const utf8 = Buffer.byteLength(body, 'utf8');
+    // base64 costs 4/3 of the UTF-8 bytes; plain JSON costs the escaped length (in UTF-16 units, a close
+    // enough stand-in for bytes here). Take base64 only where it is clearly smaller.
+    if (escaped > utf8 * 1.5) {
+      return JSON.stringify({ ...record, response: { ...record.response, body: Buffer.from(body, 'utf8').toString('base64'), bodyEncoding: 'base64' } });
+    }
+  }
+  return JSON.stringify(record);
+}
+
+/** A record as read from disk, with a base64-stored response body decoded back. */
+function fromDisk(record: AttemptRecord): AttemptRecord {
+  const response = record.response as (AttemptRecord['response'] & { bodyEncoding?: string }) | undefined;
+  if (response?.bodyEncoding !== 'base64') return record;
+  const { bodyEncoding: _encoding, ...rest } = response;
+  return { ...record, response: { ...rest, body: Buffer.from(rest.body, 'base64').toString('utf8') } };
 }
 
 export async function openHistory(options: HistoryOptions): Promise<DeliveryHistory> {

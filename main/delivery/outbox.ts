@@ -1,12 +1,13 @@
 // The durable outbox: every delivery is on disk before its first attempt, and whatever was not
 // finished when the app quit or died is picked up at the next open.
 //
-// On disk, in the folder the caller gives:
-//   outbox-snapshot.jsonl        the unfinished deliveries at the last compaction. JSON lines:
+// On disk, in the folder the caller gives (every line is one framed, checked record: framing.ts):
+//   outbox-snapshot.jsonl        the unfinished deliveries at the last compaction:
 //                                  {"kind":"outbox-snapshot","version":1,"gen":G,"nextN":…,"paused":[…],"count":C}
 //                                  one Delivery per line (C lines)
 //                                  {"end":true,"count":C}
-//                                written to a temp file, fsynced, renamed over the old one, folder fsynced.
+//                                written to a temp file (0600), fsynced, read back and checked, renamed
+//                                over the old one, folder fsynced; only then are older journals deleted.
 //   outbox-journal-<G>.jsonl     every change since snapshot G, one record per line, appended:
 //                                  {"t":"enq","d":Delivery}
 //                                  {"t":"upd","id":…,"p":{state?,attempts?,nextAttemptAt?,lastError?,updatedAt?}}
@@ -19,15 +20,23 @@
 //
 // Replay is idempotent (an `enq` sets the whole record, an `upd` sets absolute values), so a crash
 // between the snapshot rename and the deletion of the old journal only replays some changes twice.
-// Recovery: snapshot (if its end marker is there; otherwise it is moved aside and reported), then
-// every journal with gen >= the snapshot's in order, skipping a torn last line; in_flight becomes
-// pending; then an immediate compaction starts a fresh journal (so nothing is ever appended after a
-// torn line).
-import { mkdir, open, readdir, rename, stat, unlink } from 'node:fs/promises';
-import type { FileHandle } from 'node:fs/promises';
+// Recovery: the snapshot record by record (a damaged record is counted and reported, the others kept; a
+// copy of a damaged snapshot is kept beside it, and then every journal is replayed, not only the
+// newest), then every journal with gen >= the snapshot's in order, skipping torn or damaged records;
+// in_flight becomes pending; then an immediate compaction starts a fresh journal. If that compaction
+// cannot be written (disk full), the outbox opens anyway and appends to the newest journal, cut back
+// to its last whole record.
+//
+// A failed append (ENOSPC, EIO) is never acknowledged: the journal is cut back to its last good length,
+// the batch stays in memory (enqueue() has not resolved, so the dispatcher does not send it), the
+// problem is reported through onSaveProblem, and the write is tried again every retryMs until it
+// succeeds (or retrySave() is called). Files written before framing (plain JSON lines) are still read.
+import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { WriteBatcher } from './batcher';
-import { appendDurably, fsyncDir, readJsonLines } from './files';
+import { appendDurably, fsyncDir, nodeStorageFs, scanJsonLines } from './files';
+import type { AppendHandle, StorageFs } from './files';
+import { frameRecord } from './framing';
 import { cryptoRandom, randomId, realTimers, silentLogger } from './types';
 import type { Logger, RandomSource, Timers } from './types';
 
@@ -152,6 +161,44 @@ export interface OutboxOptions {
   timers?: Timers;
   /** Time for pause/resume records and recovery. Default Date.now. */
   now?: () => number;
+  /** The fs functions every write goes through (tests inject faults). Default node:fs/promises. */
+  fs?: StorageFs;
+  /** After a failed write, try again this often (ms). Default 2000. */
+  retryMs?: number;
+  /**
+   * Told when changes cannot be saved (disk full, I/O error; again with the new count after each failed
+   * retry) and with undefined once everything is saved again.
+   */
+  onSaveProblem?: (problem: SaveProblem | undefined) => void;
+}
+
+export interface SaveProblem {
+  /** ENOSPC, EIO, … (undefined when the error had none). */
+  code: string | undefined;
+  message: string;
+  /** Status changes (device and sequence number) with callbacks held in memory, not yet on disk. */
+  unsaved: number;
+  /** Those callbacks (one per webhook and status change). */
+  unsavedCallbacks: number;
+  /** Changes of any kind waiting to be written. */
+  pendingWrites: number;
+  since: number;
+}
+
+/** flush() rejects with this while changes cannot be written. */
+export class OutboxSaveError extends Error {
+  readonly code = 'OUTBOX_SAVE' as const;
+  constructor(readonly problem: SaveProblem) {
+    super(`The delivery outbox cannot save ${problem.unsavedCallbacks} callback(s): ${problem.message}`);
+    this.name = 'OutboxSaveError';
+  }
+}
+
+/** The banner sentence for a save problem. */
+export function describeSaveProblem(problem: SaveProblem): string {
+  const what = `${problem.unsaved} status change${problem.unsaved === 1 ? '' : 's'} not yet saved`;
+  if (problem.code === 'ENOSPC' || problem.code === 'EDQUOT') return `Disk full: ${what} — free space. They are saved as soon as there is room.`;
+  return `Disk error (${problem.code ?? problem.message}): ${what}. DeviceHooks keeps trying to save them.`;
 }
 
 export const SNAPSHOT_FILE = 'outbox-snapshot.jsonl';
@@ -173,7 +220,12 @@ export interface OpenReport {
   recovered: number;
   tornTail: boolean;
   badLines: number;
+  /** A copy of a damaged snapshot (the readable records of it were used). */
   snapshotMovedAside?: string;
+  /** Snapshot records that could not be read: callbacks lost to the damage. */
+  unreadableRecords: number;
+  /** The compaction at open could not be written (e.g. disk full): opened on the newest journal. */
+  openedWithoutCompaction?: string;
 }
 
 export class Outbox {
@@ -182,7 +234,18 @@ export class Outbox {
   private readonly notDurable = new Set<string>();
   private nextN = 1;
   private gen = 0;
-  private journal: FileHandle | undefined;
+  private journal: AppendHandle | undefined;
+  /** The journal could not be cut back after a failed write: try again before the next append. */
+  private journalDirty = false;
+  private needCompaction = false;
+  private problem: SaveProblem | undefined;
+  private closing = false;
+  private wake: (() => void) | undefined;
+  private readonly problemWaiters = new Set<(error: Error) => void>();
+  private readonly fs: StorageFs;
+  private readonly retryMs: number;
+  private readonly timers: Timers;
+  private readonly onSaveProblem: ((problem: SaveProblem | undefined) => void) | undefined;
   private journalBytes = 0;
   private snapshotBytes = 0;
   private compactions = 0;
@@ -198,7 +261,7 @@ export class Outbox {
   private readonly now: () => number;
   private readonly onOverflow: ((info: OverflowInfo) => void) | undefined;
   readonly dir: string;
-  openReport: OpenReport = { recovered: 0, tornTail: false, badLines: 0 };
+  openReport: OpenReport = { recovered: 0, tornTail: false, badLines: 0, unreadableRecords: 0 };
 
   /** Use openOutbox(). */
   constructor(options: OutboxOptions) {
@@ -210,9 +273,13 @@ export class Outbox {
     this.random = options.random ?? cryptoRandom;
     this.now = options.now ?? Date.now;
     this.onOverflow = options.onOverflow;
+    this.fs = options.fs ?? nodeStorageFs;
+    this.retryMs = options.retryMs ?? 2_000;
+    this.timers = options.timers ?? realTimers;
+    this.onSaveProblem = options.onSaveProblem;
     this.batcher = new WriteBatcher({
       windowMs: options.batchWindowMs ?? 0,
-      timers: options.timers ?? realTimers,
+      timers: this.timers,
       write: (chunks) => this.writeBatch(chunks),
     });
   }
@@ -253,6 +320,16 @@ export class Outbox {
 
   pausedWebhooks(): number[] {
     return [...this.paused].sort((a, b) => a - b);
+  }
+
+  /** Set while changes cannot be written (disk full, I/O error). */
+  get saveProblem(): SaveProblem | undefined {
+    return this.problem ? { ...this.problem } : undefined;
+  }
+
+  /** Tries a failed write again now instead of at the next retry. */
+  retrySave(): void {
+    this.wake?.();
   }
 
   stats(): OutboxStats {
@@ -298,7 +375,7 @@ export class Outbox {
     const record: JournalRecord = { t: 'enq', d: delivery };
     this.apply(record);
     this.notDurable.add(id);
-    return this.batcher.push(`${JSON.stringify(record)}\n`).then(
+    return this.batcher.push(frameRecord(record)).then(
       () => {
         this.notDurable.delete(id);
         return { ...delivery };
@@ -318,7 +395,7 @@ export class Outbox {
     if (!this.live.has(id)) return Promise.resolve();
     const record: JournalRecord = { t: 'upd', id, p: patch };
     this.apply(record);
-    return this.batcher.push(`${JSON.stringify(record)}\n`);
+    return this.batcher.push(frameRecord(record));
   }
 
   /**
@@ -330,20 +407,47 @@ export class Outbox {
     if (this.paused.has(webhookId) === paused) return Promise.resolve();
     const record: JournalRecord = paused ? { t: 'pause', w: webhookId, at } : { t: 'resume', w: webhookId, at };
     this.apply(record);
-    return this.batcher.push(`${JSON.stringify(record)}\n`);
+    return this.batcher.push(frameRecord(record));
   }
 
-  /** Resolves when everything changed so far is on disk. */
+  /**
+   * Resolves when everything changed so far is on disk. Rejects with OutboxSaveError while changes
+   * cannot be written (they stay in memory and are retried; flush() does not wait for free space).
+   */
   flush(): Promise<void> {
-    return this.batcher.flush();
+    if (this.problem) return Promise.reject(new OutboxSaveError(this.problem));
+    return new Promise<void>((resolve, reject) => {
+      const onProblem = (error: Error) => reject(error);
+      this.problemWaiters.add(onProblem);
+      this.batcher.flush().then(
+        () => {
+          this.problemWaiters.delete(onProblem);
+          resolve();
+        },
+        (error: unknown) => {
+          this.problemWaiters.delete(onProblem);
+          reject(error instanceof Error ? error : new Error(String(error)));
+        },
+      );
+    });
   }
 
-  /** Flushes, compacts and closes the journal. Unfinished deliveries stay for the next open. */
+  /**
+   * Flushes and closes the journal. Unfinished deliveries stay for the next open. Changes that still
+   * cannot be written get one last try; if that fails they are lost with this process, and the log
+   * says how many.
+   */
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    this.closing = true;
+    const unsaved = this.notDurable.size;
+    this.wake?.();
     await this.batcher.flush();
-    await this.journal?.close();
+    if (this.problem) {
+      this.logger('error', `Delivery outbox closed with ${unsaved} callback(s) that could not be saved (${this.problem.message}); they are lost`);
+    }
+    await this.journal?.close().catch(() => undefined);
     this.journal = undefined;
   }
 
@@ -416,12 +520,40 @@ export class Outbox {
   }
 
   private async writeBatch(chunks: string[]): Promise<void> {
-    if (!this.journal) throw new OutboxClosedError();
-    this.journalBytes += await appendDurably(this.journal, chunks.join(''), this.sync);
+    const data = Buffer.from(chunks.join(''), 'utf8');
+    for (;;) {
+      const journal = this.journal;
+      if (!journal) throw new OutboxClosedError();
+      try {
+        if (this.journalDirty) {
+          await journal.truncate(this.journalBytes);
+          this.journalDirty = false;
+        }
+        await appendDurably(journal, data, this.sync);
+        break;
+      } catch (error) {
+        // Never leave a partial record for the next batch to be glued to: cut back to the last good length.
+        // (If even that fails, the framing still lets the reader skip the partial record.)
+        await journal.truncate(this.journalBytes).then(
+          () => (this.journalDirty = false),
+          () => (this.journalDirty = true),
+        );
+        if (this.closing) throw error;
+        this.reportProblem(error);
+        await this.waitForRetry();
+      }
+    }
+    this.journalBytes += data.length;
     this.writes++;
-    if (this.journalBytes > Math.max(this.compactMinBytes, this.snapshotBytes)) {
+    if (this.problem) {
+      this.logger('info', `Delivery outbox: saved again after ${this.problem.message}; nothing was lost`);
+      this.problem = undefined;
+      this.notifyProblem(undefined);
+    }
+    if (this.needCompaction || this.journalBytes > Math.max(this.compactMinBytes, this.snapshotBytes)) {
       try {
         await this.compact();
+        this.needCompaction = false;
       } catch (error) {
         // The journal still holds everything: log and carry on, compaction is retried next batch.
         this.logger('error', `Delivery outbox compaction failed (will retry): ${String(error)}`);
@@ -429,11 +561,70 @@ export class Outbox {
     }
   }
 
-  /** Writes the unfinished deliveries as snapshot gen+1, starts journal gen+1, deletes older journals. */
+  private reportProblem(error: unknown): void {
+    const code = (error as NodeJS.ErrnoException | undefined)?.code;
+    const first = this.problem === undefined;
+    this.problem = {
+      code: typeof code === 'string' ? code : undefined,
+      message: error instanceof Error ? error.message : String(error),
+      unsaved: this.unsavedChanges(),
+      unsavedCallbacks: this.notDurable.size,
+      pendingWrites: this.batcher.queued,
+      since: this.problem?.since ?? this.now(),
+    };
+    if (first) {
+      this.logger(
+        'error',
+        `Delivery outbox: could not save (${this.problem.message}); ${this.problem.unsavedCallbacks} callback(s) for ${this.problem.unsaved} status change(s) kept in memory, retrying every ${this.retryMs} ms`,
+      );
+    }
+    const failure = new OutboxSaveError(this.problem);
+    for (const reject of this.problemWaiters) reject(failure);
+    this.problemWaiters.clear();
+    this.notifyProblem(this.problem);
+  }
+
+  private unsavedChanges(): number {
+    const changes = new Set<string>();
+    for (const id of this.notDurable) {
+      const d = this.live.get(id);
+      changes.add(d ? `${d.udid}\u0000${d.seq}` : id);
+    }
+    return changes.size;
+  }
+
+  private notifyProblem(problem: SaveProblem | undefined): void {
+    try {
+      this.onSaveProblem?.(problem ? { ...problem } : undefined);
+    } catch (error) {
+      this.logger('error', `onSaveProblem listener failed: ${String(error)}`);
+    }
+  }
+
+  private waitForRetry(): Promise<void> {
+    return new Promise<void>((resolve) => {
+      const timer = this.timers.setTimeout(() => done(), this.retryMs);
+      const done = () => {
+        this.timers.clearTimeout(timer);
+        this.wake = undefined;
+        resolve();
+      };
+      this.wake = done;
+    });
+  }
+
+  /**
+   * Writes the unfinished deliveries as snapshot gen+1 and starts journal gen+1; older journals are
+   * deleted only once the new snapshot is fsynced, read back whole, renamed into place and the rename
+   * fsynced. A failure before the rename changes nothing (the current snapshot and journal stay in use);
+   * after it, journal gen+1 is in use and the older journals stay until a later compaction.
+   */
   private async compact(): Promise<void> {
+    const fs = this.fs;
     const nextGen = this.gen + 1;
     const snapshotPath = join(this.dir, SNAPSHOT_FILE);
     const tmpPath = `${snapshotPath}.tmp`;
+    const nextJournalPath = join(this.dir, journalFile(nextGen));
     const deliveries = [...this.live.values()].sort((a, b) => a.n - b.n);
     const header: SnapshotHeader = {
       kind: 'outbox-snapshot',
@@ -443,76 +634,129 @@ export class Outbox {
       paused: [...this.paused],
       count: deliveries.length,
     };
-    const tmp = await open(tmpPath, 'w');
-    let bytes = 0;
+    // The new journal first: a snapshot of gen G+1 must never be in place without its journal.
+    let fresh: AppendHandle | undefined;
+    let renamed = false;
     try {
-      let chunk = `${JSON.stringify(header)}\n`;
-      for (const d of deliveries) {
-        chunk += `${JSON.stringify(d)}\n`;
-        if (chunk.length > 256 * 1024) {
-          bytes += await appendDurably(tmp, chunk, false);
-          chunk = '';
+      fresh = await fs.open(nextJournalPath, 'w', 0o600);
+      await fs.unlink(tmpPath).catch(() => undefined);
+      const tmp = await fs.open(tmpPath, 'wx', 0o600);
+      let bytes = 0;
+      try {
+        let chunk = frameRecord(header);
+        for (const d of deliveries) {
+          chunk += frameRecord(d);
+          if (chunk.length > 256 * 1024) {
+            bytes += await appendDurably(tmp, chunk, false);
+            chunk = '';
+          }
         }
+        chunk += frameRecord({ end: true, count: deliveries.length });
+        bytes += await appendDurably(tmp, chunk, false);
+        await tmp.sync();
+      } finally {
+        await tmp.close();
       }
-      chunk += `${JSON.stringify({ end: true, count: deliveries.length })}\n`;
-      bytes += await appendDurably(tmp, chunk, false);
-      await tmp.sync();
+      await this.verifySnapshot(tmpPath, header);
+      await fs.rename(tmpPath, snapshotPath);
+      renamed = true;
+      // Snapshot nextGen is in place: from now on changes go to its journal, whatever happens next
+      // (changes appended to an older journal would be ignored at the next open).
+      const old = this.journal;
+      this.journal = fresh;
+      fresh = undefined;
+      this.journalDirty = false;
+      this.gen = nextGen;
+      this.journalBytes = 0;
+      this.snapshotBytes = bytes;
+      this.compactions++;
+      await old?.close().catch(() => undefined);
+      // Only once the rename is durable may the old journals go (until then they replay over the old
+      // snapshot, should the rename be lost in a power cut).
+      await fsyncDir(this.dir, fs);
+      await this.removeJournalsBelow(nextGen);
     } finally {
-      await tmp.close();
+      if (fresh) {
+        await fresh.close().catch(() => undefined);
+        // Only while the old snapshot is still the one in place may its (empty) next journal go.
+        if (!renamed) await fs.unlink(nextJournalPath).catch(() => undefined);
+      }
+      if (!renamed) await fs.unlink(tmpPath).catch(() => undefined);
     }
-    await rename(tmpPath, snapshotPath);
-    await fsyncDir(this.dir);
-    // From here on, snapshot nextGen holds everything: start its journal and drop the old ones.
-    const fresh = await open(join(this.dir, journalFile(nextGen)), 'a');
-    const old = this.journal;
-    this.journal = fresh;
-    this.gen = nextGen;
-    this.journalBytes = 0;
-    this.snapshotBytes = bytes;
-    this.compactions++;
-    await old?.close().catch(() => undefined);
-    await this.removeJournalsBelow(nextGen);
+  }
+
+  /** Reads a written snapshot back: every record whole, the count and end marker right. */
+  private async verifySnapshot(path: string, header: SnapshotHeader): Promise<void> {
+    let deliveries = 0;
+    let sawHeader = false;
+    let sawEnd = false;
+    const scan = await scanJsonLines<Record<string, unknown>>(path, (r) => {
+      if (r.kind === 'outbox-snapshot') sawHeader = r.gen === header.gen;
+      else if (r.end === true) sawEnd = r.count === header.count;
+      else deliveries++;
+    });
+    if (!sawHeader || !sawEnd || deliveries !== header.count || scan.badLines > 0 || scan.tornTail) {
+      throw new Error(`the new outbox snapshot did not read back whole (${deliveries} of ${header.count} records, ${scan.badLines} damaged)`);
+    }
   }
 
   private async removeJournalsBelow(gen: number): Promise<void> {
     for (const name of await readdir(this.dir)) {
       const m = JOURNAL_PATTERN.exec(name);
-      if (m && Number(m[1]) < gen) await unlink(join(this.dir, name)).catch(() => undefined);
+      if (m && Number(m[1]) < gen) await this.fs.unlink(join(this.dir, name)).catch(() => undefined);
     }
   }
 
   /** Reads snapshot + journals into memory, then compacts into a fresh journal. Called once by openOutbox(). */
   async load(): Promise<OpenReport> {
-    await mkdir(this.dir, { recursive: true });
-    const report: OpenReport = { recovered: 0, tornTail: false, badLines: 0 };
+    await this.fs.mkdir(this.dir);
+    const report: OpenReport = { recovered: 0, tornTail: false, badLines: 0, unreadableRecords: 0 };
     const snapshotPath = join(this.dir, SNAPSHOT_FILE);
-    await unlink(`${snapshotPath}.tmp`).catch(() => undefined);
+    await this.fs.unlink(`${snapshotPath}.tmp`).catch(() => undefined);
 
-    let fromGen = 0;
-    const snap = await readJsonLines<SnapshotHeader | Delivery | { end: true; count: number }>(snapshotPath);
-    if (snap.records.length > 0 || snap.tornTail || snap.badLines > 0) {
-      const header = snap.records[0] as SnapshotHeader | undefined;
-      const end = snap.records[snap.records.length - 1] as { end?: boolean; count?: number } | undefined;
-      const body = snap.records.slice(1, -1) as Delivery[];
-      const valid =
-        header?.kind === 'outbox-snapshot' &&
-        header.version === 1 &&
-        end?.end === true &&
-        end.count === header.count &&
-        body.length === header.count &&
-        snap.badLines === 0 &&
-        !snap.tornTail;
-      if (valid) {
-        fromGen = header.gen;
-        this.nextN = header.nextN;
-        for (const w of header.paused) this.paused.add(w);
-        for (const d of body) this.apply({ t: 'enq', d });
+    // The snapshot, record by record: a damaged record costs only itself.
+    let header: SnapshotHeader | undefined;
+    let end: { count?: unknown } | undefined;
+    let body = 0;
+    let strays = 0;
+    const snap = await scanJsonLines<Record<string, unknown>>(snapshotPath, (r) => {
+      if (r.kind === 'outbox-snapshot' && header === undefined && body === 0) {
+        header = r as unknown as SnapshotHeader;
+        this.nextN = Math.max(this.nextN, Number(header.nextN) || 1);
+        for (const w of Array.isArray(header.paused) ? header.paused : []) this.paused.add(w);
+      } else if (r.end === true) {
+        end = r;
+      } else if (isDeliveryRecord(r)) {
+        body++;
+        this.apply({ t: 'enq', d: r });
       } else {
-        // Never overwrite what we cannot read: move it aside, say so, and rebuild from the journals.
+        strays++;
+      }
+    });
+    let fromGen = 0;
+    if (!snap.missing && snap.bytes > 0) {
+      const damaged = snap.badLines + (snap.tornTail ? 1 : 0) + strays;
+      const complete =
+        header !== undefined && header.version === 1 && end !== undefined && end.count === header.count && body === header.count && damaged === 0;
+      if (complete && header) {
+        fromGen = header.gen;
+      } else {
+        // Keep what could be read; keep a copy of the file; replay every journal there is (a lost header
+        // means the snapshot's generation is unknown; replay is idempotent).
+        const expected = typeof header?.count === 'number' ? header.count : typeof end?.count === 'number' ? end.count : undefined;
+        report.unreadableRecords = expected !== undefined ? Math.max(expected - body, damaged) : Math.max(damaged, 1);
         const aside = join(this.dir, `outbox-snapshot.unreadable-${this.now()}.jsonl`);
-        await rename(snapshotPath, aside);
-        report.snapshotMovedAside = aside;
-        this.logger('error', `Delivery outbox snapshot could not be read; moved to ${aside}. Rebuilding from the journal.`);
+        try {
+          await this.fs.copyFile(snapshotPath, aside);
+          report.snapshotMovedAside = aside;
+        } catch (error) {
+          this.logger('warn', `Delivery outbox: could not keep a copy of the damaged snapshot at ${aside}: ${String(error)}`);
+        }
+        this.logger(
+          'error',
+          `Delivery outbox snapshot is damaged: ${body} callback(s) recovered, ${report.unreadableRecords} record(s) unreadable` +
+            (report.snapshotMovedAside ? `; a copy is at ${report.snapshotMovedAside}` : ''),
+        );
       }
     }
 
@@ -522,19 +766,21 @@ export class Outbox {
       .map((j) => ({ name: j.name, gen: Number((j.m as RegExpExecArray)[1]) }))
       .filter((j) => j.gen >= fromGen)
       .sort((a, b) => a.gen - b.gen);
+    let newest: { path: string; gen: number; goodEnd: number; bytes: number } | undefined;
     for (const j of journals) {
-      const parsed = await readJsonLines<JournalRecord>(join(this.dir, j.name));
-      for (const record of parsed.records) {
+      const path = join(this.dir, j.name);
+      const scan = await scanJsonLines<JournalRecord>(path, (record) => {
         if (record && typeof record === 'object' && 't' in record) this.apply(record);
         else report.badLines++;
-      }
-      report.badLines += parsed.badLines;
-      if (parsed.tornTail) report.tornTail = true;
+      });
+      report.badLines += scan.badLines;
+      if (scan.tornTail) report.tornTail = true;
       this.gen = Math.max(this.gen, j.gen);
+      newest = { path, gen: j.gen, goodEnd: scan.goodEnd, bytes: scan.bytes };
     }
-    this.gen = Math.max(this.gen, fromGen);
-    if (report.tornTail) this.logger('warn', 'Delivery outbox: the last journal line was cut off by a crash; it was never confirmed and is skipped');
-    if (report.badLines > 0) this.logger('error', `Delivery outbox: ${report.badLines} unreadable journal line(s) skipped`);
+    this.gen = Math.max(this.gen, fromGen, header && typeof header.gen === 'number' ? header.gen : 0);
+    if (report.tornTail) this.logger('warn', 'Delivery outbox: the last journal record was cut off by a crash; it was never confirmed and is skipped');
+    if (report.badLines > 0) this.logger('error', `Delivery outbox: ${report.badLines} unreadable journal record(s) skipped`);
 
     // Whatever was in flight when we stopped may or may not have arrived: send it again (at least once).
     for (const d of this.live.values()) {
@@ -546,11 +792,47 @@ export class Outbox {
     } catch {
       this.snapshotBytes = 0;
     }
-    await this.compact();
+    try {
+      await this.compact();
+    } catch (error) {
+      if (this.journal) {
+        // The new snapshot is in place and its journal in use; only the folder fsync failed.
+        this.logger('warn', `Delivery outbox: compaction at open incomplete (${String(error)}); the older journals are kept`);
+      } else {
+        // Disk full (or read-only) at open: open anyway, on the newest journal cut back to its last whole
+        // record, and compact once a write succeeds again.
+        await this.openWithoutCompaction(newest, error);
+        report.openedWithoutCompaction = error instanceof Error ? error.message : String(error);
+      }
+    }
     this.openReport = report;
     if (report.recovered > 0) this.logger('info', `Delivery outbox: ${report.recovered} unfinished callback(s) to send`);
     return report;
   }
+
+  private async openWithoutCompaction(newest: { path: string; gen: number; goodEnd: number; bytes: number } | undefined, cause: unknown): Promise<void> {
+    const gen = newest && newest.gen >= this.gen ? newest.gen : this.gen;
+    const path = newest && newest.gen === gen ? newest.path : join(this.dir, journalFile(gen));
+    const handle = await this.fs.open(path, 'a', 0o600);
+    let length = newest && newest.gen === gen ? newest.bytes : 0;
+    if (newest && newest.gen === gen && newest.goodEnd < newest.bytes) {
+      try {
+        await handle.truncate(newest.goodEnd);
+        length = newest.goodEnd;
+      } catch {
+        this.journalDirty = false; // the framing lets the reader skip the torn record
+      }
+    }
+    this.journal = handle;
+    this.journalBytes = length;
+    this.gen = gen;
+    this.needCompaction = true;
+    this.logger('warn', `Delivery outbox opened without compacting (${String(cause)}); appending to ${path}`);
+  }
+}
+
+function isDeliveryRecord(r: Record<string, unknown>): r is Record<string, unknown> & Delivery {
+  return typeof r.id === 'string' && typeof r.webhookId === 'number' && typeof r.n === 'number' && typeof r.state === 'string';
 }
 
 export async function openOutbox(options: OutboxOptions): Promise<Outbox> {

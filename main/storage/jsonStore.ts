@@ -2,11 +2,13 @@
 // move a bad file aside), then serialized, atomic, all-or-nothing updates with optional batching.
 //
 // Traps this file exists to avoid (STACK.md):
-// - JSONFilePreset silently goes in-memory under NODE_ENV=test: we build `new Low(new JSONFile(file), …)`.
+// - JSONFilePreset silently goes in-memory under NODE_ENV=test: we build `new Low(adapter, …)` ourselves.
 // - lowdb's write fails with ENOENT when the folder is missing: we create it on open.
 // - lowdb's read throws the raw SyntaxError on a corrupt or empty file, and `Low.read()` keeps the
 //   defaults when the file holds a falsy JSON value (`null`, `0`): we read through the adapter and
 //   look at what is really there.
+// - lowdb's JSONFile renames its temp file into place without fsync (a power cut can leave an empty
+//   file): we write through DurableJsonFile (durableFile.ts), which fsyncs and creates files 0600.
 // - `Low.update()` mutates `data` in place before writing, so a failed write leaves memory ahead of the
 //   disk: we mutate a copy and swap it in only once it is on disk.
 import { chmod, copyFile, mkdir, readFile, rename, rm, stat } from 'node:fs/promises';
@@ -14,7 +16,7 @@ import { basename, dirname, join } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
 import { Low } from 'lowdb';
 import type { Adapter } from 'lowdb';
-import { JSONFile } from 'lowdb/node';
+import { DurableJsonFile } from './durableFile';
 import type { z } from 'zod';
 import type { Logger } from '../log';
 import {
@@ -67,7 +69,7 @@ export interface JsonStoreOptions<T extends Versioned> {
   batchMs?: number;
   /** Default true. Turn off only for a hot, high-rate file whose mutators are trusted. */
   validateOnWrite?: boolean;
-  /** For tests: a lowdb adapter in place of `new JSONFile(file)` (e.g. one whose write fails with ENOSPC). */
+  /** For tests: a lowdb adapter in place of `new DurableJsonFile(file)` (e.g. one whose write fails with ENOSPC). */
   adapter?: Adapter<unknown>;
   /**
    * POSIX permission bits given to the file after every write (0o600 for a file that may hold secrets:
@@ -167,7 +169,8 @@ export async function openJsonStore<T extends Versioned>(options: JsonStoreOptio
     });
   }
 
-  const adapter = options.adapter ?? new JSONFile<unknown>(file);
+  // Temp file created 0600, fsynced, renamed into place, folder fsynced (lowdb's JSONFile does no fsync).
+  const adapter = options.adapter ?? new DurableJsonFile<unknown>(file);
   const low = new Low<unknown>(adapter, freshDefaults());
 
   let raw: unknown;
@@ -186,7 +189,7 @@ export async function openJsonStore<T extends Versioned>(options: JsonStoreOptio
   let data: T | undefined;
   let migrated: Migration | undefined;
   if (!problem && raw === null && (await exists(file))) {
-    // JSONFile answers null both for a missing file and for a file holding the JSON value `null`.
+    // The adapter answers null both for a missing file and for a file holding the JSON value `null`.
     problem = { kind: 'invalid', reason: 'it holds no data (null)' };
   }
   const created = problem === undefined && raw === null;
@@ -537,7 +540,7 @@ async function moveAside(file: string, kind: RecoveryKind, epochMs: number, labe
   return target;
 }
 
-/** steno writes `.name.tmp` beside the file; a failed write (ENOSPC) may leave a partial one behind. */
+/** The writer puts `.name.tmp` beside the file; it removes it on failure, this catches a crash's leftover. */
 async function removeTemp(file: string): Promise<void> {
   await rm(join(dirname(file), `.${basename(file)}.tmp`), { force: true, recursive: false }).catch(() => undefined);
 }

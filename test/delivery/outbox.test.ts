@@ -4,6 +4,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { OutboxFullError, SNAPSHOT_FILE, journalFile, openOutbox } from '../../main/delivery/outbox';
 import type { EnqueueInput, Outbox, OutboxOptions } from '../../main/delivery/outbox';
+import { decodeLine } from '../../main/delivery/framing';
 import { memoryLog, tempDir } from './helpers';
 
 const input = (i: number, over: Partial<EnqueueInput> = {}): EnqueueInput => ({
@@ -39,7 +40,11 @@ describe('outbox', () => {
     await outbox.flush();
     const d = await pending;
     expect(outbox.isDurable(d.id)).toBe(true);
-    const lines = (await journalText(outbox)).trim().split('\n').map((l) => JSON.parse(l) as { t: string; d: { id: string; body: string } });
+    const lines = (await readFile(join(outbox.dir, journalFile(outbox.stats().gen))))
+      .toString('latin1')
+      .split('\n')
+      .filter(Boolean)
+      .flatMap((l) => decodeLine<{ t: string; d: { id: string; body: string } }>(Buffer.from(l, 'latin1')).records);
     expect(lines).toEqual([{ t: 'enq', d: expect.objectContaining({ id: d.id, body: input(1).body, state: 'pending', attempts: 0 }) }]);
     expect(d.id).toMatch(/^dlv_[A-Za-z0-9_-]{22}$/);
     expect(d.messageId).toMatch(/^msg_[A-Za-z0-9_-]{22}$/);
@@ -178,7 +183,7 @@ describe('outbox', () => {
     await again.close();
   });
 
-  it('moves an unreadable snapshot aside, says so, and never overwrites it', async () => {
+  it('keeps a copy of an unreadable snapshot, says so, and never overwrites the copy', async () => {
     const dir = await tempDir();
     const outbox = await open(dir);
     await outbox.enqueue(input(1));
@@ -188,7 +193,7 @@ describe('outbox', () => {
     const reopened = await open(dir, { logger: log.logger });
     expect(reopened.openReport.snapshotMovedAside).toMatch(/outbox-snapshot\.unreadable-\d+\.jsonl$/);
     expect(await readFile(reopened.openReport.snapshotMovedAside!, 'utf8')).toContain('"gen":3');
-    expect(log.lines.some((l) => l.level === 'error' && /could not be read/.test(l.message))).toBe(true);
+    expect(log.lines.some((l) => l.level === 'error' && /snapshot is damaged/.test(l.message))).toBe(true);
     await reopened.close();
   });
 

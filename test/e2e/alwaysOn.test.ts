@@ -147,12 +147,20 @@ describe('Always on', () => {
     await page.getByRole('button', { name: 'Save limits' }).click();
     await page.getByText('At least 1 second').waitFor();
     await page.getByRole('textbox', { name: /Timeout per attempt/ }).fill('15');
+    await page.getByRole('textbox', { name: /^History size on disk at most \(MB\)/ }).fill('0');
+    await page.getByRole('button', { name: 'Save limits' }).click();
+    await page.getByText('At least 1 MB').waitFor();
+    await page.getByRole('textbox', { name: /^History size on disk at most \(MB\)/ }).fill('512');
     await page.getByRole('button', { name: 'Save limits' }).click();
     await page.getByRole('note').filter({ hasText: 'apply when DeviceHooks next starts' }).waitFor();
     await app.screenshot('general-settings');
-    const saved = JSON.parse(readFileSync(join(app.userData, 'settings.json'), 'utf8')) as { notifications: { deviceUnplugged: boolean }; delivery: { timeoutSeconds: number } };
+    const saved = JSON.parse(readFileSync(join(app.userData, 'settings.json'), 'utf8')) as {
+      notifications: { deviceUnplugged: boolean };
+      delivery: { timeoutSeconds: number; historyMegabytes: number };
+    };
     expect(saved.notifications.deviceUnplugged).toBe(false);
     expect(saved.delivery.timeoutSeconds).toBe(15);
+    expect(saved.delivery.historyMegabytes).toBe(512);
 
     app.adb.setDevices([{ ...phone, state: 'device' }]);
     await page.waitForTimeout(1000);

@@ -52,7 +52,7 @@ describe('data-folder lock', () => {
     const dir = await makeTempDir();
     const first = held(acquireDataLock(dir, { kind: 'headless', hostname: 'lab-1', now: () => new Date(2026, 10, 27, 10, 15).getTime() }));
     const second = refused(acquireDataLock(dir, { kind: 'headless', pid: process.pid + 100_000, hostname: 'lab-1' }));
-    expect(second.holder).toEqual({ kind: 'headless', pid: process.pid, hostname: 'lab-1', startedAt: new Date(2026, 10, 27, 10, 15).toISOString() });
+    expect(second.holder).toMatchObject({ kind: 'headless', pid: process.pid, hostname: 'lab-1', startedAt: new Date(2026, 10, 27, 10, 15).toISOString() });
     expect(second.message).toContain(`The DeviceHooks headless runner (pid ${process.pid}, started `);
     expect(second.message).toContain(`is using ${dir}`);
     expect(second.message).toContain('systemctl stop devicehooks');

@@ -1,7 +1,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_SETTINGS, openSettingsStore } from '../../main/settings';
+import { DEFAULT_SETTINGS, SETTINGS_SCHEMA_VERSION, openSettingsStore } from '../../main/settings';
 import { makeTempDir } from '../support/tmp';
 
 const logger = () => undefined;
@@ -43,7 +43,7 @@ describe('settings.json', () => {
     expect(store.general()).toMatchObject({ startAtLogin: true, debounce: DEFAULT_SETTINGS.debounce });
     expect(store.store.data.closeHintShown).toBe(true);
     await store.store.flush();
-    expect(JSON.parse(readFileSync(join(dataDir, 'settings.json'), 'utf8')).schemaVersion).toBe(3);
+    expect(JSON.parse(readFileSync(join(dataDir, 'settings.json'), 'utf8')).schemaVersion).toBe(SETTINGS_SCHEMA_VERSION);
   });
 
   it('migrates a version 2 file: the settle window (5 s) and the device retention (30 days) get their defaults, the hold times are kept', async () => {
@@ -54,5 +54,27 @@ describe('settings.json', () => {
     const store = await openSettingsStore({ dataDir, logger });
     expect(store.general().debounce).toEqual({ onlineMs: 100, offlineMs: 1500, unpluggedMs: 4000, settleMs: 5000 });
     expect(store.general().deviceRetentionDays).toBe(30);
+  });
+
+      it('migrates a version 2 file: the history gets its size bound (256 MB), the rest is kept', async () => {
+    const dataDir = await tempDir();
+    const v2 = { ...DEFAULT_SETTINGS, startHidden: true, delivery: { timeoutSeconds: 7, pauseAfterFailures: 5, maxQueued: 500, historyEntries: 1000 } };
+    writeFileSync(join(dataDir, 'settings.json'), JSON.stringify({ schemaVersion: 2, closeHintShown: false, ...v2 }));
+    const store = await openSettingsStore({ dataDir, logger });
+    expect(store.general()).toMatchObject({ startHidden: true, delivery: { timeoutSeconds: 7, pauseAfterFailures: 5, maxQueued: 500, historyEntries: 1000, historyMegabytes: 256 } });
+    await store.store.flush();
+    expect(JSON.parse(readFileSync(join(dataDir, 'settings.json'), 'utf8'))).toMatchObject({ schemaVersion: 4, delivery: { historyMegabytes: 256 } });
+  });
+
+  it('the history size bound is a whole number of megabytes from 1 to 1,048,576', async () => {
+    const dataDir = await tempDir();
+    const store = await openSettingsStore({ dataDir, logger });
+    expect(DEFAULT_SETTINGS.delivery.historyMegabytes).toBe(256);
+    const tooSmall = await store.update({ ...DEFAULT_SETTINGS, delivery: { ...DEFAULT_SETTINGS.delivery, historyMegabytes: 0 } });
+    expect(tooSmall).toEqual({ ok: false, fieldErrors: { 'delivery.historyMegabytes': 'At least 1 MB' } });
+    const fractional = await store.update({ ...DEFAULT_SETTINGS, delivery: { ...DEFAULT_SETTINGS.delivery, historyMegabytes: 1.5 } });
+    expect(fractional).toEqual({ ok: false, fieldErrors: { 'delivery.historyMegabytes': 'Whole megabytes' } });
+    const ok = await store.update({ ...DEFAULT_SETTINGS, delivery: { ...DEFAULT_SETTINGS.delivery, historyMegabytes: 1024 } });
+    expect(ok.ok).toBe(true);
   });
 });

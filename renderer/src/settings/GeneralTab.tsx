@@ -33,6 +33,7 @@ const LIMITS: { key: keyof GeneralSettings['delivery']; label: string; hint: str
   { key: 'pauseAfterFailures', label: 'Pause a webhook after this many failures in a row', hint: 'default 20' },
   { key: 'maxQueued', label: 'Callbacks kept waiting at most', hint: 'default 100,000' },
   { key: 'historyEntries', label: 'Delivery attempts kept in the history', hint: 'default 50,000' },
+  { key: 'historyMegabytes', label: 'History size on disk at most (MB)', hint: 'default 256' },
 ];
 
 export function GeneralTab() {
