@@ -11,8 +11,10 @@ import { appHandlers } from './ipc/app';
 import { deliveryHandlers } from './ipc/deliveries';
 import { deviceHandlers, devicesState, localApiInfo } from './ipc/devices';
 import { profileHandlers, profilesState } from './ipc/profiles';
-import { push } from './ipc/push';
+import { holdsFor, runAction } from './ipc/access';
+import { pusher } from './ipc/push';
 import { registerIpc } from './ipc/register';
+import { NOT_ALLOWED_MESSAGE } from '../preload/contract';
 import { webhookHandlers, webhooksState } from './ipc/webhooks';
 import { createFileLogger } from './log';
 import { NoticeBoard } from './notices';
@@ -103,6 +105,7 @@ async function start(): Promise<void> {
   const { delivery: deliveryInUse, debounce: debounceInUse } = settings.general();
   const deliveryLimitsInUse = { delivery: deliveryInUse, debounce: debounceInUse };
   const can = (permission: Permission) => profiles.can(profiles.activeProfileId(), permission);
+  const holds = holdsFor(can);
   const receiver = new ReceiverHost(() => webhooks.deliveryWebhooks().flatMap((w) => (w.secret ? [w.secret] : [])));
 
   let win: BrowserWindow | null = null;
@@ -134,30 +137,33 @@ async function start(): Promise<void> {
     },
     (url) => isAppUrl(url, entry),
     log,
+    holds,
   );
 
-  // Pushes: main → renderer, each on its named channel.
-  notices.onAdd((notice) => push(win, 'app:notice', notice));
-  const pushWebhooks = () => push(win, 'webhooks:changed', webhooksState({ service: webhookService, store: webhooks, profiles }));
-  const pushDevices = coalesce(() => push(win, 'devices:changed', devicesState({ tracker, can, trackedUsb: () => deviceState.store.data.trackedUsb })), 100);
+  // Pushes: main → renderer, each on its named channel, only when the active profile holds its permission.
+  const push = pusher(() => win, holds);
+  notices.onAdd((notice) => push('app:notice', notice));
+  const pushWebhooks = () => push('webhooks:changed', webhooksState({ service: webhookService, store: webhooks, profiles }));
+  const pushDevices = coalesce(() => push('devices:changed', devicesState({ tracker, can, trackedUsb: () => deviceState.store.data.trackedUsb })), 100);
   webhooks.onChange(() => {
     pushWebhooks();
     receiver.refreshSecrets();
   });
   profiles.onChange(() => {
-    push(win, 'settings:changed', generalInfo({ settings, canManage: () => can('org_setting.modify'), inUse: deliveryLimitsInUse }));
-    push(win, 'profiles:changed', profilesState(profiles));
+    push('settings:changed', generalInfo({ settings, canManage: () => can('org_setting.modify'), inUse: deliveryLimitsInUse }));
+    push('profiles:changed', profilesState(profiles));
     // What the active profile may do changed too.
     pushWebhooks();
     pushDevices();
-    push(win, 'localApi:changed', localApiInfo({ localApi, can }));
+    push('localApi:changed', localApiInfo({ localApi, can }));
+    push('receiver:changed', receiver.info());
   });
   tracker.onChange(pushDevices);
-  core.onEvent((event) => push(win, 'devices:event', event));
-  localApi.onChange(() => push(win, 'localApi:changed', localApiInfo({ localApi, can })));
-  core.dispatcher.onAttempt((attempt) => push(win, 'deliveries:attempt', attempt));
-  receiver.onChange((info) => push(win, 'receiver:changed', info));
-  receiver.onRequest((request) => push(win, 'receiver:request', request));
+  core.onEvent((event) => push('devices:event', event));
+  localApi.onChange(() => push('localApi:changed', localApiInfo({ localApi, can })));
+  core.dispatcher.onAttempt((attempt) => push('deliveries:attempt', attempt));
+  receiver.onChange((info) => push('receiver:changed', info));
+  receiver.onRequest((request) => push('receiver:request', request));
 
   core.onEvent((event) => {
     if (event.to === 'Offline') notifier.notify('deviceOffline', `${event.name} (${event.udid}) is offline`);
@@ -206,11 +212,22 @@ async function start(): Promise<void> {
     quit: () => app.quit(),
     snapshot: () => ({ devices: tracker.list(), webhooks: webhooks.list(), failures: (id) => core.dispatcher.consecutiveFailures(id) }),
     pauseAll: async (paused) => {
-      for (const w of webhooks.list()) {
-        if (!w.enabled || w.paused === paused) continue;
-        await webhooks.setPaused(w.id, paused, paused ? 'Paused from the tray.' : undefined);
-        if (!paused) await core.dispatcher.resume(w.id);
-      }
+      const label = paused ? 'Pause all webhooks' : 'Resume all webhooks';
+      await runAction(
+        paused ? 'pauseAll' : 'resumeAll',
+        holds,
+        async () => {
+          for (const w of webhooks.list()) {
+            if (!w.enabled || w.paused === paused) continue;
+            await webhooks.setPaused(w.id, paused, paused ? 'Paused from the tray.' : undefined);
+            if (!paused) await core.dispatcher.resume(w.id);
+          }
+        },
+        (action) => {
+          log('warn', `tray ${action}: refused, the active profile lacks org_setting.modify`);
+          notices.add('warning', `${label}: ${NOT_ALLOWED_MESSAGE}`);
+        },
+      );
     },
     subscribe: (redraw) => {
       tracker.onChange(redraw);

@@ -7,10 +7,15 @@ import { Field } from '../ui/Field';
 function useReceiver() {
   const [info, setInfo] = useState<ReceiverInfo | null>(null);
   const [requests, setRequests] = useState<ReceivedCallback[]>([]);
+  const [refused, setRefused] = useState<string | null>(null);
   useEffect(() => {
-    void api.receiverState().then((r) => r.ok && setInfo(r.value));
+    void api.receiverState().then((r) => {
+      if (r.ok) setInfo(r.value);
+      else setRefused(r.error.message);
+    });
     void api.receiverRequests().then((r) => r.ok && setRequests([...r.value].reverse()));
     const stopInfo = api.onReceiverChanged((next) => {
+      setRefused(null);
       setInfo(next);
       void api.receiverRequests().then((r) => r.ok && setRequests([...r.value].reverse()));
     });
@@ -20,7 +25,7 @@ function useReceiver() {
       stopRequests();
     };
   }, []);
-  return { info, requests };
+  return { info, requests, refused };
 }
 
 function signatureText(s: ReceivedCallback['signature']): string {
@@ -31,13 +36,23 @@ function signatureText(s: ReceivedCallback['signature']): string {
 
 /** A receiver on this computer for rehearsing webhooks: see each request arrive, choose the answer. */
 export function ReceiverView() {
-  const { info, requests } = useReceiver();
+  const { info, requests, refused } = useReceiver();
   const [port, setPort] = useState<string | null>(null);
   const [status, setStatus] = useState<string | null>(null);
   const [delay, setDelay] = useState<string | null>(null);
   const [errors, setErrors] = useState<Record<string, string>>({});
   const [open, setOpen] = useState<number | null>(null);
   const [copied, setCopied] = useState(false);
+  if (refused && !info) {
+    return (
+      <section aria-labelledby="receiver-title">
+        <h1 id="receiver-title">Test receiver</h1>
+        <p role="alert" className="panel">
+          {refused}
+        </p>
+      </section>
+    );
+  }
   if (!info) return <p className="empty">Loading…</p>;
 
   const start = async (event: FormEvent) => {

@@ -1,0 +1,59 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { NOT_ALLOWED_MESSAGE } from '../../preload/contract';
+import type { IpcResult } from '../../preload/contract';
+import { launchApp } from './harness';
+
+describe('Permissions on every path', () => {
+  it('as a Member the Test receiver view and its API are refused with the same message, and the tray’s Pause all is refused', async () => {
+    const app = await launchApp();
+    const { page } = app;
+    // As the first (Admin) profile: one webhook, and a Member profile.
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('button', { name: 'Settings' }).click();
+    await page.getByRole('tab', { name: 'Webhook Settings' }).click();
+    await page.getByRole('button', { name: 'Create Webhook' }).click();
+    const dialog = page.getByRole('dialog');
+    await dialog.getByRole('textbox', { name: 'Webhook Name' }).fill('Lab hook');
+    await dialog.getByRole('textbox', { name: 'URL' }).fill('http://127.0.0.1:9/hooks');
+    await dialog.getByRole('button', { name: 'Save' }).click();
+    await dialog.waitFor({ state: 'detached' });
+
+    await page.getByRole('tab', { name: 'Profiles' }).click();
+    const add = page.getByRole('form', { name: 'Add a profile' });
+    await add.getByRole('textbox', { name: 'Profile name' }).fill('Visitor');
+    await add.getByRole('combobox', { name: 'Role' }).selectOption('member');
+    await add.getByRole('button', { name: 'Add profile' }).click();
+    await page.getByRole('row', { name: /Visitor/ }).waitFor();
+
+    await page.getByRole('button', { name: /^Profile:/ }).click();
+    await page.getByRole('menuitem', { name: /Switch to Visitor/ }).click();
+    await page.getByRole('button', { name: 'Profile: Visitor (Member)' }).waitFor();
+
+    // The view says the one message.
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('button', { name: 'Test receiver' }).click();
+    await page.getByRole('alert').filter({ hasText: NOT_ALLOWED_MESSAGE }).waitFor();
+
+    // The API behind it: every receiver call is refused with that same message, nothing starts.
+    const answers = await page.evaluate(async () => {
+      const api = (window as unknown as { api: Record<string, (r?: unknown) => Promise<unknown>> }).api;
+      return [
+        await api['receiverState']!(),
+        await api['receiverRequests']!(),
+        await api['receiverStart']!({ port: 0 }),
+        await api['receiverSetReply']!({ status: 410, delayMs: 0 }),
+        await api['receiverClear']!(),
+        await api['receiverStop']!(),
+      ];
+    });
+    for (const answer of answers as IpcResult<unknown>[]) expect(answer).toEqual({ ok: false, error: { code: 'forbidden', message: NOT_ALLOWED_MESSAGE } });
+
+    // The tray's Pause all: refused with the same message, the webhook keeps running.
+    app.command({ cmd: 'tray-click', label: 'Pause all webhooks' });
+    await page.getByText(`Pause all webhooks: ${NOT_ALLOWED_MESSAGE}`).waitFor();
+    const stored = JSON.parse(readFileSync(join(app.userData, 'webhooks.json'), 'utf8')) as { webhooks: { name: string; paused: boolean }[] };
+    expect(stored.webhooks.find((w) => w.name === 'Lab hook')?.paused).toBe(false);
+    expect(app.output()).toContain('tray pauseAll: refused');
+    await app.screenshot('member-refused');
+  });
+});
