@@ -18,6 +18,7 @@ import { NOT_ALLOWED_MESSAGE } from '../preload/contract';
 import { webhookHandlers, webhooksState } from './ipc/webhooks';
 import { createFileLogger } from './log';
 import { NoticeBoard } from './notices';
+import { restrictNewFiles, tightenDataDir, tightenSummary } from './ownerOnly';
 import { installSecurity, isAppUrl, openExternal } from './security';
 import type { AppEntry } from './security';
 import { StorageError } from './storage/errors';
@@ -70,6 +71,9 @@ async function start(): Promise<void> {
     app.exit(1);
     return;
   }
+  // Files only for their owner: an existing data folder (and what is in it) is tightened once at start.
+  const tightened = tightenSummary(dataDir, tightenDataDir(dataDir));
+  if (tightened) log('warn', tightened);
 
   const notices = new NoticeBoard();
   let core: Core;
@@ -289,6 +293,9 @@ async function start(): Promise<void> {
     })();
   });
 }
+
+// Every folder and file this process creates is for its owner only (see main/ownerOnly.ts); first of all.
+restrictNewFiles();
 
 // One instance per data folder: a second launch hands over to the first and leaves.
 if (app.requestSingleInstanceLock()) {

@@ -1,9 +1,9 @@
-import { readFileSync } from 'node:fs';
+import { chmodSync, lstatSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { NOT_ALLOWED_MESSAGE } from '../../preload/contract';
 import type { IpcResult } from '../../preload/contract';
-import { launchApp } from './harness';
+import { launchApp, makeUserData } from './harness';
 
 describe('Permissions on every path', () => {
   it('as a Member the Test receiver view and its API are refused with the same message, and the tray’s Pause all is refused', async () => {
@@ -55,5 +55,33 @@ describe('Permissions on every path', () => {
     expect(stored.webhooks.find((w) => w.name === 'Lab hook')?.paused).toBe(false);
     expect(app.output()).toContain('tray pauseAll: refused');
     await app.screenshot('member-refused');
+  });
+});
+
+describe.runIf(process.platform !== 'win32')('Files only for their owner (desktop)', () => {
+  it('tightens an existing 0755/0644 user-data folder at start with one log line, and creates the rest 0700/0600', async () => {
+    const userData = makeUserData('owner');
+    mkdirSync(join(userData, 'logs'), { recursive: true });
+    writeFileSync(join(userData, 'logs', 'main.log'), 'an old line\n');
+    writeFileSync(join(userData, 'webhooks.json.bak'), '{}');
+    chmodSync(userData, 0o755);
+    chmodSync(join(userData, 'logs'), 0o755);
+    chmodSync(join(userData, 'logs', 'main.log'), 0o644);
+    chmodSync(join(userData, 'webhooks.json.bak'), 0o644);
+    const app = await launchApp({ userData });
+    await app.page.getByRole('navigation', { name: 'Main' }).waitFor();
+    await expect.poll(() => readFileSync(join(userData, 'logs', 'main.log'), 'utf8')).toMatch(/made owner only: tightened 4 entries/);
+    expect(readFileSync(join(userData, 'logs', 'main.log'), 'utf8').match(/made owner only/g)).toHaveLength(1);
+    const wrong: string[] = [];
+    const visit = (path: string) => {
+      const stat = lstatSync(path);
+      if (stat.isDirectory()) {
+        if ((stat.mode & 0o777) !== 0o700) wrong.push(path);
+        for (const name of readdirSync(path)) visit(join(path, name));
+      } else if (stat.isFile() && (stat.mode & 0o777) !== 0o600) wrong.push(path);
+    };
+    visit(userData);
+    expect(wrong).toEqual([]);
+    expect(readdirSync(userData)).toEqual(expect.arrayContaining(['profiles.json', 'devices.json', 'devicehooks.lock']));
   });
 });
