@@ -322,7 +322,8 @@ export interface InvokeContract {
   'deliveries:sendTest': { request: { webhookId: number; event: WebhookEventKey }; response: DeliveryAttempt };
   'webhooks:resume': { request: { id: number }; response: null };
   'webhooks:setEnabled': { request: { id: number; enabled: boolean }; response: null };
-  'webhooks:reveal': { request: { id: number }; response: { secret?: string; headers: { name: string; value: string }[] } };
+  /** `url`: the whole URL, user name and password included, when it has them (elsewhere they show as ***). */
+  'webhooks:reveal': { request: { id: number }; response: { secret?: string; headers: { name: string; value: string }[]; url?: string } };
   'webhooks:rotateSecret': { request: { id: number }; response: { secret: string } };
   'receiver:state': { request: undefined; response: ReceiverInfo };
   'receiver:requests': { request: undefined; response: ReceivedCallback[] };

@@ -123,7 +123,7 @@ export function deliveryHandlers(deps: DeliveryHandlerDeps): {
       schema: z.strictObject({ id }),
       handle: ({ id: webhookId }) => {
         const result = service.reveal(webhookId);
-        return mapResult(result, (r) => ({ ...(r.secret ? { secret: r.secret } : {}), headers: r.headers }));
+        return mapResult(result, (r) => ({ ...(r.secret ? { secret: r.secret } : {}), headers: r.headers, ...(r.url ? { url: r.url } : {}) }));
       },
     },
     'webhooks:rotateSecret': {

@@ -21,6 +21,11 @@ const PLATFORMS = [
   { key: 'other', label: 'Other USB' },
 ] as const;
 
+/** `scheme://user:password@host…`: credentials in the URL itself. */
+function hasUrlCredentials(url: string): boolean {
+  return /^[a-z][a-z0-9+.-]*:\/\/[^/?#\\]*@/i.test(url.trim());
+}
+
 /** Create (webhook undefined) or edit. Main validates; its field errors show here and the dialog stays open. */
 export function WebhookDialog({
   webhook,
@@ -50,7 +55,9 @@ export function WebhookDialog({
     let live = true;
     void api.webhooksReveal({ id: webhook.id }).then((result) => {
       if (!live || !result.ok) return;
-      setForm((f) => ({ ...f, headers: result.value.headers }));
+      // The URL with its user name and password (shown masked everywhere else), unless already edited.
+      const fullUrl = result.value.url;
+      setForm((f) => ({ ...f, headers: result.value.headers, ...(fullUrl && f.url === webhook.url ? { url: fullUrl } : {}) }));
       setSecret(result.value.secret ?? null);
     });
     return () => {
@@ -110,7 +117,15 @@ export function WebhookDialog({
             <Field label="Webhook Name" error={errors['name']} hint={`${countChars(form.name.trim())}/50 · must be unique; case matters`}>
               {(props) => <input {...props} type="text" value={form.name} onChange={(e) => set('name', e.target.value)} autoFocus />}
             </Field>
-            <Field label="URL" error={errors['url']} hint="Where DeviceHooks sends the callback (http or https)">
+            <Field
+              label="URL"
+              error={errors['url']}
+              hint={
+                hasUrlCredentials(form.url)
+                  ? 'Where DeviceHooks sends the callback. The user name and password in it are kept encrypted and hidden, but a header (below, e.g. Authorization) is the better place for a token.'
+                  : 'Where DeviceHooks sends the callback (http or https)'
+              }
+            >
               {(props) => (
                 <input {...props} type="url" value={form.url} placeholder="https://example.com/hooks/devices" onChange={(e) => set('url', e.target.value)} />
               )}

@@ -85,3 +85,41 @@ describe.runIf(process.platform !== 'win32')('Files only for their owner (deskto
     expect(readdirSync(userData)).toEqual(expect.arrayContaining(['profiles.json', 'devices.json', 'devicehooks.lock']));
   });
 });
+
+describe('Credentials in URLs', () => {
+  it('are masked in the list, whole only in an Admin’s edit dialog (with the header advice), and never in an export or on disk', async () => {
+    const app = await launchApp();
+    const { page } = app;
+    const secretUrl = 'https://lab-user:s3cret-PASS@hooks.example.test/devices';
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('button', { name: 'Settings' }).click();
+    await page.getByRole('tab', { name: 'Webhook Settings' }).click();
+    await page.getByRole('button', { name: 'Create Webhook' }).click();
+    const dialog = page.getByRole('dialog');
+    await dialog.getByRole('textbox', { name: 'Webhook Name' }).fill('Basic auth');
+    await dialog.getByRole('textbox', { name: 'URL' }).fill(secretUrl);
+    await dialog.getByText(/a header .* is the better place for a token/).waitFor();
+    await dialog.getByRole('button', { name: 'Save' }).click();
+    await dialog.waitFor({ state: 'detached' });
+
+    const row = page.getByRole('row', { name: /Basic auth/ });
+    await row.getByText('https://***@hooks.example.test/devices').waitFor();
+    expect(await page.content()).not.toContain('s3cret-PASS');
+    expect(readFileSync(join(app.userData, 'webhooks.json'), 'utf8')).not.toContain('s3cret-PASS');
+
+    await row.getByRole('button', { name: /Edit/ }).click();
+    await expect.poll(() => page.getByRole('dialog').getByRole('textbox', { name: 'URL' }).inputValue()).toBe(secretUrl);
+    await page.keyboard.press('Escape');
+    await page.getByRole('dialog').waitFor({ state: 'detached' });
+
+    const exportFile = join(app.userData, 'export.json');
+    app.command({ cmd: 'dialog-answer', filePath: exportFile });
+    await page.getByRole('button', { name: 'Export…' }).click();
+    await page.getByRole('status').filter({ hasText: `Exported 1 webhook(s) to ${exportFile}` }).waitFor();
+    const text = readFileSync(exportFile, 'utf8');
+    expect(text).not.toContain('s3cret-PASS');
+    expect(text).not.toContain('lab-user');
+    const entry = (JSON.parse(text) as { webhooks: { url: string; urlCredentials?: string }[] }).webhooks[0];
+    expect(entry?.url).toBe('https://hooks.example.test/devices');
+    expect(entry?.urlCredentials).toMatch(/Removed from this export/);
+  });
+});
