@@ -24,10 +24,20 @@ describe('Permissions on every path', () => {
     await add.getByRole('textbox', { name: 'Profile name' }).fill('Visitor');
     await add.getByRole('combobox', { name: 'Role' }).selectOption('member');
     await add.getByRole('button', { name: 'Add profile' }).click();
+    // A second profile exists now: the first Admin is asked to set a passphrase; a short one is refused.
+    const ask = page.getByRole('dialog', { name: /^Set a passphrase for / });
+    await ask.getByLabel('Passphrase').fill('short');
+    await ask.getByRole('button', { name: 'Set passphrase' }).click();
+    await ask.getByText('Passphrase must be at least 8 characters').waitFor();
+    await ask.getByLabel('Passphrase').fill('admins only please');
+    await ask.getByRole('button', { name: 'Set passphrase' }).click();
+    await ask.waitFor({ state: 'detached' });
     await page.getByRole('row', { name: /Visitor/ }).waitFor();
+    await page.getByRole('row').nth(1).getByText('Set').waitFor();
 
     await page.getByRole('button', { name: /^Profile:/ }).click();
     await page.getByRole('menuitem', { name: /Switch to Visitor/ }).click();
+    // Visitor has no passphrase: no question asked.
     await page.getByRole('button', { name: 'Profile: Visitor (Member)' }).waitFor();
 
     // The view says the one message.
