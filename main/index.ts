@@ -19,7 +19,7 @@ import { webhookHandlers, webhooksState } from './ipc/webhooks';
 import { createFileLogger } from './log';
 import { NoticeBoard } from './notices';
 import { restrictNewFiles, tightenDataDir, tightenSummary } from './ownerOnly';
-import { installSecurity, isAppUrl, openExternal } from './security';
+import { installSecurity, isAppUrl, openExternal, registerAppScheme } from './security';
 import type { AppEntry } from './security';
 import { StorageError } from './storage/errors';
 import type { Permission } from './webhooks/permissions';
@@ -60,7 +60,7 @@ async function start(): Promise<void> {
 
   const devUrl = process.env['ELECTRON_RENDERER_URL'];
   const entry: AppEntry =
-    !app.isPackaged && devUrl ? { kind: 'url', url: devUrl } : { kind: 'file', path: join(import.meta.dirname, '../renderer/index.html') };
+    !app.isPackaged && devUrl ? { kind: 'url', url: devUrl } : { kind: 'app', dir: join(import.meta.dirname, '../renderer') };
   installSecurity(entry);
 
   // One DeviceHooks per data folder: the headless runner and this app must not both use it.
@@ -189,7 +189,7 @@ async function start(): Promise<void> {
     }
   };
   const openWindow = (show: boolean) => {
-    win = createMainWindow({ preload: join(import.meta.dirname, '../preload/index.cjs'), entry, show });
+    win = createMainWindow({ preload: join(import.meta.dirname, '../preload/index.cjs'), entry, show, devTools: !app.isPackaged });
     win.on('close', (event) => {
       if (quitting) return;
       event.preventDefault();
@@ -239,7 +239,7 @@ async function start(): Promise<void> {
       core.dispatcher.onAttempt(redraw);
     },
   });
-  installAppMenu({ showWindow, quit: () => app.quit() });
+  installAppMenu({ showWindow, quit: () => app.quit(), devTools: !app.isPackaged });
 
   await core.start();
 
@@ -296,6 +296,8 @@ async function start(): Promise<void> {
 
 // Every folder and file this process creates is for its owner only (see main/ownerOnly.ts); first of all.
 restrictNewFiles();
+// The page is served from app://devicehooks/ (main/appScheme.ts); the scheme must be known before ready.
+registerAppScheme();
 
 // One instance per data folder: a second launch hands over to the first and leaves.
 if (app.requestSingleInstanceLock()) {

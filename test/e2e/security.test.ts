@@ -133,3 +133,16 @@ describe('Credentials in URLs', () => {
     expect(entry?.urlCredentials).toMatch(/Removed from this export/);
   });
 });
+
+describe('The app:// scheme', () => {
+  it('is registered before ready, the window loads from it, and IPC from it is trusted', async () => {
+    const app = await launchApp();
+    expect(app.reports.find((r) => r.type === 'protocol-privileged')?.schemes).toEqual(['app']);
+    expect(app.reports.find((r) => r.type === 'loaded')?.appUrl).toBe('app://devicehooks/index.html');
+    await app.page.getByRole('navigation', { name: 'Main' }).waitFor();
+    const info = await app.page.evaluate(() => (window as unknown as { api: { appInfo: () => Promise<{ ok: boolean }> } }).api.appInfo());
+    expect(info.ok).toBe(true);
+    // Scripts and styles came through the scheme too (the CSP allows only 'self').
+    expect(app.reports.filter((r) => r.type === 'console-error' || r.type === 'page-error')).toEqual([]);
+  });
+});
