@@ -1,5 +1,7 @@
 import { chmodSync, lstatSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { NOT_ALLOWED_MESSAGE } from '../../preload/contract';
 import type { IpcResult } from '../../preload/contract';
@@ -144,5 +146,53 @@ describe('The app:// scheme', () => {
     expect(info.ok).toBe(true);
     // Scripts and styles came through the scheme too (the CSP allows only 'self').
     expect(app.reports.filter((r) => r.type === 'console-error' || r.type === 'page-error')).toEqual([]);
+  });
+});
+
+describe('Strings from devices', () => {
+  it('a device named with escape sequences and 1 MB of text arrives capped and clean in the row, the log and the payload', async () => {
+    const bodies: string[] = [];
+    const server = createServer((req, res) => {
+      let body = '';
+      req.on('data', (c: Buffer) => (body += c.toString()));
+      req.on('end', () => {
+        bodies.push(body);
+        res.writeHead(204).end();
+      });
+    });
+    await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
+    try {
+      const app = await launchApp();
+      const { page } = app;
+      await page.getByRole('navigation', { name: 'Main' }).getByRole('button', { name: 'Settings' }).click();
+      await page.getByRole('tab', { name: 'Webhook Settings' }).click();
+      await page.getByRole('button', { name: 'Create Webhook' }).click();
+      const dialog = page.getByRole('dialog');
+      await dialog.getByRole('textbox', { name: 'Webhook Name' }).fill('Names');
+      await dialog.getByRole('textbox', { name: 'URL' }).fill(`http://127.0.0.1:${(server.address() as AddressInfo).port}/hooks`);
+      await dialog.getByRole('button', { name: 'Save' }).click();
+      await dialog.waitFor({ state: 'detached' });
+
+      const hostile = '\x1b[31mLab\x1b[0m\tS21\x07 \u202Egnp.exe\u202C\u2066x\u2069\u200B \x1b]0;pwned\x07ok';
+      app.adb.setDevices([{ serial: 'EVIL0001', usb: '1-2', model: 'SM-G991B', state: 'device', settings: { global: { device_name: hostile + 'B'.repeat(1024 * 1024) } } }]);
+      const expected = ('Lab S21 gnp.exex ok' + 'B'.repeat(200)).slice(0, 128);
+
+      await expect.poll(() => bodies.length, { timeout: 20_000 }).toBeGreaterThan(0);
+      const payload = JSON.parse(bodies[0] ?? '{}') as { deviceName: string };
+      expect(payload.deviceName).toBe(expected);
+
+      await page.getByRole('navigation', { name: 'Main' }).getByRole('button', { name: 'Devices' }).click();
+      const row = page.getByRole('row', { name: expected, exact: true });
+      await row.getByText('EVIL0001').waitFor();
+      expect(await row.locator('.device-name').textContent()).toBe(expected);
+
+      const log = readFileSync(join(app.userData, 'logs', 'main.log'), 'utf8');
+      expect(log).toContain(expected);
+      expect(log).not.toContain('\x1b');
+      expect(log).not.toContain('\u202E');
+      expect(log).not.toContain('B'.repeat(200));
+    } finally {
+      await new Promise((done) => server.close(done));
+    }
   });
 });
