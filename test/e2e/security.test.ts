@@ -37,14 +37,25 @@ describe('Permissions on every path', () => {
     await page.getByRole('row', { name: /Visitor/ }).waitFor();
     await page.getByRole('row').nth(1).getByText('Set').waitFor();
 
+    // The Admin leaves the Test receiver open, with a request in it…
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('button', { name: 'Test receiver' }).click();
+    await page.getByRole('button', { name: 'Start receiver' }).click();
+    await page.getByRole('button', { name: 'Stop' }).waitFor();
+    const port = await page.evaluate(async () => {
+      const api = (window as unknown as { api: { receiverState: () => Promise<{ ok: boolean; value: { port: number } }> } }).api;
+      return (await api.receiverState()).value.port;
+    });
+    await fetch(`http://127.0.0.1:${port}/hooks`, { method: 'POST', headers: { authorization: 'Bearer admin-only-token' }, body: '{}' });
+    await page.getByRole('button', { name: /#1 POST \/hooks/ }).click();
+    await page.getByText('Bearer admin-only-token').waitFor();
+
+    // …and a Member switches in: the same view now says the one message and shows nothing captured.
     await page.getByRole('button', { name: /^Profile:/ }).click();
     await page.getByRole('menuitem', { name: /Switch to Visitor/ }).click();
     // Visitor has no passphrase: no question asked.
     await page.getByRole('button', { name: 'Profile: Visitor (Member)' }).waitFor();
-
-    // The view says the one message.
-    await page.getByRole('navigation', { name: 'Main' }).getByRole('button', { name: 'Test receiver' }).click();
     await page.getByRole('alert').filter({ hasText: NOT_ALLOWED_MESSAGE }).waitFor();
+    expect(await page.content()).not.toContain('admin-only-token');
 
     // The API behind it: every receiver call is refused with that same message, nothing starts.
     const answers = await page.evaluate(async () => {

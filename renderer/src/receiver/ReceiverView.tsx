@@ -9,11 +9,22 @@ function useReceiver() {
   const [requests, setRequests] = useState<ReceivedCallback[]>([]);
   const [refused, setRefused] = useState<string | null>(null);
   useEffect(() => {
-    void api.receiverState().then((r) => {
-      if (r.ok) setInfo(r.value);
-      else setRefused(r.error.message);
-    });
-    void api.receiverRequests().then((r) => r.ok && setRequests([...r.value].reverse()));
+    // Asked again whenever the active profile changes: a profile that may not see it sees nothing of it.
+    const load = () => {
+      void api.receiverState().then((r) => {
+        if (r.ok) {
+          setRefused(null);
+          setInfo(r.value);
+        } else {
+          setInfo(null);
+          setRequests([]);
+          setRefused(r.error.message);
+        }
+      });
+      void api.receiverRequests().then((r) => r.ok && setRequests([...r.value].reverse()));
+    };
+    load();
+    const stopProfiles = api.onProfilesChanged(load);
     const stopInfo = api.onReceiverChanged((next) => {
       setRefused(null);
       setInfo(next);
@@ -21,6 +32,7 @@ function useReceiver() {
     });
     const stopRequests = api.onReceiverRequest((request) => setRequests((list) => [request, ...list.filter((r) => r.n !== request.n)].slice(0, 500)));
     return () => {
+      stopProfiles();
       stopInfo();
       stopRequests();
     };
@@ -43,7 +55,7 @@ export function ReceiverView() {
   const [errors, setErrors] = useState<Record<string, string>>({});
   const [open, setOpen] = useState<number | null>(null);
   const [copied, setCopied] = useState(false);
-  if (refused && !info) {
+  if (refused) {
     return (
       <section aria-labelledby="receiver-title">
         <h1 id="receiver-title">Test receiver</h1>
