@@ -24,6 +24,7 @@ import { procUptimeMs, startResumeDetector } from './devices/sleep';
 import type { Core } from './core';
 import { acquireDataLock } from './dataLock';
 import { createFileLogger } from './log';
+import { restrictNewFiles, tightenDataDir, tightenSummary } from './ownerOnly';
 import type { Logger, LogLevel } from './log';
 import { StorageError } from './storage/errors';
 import { plainBox } from './webhooks/secrets';
@@ -195,10 +196,13 @@ export async function runHeadless(argv: string[]): Promise<void> {
     process.exit(EXIT.locked);
   }
   const releaseLock = lock.release;
+  // Files only for their owner: an existing folder (and what is in it) is tightened before anything is written.
+  const tightened = tightenSummary(dataDir, tightenDataDir(dataDir));
 
   const log = createFileLogger({ file: join(dataDir, HEADLESS_LOG), echo: true });
   log('info', `DeviceHooks headless runner ${version} starting (pid ${process.pid}); data in ${dataDir}`);
   for (const { level, message } of early) log(level, message);
+  if (tightened) log('warn', tightened);
 
   /** Resolves with the core once it is open (null if opening failed): stop() waits for it. */
   let coreReady: Promise<Core | null> = Promise.resolve(null);
@@ -357,7 +361,9 @@ export async function main(argv: string[]): Promise<void> {
 }
 
 if (isEntry()) {
-  void main(process.argv.slice(2)).catch((error: unknown) => {
+  // Every folder and file this process creates is for its owner only (see main/ownerOnly.ts).
+  restrictNewFiles();
+    void main(process.argv.slice(2)).catch((error: unknown) => {
     process.stderr.write(`DeviceHooks headless runner failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
     process.exit(EXIT.failed);
   });

@@ -11,12 +11,15 @@ import { appHandlers } from './ipc/app';
 import { deliveryHandlers } from './ipc/deliveries';
 import { deviceHandlers, devicesState, localApiInfo } from './ipc/devices';
 import { profileHandlers, profilesState } from './ipc/profiles';
-import { push } from './ipc/push';
+import { holdsFor, runAction } from './ipc/access';
+import { pusher } from './ipc/push';
 import { registerIpc } from './ipc/register';
+import { NOT_ALLOWED_MESSAGE } from '../preload/contract';
 import { webhookHandlers, webhooksState } from './ipc/webhooks';
 import { createFileLogger } from './log';
 import { NoticeBoard } from './notices';
-import { installSecurity, isAppUrl, openExternal } from './security';
+import { restrictNewFiles, tightenDataDir, tightenSummary } from './ownerOnly';
+import { installSecurity, isAppUrl, openExternal, registerAppScheme } from './security';
 import type { AppEntry } from './security';
 import { StorageError } from './storage/errors';
 import type { Permission } from './webhooks/permissions';
@@ -57,7 +60,7 @@ async function start(): Promise<void> {
 
   const devUrl = process.env['ELECTRON_RENDERER_URL'];
   const entry: AppEntry =
-    !app.isPackaged && devUrl ? { kind: 'url', url: devUrl } : { kind: 'file', path: join(import.meta.dirname, '../renderer/index.html') };
+    !app.isPackaged && devUrl ? { kind: 'url', url: devUrl } : { kind: 'app', dir: join(import.meta.dirname, '../renderer') };
   installSecurity(entry);
 
   // One DeviceHooks per data folder: the headless runner and this app must not both use it.
@@ -68,6 +71,9 @@ async function start(): Promise<void> {
     app.exit(1);
     return;
   }
+  // Files only for their owner: an existing data folder (and what is in it) is tightened once at start.
+  const tightened = tightenSummary(dataDir, tightenDataDir(dataDir));
+  if (tightened) log('warn', tightened);
 
   const notices = new NoticeBoard();
   let core: Core;
@@ -103,6 +109,7 @@ async function start(): Promise<void> {
   const { delivery: deliveryInUse, debounce: debounceInUse } = settings.general();
   const deliveryLimitsInUse = { delivery: deliveryInUse, debounce: debounceInUse };
   const can = (permission: Permission) => profiles.can(profiles.activeProfileId(), permission);
+  const holds = holdsFor(can);
   const receiver = new ReceiverHost(() => webhooks.deliveryWebhooks().flatMap((w) => (w.secret ? [w.secret] : [])));
 
   let win: BrowserWindow | null = null;
@@ -134,30 +141,33 @@ async function start(): Promise<void> {
     },
     (url) => isAppUrl(url, entry),
     log,
+    holds,
   );
 
-  // Pushes: main → renderer, each on its named channel.
-  notices.onAdd((notice) => push(win, 'app:notice', notice));
-  const pushWebhooks = () => push(win, 'webhooks:changed', webhooksState({ service: webhookService, store: webhooks, profiles }));
-  const pushDevices = coalesce(() => push(win, 'devices:changed', devicesState({ tracker, can, trackedUsb: () => deviceState.store.data.trackedUsb })), 100);
+  // Pushes: main → renderer, each on its named channel, only when the active profile holds its permission.
+  const push = pusher(() => win, holds);
+  notices.onAdd((notice) => push('app:notice', notice));
+  const pushWebhooks = () => push('webhooks:changed', webhooksState({ service: webhookService, store: webhooks, profiles }));
+  const pushDevices = coalesce(() => push('devices:changed', devicesState({ tracker, can, trackedUsb: () => deviceState.store.data.trackedUsb })), 100);
   webhooks.onChange(() => {
     pushWebhooks();
     receiver.refreshSecrets();
   });
   profiles.onChange(() => {
-    push(win, 'settings:changed', generalInfo({ settings, canManage: () => can('org_setting.modify'), inUse: deliveryLimitsInUse }));
-    push(win, 'profiles:changed', profilesState(profiles));
+    push('settings:changed', generalInfo({ settings, canManage: () => can('org_setting.modify'), inUse: deliveryLimitsInUse }));
+    push('profiles:changed', profilesState(profiles));
     // What the active profile may do changed too.
     pushWebhooks();
     pushDevices();
-    push(win, 'localApi:changed', localApiInfo({ localApi, can }));
+    push('localApi:changed', localApiInfo({ localApi, can }));
+    push('receiver:changed', receiver.info());
   });
   tracker.onChange(pushDevices);
-  core.onEvent((event) => push(win, 'devices:event', event));
-  localApi.onChange(() => push(win, 'localApi:changed', localApiInfo({ localApi, can })));
-  core.dispatcher.onAttempt((attempt) => push(win, 'deliveries:attempt', attempt));
-  receiver.onChange((info) => push(win, 'receiver:changed', info));
-  receiver.onRequest((request) => push(win, 'receiver:request', request));
+  core.onEvent((event) => push('devices:event', event));
+  localApi.onChange(() => push('localApi:changed', localApiInfo({ localApi, can })));
+  core.dispatcher.onAttempt((attempt) => push('deliveries:attempt', attempt));
+  receiver.onChange((info) => push('receiver:changed', info));
+  receiver.onRequest((request) => push('receiver:request', request));
 
   core.onEvent((event) => {
     if (event.to === 'Offline') notifier.notify('deviceOffline', `${event.name} (${event.udid}) is offline`);
@@ -179,7 +189,7 @@ async function start(): Promise<void> {
     }
   };
   const openWindow = (show: boolean) => {
-    win = createMainWindow({ preload: join(import.meta.dirname, '../preload/index.cjs'), entry, show });
+    win = createMainWindow({ preload: join(import.meta.dirname, '../preload/index.cjs'), entry, show, devTools: !app.isPackaged });
     win.on('close', (event) => {
       if (quitting) return;
       event.preventDefault();
@@ -206,11 +216,22 @@ async function start(): Promise<void> {
     quit: () => app.quit(),
     snapshot: () => ({ devices: tracker.list(), webhooks: webhooks.list(), failures: (id) => core.dispatcher.consecutiveFailures(id) }),
     pauseAll: async (paused) => {
-      for (const w of webhooks.list()) {
-        if (!w.enabled || w.paused === paused) continue;
-        await webhooks.setPaused(w.id, paused, paused ? 'Paused from the tray.' : undefined);
-        if (!paused) await core.dispatcher.resume(w.id);
-      }
+      const label = paused ? 'Pause all webhooks' : 'Resume all webhooks';
+      await runAction(
+        paused ? 'pauseAll' : 'resumeAll',
+        holds,
+        async () => {
+          for (const w of webhooks.list()) {
+            if (!w.enabled || w.paused === paused) continue;
+            await webhooks.setPaused(w.id, paused, paused ? 'Paused from the tray.' : undefined);
+            if (!paused) await core.dispatcher.resume(w.id);
+          }
+        },
+        (action) => {
+          log('warn', `tray ${action}: refused, the active profile lacks org_setting.modify`);
+          notices.add('warning', `${label}: ${NOT_ALLOWED_MESSAGE}`);
+        },
+      );
     },
     subscribe: (redraw) => {
       tracker.onChange(redraw);
@@ -218,7 +239,7 @@ async function start(): Promise<void> {
       core.dispatcher.onAttempt(redraw);
     },
   });
-  installAppMenu({ showWindow, quit: () => app.quit() });
+  installAppMenu({ showWindow, quit: () => app.quit(), devTools: !app.isPackaged });
 
   core.tracker.onFlapping((notice) => notifier.notify('deviceUnplugged', notice.message));
   await core.start();
@@ -276,6 +297,11 @@ async function start(): Promise<void> {
     })();
   });
 }
+
+// Every folder and file this process creates is for its owner only (see main/ownerOnly.ts); first of all.
+restrictNewFiles();
+// The page is served from app://devicehooks/ (main/appScheme.ts); the scheme must be known before ready.
+registerAppScheme();
 
 // One instance per data folder: a second launch hands over to the first and leaves.
 if (app.requestSingleInstanceLock()) {

@@ -1,6 +1,7 @@
 // Security baseline, in one place: navigation lock, window.open denial, permission handlers, CSP header,
 // no <webview>, and the only door to external links (https only).
-import { app, session, shell } from 'electron';
+import { app, protocol, session, shell } from 'electron';
+import { APP_HOST, APP_SCHEME, appSchemeResponse } from './appScheme';
 import type { Event, HandlerDetails, WebContents } from 'electron';
 
 /** The same policy the renderer's index.html carries in its meta tag (a test keeps the two equal). */
@@ -23,10 +24,13 @@ export const CONTENT_SECURITY_POLICY = [
  */
 export const DEV_CONTENT_SECURITY_POLICY = CONTENT_SECURITY_POLICY.replace("script-src 'self'", "script-src 'self' 'unsafe-inline'");
 
-/** Where the window's page lives: the built file in production, the dev server under `npm run dev`. */
-export type AppEntry = { kind: 'file'; path: string } | { kind: 'url'; url: string };
+/**
+ * Where the window's page lives: the built renderer folder served as app://devicehooks/ (appScheme.ts),
+ * or the dev server under `npm run dev`.
+ */
+export type AppEntry = { kind: 'app'; dir: string } | { kind: 'url'; url: string };
 
-/** True only for our own page: the exact built index.html, or the dev server's origin. */
+/** True only for our own page: the app:// origin (scheme and host, never file:), or the dev server's origin. */
 export function isAppUrl(url: string, entry: AppEntry): boolean {
   let parsed: URL;
   try {
@@ -34,13 +38,14 @@ export function isAppUrl(url: string, entry: AppEntry): boolean {
   } catch {
     return false;
   }
-  if (entry.kind === 'file') {
-    if (parsed.protocol !== 'file:') return false;
-    const expected = new URL(`file://${entry.path.startsWith('/') ? '' : '/'}${entry.path.replace(/\\/g, '/')}`);
-    return decodeURIComponent(parsed.pathname) === decodeURIComponent(expected.pathname);
-  }
+  if (entry.kind === 'app') return parsed.protocol === `${APP_SCHEME}:` && parsed.host === APP_HOST && parsed.username === '' && parsed.password === '';
   const dev = new URL(entry.url);
   return parsed.origin === dev.origin;
+}
+
+/** app:// as a standard, secure scheme (its own origin, fetch, no mixed content). Must run before `ready`. */
+export function registerAppScheme(): void {
+  protocol.registerSchemesAsPrivileged([{ scheme: APP_SCHEME, privileges: { standard: true, secure: true, supportFetchAPI: true } }]);
 }
 
 /** External links leave the app only over https. */
@@ -90,8 +95,12 @@ export function installSecurity(entry: AppEntry): void {
   const ses = session.defaultSession;
   ses.setPermissionRequestHandler(denyPermissionRequest);
   ses.setPermissionCheckHandler(denyPermissionCheck);
-  // The meta tag covers file://; the header covers the dev server too.
+  // The page's meta tag, plus the header: on every app:// response, and on the dev server's.
   const policy = entry.kind === 'url' ? DEV_CONTENT_SECURITY_POLICY : CONTENT_SECURITY_POLICY;
+  if (entry.kind === 'app') {
+    const dir = entry.dir;
+    protocol.handle(APP_SCHEME, (request) => appSchemeResponse(dir, request.url, `${policy}; frame-ancestors 'none'`));
+  }
   ses.webRequest.onHeadersReceived((details, callback) => {
     callback({
       responseHeaders: { ...details.responseHeaders, 'Content-Security-Policy': [`${policy}; frame-ancestors 'none'`] },

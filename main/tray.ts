@@ -4,7 +4,7 @@ import { Menu, nativeImage, Tray } from 'electron';
 import type { MenuItemConstructorOptions } from 'electron';
 import { coalesce } from './coalesce';
 import { trayIconPng } from './icons';
-import { trayModel } from './trayModel';
+import { trayModel, viewMenu } from './trayModel';
 import type { TrayIconState, TrayInput } from './trayModel';
 
 export interface TrayDeps {
@@ -51,7 +51,8 @@ export function installTray(deps: TrayDeps): { destroy: () => void } {
   return { destroy: () => tray.destroy() };
 }
 
-export function installAppMenu({ showWindow, quit }: { showWindow: () => void; quit: () => void }): void {
+/** `devTools`: false in packaged builds, whose View menu has no DevTools and no reload. */
+export function installAppMenu({ showWindow, quit, devTools }: { showWindow: () => void; quit: () => void; devTools: boolean }): void {
   Menu.setApplicationMenu(
     Menu.buildFromTemplate([
       {
@@ -59,7 +60,7 @@ export function installAppMenu({ showWindow, quit }: { showWindow: () => void; q
         submenu: [{ label: 'Open DeviceHooks', click: showWindow }, { type: 'separator' }, { label: 'Quit DeviceHooks', accelerator: 'CmdOrCtrl+Q', click: quit }],
       },
       { role: 'editMenu' },
-      { role: 'viewMenu' },
+      { label: 'View', submenu: viewMenu(devTools).map((role): MenuItemConstructorOptions => (role === 'separator' ? { type: 'separator' } : { role })) },
     ]),
   );
 }

@@ -41,3 +41,11 @@ export function trayModel({ devices, webhooks, failures }: TrayInput): TrayModel
     allPaused: active.length > 0 && paused.length === active.length,
   };
 }
+
+export type ViewMenuRole = 'reload' | 'forceReload' | 'toggleDevTools' | 'resetZoom' | 'zoomIn' | 'zoomOut' | 'togglefullscreen';
+
+/** The View menu: Electron's usual one while developing; in packaged builds no DevTools and no reload. */
+export function viewMenu(devTools: boolean): (ViewMenuRole | 'separator')[] {
+  const zoom: (ViewMenuRole | 'separator')[] = ['resetZoom', 'zoomIn', 'zoomOut', 'separator', 'togglefullscreen'];
+  return devTools ? ['reload', 'forceReload', 'toggleDevTools', 'separator', ...zoom] : zoom;
+}

@@ -1,9 +1,11 @@
 // The only BrowserWindow factory. Every window gets the same locked webPreferences, written out here
 // literally (so electronegativity and a unit test both see them).
 import { BrowserWindow, nativeTheme } from 'electron';
+import { APP_URL } from './appScheme';
 import type { AppEntry } from './security';
 
-export function createMainWindow({ preload, entry, show = true }: { preload: string; entry: AppEntry; show?: boolean }): BrowserWindow {
+/** `devTools`: false in packaged builds (no DevTools, whatever the menu or a shortcut asks). */
+export function createMainWindow({ preload, entry, show = true, devTools }: { preload: string; entry: AppEntry; show?: boolean; devTools: boolean }): BrowserWindow {
   const win = new BrowserWindow({
     title: 'DeviceHooks',
     width: 1200,
@@ -29,11 +31,11 @@ export function createMainWindow({ preload, entry, show = true }: { preload: str
       spellcheck: false,
       // Middle-click must not open links in a new window.
       disableBlinkFeatures: 'Auxclick',
+      devTools,
     },
   });
   // Started hidden in the tray: the page loads, the window appears only when opened.
   if (show) win.once('ready-to-show', () => win.show());
-  if (entry.kind === 'file') void win.loadFile(entry.path);
-  else void win.loadURL(entry.url);
+  void win.loadURL(entry.kind === 'app' ? APP_URL : entry.url);
   return win;
 }

@@ -345,8 +345,11 @@ export interface InvokeContract {
   'webhooks:setEnabled': { request: { id: number; enabled: boolean }; response: null };
   'webhooks:reveal': {
     request: { id: number };
-    /** A value that cannot be opened has no value but `unreadable`/`secretUnreadable`: why, in a sentence. */
-    response: { secret?: string; secretUnreadable?: string; headers: { name: string; value?: string; unreadable?: string }[] };
+    /**
+     * A value that cannot be opened has no value but `unreadable`/`secretUnreadable`: why, in a sentence.
+     * `url`: the whole URL, user name and password included, when it has them and they open (elsewhere they show as ***).
+     */
+    response: { secret?: string; secretUnreadable?: string; headers: { name: string; value?: string; unreadable?: string }[]; url?: string };
   };
   'webhooks:rotateSecret': { request: { id: number }; response: { secret: string } };
   'receiver:state': { request: undefined; response: ReceiverInfo };
@@ -441,6 +444,84 @@ export const pushChannels = [
   'receiver:request',
   'settings:changed',
 ] as const satisfies readonly PushChannel[];
+
+/**
+ * What the active profile must hold for a channel: 'none' (any profile), or one of the role permissions.
+ * Main's one IPC wrapper refuses a request before its handler runs, and a push reaches the window only
+ * when the active profile holds the push channel's permission. `satisfies Record<…>` makes a channel
+ * without a declared permission a type error; a unit test checks the same at run time.
+ */
+export type ChannelPermission = 'none' | 'org_setting.view' | 'org_setting.modify' | 'device.reserve' | 'device.visibility.modify';
+
+export const invokePermissions = {
+  'app:info': 'none',
+  'app:notices': 'none',
+  'app:dismissNotice': 'none',
+  'app:openExternal': 'none',
+  // The state itself is filtered (no webhooks without org_setting.view) and says what the profile may do.
+  'webhooks:state': 'none',
+  'webhooks:create': 'org_setting.modify',
+  'webhooks:update': 'org_setting.modify',
+  'webhooks:remove': 'org_setting.modify',
+  'webhooks:export': 'org_setting.view',
+  'webhooks:import': 'org_setting.modify',
+  'org:update': 'org_setting.modify',
+  'profiles:state': 'none',
+  // Anyone may switch (a passphrase guards the profile); a profile may set its own passphrase (the store checks whose).
+  'profiles:switch': 'none',
+  'profiles:create': 'org_setting.modify',
+  'profiles:rename': 'org_setting.modify',
+  'profiles:setRole': 'org_setting.modify',
+  'profiles:setPassphrase': 'none',
+  'profiles:remove': 'org_setting.modify',
+  'roles:create': 'org_setting.modify',
+  'roles:update': 'org_setting.modify',
+  'roles:remove': 'org_setting.modify',
+  'devices:state': 'none',
+  'devices:events': 'none',
+  'devices:markInUse': 'device.reserve',
+  'devices:release': 'device.reserve',
+  'devices:setVisibility': 'device.visibility.modify',
+  'devices:trackUsb': 'org_setting.modify',
+  'devices:forget': 'org_setting.modify',
+  // The token is blanked for profiles without org_setting.modify.
+  'localApi:state': 'none',
+  'localApi:setPort': 'org_setting.modify',
+  'localApi:newToken': 'org_setting.modify',
+  'deliveries:list': 'org_setting.view',
+  'deliveries:health': 'org_setting.view',
+  'deliveries:redeliver': 'org_setting.modify',
+  'deliveries:sendTest': 'org_setting.modify',
+  'webhooks:resume': 'org_setting.modify',
+  'webhooks:setEnabled': 'org_setting.modify',
+  'webhooks:reveal': 'org_setting.modify',
+  'webhooks:rotateSecret': 'org_setting.modify',
+  // The Test receiver shows captured requests word for word and can answer 410: modify only.
+  'receiver:state': 'org_setting.modify',
+  'receiver:requests': 'org_setting.modify',
+  'receiver:start': 'org_setting.modify',
+  'receiver:stop': 'org_setting.modify',
+  'receiver:setReply': 'org_setting.modify',
+  'receiver:clear': 'org_setting.modify',
+  'settings:general': 'none',
+  'settings:updateGeneral': 'org_setting.modify',
+} as const satisfies Record<InvokeChannel, ChannelPermission>;
+
+export const pushPermissions = {
+  'app:notice': 'none',
+  'webhooks:changed': 'none',
+  'profiles:changed': 'none',
+  'devices:changed': 'none',
+  'devices:event': 'none',
+  'localApi:changed': 'none',
+  'deliveries:attempt': 'org_setting.view',
+  'receiver:changed': 'org_setting.modify',
+  'receiver:request': 'org_setting.modify',
+  'settings:changed': 'none',
+} as const satisfies Record<PushChannel, ChannelPermission>;
+
+/** The one answer to a request the active profile's role does not allow. */
+export const NOT_ALLOWED_MESSAGE = 'Your profile’s role does not allow this: ask an Admin.';
 
 type Missing<All, Listed> = Exclude<All, Listed>;
 // If a channel is added to a contract but not to its list, these lines stop compiling.

@@ -21,6 +21,7 @@ import type { Delivery, Outbox } from './outbox';
 import { buildPayload, serializePayload } from './payload';
 import { DEFAULT_JITTER, DEFAULT_MAX_RETRY_AFTER_MS, DEFAULT_SCHEDULE_MS, nextDelay } from './retry';
 import { signatureHeaders } from './signing';
+import { redactUrl } from '../urlCredentials';
 import { cryptoRandom, randomId, silentLogger, systemClock } from './types';
 import type { Clock, DeliveryEvent, DeliveryWebhook, Logger, RandomSource } from './types';
 
@@ -590,7 +591,7 @@ export class Dispatcher {
   private markGone(webhook: DeliveryWebhook): void {
     if (this.gone.has(webhook.id)) return;
     this.gone.add(webhook.id);
-    const reason = `The endpoint answered 410 Gone (${webhook.url}): the receiver says it will never accept callbacks again`;
+    const reason = `The endpoint answered 410 Gone (${redactUrl(webhook.url)}): the receiver says it will never accept callbacks again`;
     this.logger('warn', `Webhook ${webhook.id} disabled: ${reason}`);
     void Promise.resolve()
       .then(() => this.options.disableWebhook(webhook.id, reason))
@@ -638,7 +639,8 @@ export class Dispatcher {
     const recorded = (h: Record<string, string>): AttemptRecord['request'] => {
       const custom = new Set(Object.keys(webhook.headers ?? {}));
       const kept = Object.fromEntries(Object.entries(h).map(([name, value]) => [name, custom.has(name) ? HIDDEN_HEADER_VALUE : value]));
-      return request(kept);
+      // A URL's user name and password are a credential too: history keeps the URL redacted.
+      return { ...request(kept), url: redactUrl(webhook.url) };
     };
     try {
       headers = this.headersFor(webhook, d.messageId, d.body, at);
@@ -647,7 +649,7 @@ export class Dispatcher {
       return {
         at,
         latencyMs: 0,
-        request: request({}),
+        request: { ...request({}), url: redactUrl(webhook.url) },
         error: { errorClass: 'other', label: 'Signing secret unusable', detail: error instanceof Error ? error.message : String(error) },
         aborted: false,
       };

@@ -1,6 +1,9 @@
 // A callback receiver on this machine, for people checking their webhooks (and for our tests):
 // listens on 127.0.0.1 only, keeps the last requests in memory, checks Standard Webhooks signatures
 // when it knows the secret, and answers with a chosen status and delay to rehearse failures.
+// Any web page the user opens can reach 127.0.0.1 too: a request whose Host is not the receiver's own
+// address (DNS rebinding) or that carries a browser's Origin header is refused and not kept, and what is
+// kept is bounded by bytes as well as by count.
 import http from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { verify, DEFAULT_TOLERANCE_SEC } from './signing';
@@ -41,6 +44,8 @@ export interface ReceiverOptions {
   maxRequests?: number;
   /** Request bodies kept up to this many bytes. Default 1 MiB. */
   maxBodyBytes?: number;
+  /** All kept requests together (bodies and headers) at most this many bytes; the oldest go first. */
+  maxKeptBytes?: number;
   /** Secrets for every path. */
   secrets?: string[];
   /** Secrets for one path (exact pathname, without the query), used instead of the global ones. */
@@ -67,6 +72,16 @@ export interface Receiver {
   close(): Promise<void>;
 }
 
+/** Default cap on the memory the kept requests use. */
+export const RECEIVER_MAX_KEPT_BYTES = 16 * 1024 * 1024;
+
+/** About how many bytes a kept request holds. */
+function keptSize(r: ReceivedRequest): number {
+  let size = Buffer.byteLength(r.body) + Buffer.byteLength(r.path) + 64;
+  for (const [k, v] of Object.entries(r.headers)) size += k.length + Buffer.byteLength(v);
+  return size;
+}
+
 function flatten(headers: http.IncomingHttpHeaders): Record<string, string> {
   const out: Record<string, string> = {};
   for (const [k, v] of Object.entries(headers)) if (v !== undefined) out[k] = Array.isArray(v) ? v.join(', ') : v;
@@ -76,6 +91,10 @@ function flatten(headers: http.IncomingHttpHeaders): Record<string, string> {
 export async function startReceiver(options: ReceiverOptions = {}): Promise<Receiver> {
   const maxRequests = Math.max(1, options.maxRequests ?? 500);
   const maxBodyBytes = options.maxBodyBytes ?? 1024 * 1024;
+  const maxKeptBytes = options.maxKeptBytes ?? RECEIVER_MAX_KEPT_BYTES;
+  let keptBytes = 0;
+  const sizes = new WeakMap<ReceivedRequest, number>();
+  let port = 0;
   const toleranceSec = options.toleranceSec ?? DEFAULT_TOLERANCE_SEC;
   const now = options.now ?? Date.now;
   let reply: ReceiverReply = { status: 200, body: '{"ok":true}', ...options.reply };
@@ -89,6 +108,14 @@ export async function startReceiver(options: ReceiverOptions = {}): Promise<Rece
   let closing = false;
 
   const server = http.createServer((req, res) => {
+    const refusal = refuse(req.headers, port);
+    if (refusal) {
+      // Not read, not kept, not shown: answered and closed.
+      res.writeHead(403, { 'content-type': 'application/json', connection: 'close' });
+      res.end(JSON.stringify({ ok: false, error: refusal }));
+      req.resume();
+      return;
+    }
     const parts: Buffer[] = [];
     let size = 0;
     let truncated = false;
@@ -120,7 +147,12 @@ export async function startReceiver(options: ReceiverOptions = {}): Promise<Rece
           signature,
         };
         kept.push(record);
-        if (kept.length > maxRequests) kept.splice(0, kept.length - maxRequests);
+        sizes.set(record, keptSize(record));
+        keptBytes += sizes.get(record) ?? 0;
+        while (kept.length > maxRequests || (keptBytes > maxKeptBytes && kept.length > 1)) {
+          const dropped = kept.shift();
+          if (dropped) keptBytes -= sizes.get(dropped) ?? 0;
+        }
         for (const l of listeners) {
           try {
             l(record);
@@ -165,7 +197,7 @@ export async function startReceiver(options: ReceiverOptions = {}): Promise<Rece
       resolve();
     });
   });
-  const port = (server.address() as AddressInfo).port;
+  port = (server.address() as AddressInfo).port;
 
   return {
     port,
@@ -184,6 +216,7 @@ export async function startReceiver(options: ReceiverOptions = {}): Promise<Rece
     },
     clear() {
       kept.length = 0;
+      keptBytes = 0;
     },
     close() {
       closing = true;
@@ -196,4 +229,12 @@ export async function startReceiver(options: ReceiverOptions = {}): Promise<Rece
       });
     },
   };
+}
+
+/** Why a request must be refused (a sentence), or null. */
+function refuse(headers: http.IncomingHttpHeaders, port: number): string | null {
+  const host = (headers.host ?? '').toLowerCase();
+  if (host !== `127.0.0.1:${port}` && host !== `localhost:${port}`) return `Host must be 127.0.0.1:${port}: this receiver answers only requests sent to its own address`;
+  if (headers.origin !== undefined) return 'Requests from a browser page (with an Origin header) are refused: this receiver is for webhook senders';
+  return null;
 }

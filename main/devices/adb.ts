@@ -14,6 +14,7 @@ import { monotonicNow, systemClock } from './types';
 import type { Clock, Connection, DeviceSource, Observation } from './types';
 import { Backoff, ReconnectingSource, errorCode, errorText, silentLogger } from './sourceKit';
 import type { BackoffOptions, Logger } from './sourceKit';
+import { cleanDeviceText } from './deviceText';
 
 // ---------------------------------------------------------------------------------------------------------------
 // Where the server is
@@ -292,12 +293,13 @@ class SocketReader {
     return out;
   }
 
-  async readToEnd(): Promise<Buffer> {
-    while (!this.ended) {
+  /** Everything until the peer closes, or the first `maxBytes` as soon as that many arrived. */
+  async readToEnd(maxBytes = Infinity): Promise<Buffer> {
+    while (!this.ended && this.buffer.length < maxBytes) {
       if (this.error) throw this.error;
       await this.wait();
     }
-    return this.buffer;
+    return this.buffer.length > maxBytes ? this.buffer.subarray(0, maxBytes) : this.buffer;
   }
 }
 
@@ -309,12 +311,15 @@ async function expectOkay(reader: SocketReader): Promise<void> {
   throw new AdbFailError((await reader.readExactly(len)).toString('utf8'));
 }
 
-/** Runs `shell:<command>` on one device (legacy shell: raw output until the server closes). */
+/** A device's shell answer is read up to this many bytes; the rest is not read (a name is a few dozen). */
+export const ADB_SHELL_MAX_BYTES = 16 * 1024;
+
+/** Runs `shell:<command>` on one device (legacy shell: raw output until the server closes, at most `maxBytes`). */
 export async function adbShell(
   address: AdbAddress,
   serial: string,
   command: string,
-  opts: { clock?: Clock; timeoutMs?: number; track?: Set<net.Socket> } = {},
+  opts: { clock?: Clock; timeoutMs?: number; track?: Set<net.Socket>; maxBytes?: number } = {},
 ): Promise<string> {
   const clock = opts.clock ?? systemClock;
   const timeoutMs = opts.timeoutMs ?? 5000;
@@ -327,7 +332,7 @@ export async function adbShell(
     await expectOkay(reader);
     socket.write(encodeAdbRequest(`shell:${command}`));
     await expectOkay(reader);
-    return (await reader.readToEnd()).toString('utf8');
+    return (await reader.readToEnd(opts.maxBytes ?? ADB_SHELL_MAX_BYTES)).toString('utf8');
   } finally {
     clock.clearTimeout(timer);
     socket.destroy();
@@ -610,7 +615,7 @@ export class AdbSource extends ReconnectingSource implements DeviceSource {
       usable,
       rawState: line.state,
     };
-    const name = this.names.get(line.serial) ?? (usable ? undefined : line.model);
+    const name = this.names.get(line.serial) ?? (usable || line.model === undefined ? undefined : cleanDeviceText(line.model));
     if (name !== undefined) obs.name = name;
     if (line.usb && USB_PATH.test(line.usb)) obs.usbPath = line.usb;
     const identity = this.identities.get(line.serial);
@@ -672,9 +677,11 @@ export class AdbSource extends ReconnectingSource implements DeviceSource {
         track: this.shellSockets,
       });
       const value = cleanShellValue(output);
-      if (value !== undefined) return value;
+      // Device text is untrusted: cleaned and capped before it reaches the UI, logs, payloads and files.
+      const clean = value === undefined ? '' : cleanDeviceText(value);
+      if (clean !== '') return clean;
     }
-    return modelField || serial;
+    return cleanDeviceText(modelField ?? '') || serial;
   }
 }
 

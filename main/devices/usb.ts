@@ -8,6 +8,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { systemClock } from './types';
 import type { Clock, DeviceSource, Observation, Platform } from './types';
+import { cleanDeviceText } from './deviceText';
 import { SourceBase, errorText, normalizeAppleUdid, silentLogger } from './sourceKit';
 import type { Logger } from './sourceKit';
 import type * as NodeUsb from 'usb';
@@ -394,7 +395,9 @@ export class UsbSource extends SourceBase implements DeviceSource {
       productId: idProduct,
       isPhone,
     };
-    if (strings.product) obs.name = strings.product;
+    // A USB descriptor is untrusted text: cleaned and capped like every device string.
+    const product = strings.product ? cleanDeviceText(strings.product) : '';
+    if (product) obs.name = product;
     if (usbPath) obs.usbPath = usbPath;
     return obs;
   }

@@ -12,6 +12,7 @@ import plist from 'plist';
 import type { PlistObject, PlistValue } from 'plist';
 import { systemClock } from './types';
 import type { Clock, DeviceSource, Observation } from './types';
+import { cleanDeviceText } from './deviceText';
 import { Backoff, ReconnectingSource, errorText, normalizeAppleUdid, silentLogger } from './sourceKit';
 import type { BackoffOptions, Logger } from './sourceKit';
 
@@ -238,7 +239,9 @@ export function queryLockdownName(
       const answer: LockdownAnswer = {};
       const name = str(msg.Value);
       const error = str(msg.Error);
-      if (name !== undefined) answer.name = name;
+      // Device text is untrusted: cleaned and capped before it reaches the UI, logs, payloads and files.
+      const clean = name === undefined ? '' : cleanDeviceText(name);
+      if (clean !== '') answer.name = clean;
       if (error !== undefined) answer.error = error;
       finish(undefined, answer);
     };

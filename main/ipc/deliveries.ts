@@ -127,6 +127,7 @@ export function deliveryHandlers(deps: DeliveryHandlerDeps): {
           ...(r.secret ? { secret: r.secret } : {}),
           ...(r.secretUnreadable ? { secretUnreadable: r.secretUnreadable } : {}),
           headers: r.headers,
+          ...(r.url ? { url: r.url } : {}),
         }));
       },
     },

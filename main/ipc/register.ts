@@ -1,8 +1,11 @@
-// Every IPC handler goes through this one wrapper: it refuses senders that are not our own page, parses
-// the request with the channel's schema (the renderer is untrusted), and always answers an IpcResult.
+// Every IPC handler goes through this one wrapper: it refuses senders that are not our own page, refuses
+// a profile whose role lacks the channel's declared permission (preload/contract.ts) before the handler
+// runs, parses the request with the channel's schema (the renderer is untrusted), and always answers an
+// IpcResult.
 import type { IpcMain, IpcMainInvokeEvent } from 'electron';
 import type { z } from 'zod';
-import type { InvokeChannel, IpcError, IpcResult, RequestOf, ResponseOf } from '../../preload/contract';
+import { invokePermissions, NOT_ALLOWED_MESSAGE } from '../../preload/contract';
+import type { ChannelPermission, InvokeChannel, IpcError, IpcResult, RequestOf, ResponseOf } from '../../preload/contract';
 import type { Logger } from '../log';
 
 /**
@@ -36,6 +39,19 @@ export function fieldErrorsOf(error: z.ZodError): Record<string, string> {
   return fields;
 }
 
+/** Whether the active profile holds a permission a channel declares ('none' always holds). */
+export type Holds = (permission: ChannelPermission) => boolean;
+
+/** The one "not allowed" answer, for IPC, the tray and the app menu alike. */
+export function notAllowed<T = never>(): IpcResult<T> {
+  return fail({ code: 'forbidden', message: NOT_ALLOWED_MESSAGE });
+}
+
+/** The permission a channel declares; a channel missing from the table is never allowed. */
+export function channelPermission(channel: string): ChannelPermission | undefined {
+  return Object.hasOwn(invokePermissions, channel) ? invokePermissions[channel as InvokeChannel] : undefined;
+}
+
 export function senderUrl(event: Pick<IpcMainInvokeEvent, 'senderFrame'>): string {
   return event.senderFrame?.url ?? '';
 }
@@ -47,11 +63,17 @@ export async function runHandler<C extends InvokeChannel, P>(
   raw: unknown,
   isTrustedSender: (url: string) => boolean,
   log: Logger,
+  holds: Holds,
 ): Promise<IpcResult<ResponseOf<C>>> {
   const url = senderUrl(event);
   if (!isTrustedSender(url)) {
     log('warn', `ipc ${channel}: refused a sender that is not our page (${url || 'no frame'})`);
     return fail({ code: 'bad_sender', message: 'This request did not come from the DeviceHooks window.' });
+  }
+  const required = channelPermission(channel);
+  if (required === undefined || !holds(required)) {
+    log('warn', `ipc ${channel}: refused, the active profile lacks ${required ?? 'a declared permission'}`);
+    return notAllowed();
   }
   const parsed = def.schema.safeParse(raw);
   if (!parsed.success) {
@@ -65,9 +87,9 @@ export async function runHandler<C extends InvokeChannel, P>(
   }
 }
 
-export function registerIpc(ipcMain: IpcMain, handlers: Handlers, isTrustedSender: (url: string) => boolean, log: Logger): void {
+export function registerIpc(ipcMain: IpcMain, handlers: Handlers, isTrustedSender: (url: string) => boolean, log: Logger, holds: Holds): void {
   for (const channel of Object.keys(handlers) as InvokeChannel[]) {
     const def = handlers[channel] as HandlerDef<InvokeChannel, unknown>;
-    ipcMain.handle(channel, (event, raw: unknown) => runHandler(channel, def, event, raw, isTrustedSender, log));
+    ipcMain.handle(channel, (event, raw: unknown) => runHandler(channel, def, event, raw, isTrustedSender, log, holds));
   }
 }

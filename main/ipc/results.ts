@@ -20,7 +20,7 @@ export function toIpcError(failure: CoreFailure): IpcError {
     return { code: 'validation', message: first ?? 'Some fields need attention.', fieldErrors: failure.fieldErrors };
   }
   const { code, message } = failure.error;
-  if (code === 'passphrase_required' || code === 'wrong_passphrase') return { code: 'validation', message, fieldErrors: { passphrase: message } };
+  if (code === 'passphrase_required' || code === 'wrong_passphrase' || code === 'throttled') return { code: 'validation', message, fieldErrors: { passphrase: message } };
   return { code: codeMap[code] ?? 'internal', message } as IpcError;
 }
 

@@ -10,8 +10,11 @@ export interface ScryptParams {
   p: number;
 }
 
-/** About 100 ms and 32 MiB on a laptop: slow for a guesser, unnoticeable when switching profiles. */
-export const DEFAULT_SCRYPT: ScryptParams = { N: 2 ** 15, r: 8, p: 1 };
+/**
+ * N=2^17, r=8: 128 MiB and a few hundred ms per try, the cost OWASP suggests for scrypt. Hashes made with
+ * weaker parameters are re-hashed with these on the next successful use (needsRehash).
+ */
+export const DEFAULT_SCRYPT: ScryptParams = { N: 2 ** 17, r: 8, p: 1 };
 const KEY_LENGTH = 32;
 const SALT_LENGTH = 16;
 // Bounds for what we accept from a file, so a hand-edited hash cannot make verification eat the machine.
@@ -35,6 +38,13 @@ export async function hashPassphrase(passphrase: string, params: ScryptParams = 
 /** True when `encoded` is a well-formed scrypt hash within our bounds. */
 export function isPassphraseHash(encoded: unknown): encoded is string {
   return typeof encoded === 'string' && parse(encoded) !== undefined;
+}
+
+/** True when `encoded` was made with weaker parameters than `params` (or cannot be read). */
+export function needsRehash(encoded: string, params: ScryptParams): boolean {
+  const parsed = parse(encoded);
+  if (!parsed) return true;
+  return parsed.params.N < params.N || parsed.params.r < params.r || parsed.params.p < params.p;
 }
 
 export async function verifyPassphrase(passphrase: string, encoded: string): Promise<boolean> {

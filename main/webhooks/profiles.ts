@@ -14,7 +14,8 @@ import type { Logger } from '../log';
 import { StorageWriteError } from '../storage/errors';
 import { openJsonStore, zodValidator } from '../storage/jsonStore';
 import type { JsonStore, Recovery } from '../storage/jsonStore';
-import { DEFAULT_SCRYPT, hashPassphrase, isPassphraseHash, verifyPassphrase } from './passphrase';
+import { DEFAULT_SCRYPT, hashPassphrase, isPassphraseHash, needsRehash, verifyPassphrase } from './passphrase';
+import { AttemptThrottle } from './attemptThrottle';
 import type { ScryptParams } from './passphrase';
 import { ADMIN_ROLE_ID, ALL_PERMISSIONS, BUILT_IN_ROLES, isBuiltInRoleId, isPermission, roleHas } from './permissions';
 import type { Permission, Role } from './permissions';
@@ -25,7 +26,7 @@ export const PROFILES_FILE = 'profiles.json';
 export const PROFILES_SCHEMA_VERSION = 1;
 export const PROFILE_NAME_MAX = 50;
 export const ROLE_NAME_MAX = 50;
-export const PASSPHRASE_MIN = 4;
+export const PASSPHRASE_MIN = 8;
 export const PASSPHRASE_MAX = 256;
 
 /** As stored. `passphraseHash` never leaves this module: callers get ProfileView. */
@@ -74,6 +75,8 @@ export type ProfileErrorCode =
   | 'last_admin'
   | 'passphrase_required'
   | 'wrong_passphrase'
+  /** Too many wrong passphrases for this profile: wait before the next try. */
+  | 'throttled'
   | 'builtin_role'
   | 'role_in_use'
   | 'active_profile'
@@ -91,7 +94,7 @@ export type RoleResult = { ok: true; role: Role } | ProfileFailure;
 export interface ProfileInput {
   name: string;
   roleId: string;
-  /** Optional; at least 4 characters. Stored as a scrypt hash only. */
+  /** Optional; at least 8 characters. Stored as a scrypt hash only. */
   passphrase?: string;
 }
 
@@ -228,6 +231,8 @@ class Profiles implements ProfileStore {
   readonly #now: () => number;
   readonly #logger: Logger;
   readonly #scrypt: ScryptParams;
+  /** Wrong passphrases per target profile: growing waits between tries. */
+  readonly #throttle: AttemptThrottle<number>;
   readonly #listeners = new Set<(snapshot: ProfilesSnapshot) => void>();
 
   constructor(db: JsonStore<ProfilesFile>, now: () => number, logger: Logger, scrypt: ScryptParams) {
@@ -235,6 +240,7 @@ class Profiles implements ProfileStore {
     this.#now = now;
     this.#logger = logger;
     this.#scrypt = scrypt;
+    this.#throttle = new AttemptThrottle(now);
   }
 
   listProfiles(): ProfileView[] {
@@ -272,18 +278,30 @@ class Profiles implements ProfileStore {
     const target = this.#data().profiles.find((p) => p.id === profileId);
     if (!target) return profileNotFound(profileId);
     const hash = target.passphraseHash;
+    let rehashed: string | undefined;
     if (hash !== undefined) {
       if (passphrase === undefined || passphrase === '') return fail('passphrase_required', `Enter the passphrase of "${target.name}" to switch to it.`);
+      // Guessing is slowed here, in main, before any hashing: the renderer can loop as fast as it likes.
+      const wait = this.#throttle.waitMs(profileId);
+      if (wait > 0) {
+        const seconds = Math.ceil(wait / 1000);
+        return fail('throttled', `Too many wrong passphrases for "${target.name}": try again in ${seconds} second${seconds === 1 ? '' : 's'}.`);
+      }
       if (typeof passphrase !== 'string' || !(await verifyPassphrase(passphrase, hash))) {
+        this.#throttle.failed(profileId);
         this.#logger('info', `profiles: wrong passphrase for profile ${profileId}`);
         return fail('wrong_passphrase', `That is not the passphrase of "${target.name}".`);
       }
+      this.#throttle.succeeded(profileId);
+      // Made with weaker scrypt parameters (an older DeviceHooks): hash it again with today's, now that we have it.
+      if (needsRehash(hash, this.#scrypt)) rehashed = await hashPassphrase(passphrase, this.#scrypt);
     }
     return this.#change<ProfileResult>((draft) => {
       const p = draft.profiles.find((x) => x.id === profileId);
       if (!p) throw new Refusal(profileNotFound(profileId));
       // The passphrase changed while we were checking it: check again with the new one.
       if (p.passphraseHash !== hash) throw new Refusal(fail('wrong_passphrase', `That is not the passphrase of "${p.name}".`));
+      if (rehashed !== undefined) p.passphraseHash = rehashed;
       draft.activeProfileId = profileId;
       return { ok: true, profile: view(p, draft) };
     });

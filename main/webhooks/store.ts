@@ -30,11 +30,15 @@ import {
 import type { FieldErrors, WebhookEvents, WebhookHeader, WebhookHeaderInput, WebhookInput, WebhookPlatform, WebhookScope } from './schema';
 import { isKeptHeader } from './schema';
 import { SecretUnavailableError, cryptoSecretRandom, generateSecret, plainBox } from './secrets';
+import { joinUrlCredentials, splitUrlCredentials, URL_CREDENTIALS_MASK } from '../urlCredentials';
 import type { Sealed, SecretBox, SecretRandom } from './secrets';
 
 export const WEBHOOKS_FILE = 'webhooks.json';
-/** 1: the webhooks' form fields. 2: enabled/paused (with reasons), scope, sealed secret and headers. */
-export const WEBHOOKS_SCHEMA_VERSION = 2;
+/**
+ * 1: the webhooks' form fields. 2: enabled/paused (with reasons), scope, sealed secret and headers.
+ * 3: a URL's userinfo (`user:password@`) is kept apart from `url`, sealed, in `urlCredentials`.
+ */
+export const WEBHOOKS_SCHEMA_VERSION = 3;
 export const EXPORT_FORMAT = 'devicehooks-webhooks';
 /**
  * 1: name, url, description, events. 2: also enabled, scope, header names and signing. Version 1 files
@@ -72,13 +76,15 @@ export interface StoredWebhook {
   /** Standard Webhooks secret (`whsec_…`), sealed. Absent: requests are not signed. */
   secret?: Sealed;
   headers: StoredHeader[];
+  /** The URL's userinfo (`user:password`, as typed), sealed; `url` is then the URL without it. */
+  urlCredentials?: Sealed;
   /** ISO-8601 UTC */
   createdAt: string;
   updatedAt: string;
 }
 
 /** What list(), get(), the results and onChange() give out: the webhook without its secret material. */
-export interface Webhook extends Omit<StoredWebhook, 'secret' | 'headers'> {
+export interface Webhook extends Omit<StoredWebhook, 'secret' | 'headers' | 'urlCredentials'> {
   /** The webhook signs its requests; the secret itself only through reveal(). */
   hasSecret: boolean;
   /** Extra header names, in order; their values only through reveal(). */
@@ -128,7 +134,7 @@ export type Failure = { ok: false; fieldErrors: FieldErrors } | { ok: false; err
 export type WebhookResult = { ok: true; webhook: Webhook } | Failure;
 export type OrgResult = { ok: true; org: Org } | Failure;
 /** The secret material of one webhook, opened. `secret` absent: the webhook does not sign. */
-export type RevealResult = { ok: true; secret?: string; headers: WebhookHeader[] } | { ok: false; error: StoreError };
+export type RevealResult = { ok: true; secret?: string; headers: WebhookHeader[]; url?: string } | { ok: false; error: StoreError };
 /**
  * For the edit dialog: what can be opened, and for each value that cannot, why (a short sentence). The
  * dialog shows the reason next to the field and saving keeps the stored value (a `keepValueOf` row).
@@ -137,6 +143,8 @@ export interface EditMaterial {
   ok: true;
   secret?: string;
   secretUnreadable?: string;
+  /** The URL with its user name and password, when it has them and they can be opened. */
+  url?: string;
   headers: { name: string; value?: string; unreadable?: string }[];
 }
 export type RevealForEditResult = EditMaterial | { ok: false; error: StoreError };
@@ -175,7 +183,13 @@ export interface ExportedWebhook {
   scope: WebhookScope;
   headers: { name: string }[];
   signing: boolean;
+  /** Present when the URL had a user name and password: they are not in the export (see URL_CREDENTIALS_REMOVED). */
+  urlCredentials?: string;
 }
+
+/** The placeholder an export carries where a URL's user name and password were. */
+export const URL_CREDENTIALS_REMOVED =
+  'Removed from this export: the URL had a user name and password. Add them again after the import (a header such as Authorization is the better place for a token).';
 
 /** What exportJson() writes and importJson() reads. */
 export interface WebhooksExport {
@@ -279,6 +293,7 @@ const storedWebhook = z.object({
   scope: z.object({ udids: z.array(z.string()), platforms: z.array(z.enum(WEBHOOK_PLATFORMS)) }),
   secret: sealedSchema.optional(),
   headers: z.array(z.object({ name: z.string(), value: sealedSchema })),
+  urlCredentials: sealedSchema.optional(),
   createdAt: z.string(),
   updatedAt: z.string(),
 });
@@ -324,6 +339,22 @@ export function migrateWebhooksV1toV2(old: unknown): unknown {
   return { ...doc, webhooks };
 }
 
+/**
+ * v2 → v3: a URL with a userinfo part keeps only the rest in `url`; the userinfo moves to
+ * `urlCredentials` as a plain value, which the store seals with the OS keyring right after opening.
+ */
+export function migrateWebhooksV2toV3(old: unknown): unknown {
+  if (typeof old !== 'object' || old === null || Array.isArray(old)) return old;
+  const doc = old as { webhooks?: unknown };
+  if (!Array.isArray(doc.webhooks)) return old;
+  const webhooks = doc.webhooks.map((w: unknown) => {
+    if (typeof w !== 'object' || w === null || Array.isArray(w) || typeof (w as { url?: unknown }).url !== 'string') return w;
+    const split = splitUrlCredentials((w as { url: string }).url);
+    return split.credentials === undefined ? w : { ...w, url: split.url, urlCredentials: { scheme: 'plain', data: split.credentials } };
+  });
+  return { ...doc, webhooks };
+}
+
 /** Thrown inside a mutator to abandon the change and answer `result` instead. */
 class Refusal<R> {
   constructor(readonly result: R) {}
@@ -336,7 +367,7 @@ export async function openWebhookStore(options: OpenWebhookStoreOptions): Promis
     label: 'webhooks',
     defaults,
     version: WEBHOOKS_SCHEMA_VERSION,
-    migrations: { 2: migrateWebhooksV1toV2 },
+    migrations: { 2: migrateWebhooksV1toV2, 3: migrateWebhooksV2toV3 },
     validate: zodValidator(fileSchema),
     logger: options.logger,
     now,
@@ -355,13 +386,14 @@ export async function openWebhookStore(options: OpenWebhookStoreOptions): Promis
   return { store, ...(opened.recovered ? { recovered: opened.recovered } : {}), ...(opened.migrated ? { migrated: opened.migrated } : {}) };
 }
 
-/** The view: everything but the secret material. */
+/** The view: everything but the secret material; a URL's user name and password show as the mask. */
 function toView(w: StoredWebhook): Webhook {
-  const { secret, headers, ...rest } = structuredClone(w);
-  return { ...rest, hasSecret: secret !== undefined, headers: headers.map((h) => ({ name: h.name })) };
+  const { secret, headers, urlCredentials, ...rest } = structuredClone(w);
+  const url = urlCredentials ? joinUrlCredentials(rest.url, URL_CREDENTIALS_MASK) : rest.url;
+  return { ...rest, url, hasSecret: secret !== undefined, headers: headers.map((h) => ({ name: h.name })) };
 }
 
-type Material = { ok: true; secret?: string; headers: WebhookHeader[] } | { ok: false; error: StoreError };
+type Material = { ok: true; secret?: string; headers: WebhookHeader[]; urlCredentials?: string } | { ok: false; error: StoreError };
 
 class Webhooks implements WebhookStore {
   readonly #db: JsonStore<WebhooksFile>;
@@ -412,6 +444,7 @@ class Webhooks implements WebhookStore {
         else if (locked) errors[`headers.${i}.value`] = KEYRING_LOCKED_MESSAGE;
       });
       if (value.signing === true && locked) errors['signing'] = KEYRING_LOCKED_MESSAGE;
+      if (locked && hasNewUrlCredentials(value.url)) errors['url'] = KEYRING_LOCKED_MESSAGE;
       if (Object.keys(errors).length > 0) throw new Refusal<WebhookResult>({ ok: false, fieldErrors: errors });
       // Checked against the latest data, inside the serialized update: two quick creates cannot both win.
       if (draft.webhooks.some((w) => w.name === value.name)) throw new Refusal({ ok: false, fieldErrors: { name: duplicateNameMessage(value.name) } });
@@ -451,9 +484,17 @@ class Webhooks implements WebhookStore {
         return { name: h.name, value: this.#box.seal(h.value) };
       });
       if (value.signing === true && existing.secret === undefined && locked) errors['signing'] = KEYRING_LOCKED_MESSAGE;
+      const split = splitUrlCredentials(value.url);
+      // The form sends back the mask it was shown (or the same credentials): the stored ones stay as stored.
+      const keepCredentials =
+        split.credentials === URL_CREDENTIALS_MASK ||
+        (split.credentials !== undefined && existing.urlCredentials !== undefined && this.#opensTo(existing.urlCredentials, split.credentials));
+      if (locked && split.credentials !== undefined && !keepCredentials) errors['url'] = KEYRING_LOCKED_MESSAGE;
       if (Object.keys(errors).length > 0) throw new Refusal<WebhookResult>({ ok: false, fieldErrors: errors });
       existing.name = value.name;
-      existing.url = value.url;
+      existing.url = split.url;
+      if (split.credentials === undefined) delete existing.urlCredentials;
+      else if (!keepCredentials) existing.urlCredentials = this.#box.seal(split.credentials);
       if (value.description !== undefined) existing.description = value.description;
       else delete existing.description;
       existing.events = { ...value.events };
@@ -480,13 +521,21 @@ class Webhooks implements WebhookStore {
   reveal(id: number): RevealResult {
     const found = this.#find(id);
     if (!found) return notFound(id);
-    return this.#open(found);
+    const material = this.#open(found);
+    if (!material.ok) return material;
+    const { urlCredentials, ...rest } = material;
+    return urlCredentials === undefined ? rest : { ...rest, url: joinUrlCredentials(found.url, urlCredentials) };
   }
 
   revealForEdit(id: number): RevealForEditResult {
     const found = this.#find(id);
     if (!found) return notFound(id);
     const out: EditMaterial = { ok: true, headers: [] };
+    if (found.urlCredentials) {
+      // Unreadable: the dialog shows the masked URL, and saving it back keeps the stored credentials.
+      const opened = this.#tryOpen(found.urlCredentials);
+      if (opened.ok) out.url = joinUrlCredentials(found.url, opened.value);
+    }
     if (found.secret) {
       const opened = this.#tryOpen(found.secret);
       if (opened.ok) out.secret = opened.value;
@@ -576,9 +625,11 @@ class Webhooks implements WebhookStore {
       exportedAt: this.#iso(),
       org: this.org(),
       webhooks: this.list().map((w) => {
+        const stored = this.#find(w.id);
         const entry: ExportedWebhook = {
           name: w.name,
-          url: w.url,
+          // Without the user name and password (never in an export): the placeholder below says so.
+          url: stored?.url ?? w.url,
           events: { ...w.events },
           enabled: w.enabled,
           scope: structuredClone(w.scope),
@@ -586,6 +637,7 @@ class Webhooks implements WebhookStore {
           signing: w.hasSecret,
         };
         if (w.description !== undefined) entry.description = w.description;
+        if (stored?.urlCredentials) entry.urlCredentials = URL_CREDENTIALS_REMOVED;
         return entry;
       }),
     };
@@ -672,11 +724,12 @@ class Webhooks implements WebhookStore {
 
   #newWebhook(draft: WebhooksFile, value: WebhookInput): StoredWebhook {
     const at = this.#iso();
+    const split = splitUrlCredentials(value.url);
     const webhook: StoredWebhook = {
       id: draft.nextWebhookId,
       orgId: draft.org.id,
       name: value.name,
-      url: value.url,
+      url: split.url,
       events: { ...value.events },
       enabled: true,
       paused: false,
@@ -686,6 +739,8 @@ class Webhooks implements WebhookStore {
       updatedAt: at,
     };
     if (value.description !== undefined) webhook.description = value.description;
+    // A mask here (an import of a masked URL) is no credential: left out.
+    if (split.credentials !== undefined && split.credentials !== URL_CREDENTIALS_MASK) webhook.urlCredentials = this.#box.seal(split.credentials);
     if (value.signing === true) webhook.secret = this.#box.seal(generateSecret(this.#random));
     draft.nextWebhookId += 1;
     return webhook;
@@ -700,9 +755,11 @@ class Webhooks implements WebhookStore {
   }
 
   /** Values sealed by the OS keyring are stored here, but the keyring cannot seal now. */
-  #lockedIn(data: Readonly<{ webhooks: readonly { secret?: Sealed | undefined; headers: readonly { value: Sealed }[] }[] }>): boolean {
+  #lockedIn(
+    data: Readonly<{ webhooks: readonly { secret?: Sealed | undefined; urlCredentials?: Sealed | undefined; headers: readonly { value: Sealed }[] }[] }>,
+  ): boolean {
     if (this.#box.encrypted) return false;
-    return data.webhooks.some((w) => w.secret?.scheme === 'os' || w.headers.some((h) => h.value.scheme === 'os'));
+    return data.webhooks.some((w) => w.secret?.scheme === 'os' || w.urlCredentials?.scheme === 'os' || w.headers.some((h) => h.value.scheme === 'os'));
   }
 
   #opensTo(sealed: Sealed, plain: string): boolean {
@@ -763,7 +820,15 @@ class Webhooks implements WebhookStore {
         return unavailable(error, `The value of this webhook's header "${h.name}"`, 'edit the webhook and enter the value again');
       }
     }
-    return secret === undefined ? { ok: true, headers } : { ok: true, secret, headers };
+    let urlCredentials: string | undefined;
+    if (w.urlCredentials) {
+      try {
+        urlCredentials = this.#box.open(w.urlCredentials);
+      } catch (error) {
+        return unavailable(error, "The user name and password in this webhook's URL", 'edit the webhook and enter the URL again');
+      }
+    }
+    return { ok: true, headers, ...(secret === undefined ? {} : { secret }), ...(urlCredentials === undefined ? {} : { urlCredentials }) };
   }
 
   #forDelivery(w: StoredWebhook): DeliveryLookup {
@@ -773,7 +838,7 @@ class Webhooks implements WebhookStore {
       id: w.id,
       orgId: w.orgId,
       name: w.name,
-      url: w.url,
+      url: joinUrlCredentials(w.url, material.urlCredentials),
       events: { ...w.events },
       enabled: w.enabled,
       paused: w.paused,
@@ -810,6 +875,7 @@ class Webhooks implements WebhookStore {
     };
     for (const w of draft.webhooks) {
       if (w.secret) w.secret = reseal(w.secret);
+      if (w.urlCredentials) w.urlCredentials = reseal(w.urlCredentials);
       for (const h of w.headers) h.value = reseal(h.value);
     }
     return count;
@@ -857,7 +923,7 @@ class Webhooks implements WebhookStore {
 }
 
 function hasPlain(w: StoredWebhook): boolean {
-  return w.secret?.scheme === 'plain' || w.headers.some((h) => h.value.scheme === 'plain');
+  return w.secret?.scheme === 'plain' || w.urlCredentials?.scheme === 'plain' || w.headers.some((h) => h.value.scheme === 'plain');
 }
 
 /** A SecretUnavailableError about `what`, as a store error with a way out. */
@@ -934,4 +1000,10 @@ function deepFreeze<T>(value: T): T {
     Object.freeze(value);
   }
   return value;
+}
+
+/** A URL that carries a user name or password of its own (not the mask a view was shown). */
+function hasNewUrlCredentials(url: string): boolean {
+  const { credentials } = splitUrlCredentials(url);
+  return credentials !== undefined && credentials !== URL_CREDENTIALS_MASK;
 }

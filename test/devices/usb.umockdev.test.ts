@@ -120,7 +120,7 @@ describe.skipIf(!hasUmockdev || !hasPerl)('UsbSource with real node-usb under um
     const cache = join(repo, 'node_modules', '.cache');
     await mkdir(cache, { recursive: true });
     dir = await mkdtemp(join(cache, 'devicehooks-umockdev-'));
-    for (const name of ['types', 'sourceKit', 'usb']) {
+    for (const name of ['types', 'sourceKit', 'deviceText', 'usb']) {
       const source = await readFile(join(repo, 'main/devices', `${name}.ts`), 'utf8');
       const js = ts.transpileModule(source, {
         compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022, verbatimModuleSyntax: true },

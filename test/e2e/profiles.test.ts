@@ -14,11 +14,13 @@ describe('Profiles', () => {
     const add = page.getByRole('form', { name: 'Add a profile' });
     await add.getByRole('textbox', { name: 'Profile name' }).fill('Lab Lead');
     await add.getByRole('combobox', { name: 'Role' }).selectOption('admin');
-    await add.getByLabel('Passphrase (optional)').fill('abc');
+    await add.getByLabel('Passphrase (optional)').fill('abcdefg');
     await add.getByRole('button', { name: 'Add profile' }).click();
-    await add.getByText(/at least 4 characters/).waitFor();
+    await add.getByText(/at least 8 characters/).waitFor();
     await add.getByLabel('Passphrase (optional)').fill('correct horse');
     await add.getByRole('button', { name: 'Add profile' }).click();
+    // A second profile exists now: the first Admin is asked to set a passphrase (later, below).
+    await page.getByRole('dialog', { name: /^Set a passphrase for / }).getByRole('button', { name: 'Not now' }).click();
     await page.getByRole('row', { name: /Lab Lead/ }).getByText('Set').waitFor();
     expect(readFileSync(join(app.userData, 'profiles.json'), 'utf8')).not.toContain('correct horse');
 

@@ -48,6 +48,48 @@ class IpcMain extends EventEmitter {
 }
 export const ipcMain = new IpcMain();
 
+// ---------------------------------------------------------------- protocol
+// Custom schemes (app://…) as Electron's protocol.handle serves them. Chromium outside Electron does not
+// request unknown schemes at all, so a page of a handled scheme is loaded from a stand-in https origin,
+// one per scheme and host (app://devicehooks/x ⇄ https://devicehooks.app-scheme.standin.invalid/x), whose
+// every request page.route hands to the app's own handler with the app:// URL; everything the app sees
+// (sender frames, will-navigate, getURL, the `loaded` report's appUrl) carries the app:// URL again.
+const privilegedSchemes = new Map();
+const schemeHandlers = new Map();
+const STANDIN_SUFFIX = '-scheme.standin.invalid';
+export const protocol = {
+  registerSchemesAsPrivileged(schemes) {
+    if (ready) throw new Error('protocol.registerSchemesAsPrivileged must be called before the app is ready');
+    for (const s of schemes) privilegedSchemes.set(s.scheme, s.privileges ?? {});
+    report('protocol-privileged', { schemes: schemes.map((s) => s.scheme) });
+  },
+  handle(scheme, handler) {
+    if (!ready) throw new Error('protocol.handle must be called after the app is ready');
+    if (schemeHandlers.has(scheme)) throw new Error(`The scheme ${scheme} is already handled`);
+    schemeHandlers.set(scheme, handler);
+  },
+  unhandle(scheme) {
+    schemeHandlers.delete(scheme);
+  },
+  isProtocolHandled(scheme) {
+    return schemeHandlers.has(scheme);
+  },
+};
+/** app://host/path → the stand-in https URL the page really loads (other URLs unchanged). */
+function toPageUrl(url) {
+  const parsed = URL.canParse(url) ? new URL(url) : null;
+  if (!parsed || !schemeHandlers.has(parsed.protocol.slice(0, -1))) return url;
+  return `https://${parsed.host}.${parsed.protocol.slice(0, -1)}${STANDIN_SUFFIX}${parsed.pathname}${parsed.search}${parsed.hash}`;
+}
+/** The reverse: what the app sees. */
+function toAppUrl(url) {
+  const parsed = URL.canParse(url) ? new URL(url) : null;
+  if (!parsed || parsed.protocol !== 'https:' || !parsed.hostname.endsWith(STANDIN_SUFFIX)) return url;
+  const label = parsed.hostname.slice(0, -STANDIN_SUFFIX.length);
+  const dot = label.lastIndexOf('.');
+  return `${label.slice(dot + 1)}://${label.slice(0, dot)}${parsed.pathname}${parsed.search}${parsed.hash}`;
+}
+
 // ---------------------------------------------------------------- session, shell, nativeTheme
 const sessionState = { permissionRequestHandler: null, permissionCheckHandler: null, headersReceived: null };
 export const session = {
@@ -263,7 +305,7 @@ class WebContents extends EventEmitter {
     this._windowOpenHandler = fn;
   }
   getURL() {
-    return this._win._page?.url() ?? '';
+    return toAppUrl(this._win._page?.url() ?? '');
   }
   isDestroyed() {
     return this._win._destroyed;
@@ -312,12 +354,12 @@ export class BrowserWindow extends EventEmitter {
     await page.exposeBinding('__standinInvoke', async (source, channel, args) => {
       const handler = handlers.get(channel);
       if (!handler) throw new Error(`No handler registered for '${channel}'`);
-      const url = source.frame.url();
+      const url = toAppUrl(source.frame.url());
       const event = { sender: this.webContents, senderFrame: { url, origin: new URL(url).origin }, frameId: 1, processId: 1 };
       return handler(event, ...args);
     });
     await page.exposeBinding('__standinSend', async (source, channel, args) => {
-      ipcMain.emit(channel, { sender: this.webContents, senderFrame: { url: source.frame.url() } }, ...args);
+      ipcMain.emit(channel, { sender: this.webContents, senderFrame: { url: toAppUrl(source.frame.url()) } }, ...args);
     });
     await page.exposeBinding('__standinWindowOpen', async (_source, url, frameName, features) => {
       const decision = this.webContents._windowOpenHandler?.({ url, frameName, features, disposition: 'new-window' }) ?? { action: 'allow' };
@@ -330,13 +372,20 @@ export class BrowserWindow extends EventEmitter {
     // Renderer-initiated navigation goes through will-navigate, as in Electron; loadFile/loadURL do not.
     await page.route('**/*', async (route) => {
       const request = route.request();
+      const appUrl = toAppUrl(request.url());
       if (request.isNavigationRequest() && request.frame() === page.mainFrame() && !this._programmatic) {
         let prevented = false;
-        this.webContents.emit('will-navigate', { preventDefault: () => (prevented = true) }, request.url());
+        this.webContents.emit('will-navigate', { preventDefault: () => (prevented = true) }, appUrl);
         if (prevented) {
           report('navigation-blocked', { id: this.id, url: request.url() });
           return route.abort('aborted');
         }
+      }
+      if (appUrl !== request.url()) {
+        const handler = schemeHandlers.get(new URL(appUrl).protocol.slice(0, -1));
+        if (!handler) return route.abort('failed');
+        const response = await handler(new Request(appUrl, { method: request.method() }));
+        return route.fulfill({ status: response.status, headers: Object.fromEntries(response.headers), body: Buffer.from(await response.arrayBuffer()) });
       }
       return route.continue();
     });
@@ -351,12 +400,12 @@ export class BrowserWindow extends EventEmitter {
     await this._ready;
     this._programmatic = true;
     try {
-      await this._page.goto(url);
+      await this._page.goto(toPageUrl(url));
     } finally {
       this._programmatic = false;
     }
     this.webContents._loaded = true;
-    report('loaded', { id: this.id, url: this._page.url() });
+    report('loaded', { id: this.id, url: this._page.url(), appUrl: toAppUrl(this._page.url()) });
     this.webContents.emit('did-finish-load');
     this.emit('ready-to-show');
   }
@@ -618,4 +667,4 @@ if (process.env.DH_STANDIN_CONTROL === 'stdin') {
   });
 }
 
-export default { app, BrowserWindow, dialog, ipcMain, Menu, nativeImage, nativeTheme, Notification, powerMonitor, safeStorage, session, shell, Tray };
+export default { app, BrowserWindow, dialog, ipcMain, Menu, nativeImage, nativeTheme, Notification, powerMonitor, protocol, safeStorage, session, shell, Tray };

@@ -36,6 +36,8 @@ describe('electron-builder.yml', () => {
       enableNodeCliInspectArguments: false,
       onlyLoadAppFromAsar: true,
       enableEmbeddedAsarIntegrityValidation: true,
+      // The page is served from app://, so file: pages need no extra privileges.
+      grantFileProtocolExtraPrivileges: false,
     });
     expect((config.linux as { target: string[] }).target).toEqual(expect.arrayContaining(['AppImage', 'deb']));
     expect((config.win as { target: string[] }).target).toContain('nsis');

@@ -19,28 +19,28 @@ const echo: HandlerDef<'app:dismissNotice'> = {
 describe('the IPC wrapper', () => {
   it('refuses a sender that is not our page, before parsing or handling', async () => {
     const handle = vi.fn(echo.handle);
-    const result = await runHandler('app:dismissNotice', { ...echo, handle }, event('https://evil.example/'), { id: 'x' }, trusted, log);
+    const result = await runHandler('app:dismissNotice', { ...echo, handle }, event('https://evil.example/'), { id: 'x' }, trusted, log, () => true);
     expect(result).toEqual({ ok: false, error: { code: 'bad_sender', message: expect.any(String) } });
     expect(handle).not.toHaveBeenCalled();
   });
 
   it('refuses a frame with no URL', async () => {
-    const result = await runHandler('app:dismissNotice', echo, { senderFrame: null } as never, { id: 'x' }, trusted, log);
+    const result = await runHandler('app:dismissNotice', echo, { senderFrame: null } as never, { id: 'x' }, trusted, log, () => true);
     expect(result.ok).toBe(false);
   });
 
   it('answers structured field errors for input that fails the schema', async () => {
-    const result = await runHandler('app:dismissNotice', echo, event(ours), { id: '' }, trusted, log);
+    const result = await runHandler('app:dismissNotice', echo, event(ours), { id: '' }, trusted, log, () => true);
     expect(result).toEqual({ ok: false, error: { code: 'validation', message: expect.any(String), fieldErrors: { id: 'An id is required' } } });
-    const extra = await runHandler('app:dismissNotice', echo, event(ours), { id: 'a', admin: true }, trusted, log);
+    const extra = await runHandler('app:dismissNotice', echo, event(ours), { id: 'a', admin: true }, trusted, log, () => true);
     expect(extra.ok).toBe(false);
-    const wrongType = await runHandler('app:dismissNotice', echo, event(ours), 'id', trusted, log);
+    const wrongType = await runHandler('app:dismissNotice', echo, event(ours), 'id', trusted, log, () => true);
     expect(wrongType.ok).toBe(false);
   });
 
   it('turns a thrown error into an internal error with its message, and logs it', async () => {
     const broken: HandlerDef<'app:dismissNotice'> = { ...echo, handle: () => { throw new Error('disk on fire'); } };
-    const result = await runHandler('app:dismissNotice', broken, event(ours), { id: 'a' }, trusted, log);
+    const result = await runHandler('app:dismissNotice', broken, event(ours), { id: 'a' }, trusted, log, () => true);
     expect(result).toEqual({ ok: false, error: { code: 'internal', message: 'disk on fire' } });
     expect(log).toHaveBeenCalledWith('error', expect.stringContaining('disk on fire'));
   });
@@ -66,22 +66,22 @@ describe('app:* handlers', () => {
   });
 
   it('app:info answers the app facts and takes no input', async () => {
-    await expect(runHandler('app:info', handlers['app:info'], event(ours), undefined, trusted, log)).resolves.toMatchObject({ ok: true, value: { version: '1.2.3' } });
-    await expect(runHandler('app:info', handlers['app:info'], event(ours), { sneaky: 1 }, trusted, log)).resolves.toMatchObject({ ok: false });
+    await expect(runHandler('app:info', handlers['app:info'], event(ours), undefined, trusted, log, () => true)).resolves.toMatchObject({ ok: true, value: { version: '1.2.3' } });
+    await expect(runHandler('app:info', handlers['app:info'], event(ours), { sneaky: 1 }, trusted, log, () => true)).resolves.toMatchObject({ ok: false });
   });
 
   it('app:openExternal refuses non-https links with a field error', async () => {
-    await expect(runHandler('app:openExternal', handlers['app:openExternal'], event(ours), { url: 'http://x.example' }, trusted, log)).resolves.toMatchObject({
+    await expect(runHandler('app:openExternal', handlers['app:openExternal'], event(ours), { url: 'http://x.example' }, trusted, log, () => true)).resolves.toMatchObject({
       ok: false,
       error: { code: 'validation', fieldErrors: { url: expect.any(String) } },
     });
-    await expect(runHandler('app:openExternal', handlers['app:openExternal'], event(ours), { url: 'https://x.example' }, trusted, log)).resolves.toEqual({ ok: true, value: null });
+    await expect(runHandler('app:openExternal', handlers['app:openExternal'], event(ours), { url: 'https://x.example' }, trusted, log, () => true)).resolves.toEqual({ ok: true, value: null });
   });
 
   it('notices are listed and dismissed', async () => {
     const notice = notices.add('warning', 'webhooks.json was moved aside');
-    await expect(runHandler('app:notices', handlers['app:notices'], event(ours), undefined, trusted, log)).resolves.toEqual({ ok: true, value: [notice] });
-    await runHandler('app:dismissNotice', handlers['app:dismissNotice'], event(ours), { id: notice.id }, trusted, log);
+    await expect(runHandler('app:notices', handlers['app:notices'], event(ours), undefined, trusted, log, () => true)).resolves.toEqual({ ok: true, value: [notice] });
+    await runHandler('app:dismissNotice', handlers['app:dismissNotice'], event(ours), { id: notice.id }, trusted, log, () => true);
     expect(notices.list()).toEqual([]);
   });
 });

@@ -188,7 +188,7 @@ describe('passphrases', () => {
     expect(text).not.toContain('another secret');
     expect(text).not.toContain(Buffer.from(secret).toString('base64'));
     const stored = JSON.parse(text).profiles.find((x: { id: number }) => x.id === p.id).passphraseHash as string;
-    expect(stored).toMatch(/^scrypt\$32768\$8\$1\$[A-Za-z0-9+/]+=*\$[A-Za-z0-9+/]+=*$/);
+    expect(stored).toMatch(/^scrypt\$131072\$8\$1\$[A-Za-z0-9+/]+=*\$[A-Za-z0-9+/]+=*$/);
     expect(Buffer.from(stored.split('$')[4] ?? '', 'base64')).toHaveLength(16);
   });
 
@@ -211,19 +211,19 @@ describe('passphrases', () => {
     expect(errorCode(await profiles.switchTo(999))).toBe('not_found');
   });
 
-  it('need at least 4 characters', async () => {
+  it('need at least 8 characters', async () => {
     const { profiles } = await open(await makeTempDir());
     const admin = profiles.activeProfileId();
-    expect(await profiles.createProfile(admin, { name: 'x', roleId: 'member', passphrase: 'abc' })).toEqual({
+    expect(await profiles.createProfile(admin, { name: 'x', roleId: 'member', passphrase: 'abcdefg' })).toEqual({
       ok: false,
-      fieldErrors: { passphrase: 'Passphrase must be at least 4 characters' },
+      fieldErrors: { passphrase: 'Passphrase must be at least 8 characters' },
     });
-    expect((await profiles.createProfile(admin, { name: 'y', roleId: 'member', passphrase: 'abcd' })).ok).toBe(true);
+    expect((await profiles.createProfile(admin, { name: 'y', roleId: 'member', passphrase: 'abcdefgh' })).ok).toBe(true);
   });
 
   it('a profile may set or remove its own; only an Admin may set another one', async () => {
     const { profiles, admin, member } = await withMember(await makeTempDir());
-    expect(profileOf(await profiles.setPassphrase(member, member, 'mine!')).hasPassphrase).toBe(true);
+    expect(profileOf(await profiles.setPassphrase(member, member, 'mine!mine!')).hasPassphrase).toBe(true);
     expect(await profiles.setPassphrase(member, admin, 'hijack')).toEqual({
       ok: false,
       error: { code: 'forbidden', message: "Your profile (Member) cannot change another profile's passphrase: ask an admin." },

@@ -10,10 +10,13 @@ const electron = vi.hoisted(() => ({
   setPermissionRequestHandler: vi.fn(),
   setPermissionCheckHandler: vi.fn(),
   onHeadersReceived: vi.fn(),
+  registerSchemesAsPrivileged: vi.fn(),
+  handle: vi.fn(),
 }));
 vi.mock('electron', () => ({
   app: { on: electron.appOn },
   shell: { openExternal: electron.openExternal },
+  protocol: { registerSchemesAsPrivileged: electron.registerSchemesAsPrivileged, handle: electron.handle },
   session: {
     defaultSession: {
       setPermissionRequestHandler: electron.setPermissionRequestHandler,
@@ -24,9 +27,9 @@ vi.mock('electron', () => ({
 }));
 
 const security = await import('../../main/security');
-const { CONTENT_SECURITY_POLICY, installSecurity, isAppUrl, isSafeExternalUrl, lockDownContents, openExternal } = security;
+const { CONTENT_SECURITY_POLICY, installSecurity, isAppUrl, isSafeExternalUrl, lockDownContents, openExternal, registerAppScheme } = security;
 
-const fileEntry: AppEntry = { kind: 'file', path: '/opt/DeviceHooks/resources/app.asar/out/renderer/index.html' };
+const appEntry: AppEntry = { kind: 'app', dir: '/opt/DeviceHooks/resources/app.asar/out/renderer' };
 const devEntry: AppEntry = { kind: 'url', url: 'http://localhost:5173' };
 
 class FakeContents extends EventEmitter {
@@ -45,14 +48,19 @@ function navigate(contents: FakeContents, event: string, url: string): boolean {
 beforeEach(() => vi.clearAllMocks());
 
 describe('isAppUrl', () => {
-  it('accepts only our own built page', () => {
-    expect(isAppUrl('file:///opt/DeviceHooks/resources/app.asar/out/renderer/index.html', fileEntry)).toBe(true);
-    expect(isAppUrl('file:///opt/DeviceHooks/resources/app.asar/out/renderer/index.html#/settings', fileEntry)).toBe(true);
-    expect(isAppUrl('file:///etc/passwd', fileEntry)).toBe(false);
-    expect(isAppUrl('file:///opt/DeviceHooks/resources/app.asar/out/renderer/other.html', fileEntry)).toBe(false);
-    expect(isAppUrl('https://example.com/', fileEntry)).toBe(false);
-    expect(isAppUrl('', fileEntry)).toBe(false);
-    expect(isAppUrl('not a url', fileEntry)).toBe(false);
+  it('accepts only our own page on the app:// origin, never a file: URL', () => {
+    expect(isAppUrl('app://devicehooks/index.html', appEntry)).toBe(true);
+    expect(isAppUrl('app://devicehooks/index.html#/settings', appEntry)).toBe(true);
+    expect(isAppUrl('app://evil-host/index.html', appEntry)).toBe(false);
+    expect(isAppUrl('app://user:pw@devicehooks/index.html', appEntry)).toBe(false);
+    expect(isAppUrl('file:///opt/DeviceHooks/resources/app.asar/out/renderer/index.html', appEntry)).toBe(false);
+    // The old hole: another host, the same path (a network path on Windows).
+    expect(isAppUrl('file://evil-host/opt/DeviceHooks/resources/app.asar/out/renderer/index.html', appEntry)).toBe(false);
+    expect(isAppUrl('file:///etc/passwd', appEntry)).toBe(false);
+    expect(isAppUrl('https://devicehooks/index.html', appEntry)).toBe(false);
+    expect(isAppUrl('https://example.com/', appEntry)).toBe(false);
+    expect(isAppUrl('', appEntry)).toBe(false);
+    expect(isAppUrl('not a url', appEntry)).toBe(false);
   });
   it('accepts the dev server origin only', () => {
     expect(isAppUrl('http://localhost:5173/index.html', devEntry)).toBe(true);
@@ -77,16 +85,17 @@ describe('external links', () => {
 describe('lockDownContents', () => {
   it('blocks navigation and redirects away from our page, and every webview', () => {
     const contents = new FakeContents();
-    lockDownContents(contents as never, fileEntry);
+    lockDownContents(contents as never, appEntry);
     expect(navigate(contents, 'will-navigate', 'https://evil.example/')).toBe(true);
     expect(navigate(contents, 'will-redirect', 'file:///etc/passwd')).toBe(true);
-    expect(navigate(contents, 'will-navigate', 'file:///opt/DeviceHooks/resources/app.asar/out/renderer/index.html#/x')).toBe(false);
+    expect(navigate(contents, 'will-navigate', 'app://devicehooks/index.html#/x')).toBe(false);
+    expect(navigate(contents, 'will-navigate', 'file:///opt/DeviceHooks/resources/app.asar/out/renderer/index.html#/x')).toBe(true);
     expect(navigate(contents, 'will-attach-webview', 'https://any.example/')).toBe(true);
   });
 
   it('denies every new window and sends https links to the browser', async () => {
     const contents = new FakeContents();
-    lockDownContents(contents as never, fileEntry);
+    lockDownContents(contents as never, appEntry);
     expect(contents.windowOpenHandler?.({ url: 'https://example.com/help' })).toEqual({ action: 'deny' });
     expect(contents.windowOpenHandler?.({ url: 'http://example.com/help' })).toEqual({ action: 'deny' });
     await vi.waitFor(() => expect(electron.openExternal).toHaveBeenCalledTimes(1));
@@ -96,7 +105,7 @@ describe('lockDownContents', () => {
 
 describe('installSecurity', () => {
   it('denies every permission request and check, locks each new WebContents, and sends the CSP header', () => {
-    installSecurity(fileEntry);
+    installSecurity(appEntry);
     const requestHandler = electron.setPermissionRequestHandler.mock.calls[0]?.[0] as (w: null, p: string, cb: (g: boolean) => void) => void;
     for (const permission of ['media', 'geolocation', 'notifications', 'clipboard-read', 'openExternal']) {
       const callback = vi.fn();
@@ -117,6 +126,22 @@ describe('installSecurity', () => {
     expect(sent['X-Other']).toEqual(['1']);
     expect(sent['Content-Security-Policy']?.[0]).toContain(CONTENT_SECURITY_POLICY);
   });
+
+  it('serves the page through the app:// scheme, registered as privileged (before ready)', async () => {
+    registerAppScheme();
+    expect(electron.registerSchemesAsPrivileged).toHaveBeenCalledWith([{ scheme: 'app', privileges: expect.objectContaining({ standard: true, secure: true }) }]);
+    installSecurity({ kind: 'app', dir: join(import.meta.dirname, '../../renderer') });
+    expect(electron.handle).toHaveBeenCalledWith('app', expect.any(Function));
+    const handler = electron.handle.mock.calls[0]?.[1] as (request: { url: string }) => Promise<Response>;
+    const page = await handler({ url: 'app://devicehooks/index.html' });
+    expect(page.status).toBe(200);
+    expect(page.headers.get('content-security-policy')).toContain(CONTENT_SECURITY_POLICY);
+    expect((await handler({ url: 'app://devicehooks/..%2f..%2fpackage.json' })).status).toBe(404);
+    // The dev server needs no scheme.
+    vi.clearAllMocks();
+    installSecurity(devEntry);
+    expect(electron.handle).not.toHaveBeenCalled();
+  });
 });
 
 describe('content security policy', () => {
@@ -135,7 +160,7 @@ describe('content security policy', () => {
     headers({ responseHeaders: {} }, (r) => (sent = r.responseHeaders));
     const scriptSrc = (policy = '') => policy.split(';').map((d) => d.trim()).find((d) => d.startsWith('script-src'));
     expect(scriptSrc(sent['Content-Security-Policy']?.[0])).toBe("script-src 'self' 'unsafe-inline'");
-    installSecurity(fileEntry);
+    installSecurity(appEntry);
     const fileHeaders = electron.onHeadersReceived.mock.calls.at(-1)?.[0] as typeof headers;
     fileHeaders({ responseHeaders: {} }, (r) => (sent = r.responseHeaders));
     expect(scriptSrc(sent['Content-Security-Policy']?.[0])).toBe("script-src 'self'");

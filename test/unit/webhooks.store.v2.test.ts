@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { DeliveryWebhook } from '../../main/delivery/types';
 import { createOsBox, plainBox } from '../../main/webhooks/secrets';
-import { EXPORT_FORMAT, WEBHOOKS_FILE, openWebhookStore } from '../../main/webhooks/store';
+import { EXPORT_FORMAT, WEBHOOKS_FILE, WEBHOOKS_SCHEMA_VERSION, openWebhookStore } from '../../main/webhooks/store';
 import type { OpenWebhookStoreOptions, Webhook, WebhookResult, WebhooksSnapshot } from '../../main/webhooks/store';
 import { makeTempDir } from '../support/tmp';
 import { FakeSafeStorage, FaultyJsonFile, countingRandom, recordingLogger } from './storage.helpers';
@@ -72,7 +72,7 @@ describe('migration from schema version 1', () => {
 
     const { store, migrated, recovered } = await open(dir);
     expect(recovered).toBeUndefined();
-    expect(migrated).toEqual({ from: 1, to: 2, backup: join(dir, 'webhooks.json.v1-backup-2026-11-27T09-00-00Z.json') });
+    expect(migrated).toEqual({ from: 1, to: WEBHOOKS_SCHEMA_VERSION, backup: join(dir, 'webhooks.json.v1-backup-2026-11-27T09-00-00Z.json') });
     expect(await readFile(join(dir, 'webhooks.json.v1-backup-2026-11-27T09-00-00Z.json'), 'utf-8')).toBe(v1Text);
 
     const [a, b] = v1.webhooks;
@@ -85,7 +85,7 @@ describe('migration from schema version 1', () => {
 
     // On disk: version 2, every field kept, the new ones written, no secret.
     const onDisk = JSON.parse(await fileText(dir));
-    expect(onDisk).toEqual({ ...v1, schemaVersion: 2, webhooks: v1.webhooks.map((w) => ({ ...w, ...added })) });
+    expect(onDisk).toEqual({ ...v1, schemaVersion: WEBHOOKS_SCHEMA_VERSION, webhooks: v1.webhooks.map((w) => ({ ...w, ...added })) });
 
     // The id counter carried over.
     expect(created(await store.create(hook('Next'))).id).toBe(5);

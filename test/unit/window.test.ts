@@ -1,6 +1,7 @@
 import { describe, expect, it, vi } from 'vitest';
 
 const created = vi.hoisted(() => [] as Array<Record<string, unknown>>);
+const loaded = vi.hoisted(() => [] as string[]);
 vi.mock('electron', () => ({
   nativeTheme: { shouldUseDarkColors: false },
   BrowserWindow: class {
@@ -11,7 +12,8 @@ vi.mock('electron', () => ({
     loadFile() {
       return Promise.resolve();
     }
-    loadURL() {
+    loadURL(url: string) {
+      loaded.push(url);
       return Promise.resolve();
     }
   },
@@ -21,7 +23,7 @@ const { createMainWindow } = await import('../../main/window');
 
 describe('createMainWindow', () => {
   it('sets every security-relevant webPreference explicitly (the stand-in cannot enforce them; Electron does)', () => {
-    createMainWindow({ preload: '/app/out/preload/index.cjs', entry: { kind: 'file', path: '/app/out/renderer/index.html' } });
+    createMainWindow({ preload: '/app/out/preload/index.cjs', entry: { kind: 'app', dir: '/app/out/renderer' }, devTools: false });
     const prefs = created.at(-1)?.webPreferences as Record<string, unknown>;
     expect(prefs).toEqual({
       preload: '/app/out/preload/index.cjs',
@@ -38,7 +40,20 @@ describe('createMainWindow', () => {
       safeDialogs: true,
       spellcheck: false,
       disableBlinkFeatures: 'Auxclick',
+      devTools: false,
     });
     expect(created.at(-1)?.title).toBe('DeviceHooks');
+    // The page comes from the app:// scheme, never from file:.
+    expect(loaded.at(-1)).toBe('app://devicehooks/index.html');
+  });
+
+  it('has DevTools only when asked (never in packaged builds)', async () => {
+    createMainWindow({ preload: '/p.cjs', entry: { kind: 'url', url: 'http://localhost:5173' }, devTools: true });
+    expect((created.at(-1)?.webPreferences as Record<string, unknown>)['devTools']).toBe(true);
+    expect(loaded.at(-1)).toBe('http://localhost:5173');
+    const { viewMenu } = await import('../../main/trayModel');
+    expect(viewMenu(false)).not.toContain('toggleDevTools');
+    expect(viewMenu(false)).not.toContain('reload');
+    expect(viewMenu(true)).toContain('toggleDevTools');
   });
 });

@@ -7,20 +7,37 @@ import { Field } from '../ui/Field';
 function useReceiver() {
   const [info, setInfo] = useState<ReceiverInfo | null>(null);
   const [requests, setRequests] = useState<ReceivedCallback[]>([]);
+  const [refused, setRefused] = useState<string | null>(null);
   useEffect(() => {
-    void api.receiverState().then((r) => r.ok && setInfo(r.value));
-    void api.receiverRequests().then((r) => r.ok && setRequests([...r.value].reverse()));
+    // Asked again whenever the active profile changes: a profile that may not see it sees nothing of it.
+    const load = () => {
+      void api.receiverState().then((r) => {
+        if (r.ok) {
+          setRefused(null);
+          setInfo(r.value);
+        } else {
+          setInfo(null);
+          setRequests([]);
+          setRefused(r.error.message);
+        }
+      });
+      void api.receiverRequests().then((r) => r.ok && setRequests([...r.value].reverse()));
+    };
+    load();
+    const stopProfiles = api.onProfilesChanged(load);
     const stopInfo = api.onReceiverChanged((next) => {
+      setRefused(null);
       setInfo(next);
       void api.receiverRequests().then((r) => r.ok && setRequests([...r.value].reverse()));
     });
     const stopRequests = api.onReceiverRequest((request) => setRequests((list) => [request, ...list.filter((r) => r.n !== request.n)].slice(0, 500)));
     return () => {
+      stopProfiles();
       stopInfo();
       stopRequests();
     };
   }, []);
-  return { info, requests };
+  return { info, requests, refused };
 }
 
 function signatureText(s: ReceivedCallback['signature']): string {
@@ -31,13 +48,23 @@ function signatureText(s: ReceivedCallback['signature']): string {
 
 /** A receiver on this computer for rehearsing webhooks: see each request arrive, choose the answer. */
 export function ReceiverView() {
-  const { info, requests } = useReceiver();
+  const { info, requests, refused } = useReceiver();
   const [port, setPort] = useState<string | null>(null);
   const [status, setStatus] = useState<string | null>(null);
   const [delay, setDelay] = useState<string | null>(null);
   const [errors, setErrors] = useState<Record<string, string>>({});
   const [open, setOpen] = useState<number | null>(null);
   const [copied, setCopied] = useState(false);
+  if (refused) {
+    return (
+      <section aria-labelledby="receiver-title">
+        <h1 id="receiver-title">Test receiver</h1>
+        <p role="alert" className="panel">
+          {refused}
+        </p>
+      </section>
+    );
+  }
   if (!info) return <p className="empty">Loading…</p>;
 
   const start = async (event: FormEvent) => {

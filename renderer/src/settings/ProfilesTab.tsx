@@ -31,6 +31,8 @@ function ProfilesPanel({ state }: { state: ProfilesState }) {
   const [rowError, setRowError] = useState<Errors>({});
   const [removing, setRemoving] = useState<Profile | null>(null);
   const [editing, setEditing] = useState<Profile | null>(null);
+  // The first Admin without a passphrase, asked once a second profile exists (anyone could switch back to it).
+  const [asking, setAsking] = useState<Profile | null>(null);
   const { canManage } = state;
 
   const setRole = async (profile: Profile, roleId: string) => {
@@ -103,7 +105,8 @@ function ProfilesPanel({ state }: { state: ProfilesState }) {
           ))}
         </tbody>
       </table>
-      {canManage ? <CreateProfileForm roles={state.roles} /> : null}
+      {canManage ? <CreateProfileForm roles={state.roles} onCreated={() => state.profiles.length === 1 && !state.active.hasPassphrase && setAsking(state.active)} /> : null}
+      {asking ? <ProtectProfileDialog profile={asking} onClose={() => setAsking(null)} /> : null}
       {editing ? <EditProfileDialog profile={editing} canRename={canManage} onClose={() => setEditing(null)} /> : null}
       <ConfirmDialog
         open={removing !== null}
@@ -173,7 +176,50 @@ function EditProfileDialog({ profile, canRename, onClose }: { profile: Profile; 
   );
 }
 
-function CreateProfileForm({ roles }: { roles: Role[] }) {
+/** Asked when a second profile is created and the Admin creating it has no passphrase. */
+function ProtectProfileDialog({ profile, onClose }: { profile: Profile; onClose: () => void }) {
+  const [passphrase, setPassphrase] = useState('');
+  const [errors, setErrors] = useState<Errors>({});
+  const submit = async (event: FormEvent) => {
+    event.preventDefault();
+    const result = await api.profilesSetPassphrase({ id: profile.id, passphrase });
+    if (!result.ok) return setErrors(errorsOf(result));
+    onClose();
+  };
+  return (
+    <Dialog.Root open onOpenChange={(open) => !open && onClose()}>
+      <Dialog.Portal>
+        <Dialog.Overlay className="overlay" />
+        <Dialog.Content className="dialog narrow">
+          <Dialog.Title>Set a passphrase for {profile.name}?</Dialog.Title>
+          <Dialog.Description>
+            More than one profile uses this workstation now. Without a passphrase, anyone can switch to {profile.name} and act as an {profile.roleName}.
+          </Dialog.Description>
+          <form onSubmit={submit} noValidate>
+            {errors['_'] ? (
+              <p role="alert" className="error">
+                {errors['_']}
+              </p>
+            ) : null}
+            <Field label="Passphrase" error={errors['passphrase']} hint="At least 8 characters; stored only as a hash">
+              {(props) => <input {...props} type="password" autoComplete="new-password" value={passphrase} onChange={(e) => setPassphrase(e.target.value)} autoFocus />}
+            </Field>
+            <div className="dialog-actions">
+              <Dialog.Close type="button" className="button">
+                Not now
+              </Dialog.Close>
+              <button type="submit" className="button primary">
+                Set passphrase
+              </button>
+            </div>
+          </form>
+        </Dialog.Content>
+      </Dialog.Portal>
+    </Dialog.Root>
+  );
+}
+
+function CreateProfileForm({ roles, onCreated }: { roles: Role[]; onCreated: () => void }) {
   const [name, setName] = useState('');
   const [roleId, setRoleId] = useState('member');
   const [passphrase, setPassphrase] = useState('');
@@ -185,6 +231,7 @@ function CreateProfileForm({ roles }: { roles: Role[] }) {
     if (result.ok) {
       setName('');
       setPassphrase('');
+      onCreated();
     }
   };
   return (
@@ -205,7 +252,7 @@ function CreateProfileForm({ roles }: { roles: Role[] }) {
           </select>
         )}
       </Field>
-      <Field label="Passphrase (optional)" error={errors['passphrase']} hint="Asked when someone switches to this profile; stored only as a hash">
+      <Field label="Passphrase (optional)" error={errors['passphrase']} hint="At least 8 characters; asked when someone switches to this profile; stored only as a hash">
         {(props) => <input {...props} type="password" value={passphrase} onChange={(e) => setPassphrase(e.target.value)} autoComplete="new-password" />}
       </Field>
       <div className="form-actions">

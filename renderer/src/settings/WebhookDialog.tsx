@@ -33,6 +33,11 @@ function toSent(rows: HeaderRow[]): NonNullable<WebhookForm['headers']> {
     .map((h) => (h.keepValueOf !== undefined && h.value === '' ? { name: h.name, keepValueOf: h.keepValueOf } : { name: h.name, value: h.value }));
 }
 
+/** `scheme://user:password@host…`: credentials in the URL itself. */
+function hasUrlCredentials(url: string): boolean {
+  return /^[a-z][a-z0-9+.-]*:\/\/[^/?#\\]*@/i.test(url.trim());
+}
+
 /** Create (webhook undefined) or edit. Main validates; its field errors show here and the dialog stays open. */
 export function WebhookDialog({
   webhook,
@@ -71,6 +76,9 @@ export function WebhookDialog({
           h.value !== undefined ? { name: h.name, value: h.value } : { name: h.name, value: '', keepValueOf: h.name, ...(h.unreadable ? { unreadable: h.unreadable } : {}) },
         ),
       );
+      // The URL with its user name and password (shown masked everywhere else), unless already edited.
+      const fullUrl = result.value.url;
+      if (fullUrl) setForm((f) => (f.url === webhook.url ? { ...f, url: fullUrl } : f));
       setSecret(result.value.secret ?? null);
       setSecretUnreadable(result.value.secretUnreadable ?? null);
     });
@@ -126,7 +134,15 @@ export function WebhookDialog({
             <Field label="Webhook Name" error={errors['name']} hint={`${countChars(form.name.trim())}/50 · must be unique; case matters`}>
               {(props) => <input {...props} type="text" value={form.name} onChange={(e) => set('name', e.target.value)} autoFocus />}
             </Field>
-            <Field label="URL" error={errors['url']} hint="Where DeviceHooks sends the callback (http or https)">
+            <Field
+              label="URL"
+              error={errors['url']}
+              hint={
+                hasUrlCredentials(form.url)
+                  ? 'Where DeviceHooks sends the callback. The user name and password in it are kept encrypted and hidden, but a header (below, e.g. Authorization) is the better place for a token.'
+                  : 'Where DeviceHooks sends the callback (http or https)'
+              }
+            >
               {(props) => (
                 <input {...props} type="url" value={form.url} placeholder="https://example.com/hooks/devices" onChange={(e) => set('url', e.target.value)} />
               )}
