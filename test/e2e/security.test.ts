@@ -18,6 +18,7 @@ describe('Permissions on every path', () => {
     const dialog = page.getByRole('dialog');
     await dialog.getByRole('textbox', { name: 'Webhook Name' }).fill('Lab hook');
     await dialog.getByRole('textbox', { name: 'URL' }).fill('http://127.0.0.1:9/hooks');
+    await dialog.getByRole('switch', { name: 'Online' }).click();
     await dialog.getByRole('button', { name: 'Save' }).click();
     await dialog.waitFor({ state: 'detached' });
 
@@ -120,6 +121,7 @@ describe('Credentials in URLs', () => {
     const dialog = page.getByRole('dialog');
     await dialog.getByRole('textbox', { name: 'Webhook Name' }).fill('Basic auth');
     await dialog.getByRole('textbox', { name: 'URL' }).fill(secretUrl);
+    await dialog.getByRole('switch', { name: 'Online' }).click();
     await dialog.getByText(/a header .* is the better place for a token/).waitFor();
     await dialog.getByRole('button', { name: 'Save' }).click();
     await dialog.waitFor({ state: 'detached' });
@@ -129,7 +131,7 @@ describe('Credentials in URLs', () => {
     expect(await page.content()).not.toContain('s3cret-PASS');
     expect(readFileSync(join(app.userData, 'webhooks.json'), 'utf8')).not.toContain('s3cret-PASS');
 
-    await row.getByRole('button', { name: /Edit/ }).click();
+    await row.getByRole('button', { name: 'Edit', exact: true }).click();
     await expect.poll(() => page.getByRole('dialog').getByRole('textbox', { name: 'URL' }).inputValue()).toBe(secretUrl);
     await page.keyboard.press('Escape');
     await page.getByRole('dialog').waitFor({ state: 'detached' });
@@ -181,6 +183,7 @@ describe('Strings from devices', () => {
       const dialog = page.getByRole('dialog');
       await dialog.getByRole('textbox', { name: 'Webhook Name' }).fill('Names');
       await dialog.getByRole('textbox', { name: 'URL' }).fill(`http://127.0.0.1:${(server.address() as AddressInfo).port}/hooks`);
+      await dialog.getByRole('switch', { name: 'Online' }).click();
       await dialog.getByRole('button', { name: 'Save' }).click();
       await dialog.waitFor({ state: 'detached' });
 

@@ -68,7 +68,7 @@ describe('headless runner killed again and again during an event storm', () => {
     await store.close();
     // No debounce: every flip of the fake is a status change.
     const settings = await openSettingsStore({ dataDir, logger: () => undefined });
-    expect((await settings.update({ ...settings.general(), debounce: { onlineMs: 0, offlineMs: 0, unpluggedMs: 0 } })).ok).toBe(true);
+    expect((await settings.update({ ...settings.general(), debounce: { onlineMs: 0, offlineMs: 0, unpluggedMs: 0, settleMs: 0 } })).ok).toBe(true);
     await settings.store.close();
 
     const states = new Map<string, State>(SERIALS.map((s) => [s, 'device']));
