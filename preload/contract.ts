@@ -204,7 +204,9 @@ export interface LocalApiInfo {
   canManage: boolean;
 }
 
-export type DeliveryOutcome = 'succeeded' | 'retrying' | 'failed' | 'dead' | 'paused' | 'test';
+/** `skipped`: nothing was sent (the webhook no longer subscribes to it, or was deleted); errorLabel says which. */
+export type DeliveryOutcome = 'succeeded' | 'retrying' | 'failed' | 'dead' | 'paused' | 'test' | 'skipped';
+export type DeliveryResult = 'success' | 'failure' | 'skipped';
 
 /** One attempt to deliver a callback, exactly as sent and as answered. */
 export interface DeliveryAttempt {
@@ -218,7 +220,7 @@ export interface DeliveryAttempt {
   attempt: number;
   at: number;
   latencyMs: number;
-  result: 'success' | 'failure';
+  result: DeliveryResult;
   errorClass?: 'dns' | 'refused' | 'tls' | 'timeout' | 'http' | 'reset' | 'other';
   /** "DNS", "Connection refused", "TLS", "Timeout", "HTTP 503"… */
   errorLabel?: string;
@@ -227,6 +229,8 @@ export interface DeliveryAttempt {
   nextAttemptAt?: number;
   test?: boolean;
   redeliveryOf?: string;
+  /** The event announced; `at` is when the status changed (the body's creationTime is when the try was sent). */
+  event?: { udid: string; name: string; platform?: 'android' | 'ios' | 'other'; to: 'Online' | 'Offline' | 'Utilizing' | 'Unplugged'; at: number; seq: number };
   request: { method: 'POST'; url: string; headers: Record<string, string>; body: string };
   response?: { status: number; headers: Record<string, string>; body: string; truncated: boolean };
 }
@@ -316,7 +320,7 @@ export interface InvokeContract {
   'localApi:state': { request: undefined; response: LocalApiInfo };
   'localApi:setPort': { request: { port: number }; response: LocalApiInfo };
   'localApi:newToken': { request: undefined; response: LocalApiInfo };
-  'deliveries:list': { request: { webhookId: number; result?: 'success' | 'failure'; before?: number; limit?: number }; response: DeliveryAttempt[] };
+  'deliveries:list': { request: { webhookId: number; result?: DeliveryResult; before?: number; limit?: number }; response: DeliveryAttempt[] };
   'deliveries:health': { request: undefined; response: WebhookDeliveryHealth[] };
   'deliveries:redeliver': { request: { deliveryId: string }; response: null };
   'deliveries:sendTest': { request: { webhookId: number; event: WebhookEventKey }; response: DeliveryAttempt };

@@ -3,7 +3,7 @@
 //
 // On disk, in the folder the caller gives:
 //   outbox-snapshot.jsonl        the unfinished deliveries at the last compaction. JSON lines:
-//                                  {"kind":"outbox-snapshot","version":1,"gen":G,"nextN":…,"paused":[…],"count":C}
+//                                  {"kind":"outbox-snapshot","version":2,"gen":G,"nextN":…,"paused":[…],"count":C}
 //                                  one Delivery per line (C lines)
 //                                  {"end":true,"count":C}
 //                                written to a temp file, fsynced, renamed over the old one, folder fsynced.
@@ -23,18 +23,38 @@
 // every journal with gen >= the snapshot's in order, skipping a torn last line; in_flight becomes
 // pending; then an immediate compaction starts a fresh journal (so nothing is ever appended after a
 // torn line).
+//
+// Record versions: 2 (the snapshot header's `version`) keeps a delivery's event (`event`), and the
+// body is composed when each try is sent. 1 kept the finished body (`body`); such records, in a
+// version 1 snapshot or a journal written by that version, are read back into their event when the
+// body is one of our callbacks (upgradeDelivery), otherwise kept and sent as they are.
 import { mkdir, open, readdir, rename, stat, unlink } from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { WriteBatcher } from './batcher';
 import { appendDurably, fsyncDir, readJsonLines } from './files';
+import { eventFromBody } from './payload';
 import { cryptoRandom, randomId, realTimers, silentLogger } from './types';
-import type { Logger, RandomSource, Timers } from './types';
+import type { Logger, QueuedEvent, RandomSource, Timers } from './types';
 
-export type DeliveryState = 'pending' | 'in_flight' | 'succeeded' | 'failed' | 'dead' | 'paused';
-export const SETTLED_STATES: readonly DeliveryState[] = ['succeeded', 'failed', 'dead'];
+/** `skipped`: not sent because the webhook no longer wants it (unsubscribed, out of scope, deleted). */
+export type DeliveryState = 'pending' | 'in_flight' | 'succeeded' | 'failed' | 'dead' | 'paused' | 'skipped';
+export const SETTLED_STATES: readonly DeliveryState[] = ['succeeded', 'failed', 'dead', 'skipped'];
 export function isSettled(state: DeliveryState): boolean {
-  return state === 'succeeded' || state === 'failed' || state === 'dead';
+  return state === 'succeeded' || state === 'failed' || state === 'dead' || state === 'skipped';
+}
+
+/** The snapshot format written now; versions 1 and 2 are read. */
+export const OUTBOX_RECORD_VERSION = 2;
+const READABLE_SNAPSHOT_VERSIONS: readonly number[] = [1, 2];
+
+/** A record of version 1 (a finished `body`) as version 2 (its `event`), when the body is one of our callbacks. */
+export function upgradeDelivery(d: Delivery): Delivery {
+  if (d.event !== undefined || typeof d.body !== 'string') return d;
+  const event = eventFromBody(d.body, d.seq);
+  if (!event) return d;
+  const { body: _body, ...rest } = d;
+  return { ...rest, event };
 }
 
 export interface Delivery {
@@ -45,8 +65,10 @@ export interface Delivery {
   webhookId: number;
   udid: string;
   seq: number;
-  /** The exact JSON text sent (serialized once, at enqueue). */
-  body: string;
+  /** The event the callback announces; its body is composed from it (and the webhook as it is) at each try. */
+  event?: QueuedEvent;
+  /** Only in records of version 1 whose body was not recognised: the JSON text sent as is. */
+  body?: string;
   createdAt: number;
   attempts: number;
   nextAttemptAt: number;
@@ -64,7 +86,9 @@ export interface EnqueueInput {
   webhookId: number;
   udid: string;
   seq: number;
-  body: string;
+  /** One of event (what the dispatcher queues) and body (a finished text sent as is). */
+  event?: QueuedEvent;
+  body?: string;
   createdAt: number;
   /** defaults to createdAt (send at once) */
   nextAttemptAt?: number;
@@ -91,7 +115,7 @@ type JournalRecord =
 
 interface SnapshotHeader {
   kind: 'outbox-snapshot';
-  version: 1;
+  version: number;
   gen: number;
   nextN: number;
   paused: number[];
@@ -287,7 +311,8 @@ export class Outbox {
       webhookId: input.webhookId,
       udid: input.udid,
       seq: input.seq,
-      body: input.body,
+      ...(input.event !== undefined ? { event: { ...input.event } } : {}),
+      ...(input.body !== undefined ? { body: input.body } : {}),
       createdAt: input.createdAt,
       attempts: 0,
       nextAttemptAt: input.nextAttemptAt ?? input.createdAt,
@@ -378,7 +403,7 @@ export class Outbox {
   private apply(record: JournalRecord): void {
     switch (record.t) {
       case 'enq': {
-        const d = { ...record.d };
+        const d = upgradeDelivery({ ...record.d });
         if (d.state === 'pending' && this.paused.has(d.webhookId)) d.state = 'paused';
         if (isSettled(d.state)) this.live.delete(d.id);
         else this.live.set(d.id, d);
@@ -437,7 +462,7 @@ export class Outbox {
     const deliveries = [...this.live.values()].sort((a, b) => a.n - b.n);
     const header: SnapshotHeader = {
       kind: 'outbox-snapshot',
-      version: 1,
+      version: OUTBOX_RECORD_VERSION,
       gen: nextGen,
       nextN: this.nextN,
       paused: [...this.paused],
@@ -496,7 +521,7 @@ export class Outbox {
       const body = snap.records.slice(1, -1) as Delivery[];
       const valid =
         header?.kind === 'outbox-snapshot' &&
-        header.version === 1 &&
+        READABLE_SNAPSHOT_VERSIONS.includes(header.version) &&
         end?.end === true &&
         end.count === header.count &&
         body.length === header.count &&

@@ -24,6 +24,12 @@ export interface DeliveryEvent {
   seq: number;
 }
 
+/**
+ * What a queued callback keeps of its event, so its body is composed when each try is sent. `platform`
+ * is absent only in records carried over from the outbox format that stored a finished body.
+ */
+export type QueuedEvent = Omit<DeliveryEvent, 'platform'> & { platform?: DevicePlatform };
+
 export interface DeliveryWebhookEvents {
   online: boolean;
   offline: boolean;

@@ -30,7 +30,7 @@ export function deliveryHealth(core: DeliveryHandlerDeps['core'], webhookIds: nu
       const recent = await core.history.query({ webhookId, limit: 20 });
       return {
         webhookId,
-        recent: recent.filter((r) => !r.test).map((r) => r.result).reverse(),
+        recent: recent.flatMap((r) => (r.test || r.result === 'skipped' ? [] : [r.result])).reverse(),
         pending: core.outbox.list({ webhookId }).length,
         consecutiveFailures: core.dispatcher.consecutiveFailures(webhookId),
       };
@@ -62,7 +62,7 @@ export function deliveryHandlers(deps: DeliveryHandlerDeps): {
     'deliveries:list': {
       schema: z.strictObject({
         webhookId: id,
-        result: z.enum(['success', 'failure']).optional(),
+        result: z.enum(['success', 'failure', 'skipped']).optional(),
         before: z.number().int().positive().optional(),
         limit: z.number().int().min(1).max(1000).optional(),
       }),

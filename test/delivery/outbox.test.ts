@@ -106,7 +106,7 @@ describe('outbox', () => {
         for (const d of confirmed) expect(ids.has(d.id)).toBe(true);
         expect(reopened.list().find((d) => d.id === confirmed[0]!.id)?.state).toBe('pending');
         // Everything recovered is whole.
-        for (const d of reopened.list()) expect(() => JSON.parse(d.body) as unknown).not.toThrow();
+        for (const d of reopened.list()) expect(() => JSON.parse(d.body ?? '') as unknown).not.toThrow();
         expect(reopened.openReport.badLines).toBe(0);
         // And the journal it appends to now is clean: a new enqueue after recovery survives another reopen.
         const after = await reopened.enqueue(input(5000));
