@@ -127,6 +127,8 @@ export async function openCore(options: CoreOptions): Promise<Core> {
     history,
     http: createAxiosClient({}),
     listWebhooks: () => webhooks.deliveryWebhooks(),
+    // A user's deletion ends its waiting callbacks as skipped; an id missing otherwise keeps them queued.
+    isWebhookDeleted: (id) => webhooks.isDeleted(id),
     disableWebhook: async (id, reason) => {
       await webhooks.setEnabled(id, false, reason);
       options.notice('warning', `Webhook ${webhooks.get(id)?.name ?? id} was disabled: ${reason}`);

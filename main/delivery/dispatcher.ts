@@ -93,6 +93,8 @@ interface Lane {
   queued: boolean;
   /** waiting for the webhook to be enabled / un-paused */
   held: boolean;
+  /** the webhook changed and may no longer want the head: look at it now rather than at its retry time */
+  recheck: boolean;
   timer: unknown;
   timerDue: number;
 }
@@ -275,6 +277,7 @@ export class Dispatcher {
     const ids = new Set(webhooks.map((w) => w.id));
     for (const webhook of webhooks) {
       if (isEnabled(webhook)) this.gone.delete(webhook.id);
+      this.recheckHeads(webhook);
       if (this.sendable(webhook)) this.wake(webhook.id, true);
     }
     // Missing webhooks: deleted ones' callbacks are skipped now; the others' stay held.
@@ -410,7 +413,7 @@ export class Dispatcher {
     const hook = this.hook(d.webhookId);
     let lane = hook.lanes.get(d.udid);
     if (!lane) {
-      lane = { key: `${d.webhookId}\u0000${d.udid}`, webhookId: d.webhookId, udid: d.udid, items: [], busy: false, queued: false, held: false, timer: undefined, timerDue: 0 };
+      lane = { key: `${d.webhookId}\u0000${d.udid}`, webhookId: d.webhookId, udid: d.udid, items: [], busy: false, queued: false, held: false, recheck: false, timer: undefined, timerDue: 0 };
       hook.lanes.set(d.udid, lane);
     }
     const item: LaneItem = { id: d.id, n: d.n, durable };
@@ -453,7 +456,7 @@ export class Dispatcher {
         return;
       }
       const now = this.clock.now();
-      if (d.nextAttemptAt > now && !deleted) {
+      if (d.nextAttemptAt > now && !deleted && !lane.recheck) {
         if (lane.timer === undefined || lane.timerDue !== d.nextAttemptAt) {
           this.clearTimer(lane);
           lane.timerDue = d.nextAttemptAt;
@@ -508,6 +511,20 @@ export class Dispatcher {
     }
   }
 
+  /** Lanes whose waiting head this webhook no longer wants are looked at now: the head ends skipped at once. */
+  private recheckHeads(webhook: DeliveryWebhook): void {
+    const hook = this.hooks.get(webhook.id);
+    if (!hook) return;
+    for (const lane of hook.lanes.values()) {
+      const head = lane.items[0];
+      const d = head ? this.outbox.get(head.id) : undefined;
+      if (!d?.event || d.state === 'paused' || this.stillWanted(webhook, d.event)) continue;
+      lane.recheck = true;
+      lane.held = false;
+      this.consider(lane);
+    }
+  }
+
   /** Deleted by a user, as far as the store knows; only asked about ids of lanes that exist. */
   private isDeleted(webhookId: number): boolean {
     if (!this.options.isWebhookDeleted) return false;
@@ -534,6 +551,7 @@ export class Dispatcher {
   // ---- sending ---------------------------------------------------------------------------------
 
   private async runHead(hook: HookState, lane: Lane): Promise<void> {
+    lane.recheck = false;
     const head = lane.items[0];
     if (!head) return;
     const queued = this.outbox.get(head.id);
@@ -566,6 +584,8 @@ export class Dispatcher {
       this.skip(queued, webhook, SKIPPED_UNSUBSCRIBED);
       return;
     }
+    // Looked at early (a recheck) but wanted after all: it keeps its retry time.
+    if (queued.nextAttemptAt > this.clock.now()) return;
     if (!this.sendable(webhook)) {
       lane.held = true;
       return;

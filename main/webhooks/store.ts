@@ -32,8 +32,11 @@ import { SecretUnavailableError, cryptoSecretRandom, generateSecret, plainBox } 
 import type { Sealed, SecretBox, SecretRandom } from './secrets';
 
 export const WEBHOOKS_FILE = 'webhooks.json';
-/** 1: the webhooks' form fields. 2: enabled/paused (with reasons), scope, sealed secret and headers. */
-export const WEBHOOKS_SCHEMA_VERSION = 2;
+/**
+ * 1: the webhooks' form fields. 2: enabled/paused (with reasons), scope, sealed secret and headers.
+ * 3: deletedWebhookIds, the ids of webhooks a user deleted.
+ */
+export const WEBHOOKS_SCHEMA_VERSION = 3;
 export const EXPORT_FORMAT = 'devicehooks-webhooks';
 /**
  * 1: name, url, description, events. 2: also enabled, scope, header names and signing. Version 1 files
@@ -114,6 +117,12 @@ export interface WebhooksFile {
   nextWebhookId: number;
   org: Org;
   webhooks: StoredWebhook[];
+  /**
+   * Ids of webhooks a user deleted, ascending: their waiting callbacks end "Skipped — webhook deleted".
+   * A webhook id missing from the file and not in this list was not deleted (the file was replaced or
+   * set aside): its callbacks are kept.
+   */
+  deletedWebhookIds: number[];
 }
 
 /** `secret_unavailable`: a sealed value cannot be opened (or sealed) by this machine's keyring now. */
@@ -184,8 +193,10 @@ export interface WebhookStore {
    * `headers` and `signing` left out keep what the webhook has; `signing: true` keeps an existing secret.
    */
   update(id: number, input: unknown): Promise<WebhookResult>;
-  /** Resolves with the removed webhook. */
+  /** Resolves with the removed webhook; its id is recorded as deleted. */
   remove(id: number): Promise<WebhookResult>;
+  /** The id belonged to a webhook a user deleted (false for ids never defined). */
+  isDeleted(id: number): boolean;
   /** The opened secret and header values, for an admin's edit dialog and "copy secret". */
   reveal(id: number): RevealResult;
   /** A new secret (the webhook signs from now on, if it did not); the old one is gone. */
@@ -266,6 +277,7 @@ const fileSchema = z
     nextWebhookId: positiveId,
     org: z.object({ id: positiveId, name: z.string() }),
     webhooks: z.array(storedWebhook),
+    deletedWebhookIds: z.array(positiveId),
   })
   .superRefine((data, ctx) => {
     const seen = new Set<number>();
@@ -276,12 +288,15 @@ const fileSchema = z
   })
   .transform((data): WebhooksFile => {
     // A hand-edited counter below an existing id would hand that id out again: never let it.
-    const maxId = data.webhooks.reduce((m, w) => Math.max(m, w.id), 0);
+    const maxId = Math.max(
+      data.webhooks.reduce((m, w) => Math.max(m, w.id), 0),
+      data.deletedWebhookIds.reduce((m, id) => Math.max(m, id), 0),
+    );
     return { ...data, nextWebhookId: Math.max(data.nextWebhookId, maxId + 1) };
   });
 
 function defaults(): WebhooksFile {
-  return { schemaVersion: WEBHOOKS_SCHEMA_VERSION, nextWebhookId: 1, org: { id: 1, name: '' }, webhooks: [] };
+  return { schemaVersion: WEBHOOKS_SCHEMA_VERSION, nextWebhookId: 1, org: { id: 1, name: '' }, webhooks: [], deletedWebhookIds: [] };
 }
 
 const emptyScope = (): WebhookScope => ({ udids: [], platforms: [] });
@@ -302,6 +317,12 @@ export function migrateWebhooksV1toV2(old: unknown): unknown {
   return { ...doc, webhooks };
 }
 
+/** v2 → v3: no webhook is known to have been deleted (earlier versions kept no record). */
+export function migrateWebhooksV2toV3(old: unknown): unknown {
+  if (typeof old !== 'object' || old === null || Array.isArray(old)) return old;
+  return { ...old, deletedWebhookIds: [] };
+}
+
 /** Thrown inside a mutator to abandon the change and answer `result` instead. */
 class Refusal<R> {
   constructor(readonly result: R) {}
@@ -314,7 +335,7 @@ export async function openWebhookStore(options: OpenWebhookStoreOptions): Promis
     label: 'webhooks',
     defaults,
     version: WEBHOOKS_SCHEMA_VERSION,
-    migrations: { 2: migrateWebhooksV1toV2 },
+    migrations: { 2: migrateWebhooksV1toV2, 3: migrateWebhooksV2toV3 },
     validate: zodValidator(fileSchema),
     logger: options.logger,
     now,
@@ -422,8 +443,13 @@ class Webhooks implements WebhookStore {
       if (!existing) throw new Refusal(notFound(id));
       draft.webhooks.splice(index, 1);
       // nextWebhookId stays where it is: this id is never handed out again.
+      if (!draft.deletedWebhookIds.includes(id)) draft.deletedWebhookIds = [...draft.deletedWebhookIds, id].sort((a, b) => a - b);
       return { ok: true, webhook: toView(existing) };
     });
+  }
+
+  isDeleted(id: number): boolean {
+    return this.#db.data.deletedWebhookIds.includes(id) && !this.#find(id);
   }
 
   reveal(id: number): RevealResult {

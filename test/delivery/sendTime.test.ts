@@ -169,6 +169,25 @@ describe('a try uses the webhook as it is now', () => {
     expect(await t.dispatcher.history({ webhookId: 1, result: 'failure' })).toHaveLength(1);
   });
 
+  it('an edit that unsubscribes skips the waiting callback at once; an edit that keeps it leaves its retry time', async () => {
+    const clock = new ManualClock();
+    const r = await receiver({ reply: { status: 500 } });
+    const hooks = [webhook({ url: r.url, id: 1 }), webhook({ url: r.url, id: 2 })];
+    const t = await rig({ webhooks: hooks, dispatcher: { clock, random: fixedRandom(0.5) } });
+    await t.dispatcher.dispatch(event({ to: 'Online' }));
+    await t.attemptsReach(2);
+    await until(() => expect(clock.dues()).toHaveLength(2));
+    hooks[0] = { ...hooks[0]!, events: { ...hooks[0]!.events, online: false } };
+    hooks[1] = { ...hooks[1]!, name: 'Renamed' };
+    await t.dispatcher.refresh();
+    await t.attemptsReach(3);
+    expect(t.attempts[2]).toMatchObject({ webhookId: 1, result: 'skipped', errorLabel: 'Skipped — no longer subscribed' });
+    await t.dispatcher.flush();
+    expect(r.requests()).toHaveLength(2);
+    expect(t.outbox.list().map((d) => d.webhookId)).toEqual([2]);
+    expect(clock.dues()).toHaveLength(1);
+  });
+
   it('a deleted webhook’s waiting callbacks end Skipped — webhook deleted, at once', async () => {
     const clock = new ManualClock();
     const r = await receiver({ reply: { status: 500 } });

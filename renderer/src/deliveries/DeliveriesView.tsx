@@ -6,7 +6,8 @@ import { api } from '../api';
 import { useWebhooksState } from '../state';
 import { AttemptDetail } from './AttemptDetail';
 
-type Filter = 'all' | 'success' | 'failure';
+type Filter = 'all' | 'success' | 'failure' | 'skipped';
+const FILTER_LABEL: Record<Filter, string> = { all: 'All', success: 'Succeeded', failure: 'Failed', skipped: 'Skipped' };
 const EVENTS: { key: WebhookEventKey; label: string }[] = [
   { key: 'online', label: 'Online' },
   { key: 'offline', label: 'Offline' },
@@ -94,10 +95,10 @@ export function DeliveriesView({ webhookId, onWebhookChange }: { webhookId: numb
           </select>
         </label>
         <fieldset className="segmented" aria-label="Show">
-          {(['all', 'success', 'failure'] as const).map((f) => (
+          {(['all', 'success', 'failure', 'skipped'] as const).map((f) => (
             <label key={f} className={filter === f ? 'active' : ''}>
               <input type="radio" name="result-filter" value={f} checked={filter === f} onChange={() => setFilter(f)} />
-              {f === 'all' ? 'All' : f === 'success' ? 'Succeeded' : 'Failed'}
+              {FILTER_LABEL[f]}
             </label>
           ))}
         </fieldset>
@@ -148,11 +149,13 @@ export function DeliveriesView({ webhookId, onWebhookChange }: { webhookId: numb
                       style={{ transform: `translateY(${item.start}px)`, height: item.size }}
                     >
                       <button type="button" className={`attempt-row${a.id === selectedId ? ' selected' : ''}`} onClick={() => setSelectedId(a.id)}>
-                        <span className={`result result-${a.result}`}>{a.result === 'success' ? `HTTP ${a.response?.status ?? ''}` : (a.errorLabel ?? 'Failed')}</span>
+                        <span className={`result result-${a.result}`}>
+                          {a.result === 'success' ? `HTTP ${a.response?.status ?? ''}` : a.result === 'skipped' ? 'Skipped' : (a.errorLabel ?? 'Failed')}
+                        </span>
                         <span className="mono">{new Date(a.at).toLocaleTimeString()}</span>
                         <span className="hint">{Math.round(a.latencyMs)} ms</span>
                         <span className="hint">
-                          {a.test ? 'test' : `#${a.seq}`} · try {a.attempt}
+                          {a.test ? 'test' : `#${a.seq}`} · {a.result === 'skipped' ? 'not sent' : `try ${a.attempt}`}
                         </span>
                         <span className="hint mono ellipsis">{a.udid}</span>
                       </button>
