@@ -17,6 +17,7 @@ import type { Clock, DeviceSource } from './devices/types';
 import { UsbSource } from './devices/usb';
 import { UsbmuxSource } from './devices/usbmux';
 import type { Logger } from './log';
+import { SecretWait } from './secretWait';
 import { openSettingsStore } from './settings';
 import type { SettingsStore } from './settings';
 import { openProfileStore } from './webhooks/profiles';
@@ -61,6 +62,8 @@ export interface Core {
   outbox: Outbox;
   history: DeliveryHistory;
   dispatcher: Dispatcher;
+  /** Webhooks waiting for their secret (OS keyring locked); check() looks again (e.g. on window focus). */
+  secretWait: SecretWait;
   recentEvents(): DeviceEventInfo[];
   onEvent(listener: (event: DeviceEventInfo) => void): () => void;
   /** Start the sources and the local API. */
@@ -126,7 +129,8 @@ export async function openCore(options: CoreOptions): Promise<Core> {
     outbox,
     history,
     http: createAxiosClient({}),
-    listWebhooks: () => webhooks.deliveryWebhooks(),
+    // A webhook whose secret cannot be opened now is listed as unavailable: its callbacks queue and wait.
+    listWebhooks: () => webhooks.forDispatcher(),
     // A user's deletion ends its waiting callbacks as skipped; an id missing otherwise keeps them queued.
     isWebhookDeleted: (id) => webhooks.isDeleted(id),
     disableWebhook: async (id, reason) => {
@@ -146,7 +150,11 @@ export async function openCore(options: CoreOptions): Promise<Core> {
     timeoutMs: limits.timeoutSeconds * 1000,
     pauseAfterFailures: limits.pauseAfterFailures,
   });
-  webhooks.onChange(() => dispatcher.refresh());
+  const secretWait = new SecretWait({ list: () => webhooks.forDispatcher(), refresh: () => dispatcher.refresh(), notice: options.notice, clock });
+  webhooks.onChange(() => {
+    void dispatcher.refresh();
+    secretWait.check();
+  });
 
   const recent: DeviceEventInfo[] = [];
   const eventListeners = new Set<(event: DeviceEventInfo) => void>();
@@ -197,12 +205,14 @@ export async function openCore(options: CoreOptions): Promise<Core> {
     outbox,
     history,
     dispatcher,
+    secretWait,
     recentEvents: () => [...recent],
     onEvent: (listener) => {
       eventListeners.add(listener);
       return () => eventListeners.delete(listener);
     },
     async start() {
+      secretWait.start();
       for (const source of sources) {
         source.onSnapshot((snapshot) => tracker.ingest(snapshot));
         source.onHealth((health) => tracker.setSourceHealth(health));
@@ -213,6 +223,7 @@ export async function openCore(options: CoreOptions): Promise<Core> {
     async stop() {
       if (stopped) return;
       stopped = true;
+      secretWait.stop();
       if (saveTimer) clearTimeout(saveTimer);
       await Promise.allSettled(sources.map((s) => s.stop()));
       await localApi.stop();

@@ -144,6 +144,11 @@ async function start(): Promise<void> {
     pushWebhooks();
     receiver.refreshSecrets();
   });
+  // A webhook starts or stops waiting for its secret: the rows and the Deliveries view say so.
+  core.secretWait.onChange(() => {
+    pushWebhooks();
+    receiver.refreshSecrets();
+  });
   profiles.onChange(() => {
     push(win, 'settings:changed', generalInfo({ settings, canManage: () => can('org_setting.modify'), inUse: deliveryLimitsInUse }));
     push(win, 'profiles:changed', profilesState(profiles));
@@ -196,6 +201,8 @@ async function start(): Promise<void> {
     win.on('closed', () => {
       win = null;
     });
+    // Someone came back to the window: perhaps after unlocking the OS keyring.
+    win.on('focus', () => core.secretWait.check());
   };
   const startHidden = settings.general().startHidden || process.argv.includes('--hidden');
   openWindow(!startHidden);
@@ -204,7 +211,12 @@ async function start(): Promise<void> {
   const tray = installTray({
     showWindow,
     quit: () => app.quit(),
-    snapshot: () => ({ devices: tracker.list(), webhooks: webhooks.list(), failures: (id) => core.dispatcher.consecutiveFailures(id) }),
+    snapshot: () => ({
+      devices: tracker.list(),
+      webhooks: webhooks.list(),
+      failures: (id) => core.dispatcher.consecutiveFailures(id),
+      waiting: (id) => core.secretWait.waiting().has(id),
+    }),
     pauseAll: async (paused) => {
       for (const w of webhooks.list()) {
         if (!w.enabled || w.paused === paused) continue;
@@ -216,6 +228,7 @@ async function start(): Promise<void> {
       tracker.onChange(redraw);
       webhooks.onChange(redraw);
       core.dispatcher.onAttempt(redraw);
+      core.secretWait.onChange(redraw);
     },
   });
   installAppMenu({ showWindow, quit: () => app.quit() });

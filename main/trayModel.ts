@@ -7,6 +7,8 @@ export interface TrayInput {
   webhooks: { id: number; name: string; enabled: boolean; paused: boolean }[];
   /** consecutive failed attempts per webhook id */
   failures: (webhookId: number) => number;
+  /** true while the webhook waits for its secret (the OS keyring is locked) */
+  waiting?: (webhookId: number) => boolean;
 }
 
 export interface TrayModel {
@@ -14,11 +16,13 @@ export interface TrayModel {
   statusLine: string;
   failing: string[];
   paused: string[];
+  /** Webhooks waiting for their secret: "Waiting — secret unavailable". */
+  waiting: string[];
   icon: TrayIconState;
   allPaused: boolean;
 }
 
-export function trayModel({ devices, webhooks, failures }: TrayInput): TrayModel {
+export function trayModel({ devices, webhooks, failures, waiting: isWaiting = () => false }: TrayInput): TrayModel {
   const count = (status: string) => devices.filter((d) => d.status === status).length;
   const parts = [`${count('Online')} online`, `${count('Offline')} offline`, `${count('Utilizing')} in use`];
   const unplugged = count('Unplugged');
@@ -28,16 +32,19 @@ export function trayModel({ devices, webhooks, failures }: TrayInput): TrayModel
   const failing = active.filter((w) => !w.paused && failures(w.id) > 0).map((w) => w.name);
   const paused = active.filter((w) => w.paused).map((w) => w.name);
   const disabled = webhooks.filter((w) => !w.enabled).map((w) => w.name);
+  const waiting = active.filter((w) => isWaiting(w.id)).map((w) => w.name);
   const problems: string[] = [];
   if (failing.length > 0) problems.push(`${failing.length} webhook${failing.length === 1 ? '' : 's'} failing`);
   if (paused.length > 0) problems.push(`${paused.length} paused`);
   if (disabled.length > 0) problems.push(`${disabled.length} disabled`);
+  if (waiting.length > 0) problems.push(`${waiting.length} waiting for the OS keyring`);
   return {
     tooltip: ['DeviceHooks', statusLine, ...problems].join(' · '),
     statusLine,
     failing,
     paused,
-    icon: failing.length > 0 || disabled.length > 0 ? 'failing' : paused.length > 0 ? 'paused' : 'ok',
+    waiting,
+    icon: failing.length > 0 || disabled.length > 0 ? 'failing' : paused.length > 0 || waiting.length > 0 ? 'paused' : 'ok',
     allPaused: active.length > 0 && paused.length === active.length,
   };
 }

@@ -241,6 +241,8 @@ export interface WebhookDeliveryHealth {
   recent: ('success' | 'failure')[];
   pending: number;
   consecutiveFailures: number;
+  /** Set while its secret or a header value cannot be opened (OS keyring locked): the reason. Callbacks wait. */
+  secretUnavailable?: string;
 }
 
 export interface ReceivedCallback {

@@ -248,6 +248,7 @@ export class Dispatcher {
     if (this.stopped) throw new Error('The dispatcher is stopped');
     const webhook = (await this.options.listWebhooks()).find((w) => w.id === webhookId);
     if (!webhook) throw new Error(`Webhook ${webhookId} not found`);
+    if (webhook.unavailable !== undefined) throw new Error(`Webhook ${webhook.name} is waiting — secret unavailable: ${webhook.unavailable}`);
     const messageId = randomId('msg', this.random);
     const deliveryId = randomId('dlv', this.random);
     const queued: QueuedEvent = { udid: event.udid, name: event.name, platform: event.platform, to: event.to, at: event.at, seq: event.seq };
@@ -536,7 +537,9 @@ export class Dispatcher {
   }
 
   private sendable(webhook: DeliveryWebhook): boolean {
-    return isEnabled(webhook) && webhook.paused !== true && !this.outbox.isPaused(webhook.id) && !this.gone.has(webhook.id);
+    return (
+      isEnabled(webhook) && webhook.paused !== true && webhook.unavailable === undefined && !this.outbox.isPaused(webhook.id) && !this.gone.has(webhook.id)
+    );
   }
 
   private isIdle(): boolean {

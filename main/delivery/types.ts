@@ -54,6 +54,11 @@ export interface DeliveryWebhook {
   secret?: string;
   /** Extra request headers. Content-Type, User-Agent and the webhook-* headers cannot be overridden. */
   headers?: Record<string, string>;
+  /**
+   * Set when its secret or a header value cannot be opened now (the OS keyring is locked): its callbacks
+   * queue and wait, nothing is sent (never unsigned or without its headers). The reason, in a sentence.
+   */
+  unavailable?: string;
 }
 
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';

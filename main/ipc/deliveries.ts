@@ -15,7 +15,7 @@ const EVENT_STATUS = { online: 'Online', offline: 'Offline', utilizing: 'Utilizi
 export const SAMPLE_DEVICE = { udid: '00000000-0000-0000-0000-SAMPLE000001', name: 'Sample device', platform: 'android' as const };
 
 export interface DeliveryHandlerDeps {
-  core: Pick<Core, 'webhooks' | 'webhookService' | 'dispatcher' | 'outbox' | 'history' | 'tracker'>;
+  core: Pick<Core, 'webhooks' | 'webhookService' | 'dispatcher' | 'outbox' | 'history' | 'tracker'> & Partial<Pick<Core, 'secretWait'>>;
   receiver: ReceiverHost;
   now?: () => number;
 }
@@ -28,7 +28,9 @@ export function deliveryHealth(core: DeliveryHandlerDeps['core'], webhookIds: nu
   return Promise.all(
     webhookIds.map(async (webhookId) => {
       const recent = await core.history.query({ webhookId, limit: 20 });
+      const waiting = core.secretWait?.waiting().get(webhookId);
       return {
+        ...(waiting ? { secretUnavailable: waiting.reason } : {}),
         webhookId,
         recent: recent.flatMap((r) => (r.test || r.result === 'skipped' ? [] : [r.result])).reverse(),
         pending: core.outbox.list({ webhookId }).length,

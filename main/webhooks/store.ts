@@ -103,6 +103,11 @@ export interface WebhookForDelivery {
   /** `whsec_…`; absent: unsigned. */
   secret?: string;
   headers: Record<string, string>;
+  /**
+   * Only from forDispatcher(): why its secret or a header value cannot be opened now (the OS keyring is
+   * locked or unavailable). Such a webhook comes without secret and headers: its callbacks queue and wait.
+   */
+  unavailable?: string;
 }
 
 export interface Org {
@@ -213,6 +218,11 @@ export interface WebhookStore {
   deliveryWebhooks(): WebhookForDelivery[];
   /** One webhook for the dispatcher: not_found, or secret_unavailable with the reason. */
   deliveryWebhook(id: number): DeliveryLookup;
+  /**
+   * deliveryWebhooks() plus, for each webhook whose material cannot be opened now, an entry without
+   * secret and headers carrying `unavailable` (the reason): events for it still queue, nothing is sent.
+   */
+  forDispatcher(): WebhookForDelivery[];
   setOrg(org: unknown): Promise<OrgResult>;
   /** No secrets and no header values, ever (see ExportedWebhook). */
   exportJson(): string;
@@ -371,6 +381,8 @@ class Webhooks implements WebhookStore {
   readonly #listeners = new Set<(snapshot: WebhooksSnapshot) => void>();
   /** deliveryWebhooks() for one committed version of the data (only when every webhook opened). */
   #deliveryCache: { data: unknown; list: WebhookForDelivery[] } | undefined;
+  /** The webhooks left out of the last incomplete deliveryWebhooks(), with the reason. */
+  #lastUnavailable: { data: unknown; list: WebhookForDelivery[]; waiting: WebhookForDelivery[] } | undefined;
   /** Webhooks already logged as unavailable for one version of the data: one warning, not one per event. */
   #warned: { data: unknown; ids: Set<number> } | undefined;
 
@@ -482,17 +494,21 @@ class Webhooks implements WebhookStore {
     if (this.#deliveryCache?.data !== data) {
       this.#deliveryCache = undefined;
       const list: WebhookForDelivery[] = [];
-      let complete = true;
+      const waiting: WebhookForDelivery[] = [];
       for (const w of [...data.webhooks].sort((a, b) => a.id - b.id)) {
         const found = this.#forDelivery(w as StoredWebhook);
         if (found.ok) list.push(found.webhook);
         else {
-          complete = false;
+          waiting.push(this.#waitingEntry(w as StoredWebhook, found.error.message));
           this.#warnUnavailable(w.id, found.error.message);
         }
       }
       // Only a full answer is kept: a keyring that comes back later is tried again on the next call.
-      if (!complete) return list;
+      if (waiting.length > 0) {
+        this.#lastUnavailable = { data, list, waiting };
+        return list;
+      }
+      this.#lastUnavailable = undefined;
       // Frozen and shared: the dispatcher asks for every event and every attempt, so no copy per call.
       this.#deliveryCache = { data, list: deepFreeze(list) };
     }
@@ -503,6 +519,28 @@ class Webhooks implements WebhookStore {
     const found = this.#find(id);
     if (!found) return notFound(id);
     return this.#forDelivery(found);
+  }
+
+  forDispatcher(): WebhookForDelivery[] {
+    const list = this.deliveryWebhooks();
+    const last = this.#lastUnavailable;
+    if (!last || last.list !== list) return list;
+    return [...list, ...last.waiting].sort((a, b) => a.id - b.id);
+  }
+
+  #waitingEntry(w: StoredWebhook, reason: string): WebhookForDelivery {
+    return {
+      id: w.id,
+      orgId: w.orgId,
+      name: w.name,
+      url: w.url,
+      events: { ...w.events },
+      enabled: w.enabled,
+      paused: w.paused,
+      scope: structuredClone(w.scope),
+      headers: {},
+      unavailable: reason,
+    };
   }
 
   async setOrg(raw: unknown): Promise<OrgResult> {

@@ -3,7 +3,7 @@ import { useVirtualizer } from '@tanstack/react-virtual';
 import { useEffect, useRef, useState } from 'react';
 import type { DeliveryAttempt, WebhookEventKey } from '../../../preload/contract';
 import { api } from '../api';
-import { useWebhooksState } from '../state';
+import { useDeliveryHealth, useWebhooksState } from '../state';
 import { AttemptDetail } from './AttemptDetail';
 
 type Filter = 'all' | 'success' | 'failure' | 'skipped';
@@ -18,6 +18,7 @@ const EVENTS: { key: WebhookEventKey; label: string }[] = [
 /** Delivery history per webhook: every attempt, live, filterable, each one open to inspect and redeliver. */
 export function DeliveriesView({ webhookId, onWebhookChange }: { webhookId: number | null; onWebhookChange: (id: number) => void }) {
   const { value: state, error } = useWebhooksState();
+  const health = useDeliveryHealth();
   const [filter, setFilter] = useState<Filter>('all');
   const [attempts, setAttempts] = useState<DeliveryAttempt[]>([]);
   const [loadError, setLoadError] = useState<string | null>(null);
@@ -120,6 +121,12 @@ export function DeliveriesView({ webhookId, onWebhookChange }: { webhookId: numb
       {webhook && (!webhook.enabled || webhook.paused) ? (
         <p className="readonly-note" role="note">
           {!webhook.enabled ? `Disabled. ${webhook.disabledReason ?? ''}` : `Paused. ${webhook.pausedReason ?? ''}`} Events still queue; resume it in Webhook Settings.
+        </p>
+      ) : null}
+      {current !== null && health.get(current)?.secretUnavailable ? (
+        <p className="readonly-note" role="note">
+          Waiting — secret unavailable. {health.get(current)?.secretUnavailable} Callbacks stay queued ({health.get(current)?.pending ?? 0} waiting) and go out in order once the OS keyring can be
+          read.
         </p>
       ) : null}
       {message ? (

@@ -116,6 +116,12 @@ export function WebhookSettings() {
                   {!webhook.enabled ? <span className="badge badge-disabled">disabled</span> : null}
                   {webhook.enabled && webhook.paused ? <span className="badge badge-paused">paused</span> : null}
                   {webhook.hasSecret ? <span className="badge">signed</span> : null}
+                  {health.get(webhook.id)?.secretUnavailable ? (
+                    <>
+                      <span className="badge badge-paused">Waiting — secret unavailable</span>
+                      <div className="hint">{health.get(webhook.id)?.secretUnavailable} Its callbacks stay queued and go out once the OS keyring can be read.</div>
+                    </>
+                  ) : null}
                   {!webhook.enabled && webhook.disabledReason ? <div className="hint">{webhook.disabledReason}</div> : null}
                   {webhook.enabled && webhook.paused && webhook.pausedReason ? <div className="hint">{webhook.pausedReason}</div> : null}
                 </th>
