@@ -149,6 +149,7 @@ export async function openCore(options: CoreOptions): Promise<Core> {
     // Read at launch: a change in Settings › General applies from the next start (the window says so).
     timeoutMs: limits.timeoutSeconds * 1000,
     pauseAfterFailures: limits.pauseAfterFailures,
+    retryHorizonMs: limits.retryHorizonHours * 3_600_000,
   });
   const secretWait = new SecretWait({ list: () => webhooks.forDispatcher(), refresh: () => dispatcher.refresh(), notice: options.notice, clock });
   webhooks.onChange(() => {

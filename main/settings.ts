@@ -7,7 +7,8 @@ import type { JsonStore, Recovery } from './storage/jsonStore';
 import type { Logger } from './log';
 
 export const SETTINGS_FILE = 'settings.json';
-export const SETTINGS_SCHEMA_VERSION = 2;
+/** 2: debounce times. 3: delivery.retryHorizonHours. */
+export const SETTINGS_SCHEMA_VERSION = 3;
 
 export const generalSchema = z.strictObject({
   startAtLogin: z.boolean(),
@@ -29,6 +30,8 @@ export const generalSchema = z.strictObject({
     pauseAfterFailures: z.number({ error: 'Enter a number' }).int('A whole number').min(1, 'At least 1').max(1000, 'At most 1000'),
     maxQueued: z.number({ error: 'Enter a number' }).int('A whole number').min(100, 'At least 100').max(1_000_000, 'At most 1,000,000'),
     historyEntries: z.number({ error: 'Enter a number' }).int('A whole number').min(100, 'At least 100').max(500_000, 'At most 500,000'),
+    /** How long a callback is retried, in hours the webhook could send (paused or waiting time does not count). */
+    retryHorizonHours: z.number({ error: 'Enter a number of hours' }).int('Whole hours').min(1, 'At least 1 hour').max(720, 'At most 720 hours (30 days)'),
   }),
 });
 export type GeneralSettings = z.infer<typeof generalSchema>;
@@ -44,7 +47,7 @@ export const DEFAULT_SETTINGS: GeneralSettings = {
   startHidden: false,
   notifications: { deviceOffline: false, deviceUnplugged: true, webhookPaused: true, deliveryFailed: true },
   debounce: { onlineMs: 500, offlineMs: 2000, unpluggedMs: 3000 },
-  delivery: { timeoutSeconds: 10, pauseAfterFailures: 20, maxQueued: 100_000, historyEntries: 50_000 },
+  delivery: { timeoutSeconds: 10, pauseAfterFailures: 20, maxQueued: 100_000, historyEntries: 50_000, retryHorizonHours: 72 },
 };
 
 const fileSchema = generalSchema.extend({ schemaVersion: z.number().int(), closeHintShown: z.boolean() });
@@ -66,6 +69,11 @@ export async function openSettingsStore({ dataDir, logger }: { dataDir: string; 
     migrations: {
       // v2: the status debounce times became settings.
       2: (old) => ({ ...(old as object), debounce: { ...DEFAULT_SETTINGS.debounce } }),
+      // v3: the retry horizon became a setting (before, callbacks failed after the 8th attempt, 4 h 47 min).
+      3: (old) => {
+        const doc = old as { delivery?: object };
+        return { ...doc, delivery: { ...doc.delivery, retryHorizonHours: DEFAULT_SETTINGS.delivery.retryHorizonHours } };
+      },
     },
     validate: zodValidator(fileSchema),
     logger,

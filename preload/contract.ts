@@ -272,7 +272,7 @@ export interface GeneralSettings {
   startHidden: boolean;
   notifications: { deviceOffline: boolean; deviceUnplugged: boolean; webhookPaused: boolean; deliveryFailed: boolean };
   debounce: { onlineMs: number; offlineMs: number; unpluggedMs: number };
-  delivery: { timeoutSeconds: number; pauseAfterFailures: number; maxQueued: number; historyEntries: number };
+  delivery: { timeoutSeconds: number; pauseAfterFailures: number; maxQueued: number; historyEntries: number; retryHorizonHours: number };
 }
 
 export interface GeneralInfo {

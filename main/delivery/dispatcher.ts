@@ -24,7 +24,7 @@ import { EVENT_KEY_BY_STATUS, isEnabled, matchWebhooks } from './match';
 import type { Delivery, Outbox } from './outbox';
 import { composeBody, eventFromBody } from './payload';
 import type { CallbackContent } from './payload';
-import { DEFAULT_JITTER, DEFAULT_MAX_RETRY_AFTER_MS, DEFAULT_SCHEDULE_MS, nextDelay } from './retry';
+import { DEFAULT_JITTER, DEFAULT_MAX_INTERVAL_MS, DEFAULT_MAX_RETRY_AFTER_MS, DEFAULT_RETRY_HORIZON_MS, DEFAULT_SCHEDULE_MS, nextDelay } from './retry';
 import { signatureHeaders } from './signing';
 import { cryptoRandom, randomId, silentLogger, systemClock } from './types';
 import type { Clock, DeliveryEvent, DeliveryWebhook, Logger, QueuedEvent, RandomSource } from './types';
@@ -52,8 +52,12 @@ export interface DispatcherOptions {
   logger?: Logger;
   /** Per attempt. Default 10 s. */
   timeoutMs?: number;
-  /** Delay before attempt 1, 2, … (see DEFAULT_SCHEDULE_MS). */
+  /** Delay before attempt 1, 2, … (see DEFAULT_SCHEDULE_MS); past its end the last step repeats. */
   schedule?: readonly number[];
+  /** How long a callback is retried, counted in planned waits (see DEFAULT_RETRY_HORIZON_MS). Default 3 days. */
+  retryHorizonMs?: number;
+  /** The longest wait between two tries. Default 1 h. */
+  maxIntervalMs?: number;
   /** ±fraction. Default 0.2. */
   jitter?: number;
   /** Default 8. */
@@ -266,6 +270,7 @@ export class Dispatcher {
   async resume(webhookId: number): Promise<void> {
     const hook = this.hooks.get(webhookId);
     if (hook) hook.consecutiveFailures = 0;
+    void this.outbox.setFailures(webhookId, 0).catch(() => undefined);
     const written = this.outbox.setPaused(webhookId, false, this.clock.now());
     this.logger('info', `Webhook ${webhookId} resumed`);
     this.wake(webhookId, true);
@@ -354,7 +359,7 @@ export class Dispatcher {
   }
 
   consecutiveFailures(webhookId: number): number {
-    return this.hooks.get(webhookId)?.consecutiveFailures ?? 0;
+    return this.hooks.get(webhookId)?.consecutiveFailures ?? this.outbox.failures(webhookId);
   }
 
   // ---- queueing --------------------------------------------------------------------------------
@@ -404,7 +409,8 @@ export class Dispatcher {
   private hook(webhookId: number): HookState {
     let hook = this.hooks.get(webhookId);
     if (!hook) {
-      hook = { id: webhookId, lanes: new Map(), ready: [], active: 0, consecutiveFailures: 0 };
+      // The count that pauses a webhook carries over a restart.
+      hook = { id: webhookId, lanes: new Map(), ready: [], active: 0, consecutiveFailures: this.outbox.failures(webhookId) };
       this.hooks.set(webhookId, hook);
     }
     return hook;
@@ -608,6 +614,7 @@ export class Dispatcher {
     const lastError = ok ? undefined : (done.error?.label ?? `HTTP ${status}`);
 
     if (ok) {
+      if (hook.consecutiveFailures > 0) void this.outbox.setFailures(hook.id, 0).catch(() => undefined);
       hook.consecutiveFailures = 0;
       outcome = 'succeeded';
       lane.items.shift();
@@ -619,6 +626,7 @@ export class Dispatcher {
       this.markGone(webhook);
     } else {
       hook.consecutiveFailures++;
+      void this.outbox.setFailures(hook.id, hook.consecutiveFailures).catch(() => undefined);
       const delay = nextDelay({
         attemptsDone: attempt,
         schedule: this.schedule,
@@ -628,16 +636,22 @@ export class Dispatcher {
         retryAfter: done.response?.headers['retry-after'],
         nowMs: end,
         maxRetryAfterMs: this.maxRetryAfterMs,
+        maxIntervalMs: this.options.maxIntervalMs ?? DEFAULT_MAX_INTERVAL_MS,
+        retriedMs: d.retriedMs ?? 0,
+        horizonMs: this.options.retryHorizonMs ?? DEFAULT_RETRY_HORIZON_MS,
       });
       if (hook.consecutiveFailures >= this.pauseAfter && !this.outbox.isPaused(webhook.id)) this.pauseHook(webhook.id, hook.consecutiveFailures);
       if (delay === undefined) {
         outcome = 'failed';
         lane.items.shift();
-        this.logger('warn', `Callback ${d.id} to webhook ${webhook.id} (device ${d.udid}) failed after ${attempt} attempts: ${lastError}`);
+        this.logger('warn', `Callback ${d.id} to webhook ${webhook.id} (device ${d.udid}) failed after ${attempt} attempts (retry horizon used up): ${lastError}`);
         void this.outbox.update(d.id, { state: 'failed', lastError, updatedAt: end }).catch(() => undefined);
       } else {
         nextAttemptAt = end + delay;
-        void this.outbox.update(d.id, { state: 'pending', nextAttemptAt, lastError, updatedAt: end }).catch(() => undefined);
+        // Only the planned wait counts towards the horizon: time held (paused, disabled, waiting for the
+        // secret, the app not running) beyond it does not.
+        const retriedMs = (d.retriedMs ?? 0) + delay;
+        void this.outbox.update(d.id, { state: 'pending', nextAttemptAt, retriedMs, lastError, updatedAt: end }).catch(() => undefined);
         outcome = this.outbox.isPaused(webhook.id) ? 'paused' : 'retrying';
       }
     }

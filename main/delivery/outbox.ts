@@ -11,6 +11,7 @@
 //                                  {"t":"enq","d":Delivery}
 //                                  {"t":"upd","id":…,"p":{state?,attempts?,nextAttemptAt?,lastError?,updatedAt?}}
 //                                  {"t":"pause","w":webhookId,"at":ms} / {"t":"resume","w":webhookId,"at":ms}
+//                                  {"t":"fails","w":webhookId,"n":count}  (consecutive failed attempts)
 //
 // Cost per change does not grow with history: a change is one appended line; settled deliveries
 // leave memory at once and are dropped from the next snapshot. Compaction rewrites only unfinished
@@ -71,7 +72,10 @@ export interface Delivery {
   body?: string;
   createdAt: number;
   attempts: number;
+  /** Wall-clock epoch ms of the next try. */
   nextAttemptAt: number;
+  /** Waiting time counted towards the retry horizon so far (absent = 0). */
+  retriedMs?: number;
   state: DeliveryState;
   /** Enqueue order, increasing across restarts: the order within one (webhook, device) lane. */
   n: number;
@@ -103,6 +107,7 @@ export interface DeliveryPatch {
   state?: DeliveryState;
   attempts?: number;
   nextAttemptAt?: number;
+  retriedMs?: number;
   lastError?: string;
   updatedAt?: number;
 }
@@ -111,7 +116,8 @@ type JournalRecord =
   | { t: 'enq'; d: Delivery }
   | { t: 'upd'; id: string; p: DeliveryPatch }
   | { t: 'pause'; w: number; at: number }
-  | { t: 'resume'; w: number; at: number };
+  | { t: 'resume'; w: number; at: number }
+  | { t: 'fails'; w: number; n: number };
 
 interface SnapshotHeader {
   kind: 'outbox-snapshot';
@@ -119,6 +125,8 @@ interface SnapshotHeader {
   gen: number;
   nextN: number;
   paused: number[];
+  /** [webhookId, consecutive failed attempts] for the webhooks with a count above 0 (version 2). */
+  failures?: [number, number][];
   count: number;
 }
 
@@ -203,6 +211,7 @@ export interface OpenReport {
 export class Outbox {
   private readonly live = new Map<string, Delivery>();
   private readonly paused = new Set<number>();
+  private readonly failureCounts = new Map<number, number>();
   private readonly notDurable = new Set<string>();
   private nextN = 1;
   private gen = 0;
@@ -273,6 +282,20 @@ export class Outbox {
 
   isPaused(webhookId: number): boolean {
     return this.paused.has(webhookId);
+  }
+
+  /** Consecutive failed attempts of a webhook, as last saved (it pauses the webhook at a bound). */
+  failures(webhookId: number): number {
+    return this.failureCounts.get(webhookId) ?? 0;
+  }
+
+  /** Saves a webhook's consecutive-failure count (journal record; kept in the snapshot). */
+  setFailures(webhookId: number, n: number): Promise<void> {
+    if (this.closed) return Promise.reject(new OutboxClosedError());
+    if (this.failures(webhookId) === n) return Promise.resolve();
+    const record: JournalRecord = { t: 'fails', w: webhookId, n };
+    this.apply(record);
+    return this.batcher.push(`${JSON.stringify(record)}\n`);
   }
 
   pausedWebhooks(): number[] {
@@ -416,6 +439,7 @@ export class Outbox {
         const p = record.p;
         if (p.attempts !== undefined) d.attempts = p.attempts;
         if (p.nextAttemptAt !== undefined) d.nextAttemptAt = p.nextAttemptAt;
+        if (p.retriedMs !== undefined) d.retriedMs = p.retriedMs;
         if (p.lastError !== undefined) d.lastError = p.lastError;
         if (p.updatedAt !== undefined) d.updatedAt = p.updatedAt;
         if (p.state !== undefined) d.state = p.state === 'pending' && this.paused.has(d.webhookId) ? 'paused' : p.state;
@@ -425,6 +449,11 @@ export class Outbox {
       case 'pause': {
         this.paused.add(record.w);
         for (const d of this.live.values()) if (d.webhookId === record.w && d.state === 'pending') d.state = 'paused';
+        return;
+      }
+      case 'fails': {
+        if (record.n > 0) this.failureCounts.set(record.w, record.n);
+        else this.failureCounts.delete(record.w);
         return;
       }
       case 'resume': {
@@ -466,6 +495,7 @@ export class Outbox {
       gen: nextGen,
       nextN: this.nextN,
       paused: [...this.paused],
+      failures: [...this.failureCounts],
       count: deliveries.length,
     };
     const tmp = await open(tmpPath, 'w');
@@ -531,6 +561,7 @@ export class Outbox {
         fromGen = header.gen;
         this.nextN = header.nextN;
         for (const w of header.paused) this.paused.add(w);
+        for (const [w, n] of header.failures ?? []) this.apply({ t: 'fails', w, n });
         for (const d of body) this.apply({ t: 'enq', d });
       } else {
         // Never overwrite what we cannot read: move it aside, say so, and rebuild from the journals.

@@ -217,11 +217,11 @@ describe('dispatcher: sending', () => {
     }
   });
 
-  it('after the last scheduled attempt the delivery is failed and the device lane moves on', async () => {
+  it('once the retry horizon is used up the delivery is failed and the device lane moves on', async () => {
     const clock = new ManualClock();
     let calls = 0;
     const r = await receiver({ respond: () => ({ status: ++calls <= 3 ? 500 : 200 }) });
-    const t = await rig({ webhooks: [webhook({ url: r.url })], dispatcher: { clock, schedule: [0, 1_000, 1_000], random: fixedRandom(0.5) } });
+    const t = await rig({ webhooks: [webhook({ url: r.url })], dispatcher: { clock, schedule: [0, 1_000], retryHorizonMs: 2_000, random: fixedRandom(0.5) } });
     const a = await t.dispatcher.dispatch(event({ seq: 1 }));
     const b = await t.dispatcher.dispatch(event({ seq: 2 }));
     await t.attemptsReach(1);
@@ -240,7 +240,7 @@ describe('dispatcher: sending', () => {
       [b.deliveries[0]!.id, 1, 'succeeded'],
     ]);
     expect(t.outbox.size).toBe(0);
-    expect(t.log.lines.some((l) => l.level === 'warn' && /failed after 3 attempts: HTTP 500/.test(l.message))).toBe(true);
+    expect(t.log.lines.some((l) => l.level === 'warn' && /failed after 3 attempts \(retry horizon used up\): HTTP 500/.test(l.message))).toBe(true);
   });
 });
 

@@ -38,11 +38,22 @@ describe('settings.json', () => {
   it('migrates a version 1 file: the debounce times get their defaults, the rest is kept', async () => {
     const dataDir = await tempDir();
     const { debounce: _omitted, ...v1 } = { ...DEFAULT_SETTINGS, startAtLogin: true };
+    const { retryHorizonHours: _new, ...v1Delivery } = v1.delivery;
+    Object.assign(v1, { delivery: v1Delivery });
     writeFileSync(join(dataDir, 'settings.json'), JSON.stringify({ schemaVersion: 1, closeHintShown: true, ...v1 }));
     const store = await openSettingsStore({ dataDir, logger });
     expect(store.general()).toMatchObject({ startAtLogin: true, debounce: DEFAULT_SETTINGS.debounce });
     expect(store.store.data.closeHintShown).toBe(true);
     await store.store.flush();
-    expect(JSON.parse(readFileSync(join(dataDir, 'settings.json'), 'utf8')).schemaVersion).toBe(2);
+    expect(JSON.parse(readFileSync(join(dataDir, 'settings.json'), 'utf8')).schemaVersion).toBe(3);
+  });
+
+  it('migrates a version 2 file: the retry horizon gets its default of 3 days, the rest is kept', async () => {
+    const dataDir = await tempDir();
+    const { retryHorizonHours: _omitted, ...delivery } = { ...DEFAULT_SETTINGS.delivery, maxQueued: 5_000 };
+    writeFileSync(join(dataDir, 'settings.json'), JSON.stringify({ schemaVersion: 2, closeHintShown: false, ...DEFAULT_SETTINGS, delivery }));
+    const store = await openSettingsStore({ dataDir, logger });
+    expect(store.general().delivery).toEqual({ ...delivery, retryHorizonHours: 72 });
+    expect((await store.update({ ...store.general(), delivery: { ...delivery, retryHorizonHours: 0 } })).ok).toBe(false);
   });
 });

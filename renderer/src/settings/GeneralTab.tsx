@@ -32,6 +32,7 @@ const LIMITS: { key: keyof GeneralSettings['delivery']; label: string; hint: str
   { key: 'pauseAfterFailures', label: 'Pause a webhook after this many failures in a row', hint: 'default 20' },
   { key: 'maxQueued', label: 'Callbacks kept waiting at most', hint: 'default 100,000' },
   { key: 'historyEntries', label: 'Delivery attempts kept in the history', hint: 'default 50,000' },
+  { key: 'retryHorizonHours', label: 'Retry a failing callback for (hours)', hint: '1–720; default 72 (3 days); time paused or waiting does not count' },
 ];
 
 export function GeneralTab() {
