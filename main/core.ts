@@ -43,6 +43,8 @@ export interface CoreOptions {
   notice: (level: 'info' | 'warning' | 'error', message: string) => void;
   /** Called once each time a webhook pauses after its run of failures (the app shows an OS notification). */
   onWebhookPaused?: (webhookId: number, name: string) => void;
+  /** Called when a webhook's queue becomes full and its new callbacks start being refused (and on every 1000th). */
+  onQueueFull?: (webhookId: number, name: string, refused: number) => void;
   /** Start the local reservation API (the app does; the headless runner too unless told not to). */
   localApi?: boolean;
   /** Test and benchmark hooks: replace the device sources. */
@@ -121,7 +123,15 @@ export async function openCore(options: CoreOptions): Promise<Core> {
     dir: join(dataDir, 'delivery', 'outbox'),
     maxPending: limits.maxQueued,
     logger: log,
-    onOverflow: () => options.notice('error', 'The delivery queue is full: new callbacks are refused until the receivers catch up. Check the failing webhooks.'),
+    onOverflow: (info) => {
+      if (info.refusedSinceFull !== 1 && info.refusedSinceFull % 1000 !== 0) return;
+      const name = webhooks.get(info.webhookId)?.name ?? `Webhook ${info.webhookId}`;
+      options.notice(
+        'error',
+        `${name}: its delivery queue is full (${info.limit} callbacks waiting); ${info.refusedSinceFull} new callback(s) refused so far, until its receiver catches up. Older callbacks are kept; other webhooks are not affected.`,
+      );
+      options.onQueueFull?.(info.webhookId, name, info.refusedSinceFull);
+    },
   });
   if (outbox.openReport) log('info', `outbox: ${JSON.stringify(outbox.openReport)}`);
   const history = await openHistory({ dir: join(dataDir, 'delivery', 'history'), maxEntries: limits.historyEntries, logger: log });

@@ -71,6 +71,8 @@ async function start(): Promise<void> {
 
   const notices = new NoticeBoard();
   let core: Core;
+  /** Redraws waiting for a webhook whose queue became full (the tray). */
+  const queueFullListeners = new Set<() => void>();
   // OS notifications, rate-limited, for the kinds chosen in Settings › General.
   const notifier = new Notifier({
     enabled: (kind) => core.settings.general().notifications[kind],
@@ -89,6 +91,10 @@ async function start(): Promise<void> {
       secretBox: createOsBox(safeStorage),
       notice: (level, message) => notices.add(level, message),
       onWebhookPaused: (_id, name) => notifier.notify('webhookPaused', `${name} paused after repeated failures; new events still queue`),
+      onQueueFull: (_id, name, refused) => {
+        notifier.notify('deliveryFailed', `${name}: delivery queue full, ${refused} new callback(s) refused`);
+        queueFullListeners.forEach((listener) => listener());
+      },
     });
   } catch (error) {
     // A data file from a newer DeviceHooks, or one that cannot be moved aside: never overwrite it.
@@ -216,6 +222,7 @@ async function start(): Promise<void> {
       webhooks: webhooks.list(),
       failures: (id) => core.dispatcher.consecutiveFailures(id),
       waiting: (id) => core.secretWait.waiting().has(id),
+      refused: (id) => core.outbox.refusedFor(id),
     }),
     pauseAll: async (paused) => {
       for (const w of webhooks.list()) {
@@ -229,6 +236,7 @@ async function start(): Promise<void> {
       webhooks.onChange(redraw);
       core.dispatcher.onAttempt(redraw);
       core.secretWait.onChange(redraw);
+      queueFullListeners.add(redraw);
     },
   });
   installAppMenu({ showWindow, quit: () => app.quit() });

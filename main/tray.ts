@@ -36,6 +36,7 @@ export function installTray(deps: TrayDeps): { destroy: () => void } {
       ...model.failing.map((name): MenuItemConstructorOptions => ({ label: `Failing: ${name}`, enabled: false })),
       ...model.paused.map((name): MenuItemConstructorOptions => ({ label: `Paused: ${name}`, enabled: false })),
       ...model.waiting.map((name): MenuItemConstructorOptions => ({ label: `Waiting — secret unavailable: ${name}`, enabled: false })),
+      ...model.queueFull.map((name): MenuItemConstructorOptions => ({ label: `Queue full: ${name}`, enabled: false })),
       { type: 'separator' },
       { label: 'Open DeviceHooks', click: deps.showWindow },
       model.allPaused

@@ -243,6 +243,8 @@ export interface WebhookDeliveryHealth {
   consecutiveFailures: number;
   /** Set while its secret or a header value cannot be opened (OS keyring locked): the reason. Callbacks wait. */
   secretUnavailable?: string;
+  /** New callbacks refused since its queue became full (absent: not full). */
+  refused?: number;
 }
 
 export interface ReceivedCallback {

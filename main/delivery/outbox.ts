@@ -135,18 +135,18 @@ export interface OverflowInfo {
   pending: number;
   webhookId: number;
   udid: string;
-  /** How many deliveries have been refused since the outbox became full. */
+  /** How many of this webhook's deliveries have been refused since its queue became full. */
   refusedSinceFull: number;
 }
 
-/** Thrown (as a rejection) by enqueue() when the outbox holds maxPending unfinished deliveries. */
+/** Thrown (as a rejection) by enqueue() when the webhook has maxPending unfinished deliveries. */
 export class OutboxFullError extends Error {
   readonly code = 'OUTBOX_FULL' as const;
   constructor(
     readonly limit: number,
     readonly webhookId: number,
   ) {
-    super(`The delivery outbox is full (${limit} undelivered callbacks): a callback for webhook ${webhookId} was refused`);
+    super(`The delivery queue of webhook ${webhookId} is full (${limit} undelivered callbacks): a new callback for it was refused`);
     this.name = 'OutboxFullError';
   }
 }
@@ -161,7 +161,7 @@ export class OutboxClosedError extends Error {
 
 export interface OutboxOptions {
   dir: string;
-  /** Unfinished deliveries (pending, in flight, paused) allowed at once. Default 100,000. */
+  /** Unfinished deliveries (pending, in flight, paused) allowed at once per webhook. Default 100,000. */
   maxPending?: number;
   /**
    * Changes within this window share one write. Default 0: the first change is written at the next turn
@@ -221,7 +221,10 @@ export class Outbox {
   private compactions = 0;
   private writes = 0;
   private closed = false;
-  private refusedSinceFull = 0;
+  /** Per webhook: refused since its queue was last full. */
+  private readonly refusedSinceFull = new Map<number, number>();
+  /** Per webhook: unfinished deliveries (the bound applies per webhook). */
+  private readonly pendingByWebhook = new Map<number, number>();
   private readonly batcher: WriteBatcher;
   private readonly maxPending: number;
   private readonly sync: boolean;
@@ -276,6 +279,16 @@ export class Outbox {
     return this.maxPending;
   }
 
+  /** Unfinished deliveries of one webhook (what the bound counts). */
+  pendingFor(webhookId: number): number {
+    return this.pendingByWebhook.get(webhookId) ?? 0;
+  }
+
+  /** New callbacks for this webhook refused since its queue was last full (0 when it is not). */
+  refusedFor(webhookId: number): number {
+    return this.refusedSinceFull.get(webhookId) ?? 0;
+  }
+
   isDurable(id: string): boolean {
     return this.live.has(id) && !this.notDurable.has(id);
   }
@@ -321,10 +334,11 @@ export class Outbox {
    */
   enqueue(input: EnqueueInput): Promise<Delivery> {
     if (this.closed) return Promise.reject(new OutboxClosedError());
-    if (this.live.size >= this.maxPending) return Promise.reject(this.refuse(input));
-    if (this.refusedSinceFull > 0) {
-      this.logger('warn', `Delivery outbox accepts callbacks again after refusing ${this.refusedSinceFull} while full`);
-      this.refusedSinceFull = 0;
+    if (this.pendingFor(input.webhookId) >= this.maxPending) return Promise.reject(this.refuse(input));
+    const refused = this.refusedSinceFull.get(input.webhookId) ?? 0;
+    if (refused > 0) {
+      this.logger('warn', `Delivery outbox accepts callbacks for webhook ${input.webhookId} again after refusing ${refused} while its queue was full`);
+      this.refusedSinceFull.delete(input.webhookId);
     }
     const id = input.id ?? randomId('dlv', this.random);
     if (this.live.has(id)) return Promise.reject(new Error(`delivery ${id} already exists`));
@@ -354,7 +368,7 @@ export class Outbox {
       (error: unknown) => {
         // Not on disk: take it back so it is never sent as if it were safe.
         this.notDurable.delete(id);
-        this.live.delete(id);
+        this.deleteLive(id);
         throw error;
       },
     );
@@ -398,20 +412,21 @@ export class Outbox {
   // ---- internals -------------------------------------------------------------------------------
 
   private refuse(input: EnqueueInput): OutboxFullError {
-    this.refusedSinceFull++;
+    const refused = (this.refusedSinceFull.get(input.webhookId) ?? 0) + 1;
+    this.refusedSinceFull.set(input.webhookId, refused);
     const info: OverflowInfo = {
       limit: this.maxPending,
-      pending: this.live.size,
+      pending: this.pendingFor(input.webhookId),
       webhookId: input.webhookId,
       udid: input.udid,
-      refusedSinceFull: this.refusedSinceFull,
+      refusedSinceFull: refused,
     };
     // Loud on the first refusal, then every 1000th, so a flood does not flood the log too.
-    if (this.refusedSinceFull === 1 || this.refusedSinceFull % 1000 === 0) {
+    if (refused === 1 || refused % 1000 === 0) {
       this.logger(
         'error',
-        `Delivery outbox FULL (${this.maxPending} undelivered callbacks): refusing new callbacks ` +
-          `(${this.refusedSinceFull} refused so far, latest for webhook ${input.webhookId}, device ${input.udid})`,
+        `Delivery queue of webhook ${input.webhookId} FULL (${this.maxPending} undelivered callbacks): refusing its new callbacks ` +
+          `(${refused} refused so far, latest for device ${input.udid})`,
       );
     }
     try {
@@ -422,14 +437,28 @@ export class Outbox {
     return new OutboxFullError(this.maxPending, input.webhookId);
   }
 
+  private setLive(d: Delivery): void {
+    if (!this.live.has(d.id)) this.pendingByWebhook.set(d.webhookId, this.pendingFor(d.webhookId) + 1);
+    this.live.set(d.id, d);
+  }
+
+  private deleteLive(id: string): void {
+    const d = this.live.get(id);
+    if (!d) return;
+    this.live.delete(id);
+    const n = this.pendingFor(d.webhookId) - 1;
+    if (n > 0) this.pendingByWebhook.set(d.webhookId, n);
+    else this.pendingByWebhook.delete(d.webhookId);
+  }
+
   /** The one place state changes: used live and by replay, so both agree. */
   private apply(record: JournalRecord): void {
     switch (record.t) {
       case 'enq': {
         const d = upgradeDelivery({ ...record.d });
         if (d.state === 'pending' && this.paused.has(d.webhookId)) d.state = 'paused';
-        if (isSettled(d.state)) this.live.delete(d.id);
-        else this.live.set(d.id, d);
+        if (isSettled(d.state)) this.deleteLive(d.id);
+        else this.setLive(d);
         this.nextN = Math.max(this.nextN, d.n + 1);
         return;
       }
@@ -443,7 +472,7 @@ export class Outbox {
         if (p.lastError !== undefined) d.lastError = p.lastError;
         if (p.updatedAt !== undefined) d.updatedAt = p.updatedAt;
         if (p.state !== undefined) d.state = p.state === 'pending' && this.paused.has(d.webhookId) ? 'paused' : p.state;
-        if (isSettled(d.state)) this.live.delete(d.id);
+        if (isSettled(d.state)) this.deleteLive(d.id);
         return;
       }
       case 'pause': {

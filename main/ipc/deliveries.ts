@@ -31,6 +31,7 @@ export function deliveryHealth(core: DeliveryHandlerDeps['core'], webhookIds: nu
       const waiting = core.secretWait?.waiting().get(webhookId);
       return {
         ...(waiting ? { secretUnavailable: waiting.reason } : {}),
+        ...(core.outbox.refusedFor(webhookId) > 0 ? { refused: core.outbox.refusedFor(webhookId) } : {}),
         webhookId,
         recent: recent.flatMap((r) => (r.test || r.result === 'skipped' ? [] : [r.result])).reverse(),
         pending: core.outbox.list({ webhookId }).length,

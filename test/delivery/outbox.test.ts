@@ -134,7 +134,7 @@ describe('outbox', () => {
     expect(outbox.size).toBe(3);
     await outbox.update(ok[0]!.id, { state: 'succeeded' });
     await expect(outbox.enqueue(input(5))).resolves.toMatchObject({ seq: 5 });
-    expect(log.lines.some((l) => /accepts callbacks again after refusing 2/.test(l.message))).toBe(true);
+    expect(log.lines.some((l) => /accepts callbacks for webhook 1 again after refusing 2/.test(l.message))).toBe(true);
     await outbox.close();
   });
 

@@ -14,3 +14,13 @@ describe('tray: a webhook waiting for its secret', () => {
     expect(trayModel({ devices: [], webhooks, failures: () => 0, waiting: () => false }).icon).toBe('ok');
   });
 });
+
+describe('tray: a webhook whose queue is full', () => {
+  it('is listed with the count refused and turns the icon red', () => {
+    const webhooks = [{ id: 1, name: 'Backlog', enabled: true, paused: false }];
+    const model = trayModel({ devices: [], webhooks, failures: () => 0, refused: () => 37 });
+    expect(model.queueFull).toEqual(['Backlog (37 refused)']);
+    expect(model.tooltip).toContain('1 with a full queue');
+    expect(model.icon).toBe('failing');
+  });
+});

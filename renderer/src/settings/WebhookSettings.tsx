@@ -141,6 +141,9 @@ export function WebhookSettings() {
                 <td>
                   <Sparkline results={health.get(webhook.id)?.recent ?? []} label={webhook.name} />
                   {health.get(webhook.id)?.pending ? <div className="hint">{health.get(webhook.id)?.pending} waiting</div> : null}
+                  {health.get(webhook.id)?.refused ? (
+                    <div className="error">Queue full: {health.get(webhook.id)?.refused} new callbacks refused</div>
+                  ) : null}
                 </td>
                 <td className="row-actions">
                   {!webhook.enabled ? (
