@@ -17,6 +17,7 @@ import type { Clock, DeviceSource } from './devices/types';
 import { UsbSource } from './devices/usb';
 import { UsbmuxSource } from './devices/usbmux';
 import type { Logger } from './log';
+import { orphanSummary } from './orphans';
 import { SecretWait } from './secretWait';
 import { openSettingsStore } from './settings';
 import type { SettingsStore } from './settings';
@@ -26,7 +27,7 @@ import { plainBox } from './webhooks/secrets';
 import type { SecretBox } from './webhooks/secrets';
 import { createWebhookService } from './webhooks/service';
 import type { WebhookService } from './webhooks/service';
-import { openWebhookStore } from './webhooks/store';
+import { openWebhookStore, WEBHOOKS_FILE } from './webhooks/store';
 import type { WebhookStore } from './webhooks/store';
 
 export interface CoreOptions {
@@ -52,6 +53,8 @@ export interface CoreOptions {
 }
 
 export interface Core {
+  /** The data folder. */
+  dataDir: string;
   settings: SettingsStore;
   webhooks: WebhookStore;
   profiles: ProfileStore;
@@ -135,6 +138,11 @@ export async function openCore(options: CoreOptions): Promise<Core> {
   });
   if (outbox.openReport) log('info', `outbox: ${JSON.stringify(outbox.openReport)}`);
   const history = await openHistory({ dir: join(dataDir, 'delivery', 'history'), maxEntries: limits.historyEntries, logger: log });
+  // A webhook id seen in the outbox or the history is never handed out again (webhooks.json may have
+  // been set aside; its webhooks can be restored with their ids).
+  let maxSeenId = history.webhookIds().reduce((m, id) => Math.max(m, id), 0);
+  for (const d of outbox.list()) maxSeenId = Math.max(maxSeenId, d.webhookId);
+  await webhooks.ensureIdsAbove(maxSeenId);
   const dispatcher = createDispatcher({
     outbox,
     history,
@@ -203,7 +211,16 @@ export async function openCore(options: CoreOptions): Promise<Core> {
   });
 
   let stopped = false;
+  const orphans = orphanSummary({ webhooks, outbox });
+  if (orphans.count > 0) {
+    options.notice(
+      'warning',
+      `${orphans.count} callback(s) wait for webhooks that are no longer defined (ids ${orphans.webhookIds.join(', ')}): they are kept. Restore those webhooks from the set-aside ${WEBHOOKS_FILE}, or discard the callbacks, in Webhook Settings.`,
+    );
+  }
+
   return {
+    dataDir,
     settings,
     webhooks,
     profiles,

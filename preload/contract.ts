@@ -235,6 +235,14 @@ export interface DeliveryAttempt {
   response?: { status: number; headers: Record<string, string>; body: string; truncated: boolean };
 }
 
+/** Callbacks held for webhook ids that are neither defined nor recorded as deleted. */
+export interface OrphanInfo {
+  count: number;
+  webhookIds: number[];
+  /** The newest set-aside webhooks.json (Restore reads it), or null. */
+  setAside: string | null;
+}
+
 /** At a glance, per webhook: its last attempts (oldest first), what waits, whether it is held. */
 export interface WebhookDeliveryHealth {
   webhookId: number;
@@ -328,6 +336,9 @@ export interface InvokeContract {
   'deliveries:health': { request: undefined; response: WebhookDeliveryHealth[] };
   'deliveries:redeliver': { request: { deliveryId: string }; response: null };
   'deliveries:sendTest': { request: { webhookId: number; event: WebhookEventKey }; response: DeliveryAttempt };
+  'deliveries:orphans': { request: undefined; response: OrphanInfo };
+  'deliveries:restoreOrphans': { request: undefined; response: { restored: number; message: string } };
+  'deliveries:discardOrphans': { request: undefined; response: { discarded: number } };
   'webhooks:resume': { request: { id: number }; response: null };
   'webhooks:setEnabled': { request: { id: number; enabled: boolean }; response: null };
   'webhooks:reveal': { request: { id: number }; response: { secret?: string; headers: { name: string; value: string }[] } };
@@ -397,6 +408,9 @@ export const invokeChannels = [
   'deliveries:health',
   'deliveries:redeliver',
   'deliveries:sendTest',
+  'deliveries:orphans',
+  'deliveries:restoreOrphans',
+  'deliveries:discardOrphans',
   'webhooks:resume',
   'webhooks:setEnabled',
   'webhooks:reveal',

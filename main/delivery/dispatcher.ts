@@ -122,6 +122,7 @@ interface Performed {
 
 export const SKIPPED_UNSUBSCRIBED = 'Skipped — no longer subscribed';
 export const SKIPPED_DELETED = 'Skipped — webhook deleted';
+export const DISCARDED_UNDEFINED = 'Discarded — webhook no longer defined';
 
 /** Stands in the history for a custom header's value (the value itself was sent). */
 export const HIDDEN_HEADER_VALUE = '[sent; value kept only in the webhook]';
@@ -288,6 +289,24 @@ export class Dispatcher {
     }
     // Missing webhooks: deleted ones' callbacks are skipped now; the others' stay held.
     for (const id of this.hooks.keys()) if (!ids.has(id)) this.wake(id, true);
+  }
+
+  /**
+   * Ends every waiting callback of these webhooks without sending it (a person chose Discard for
+   * callbacks whose webhook is no longer defined); recorded in the history as skipped. Answers how many.
+   */
+  async discard(webhookIds: readonly number[], label: string = DISCARDED_UNDEFINED): Promise<number> {
+    let n = 0;
+    for (const id of webhookIds) {
+      for (const d of this.outbox.list({ webhookId: id })) {
+        if (d.state === 'in_flight') continue;
+        this.skip(d, undefined, label);
+        n++;
+      }
+      this.wake(id, true);
+    }
+    await this.outbox.flush();
+    return n;
   }
 
   history(query: HistoryQuery): Promise<AttemptRecord[]> {

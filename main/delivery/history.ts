@@ -203,6 +203,11 @@ export class DeliveryHistory {
     this.handle = undefined;
   }
 
+  /** Every webhook id with an attempt in the history (so that ids are never handed out again). */
+  webhookIds(): number[] {
+    return [...this.index.keys()].sort((a, b) => a - b);
+  }
+
   /** Segment files currently on disk, oldest first (for tests and diagnostics). */
   segmentFiles(): string[] {
     return this.segments.map((s) => segmentFile(s.index));

@@ -153,6 +153,7 @@ export interface ImportProblem {
   field: string;
   message: string;
 }
+export type RestoreResult = { ok: true; restored: Webhook[]; skipped: { id: number | null; reason: string }[] } | { ok: false; error: StoreError };
 export type ImportResult = { ok: true; imported: Webhook[] } | { ok: false; problems: ImportProblem[] } | { ok: false; error: StoreError };
 
 export interface WebhooksSnapshot {
@@ -202,6 +203,14 @@ export interface WebhookStore {
   remove(id: number): Promise<WebhookResult>;
   /** The id belonged to a webhook a user deleted (false for ids never defined). */
   isDeleted(id: number): boolean;
+  /**
+   * Puts webhooks back as they were stored (e.g. from a webhooks.json set aside as unreadable), with
+   * their ids and sealed values. An entry is skipped (with the reason) when its shape is wrong, its id is
+   * defined or was deleted, or its name is taken.
+   */
+  restoreWebhooks(entries: readonly unknown[]): Promise<RestoreResult>;
+  /** Makes sure no id up to `maxSeen` is handed out again (ids seen in the outbox and the history). */
+  ensureIdsAbove(maxSeen: number): Promise<void>;
   /** The opened secret and header values, for an admin's edit dialog and "copy secret". */
   reveal(id: number): RevealResult;
   /** A new secret (the webhook signs from now on, if it did not); the old one is gone. */
@@ -457,6 +466,40 @@ class Webhooks implements WebhookStore {
       // nextWebhookId stays where it is: this id is never handed out again.
       if (!draft.deletedWebhookIds.includes(id)) draft.deletedWebhookIds = [...draft.deletedWebhookIds, id].sort((a, b) => a - b);
       return { ok: true, webhook: toView(existing) };
+    });
+  }
+
+  async restoreWebhooks(entries: readonly unknown[]): Promise<RestoreResult> {
+    return this.#change<RestoreResult>((draft) => {
+      const restored: Webhook[] = [];
+      const skipped: { id: number | null; reason: string }[] = [];
+      for (const entry of entries) {
+        const parsed = storedWebhook.safeParse(entry);
+        const rawId = (entry as { id?: unknown } | null)?.id;
+        const id = typeof rawId === 'number' ? rawId : null;
+        if (!parsed.success) {
+          skipped.push({ id, reason: `it is not a webhook DeviceHooks can read (${parsed.error.issues[0]?.path.join('.') ?? ''}: ${parsed.error.issues[0]?.message ?? ''})` });
+          continue;
+        }
+        const w = parsed.data as StoredWebhook;
+        if (draft.webhooks.some((x) => x.id === w.id)) skipped.push({ id: w.id, reason: 'a webhook with this id is defined' });
+        else if (draft.deletedWebhookIds.includes(w.id)) skipped.push({ id: w.id, reason: 'it was deleted' });
+        else if (draft.webhooks.some((x) => x.name === w.name)) skipped.push({ id: w.id, reason: duplicateNameMessage(w.name) });
+        else {
+          const webhook: StoredWebhook = { ...structuredClone(w), orgId: draft.org.id, updatedAt: this.#iso() };
+          draft.webhooks.push(webhook);
+          draft.nextWebhookId = Math.max(draft.nextWebhookId, w.id + 1);
+          restored.push(toView(webhook));
+        }
+      }
+      return { ok: true, restored, skipped };
+    });
+  }
+
+  async ensureIdsAbove(maxSeen: number): Promise<void> {
+    if (!Number.isSafeInteger(maxSeen) || this.#db.data.nextWebhookId > maxSeen) return;
+    await this.#db.update((draft) => {
+      draft.nextWebhookId = Math.max(draft.nextWebhookId, maxSeen + 1);
     });
   }
 

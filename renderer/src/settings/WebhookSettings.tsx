@@ -4,6 +4,7 @@ import { api } from '../api';
 import { Sparkline } from '../deliveries/Sparkline';
 import { useNavigation } from '../nav';
 import { useDeliveryHealth, useWebhooksState } from '../state';
+import { OrphansNotice } from './OrphansNotice';
 import { ConfirmDialog } from '../ui/ConfirmDialog';
 import { WebhookDialog } from './WebhookDialog';
 
@@ -68,6 +69,7 @@ export function WebhookSettings() {
           Read only. {state.readOnlyReason}
         </p>
       ) : null}
+      <OrphansNotice canModify={canModify} />
       {message ? (
         <div role={message.kind === 'error' ? 'alert' : 'status'} className={message.kind === 'error' ? 'callout error-callout' : 'callout'}>
           <p>{message.text}</p>
