@@ -18,6 +18,7 @@ import { UsbSource } from './devices/usb';
 import { UsbmuxSource } from './devices/usbmux';
 import type { Logger } from './log';
 import { orphanSummary } from './orphans';
+import { reconcileDevices } from './reconcile';
 import { SecretWait } from './secretWait';
 import { openSettingsStore } from './settings';
 import type { SettingsStore } from './settings';
@@ -93,12 +94,30 @@ export async function openCore(options: CoreOptions): Promise<Core> {
   const profiles = profilesOpened.profiles;
   const webhookService = createWebhookService({ webhooks, profiles });
 
+  // The durable outbox first: it holds each device's last committed status (see reconcile.ts).
+  const outbox = await openOutbox({
+    dir: join(dataDir, 'delivery', 'outbox'),
+    maxPending: limits.maxQueued,
+    logger: log,
+    onOverflow: (info) => {
+      if (info.refusedSinceFull !== 1 && info.refusedSinceFull % 1000 !== 0) return;
+      const name = webhooks.get(info.webhookId)?.name ?? `Webhook ${info.webhookId}`;
+      options.notice(
+        'error',
+        `${name}: its delivery queue is full (${info.limit} callbacks waiting); ${info.refusedSinceFull} new callback(s) refused so far, until its receiver catches up. Older callbacks are kept; other webhooks are not affected.`,
+      );
+      options.onQueueFull?.(info.webhookId, name, info.refusedSinceFull);
+    },
+  });
+  if (outbox.openReport) log('info', `outbox: ${JSON.stringify(outbox.openReport)}`);
+
   // Devices: sources → tracker (merge, debounce, status rules) → events.
   const { onlineMs, offlineMs, unpluggedMs } = settings.general().debounce;
   const tracker = new DeviceTracker({
     clock,
     logger: log,
-    previous: deviceState.saved(),
+    // devices.json may lag behind the outbox, where each committed change is written with its callbacks.
+    previous: reconcileDevices(deviceState.saved(), outbox.committedDevices()),
     trackedUsb: deviceState.store.data.trackedUsb,
     debounceMs: { online: onlineMs, offline: offlineMs, unplugged: unpluggedMs },
   });
@@ -122,21 +141,6 @@ export async function openCore(options: CoreOptions): Promise<Core> {
   });
 
   // Delivery: each event → matching webhooks → durable outbox → HTTP, kept apart from the settings.
-  const outbox = await openOutbox({
-    dir: join(dataDir, 'delivery', 'outbox'),
-    maxPending: limits.maxQueued,
-    logger: log,
-    onOverflow: (info) => {
-      if (info.refusedSinceFull !== 1 && info.refusedSinceFull % 1000 !== 0) return;
-      const name = webhooks.get(info.webhookId)?.name ?? `Webhook ${info.webhookId}`;
-      options.notice(
-        'error',
-        `${name}: its delivery queue is full (${info.limit} callbacks waiting); ${info.refusedSinceFull} new callback(s) refused so far, until its receiver catches up. Older callbacks are kept; other webhooks are not affected.`,
-      );
-      options.onQueueFull?.(info.webhookId, name, info.refusedSinceFull);
-    },
-  });
-  if (outbox.openReport) log('info', `outbox: ${JSON.stringify(outbox.openReport)}`);
   const history = await openHistory({ dir: join(dataDir, 'delivery', 'history'), maxEntries: limits.historyEntries, logger: log });
   // A webhook id seen in the outbox or the history is never handed out again (webhooks.json may have
   // been set aside; its webhooks can be restored with their ids).

@@ -198,10 +198,16 @@ export class Dispatcher {
     const admitted = await this.serialize(async () => {
       const webhooks = matchWebhooks(event, await this.options.listWebhooks());
       const queued: QueuedEvent = { udid: event.udid, name: event.name, platform: event.platform, to: event.to, at: event.at, seq: event.seq };
-      return webhooks.map((webhook) => {
+      const admitted = webhooks.map((webhook) => {
         if (this.sendable(webhook)) this.wake(webhook.id, false);
-        return { webhookId: webhook.id, promise: this.admit({ webhookId: webhook.id, udid: event.udid, seq: event.seq, event: queued }) };
+        const messageId = this.outbox.messageIdFor(webhook.id, event.udid, event.seq);
+        return { webhookId: webhook.id, promise: this.admit({ webhookId: webhook.id, udid: event.udid, seq: event.seq, event: queued, messageId }) };
       });
+      // The device's committed status goes in the same write, after its callbacks.
+      this.outbox
+        .commitDevice({ udid: event.udid, name: event.name, platform: event.platform, to: event.to, seq: event.seq, at: event.at })
+        .catch((error: unknown) => this.logger('error', `Could not save the committed status of device ${event.udid}: ${String(error)}`));
+      return admitted;
     });
     const result: DispatchResult = { deliveries: [], refused: [] };
     for (const { webhookId, promise } of admitted) {

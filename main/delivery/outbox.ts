@@ -12,6 +12,8 @@
 //                                  {"t":"upd","id":…,"p":{state?,attempts?,nextAttemptAt?,lastError?,updatedAt?}}
 //                                  {"t":"pause","w":webhookId,"at":ms} / {"t":"resume","w":webhookId,"at":ms}
 //                                  {"t":"fails","w":webhookId,"n":count}  (consecutive failed attempts)
+//                                  {"t":"dev","d":CommittedDevice}  (a device's committed status and seq,
+//                                   written after the callbacks of that change, in the same batch)
 //
 // Cost per change does not grow with history: a change is one appended line; settled deliveries
 // leave memory at once and are dropped from the next snapshot. Compaction rewrites only unfinished
@@ -33,10 +35,22 @@ import { mkdir, open, readdir, rename, stat, unlink } from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { WriteBatcher } from './batcher';
+import { createHmac, randomBytes } from 'node:crypto';
 import { appendDurably, fsyncDir, readJsonLines } from './files';
 import { eventFromBody } from './payload';
 import { cryptoRandom, randomId, realTimers, silentLogger } from './types';
-import type { Logger, QueuedEvent, RandomSource, Timers } from './types';
+import type { DevicePlatform, Logger, QueuedEvent, RandomSource, Status, Timers } from './types';
+
+/** The status a device last committed (its transition was admitted), as the outbox keeps it. */
+export interface CommittedDevice {
+  udid: string;
+  name: string;
+  platform?: DevicePlatform;
+  to: Status;
+  seq: number;
+  /** epoch ms of the transition */
+  at: number;
+}
 
 /** `skipped`: not sent because the webhook no longer wants it (unsubscribed, out of scope, deleted). */
 export type DeliveryState = 'pending' | 'in_flight' | 'succeeded' | 'failed' | 'dead' | 'paused' | 'skipped';
@@ -117,7 +131,8 @@ type JournalRecord =
   | { t: 'upd'; id: string; p: DeliveryPatch }
   | { t: 'pause'; w: number; at: number }
   | { t: 'resume'; w: number; at: number }
-  | { t: 'fails'; w: number; n: number };
+  | { t: 'fails'; w: number; n: number }
+  | { t: 'dev'; d: CommittedDevice };
 
 interface SnapshotHeader {
   kind: 'outbox-snapshot';
@@ -127,6 +142,10 @@ interface SnapshotHeader {
   paused: number[];
   /** [webhookId, consecutive failed attempts] for the webhooks with a count above 0 (version 2). */
   failures?: [number, number][];
+  /** Every device's committed status (version 2). */
+  devices?: CommittedDevice[];
+  /** base64 of 32 random bytes: the key of the message ids (version 2). A fresh outbox gets a new one. */
+  secret?: string;
   count: number;
 }
 
@@ -212,6 +231,8 @@ export class Outbox {
   private readonly live = new Map<string, Delivery>();
   private readonly paused = new Set<number>();
   private readonly failureCounts = new Map<number, number>();
+  private readonly devices = new Map<string, CommittedDevice>();
+  private secret: Buffer = randomBytes(32);
   private readonly notDurable = new Set<string>();
   private nextN = 1;
   private gen = 0;
@@ -295,6 +316,32 @@ export class Outbox {
 
   isPaused(webhookId: number): boolean {
     return this.paused.has(webhookId);
+  }
+
+  /** Each device's last committed status and seq (the source of truth at start; see main/reconcile.ts). */
+  committedDevices(): ReadonlyMap<string, CommittedDevice> {
+    return this.devices;
+  }
+
+  /**
+   * Records a device's committed status. The dispatcher calls it right after enqueueing that change's
+   * callbacks, so it lands in the same write, after them: whoever reads it back finds the callbacks too.
+   */
+  commitDevice(device: CommittedDevice): Promise<void> {
+    if (this.closed) return Promise.reject(new OutboxClosedError());
+    const record: JournalRecord = { t: 'dev', d: { ...device } };
+    this.apply(record);
+    return this.batcher.push(`${JSON.stringify(record)}\n`);
+  }
+
+  /**
+   * The `webhook-id` of the callback announcing change `seq` of device `udid` to webhook `webhookId`:
+   * HMAC-SHA256 with this outbox's secret, so the same change committed again gets the same id, and a
+   * fresh outbox (a new secret) never repeats ids sent before.
+   */
+  messageIdFor(webhookId: number, udid: string, seq: number): string {
+    const mac = createHmac('sha256', this.secret).update(`${webhookId}\u0000${udid}\u0000${seq}`, 'utf8').digest();
+    return `msg_${mac.subarray(0, 16).toString('base64url')}`;
   }
 
   /** Consecutive failed attempts of a webhook, as last saved (it pauses the webhook at a bound). */
@@ -480,6 +527,11 @@ export class Outbox {
         for (const d of this.live.values()) if (d.webhookId === record.w && d.state === 'pending') d.state = 'paused';
         return;
       }
+      case 'dev': {
+        const known = this.devices.get(record.d.udid);
+        if (!known || record.d.seq >= known.seq) this.devices.set(record.d.udid, { ...record.d });
+        return;
+      }
       case 'fails': {
         if (record.n > 0) this.failureCounts.set(record.w, record.n);
         else this.failureCounts.delete(record.w);
@@ -525,6 +577,8 @@ export class Outbox {
       nextN: this.nextN,
       paused: [...this.paused],
       failures: [...this.failureCounts],
+      devices: [...this.devices.values()],
+      secret: this.secret.toString('base64'),
       count: deliveries.length,
     };
     const tmp = await open(tmpPath, 'w');
@@ -591,6 +645,8 @@ export class Outbox {
         this.nextN = header.nextN;
         for (const w of header.paused) this.paused.add(w);
         for (const [w, n] of header.failures ?? []) this.apply({ t: 'fails', w, n });
+        for (const d of header.devices ?? []) this.apply({ t: 'dev', d });
+        if (typeof header.secret === 'string' && Buffer.from(header.secret, 'base64').length >= 16) this.secret = Buffer.from(header.secret, 'base64');
         for (const d of body) this.apply({ t: 'enq', d });
       } else {
         // Never overwrite what we cannot read: move it aside, say so, and rebuild from the journals.
