@@ -145,7 +145,7 @@ export async function openCore(options: CoreOptions): Promise<Core> {
   // A webhook id seen in the outbox or the history is never handed out again (webhooks.json may have
   // been set aside; its webhooks can be restored with their ids).
   let maxSeenId = history.webhookIds().reduce((m, id) => Math.max(m, id), 0);
-  for (const d of outbox.list()) maxSeenId = Math.max(maxSeenId, d.webhookId);
+  for (const id of outbox.pendingByWebhookId().keys()) maxSeenId = Math.max(maxSeenId, id);
   await webhooks.ensureIdsAbove(maxSeenId);
   const dispatcher = createDispatcher({
     outbox,

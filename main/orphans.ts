@@ -20,7 +20,7 @@ export interface OrphanInfo {
 export interface OrphanDeps {
   dataDir: string;
   webhooks: Pick<WebhookStore, 'list' | 'isDeleted' | 'restoreWebhooks'>;
-  outbox: Pick<Outbox, 'list'>;
+  outbox: Pick<Outbox, 'pendingByWebhookId'>;
   dispatcher: Pick<Dispatcher, 'discard' | 'refresh'>;
 }
 
@@ -30,10 +30,10 @@ export function orphanSummary(deps: Pick<OrphanDeps, 'webhooks' | 'outbox'>): { 
   const defined = new Set(deps.webhooks.list().map((w) => w.id));
   const ids = new Set<number>();
   let count = 0;
-  for (const d of deps.outbox.list()) {
-    if (defined.has(d.webhookId) || deps.webhooks.isDeleted(d.webhookId)) continue;
-    ids.add(d.webhookId);
-    count++;
+  for (const [webhookId, pending] of deps.outbox.pendingByWebhookId()) {
+    if (defined.has(webhookId) || deps.webhooks.isDeleted(webhookId)) continue;
+    ids.add(webhookId);
+    count += pending;
   }
   return { count, webhookIds: [...ids].sort((a, b) => a - b) };
 }

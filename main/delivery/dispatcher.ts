@@ -739,7 +739,7 @@ export class Dispatcher {
 
   private pauseHook(webhookId: number, failures: number): void {
     void this.outbox.setPaused(webhookId, true, this.clock.now()).catch(() => undefined);
-    const waiting = this.outbox.list({ webhookId }).length;
+    const waiting = this.outbox.pendingFor(webhookId);
     this.logger('warn', `Webhook ${webhookId} paused after ${failures} consecutive failed attempts; ${waiting} callback(s) wait for it to be resumed`);
     void Promise.resolve()
       .then(() => this.options.pauseWebhook(webhookId))

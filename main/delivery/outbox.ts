@@ -305,6 +305,11 @@ export class Outbox {
     return this.pendingByWebhook.get(webhookId) ?? 0;
   }
 
+  /** The webhooks with unfinished deliveries, and how many each (no copy of the deliveries). */
+  pendingByWebhookId(): ReadonlyMap<number, number> {
+    return this.pendingByWebhook;
+  }
+
   /** New callbacks for this webhook refused since its queue was last full (0 when it is not). */
   refusedFor(webhookId: number): number {
     return this.refusedSinceFull.get(webhookId) ?? 0;

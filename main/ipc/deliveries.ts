@@ -35,7 +35,7 @@ export function deliveryHealth(core: DeliveryHandlerDeps['core'], webhookIds: nu
         ...(core.outbox.refusedFor(webhookId) > 0 ? { refused: core.outbox.refusedFor(webhookId) } : {}),
         webhookId,
         recent: recent.flatMap((r) => (r.test || r.result === 'skipped' ? [] : [r.result])).reverse(),
-        pending: core.outbox.list({ webhookId }).length,
+        pending: core.outbox.pendingFor(webhookId),
         consecutiveFailures: core.dispatcher.consecutiveFailures(webhookId),
       };
     }),
