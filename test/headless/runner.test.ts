@@ -251,6 +251,11 @@ describe('headless runner', () => {
     await expect.poll(() => onlineFor(hooks.requests(), note8.serial, '/unsigned').length, { timeout: 15_000 }).toBe(1);
     expect(hooks.requests().filter((r) => r.path === '/signed')).toEqual([]);
     expect(await runner.stop('SIGTERM')).toEqual({ code: 0, signal: null });
+    // Said once on stdout/stderr; its callback waits in the outbox (not failed, not dropped).
+    expect(runner.output().split('Webhook Signed: Waiting — secret unavailable.').length - 1).toBe(1);
+    const outbox = await openOutbox({ dir: join(dataDir, 'delivery', 'outbox') });
+    expect(outbox.list().map((d) => [d.webhookId, d.udid, d.event?.to])).toEqual([[1, note8.serial, 'Online']]);
+    await outbox.close();
   });
 
   it('exits 1 with the reason when the data cannot be opened (a file from a newer DeviceHooks), leaving the file and releasing the lock', async () => {
