@@ -112,6 +112,7 @@ describe('Callbacks composed at each try', () => {
     const pluggedAt = Date.now();
     app.adb.setDevices([{ ...note8, state: 'device' }]);
     // The second try comes about 5 s after the first, the third about 30 s after that.
+    await expect.poll(() => recorder.received.length, { timeout: 15_000 }).toBe(1);
     await expect.poll(() => recorder.received.length, { timeout: 15_000 }).toBe(2);
     await editWebhook(page, 'Lab receiver', { name: 'Lab receiver (renamed)' });
     await expect.poll(() => recorder.received.length, { timeout: 50_000, interval: 250 }).toBe(3);
