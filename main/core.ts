@@ -19,6 +19,9 @@ import { UsbSource } from './devices/usb';
 import { UsbmuxSource } from './devices/usbmux';
 import { resumeDevices } from './devices/sleep';
 import type { Logger } from './log';
+import { orphanSummary } from './orphans';
+import { reconcileDevices } from './reconcile';
+import { SecretWait } from './secretWait';
 import { openSettingsStore } from './settings';
 import type { SettingsStore } from './settings';
 import { openProfileStore } from './webhooks/profiles';
@@ -27,7 +30,7 @@ import { plainBox } from './webhooks/secrets';
 import type { SecretBox } from './webhooks/secrets';
 import { createWebhookService } from './webhooks/service';
 import type { WebhookService } from './webhooks/service';
-import { openWebhookStore } from './webhooks/store';
+import { openWebhookStore, WEBHOOKS_FILE } from './webhooks/store';
 import type { WebhookStore } from './webhooks/store';
 
 export interface CoreOptions {
@@ -44,6 +47,8 @@ export interface CoreOptions {
   notice: (level: 'info' | 'warning' | 'error', message: string) => void;
   /** Called once each time a webhook pauses after its run of failures (the app shows an OS notification). */
   onWebhookPaused?: (webhookId: number, name: string) => void;
+  /** Called when a webhook's queue becomes full and its new callbacks start being refused (and on every 1000th). */
+  onQueueFull?: (webhookId: number, name: string, refused: number) => void;
   /** Start the local reservation API (the app does; the headless runner too unless told not to). */
   localApi?: boolean;
   /** Test and benchmark hooks: replace the device sources. */
@@ -51,6 +56,8 @@ export interface CoreOptions {
 }
 
 export interface Core {
+  /** The data folder. */
+  dataDir: string;
   settings: SettingsStore;
   webhooks: WebhookStore;
   profiles: ProfileStore;
@@ -63,6 +70,8 @@ export interface Core {
   outbox: Outbox;
   history: DeliveryHistory;
   dispatcher: Dispatcher;
+  /** Webhooks waiting for their secret (OS keyring locked); check() looks again (e.g. on window focus). */
+  secretWait: SecretWait;
   recentEvents(): DeviceEventInfo[];
   onEvent(listener: (event: DeviceEventInfo) => void): () => void;
   /** Start the sources and the local API. */
@@ -91,12 +100,31 @@ export async function openCore(options: CoreOptions): Promise<Core> {
   const profiles = profilesOpened.profiles;
   const webhookService = createWebhookService({ webhooks, profiles });
 
+  // The durable outbox first: it holds each device's last committed status (see reconcile.ts).
+  const outbox = await openOutbox({
+    dir: join(dataDir, 'delivery', 'outbox'),
+    maxPending: limits.maxQueued,
+    logger: log,
+    onOverflow: (info) => {
+      if (info.refusedSinceFull !== 1 && info.refusedSinceFull % 1000 !== 0) return;
+      const name = webhooks.get(info.webhookId)?.name ?? `Webhook ${info.webhookId}`;
+      options.notice(
+        'error',
+        `${name}: its delivery queue is full (${info.limit} callbacks waiting); ${info.refusedSinceFull} new callback(s) refused so far, until its receiver catches up. Older callbacks are kept; other webhooks are not affected.`,
+      );
+      options.onQueueFull?.(info.webhookId, name, info.refusedSinceFull);
+    },
+    onSaveProblem: saveProblemNotices(options.notice),
+  });
+  if (outbox.openReport) log('info', `outbox: ${JSON.stringify(outbox.openReport)}`);
+
   // Devices: sources → tracker (merge, debounce, status rules) → events.
   const { onlineMs, offlineMs, unpluggedMs, settleMs } = settings.general().debounce;
   const tracker = new DeviceTracker({
     clock,
     logger: log,
-    previous: deviceState.saved(),
+    // devices.json may lag behind the outbox, where each committed change is written with its callbacks.
+    previous: reconcileDevices(deviceState.saved(), outbox.committedDevices()),
     forgotten: deviceState.forgotten(),
     retentionMs: settings.general().deviceRetentionDays * 24 * 60 * 60 * 1000,
     trackedUsb: deviceState.store.data.trackedUsb,
@@ -123,14 +151,6 @@ export async function openCore(options: CoreOptions): Promise<Core> {
   });
 
   // Delivery: each event → matching webhooks → durable outbox → HTTP, kept apart from the settings.
-  const outbox = await openOutbox({
-    dir: join(dataDir, 'delivery', 'outbox'),
-    maxPending: limits.maxQueued,
-    logger: log,
-    onOverflow: () => options.notice('error', 'The delivery queue is full: new callbacks are refused until the receivers catch up. Check the failing webhooks.'),
-    onSaveProblem: saveProblemNotices(options.notice),
-  });
-  if (outbox.openReport) log('info', `outbox: ${JSON.stringify(outbox.openReport)}`);
   const damage = describeOutboxDamage(outbox.openReport);
   if (damage) options.notice('error', damage);
   const history = await openHistory({
@@ -139,11 +159,19 @@ export async function openCore(options: CoreOptions): Promise<Core> {
     maxBytes: limits.historyMegabytes * 1024 * 1024,
     logger: log,
   });
+  // A webhook id seen in the outbox or the history is never handed out again (webhooks.json may have
+  // been set aside; its webhooks can be restored with their ids).
+  let maxSeenId = history.webhookIds().reduce((m, id) => Math.max(m, id), 0);
+  for (const id of outbox.pendingByWebhookId().keys()) maxSeenId = Math.max(maxSeenId, id);
+  await webhooks.ensureIdsAbove(maxSeenId);
   const dispatcher = createDispatcher({
     outbox,
     history,
     http: createAxiosClient({}),
-    listWebhooks: () => webhooks.deliveryWebhooks(),
+    // A webhook whose secret cannot be opened now is listed as unavailable: its callbacks queue and wait.
+    listWebhooks: () => webhooks.forDispatcher(),
+    // A user's deletion ends its waiting callbacks as skipped; an id missing otherwise keeps them queued.
+    isWebhookDeleted: (id) => webhooks.isDeleted(id),
     disableWebhook: async (id, reason) => {
       await webhooks.setEnabled(id, false, reason);
       options.notice('warning', `Webhook ${webhooks.get(id)?.name ?? id} was disabled: ${reason}`);
@@ -160,8 +188,13 @@ export async function openCore(options: CoreOptions): Promise<Core> {
     // Read at launch: a change in Settings › General applies from the next start (the window says so).
     timeoutMs: limits.timeoutSeconds * 1000,
     pauseAfterFailures: limits.pauseAfterFailures,
+    retryHorizonMs: limits.retryHorizonHours * 3_600_000,
   });
-  webhooks.onChange(() => dispatcher.refresh());
+  const secretWait = new SecretWait({ list: () => webhooks.forDispatcher(), refresh: () => dispatcher.refresh(), notice: options.notice, clock });
+  webhooks.onChange(() => {
+    void dispatcher.refresh();
+    secretWait.check();
+  });
 
   const recent: DeviceEventInfo[] = [];
   const eventListeners = new Set<(event: DeviceEventInfo) => void>();
@@ -205,7 +238,16 @@ export async function openCore(options: CoreOptions): Promise<Core> {
   retentionTimer.unref();
 
   let stopped = false;
+  const orphans = orphanSummary({ webhooks, outbox });
+  if (orphans.count > 0) {
+    options.notice(
+      'warning',
+      `${orphans.count} callback(s) wait for webhooks that are no longer defined (ids ${orphans.webhookIds.join(', ')}): they are kept. Restore those webhooks from the set-aside ${WEBHOOKS_FILE}, or discard the callbacks, in Webhook Settings.`,
+    );
+  }
+
   return {
+    dataDir,
     settings,
     webhooks,
     profiles,
@@ -218,12 +260,14 @@ export async function openCore(options: CoreOptions): Promise<Core> {
     outbox,
     history,
     dispatcher,
+    secretWait,
     recentEvents: () => [...recent],
     onEvent: (listener) => {
       eventListeners.add(listener);
       return () => eventListeners.delete(listener);
     },
     async start() {
+      secretWait.start();
       for (const source of sources) {
         source.onSnapshot((snapshot) => tracker.ingest(snapshot));
         source.onHealth((health) => tracker.setSourceHealth(health));
@@ -244,6 +288,7 @@ export async function openCore(options: CoreOptions): Promise<Core> {
       if (stopped) return;
       stopped = true;
       clearInterval(retentionTimer);
+      secretWait.stop();
       if (saveTimer) clearTimeout(saveTimer);
       await Promise.allSettled(sources.map((s) => s.stop()));
       await localApi.stop();

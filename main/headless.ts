@@ -148,7 +148,7 @@ export function reportKeyringSealed(webhooks: WebhookStore, log: Logger, already
     const what = w.hasSecret && w.headers.length === 0 ? 'a signing secret' : w.hasSecret ? 'a signing secret or header value' : 'a header value';
     log(
       'warn',
-      `Webhook "${w.name}" (id ${w.id}) has ${what} encrypted by the desktop app's OS keyring; the headless runner cannot read it and will not send to it. ` +
+      `Webhook "${w.name}" (id ${w.id}) has ${what} encrypted by the desktop app's OS keyring; the headless runner cannot read it and will not send to it. Its callbacks wait in the outbox (none is lost or sent unsigned) until it can. ` +
         'Open Settings › Webhook Settings in the desktop app to copy the value, then either store it in webhooks.json in plain form ' +
         '({"scheme": "plain", "data": "…"}; the file is readable only by its owner) or turn signing off / remove the header for this webhook. ' +
         'The runner picks up the change to webhooks.json by itself.',

@@ -77,6 +77,8 @@ async function start(): Promise<void> {
 
   const notices = new NoticeBoard();
   let core: Core;
+  /** Redraws waiting for a webhook whose queue became full (the tray). */
+  const queueFullListeners = new Set<() => void>();
   // OS notifications, rate-limited, for the kinds chosen in Settings › General.
   const notifier = new Notifier({
     enabled: (kind) => core.settings.general().notifications[kind],
@@ -95,6 +97,10 @@ async function start(): Promise<void> {
       secretBox: createOsBox(safeStorage),
       notice: (level, message) => notices.add(level, message),
       onWebhookPaused: (_id, name) => notifier.notify('webhookPaused', `${name} paused after repeated failures; new events still queue`),
+      onQueueFull: (_id, name, refused) => {
+        notifier.notify('deliveryFailed', `${name}: delivery queue full, ${refused} new callback(s) refused`);
+        queueFullListeners.forEach((listener) => listener());
+      },
     });
   } catch (error) {
     // A data file from a newer DeviceHooks, or one that cannot be moved aside: never overwrite it.
@@ -153,6 +159,11 @@ async function start(): Promise<void> {
     pushWebhooks();
     receiver.refreshSecrets();
   });
+  // A webhook starts or stops waiting for its secret: the rows and the Deliveries view say so.
+  core.secretWait.onChange(() => {
+    pushWebhooks();
+    receiver.refreshSecrets();
+  });
   profiles.onChange(() => {
     push('settings:changed', generalInfo({ settings, canManage: () => can('org_setting.modify'), inUse: deliveryLimitsInUse }));
     push('profiles:changed', profilesState(profiles));
@@ -206,6 +217,8 @@ async function start(): Promise<void> {
     win.on('closed', () => {
       win = null;
     });
+    // Someone came back to the window: perhaps after unlocking the OS keyring.
+    win.on('focus', () => core.secretWait.check());
   };
   const startHidden = settings.general().startHidden || process.argv.includes('--hidden');
   openWindow(!startHidden);
@@ -214,7 +227,13 @@ async function start(): Promise<void> {
   const tray = installTray({
     showWindow,
     quit: () => app.quit(),
-    snapshot: () => ({ devices: tracker.list(), webhooks: webhooks.list(), failures: (id) => core.dispatcher.consecutiveFailures(id) }),
+    snapshot: () => ({
+      devices: tracker.list(),
+      webhooks: webhooks.list(),
+      failures: (id) => core.dispatcher.consecutiveFailures(id),
+      waiting: (id) => core.secretWait.waiting().has(id),
+      refused: (id) => core.outbox.refusedFor(id),
+    }),
     pauseAll: async (paused) => {
       const label = paused ? 'Pause all webhooks' : 'Resume all webhooks';
       await runAction(
@@ -237,6 +256,8 @@ async function start(): Promise<void> {
       tracker.onChange(redraw);
       webhooks.onChange(redraw);
       core.dispatcher.onAttempt(redraw);
+      core.secretWait.onChange(redraw);
+      queueFullListeners.add(redraw);
     },
   });
   installAppMenu({ showWindow, quit: () => app.quit(), devTools: !app.isPackaged });

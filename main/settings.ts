@@ -7,7 +7,8 @@ import type { JsonStore, Recovery } from './storage/jsonStore';
 import type { Logger } from './log';
 
 export const SETTINGS_FILE = 'settings.json';
-export const SETTINGS_SCHEMA_VERSION = 4;
+/** 2: debounce times. 3: settle window, device retention. 4: history megabytes. 5: delivery.retryHorizonHours. */
+export const SETTINGS_SCHEMA_VERSION = 5;
 
 export const generalSchema = z.strictObject({
   startAtLogin: z.boolean(),
@@ -35,6 +36,8 @@ export const generalSchema = z.strictObject({
     historyEntries: z.number({ error: 'Enter a number' }).int('A whole number').min(100, 'At least 100').max(500_000, 'At most 500,000'),
     /** The history's files together stay under this many megabytes (MiB). */
     historyMegabytes: z.number({ error: 'Enter a number of megabytes' }).int('Whole megabytes').min(1, 'At least 1 MB').max(1_048_576, 'At most 1,048,576 MB'),
+    /** How long a callback is retried, in hours the webhook could send (paused or waiting time does not count). */
+    retryHorizonHours: z.number({ error: 'Enter a number of hours' }).int('Whole hours').min(1, 'At least 1 hour').max(720, 'At most 720 hours (30 days)'),
   }),
 });
 export type GeneralSettings = z.infer<typeof generalSchema>;
@@ -51,7 +54,7 @@ export const DEFAULT_SETTINGS: GeneralSettings = {
   notifications: { deviceOffline: false, deviceUnplugged: true, webhookPaused: true, deliveryFailed: true },
   debounce: { onlineMs: 500, offlineMs: 2000, unpluggedMs: 3000, settleMs: 5000 },
   deviceRetentionDays: 30,
-  delivery: { timeoutSeconds: 10, pauseAfterFailures: 20, maxQueued: 100_000, historyEntries: 50_000, historyMegabytes: 256 },
+  delivery: { timeoutSeconds: 10, pauseAfterFailures: 20, maxQueued: 100_000, historyEntries: 50_000, historyMegabytes: 256, retryHorizonHours: 72 },
 };
 
 const fileSchema = generalSchema.extend({ schemaVersion: z.number().int(), closeHintShown: z.boolean() });
@@ -86,6 +89,11 @@ export async function openSettingsStore({ dataDir, logger }: { dataDir: string; 
       },
       // v4: the history is bounded in bytes as well as in entries.
       4: withHistoryMegabytes,
+      // v5: the retry horizon became a setting (before, callbacks failed after the 8th attempt, 4 h 47 min).
+      5: (old) => {
+        const doc = old as { delivery?: object };
+        return { ...doc, delivery: { ...doc.delivery, retryHorizonHours: DEFAULT_SETTINGS.delivery.retryHorizonHours } };
+      },
     },
     validate: zodValidator(fileSchema),
     logger,

@@ -35,6 +35,8 @@ export function installTray(deps: TrayDeps): { destroy: () => void } {
       { label: model.statusLine, enabled: false },
       ...model.failing.map((name): MenuItemConstructorOptions => ({ label: `Failing: ${name}`, enabled: false })),
       ...model.paused.map((name): MenuItemConstructorOptions => ({ label: `Paused: ${name}`, enabled: false })),
+      ...model.waiting.map((name): MenuItemConstructorOptions => ({ label: `Waiting — secret unavailable: ${name}`, enabled: false })),
+      ...model.queueFull.map((name): MenuItemConstructorOptions => ({ label: `Queue full: ${name}`, enabled: false })),
       { type: 'separator' },
       { label: 'Open DeviceHooks', click: deps.showWindow },
       model.allPaused

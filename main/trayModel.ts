@@ -7,6 +7,10 @@ export interface TrayInput {
   webhooks: { id: number; name: string; enabled: boolean; paused: boolean }[];
   /** consecutive failed attempts per webhook id */
   failures: (webhookId: number) => number;
+  /** true while the webhook waits for its secret (the OS keyring is locked) */
+  waiting?: (webhookId: number) => boolean;
+  /** new callbacks refused since the webhook's queue became full (0: not full) */
+  refused?: (webhookId: number) => number;
 }
 
 export interface TrayModel {
@@ -14,11 +18,15 @@ export interface TrayModel {
   statusLine: string;
   failing: string[];
   paused: string[];
+  /** Webhooks waiting for their secret: "Waiting — secret unavailable". */
+  waiting: string[];
+  /** "name (N refused)" for webhooks whose queue is full. */
+  queueFull: string[];
   icon: TrayIconState;
   allPaused: boolean;
 }
 
-export function trayModel({ devices, webhooks, failures }: TrayInput): TrayModel {
+export function trayModel({ devices, webhooks, failures, waiting: isWaiting = () => false, refused = () => 0 }: TrayInput): TrayModel {
   const count = (status: string) => devices.filter((d) => d.status === status).length;
   const parts = [`${count('Online')} online`, `${count('Offline')} offline`, `${count('Utilizing')} in use`];
   const unplugged = count('Unplugged');
@@ -28,16 +36,22 @@ export function trayModel({ devices, webhooks, failures }: TrayInput): TrayModel
   const failing = active.filter((w) => !w.paused && failures(w.id) > 0).map((w) => w.name);
   const paused = active.filter((w) => w.paused).map((w) => w.name);
   const disabled = webhooks.filter((w) => !w.enabled).map((w) => w.name);
+  const waiting = active.filter((w) => isWaiting(w.id)).map((w) => w.name);
+  const queueFull = webhooks.filter((w) => refused(w.id) > 0).map((w) => `${w.name} (${refused(w.id)} refused)`);
   const problems: string[] = [];
+  if (queueFull.length > 0) problems.push(`${queueFull.length} with a full queue`);
   if (failing.length > 0) problems.push(`${failing.length} webhook${failing.length === 1 ? '' : 's'} failing`);
   if (paused.length > 0) problems.push(`${paused.length} paused`);
   if (disabled.length > 0) problems.push(`${disabled.length} disabled`);
+  if (waiting.length > 0) problems.push(`${waiting.length} waiting for the OS keyring`);
   return {
     tooltip: ['DeviceHooks', statusLine, ...problems].join(' · '),
     statusLine,
     failing,
     paused,
-    icon: failing.length > 0 || disabled.length > 0 ? 'failing' : paused.length > 0 ? 'paused' : 'ok',
+    waiting,
+    queueFull,
+    icon: failing.length > 0 || disabled.length > 0 || queueFull.length > 0 ? 'failing' : paused.length > 0 || waiting.length > 0 ? 'paused' : 'ok',
     allPaused: active.length > 0 && paused.length === active.length,
   };
 }

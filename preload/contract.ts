@@ -222,7 +222,9 @@ export interface LocalApiInfo {
   canManage: boolean;
 }
 
-export type DeliveryOutcome = 'succeeded' | 'retrying' | 'failed' | 'dead' | 'paused' | 'test';
+/** `skipped`: nothing was sent (the webhook no longer subscribes to it, or was deleted); errorLabel says which. */
+export type DeliveryOutcome = 'succeeded' | 'retrying' | 'failed' | 'dead' | 'paused' | 'test' | 'skipped';
+export type DeliveryResult = 'success' | 'failure' | 'skipped';
 
 /** One attempt to deliver a callback, exactly as sent and as answered. */
 export interface DeliveryAttempt {
@@ -236,7 +238,7 @@ export interface DeliveryAttempt {
   attempt: number;
   at: number;
   latencyMs: number;
-  result: 'success' | 'failure';
+  result: DeliveryResult;
   errorClass?: 'dns' | 'refused' | 'tls' | 'timeout' | 'http' | 'reset' | 'other';
   /** "DNS", "Connection refused", "TLS", "Timeout", "HTTP 503"… */
   errorLabel?: string;
@@ -245,8 +247,18 @@ export interface DeliveryAttempt {
   nextAttemptAt?: number;
   test?: boolean;
   redeliveryOf?: string;
+  /** The event announced; `at` is when the status changed (the body's creationTime is when the try was sent). */
+  event?: { udid: string; name: string; platform?: 'android' | 'ios' | 'other'; to: 'Online' | 'Offline' | 'Utilizing' | 'Unplugged'; at: number; seq: number };
   request: { method: 'POST'; url: string; headers: Record<string, string>; body: string };
   response?: { status: number; headers: Record<string, string>; body: string; truncated: boolean };
+}
+
+/** Callbacks held for webhook ids that are neither defined nor recorded as deleted. */
+export interface OrphanInfo {
+  count: number;
+  webhookIds: number[];
+  /** The newest set-aside webhooks.json (Restore reads it), or null. */
+  setAside: string | null;
 }
 
 /** At a glance, per webhook: its last attempts (oldest first), what waits, whether it is held. */
@@ -255,6 +267,10 @@ export interface WebhookDeliveryHealth {
   recent: ('success' | 'failure')[];
   pending: number;
   consecutiveFailures: number;
+  /** Set while its secret or a header value cannot be opened (OS keyring locked): the reason. Callbacks wait. */
+  secretUnavailable?: string;
+  /** New callbacks refused since its queue became full (absent: not full). */
+  refused?: number;
 }
 
 export interface ReceivedCallback {
@@ -286,7 +302,7 @@ export interface GeneralSettings {
   debounce: { onlineMs: number; offlineMs: number; unpluggedMs: number; settleMs: number };
   /** Devices Unplugged for longer than this many days are forgotten. */
   deviceRetentionDays: number;
-  delivery: { timeoutSeconds: number; pauseAfterFailures: number; maxQueued: number; historyEntries: number; historyMegabytes: number };
+  delivery: { timeoutSeconds: number; pauseAfterFailures: number; maxQueued: number; historyEntries: number; historyMegabytes: number; retryHorizonHours: number };
 }
 
 export interface GeneralInfo {
@@ -337,10 +353,13 @@ export interface InvokeContract {
   'localApi:state': { request: undefined; response: LocalApiInfo };
   'localApi:setPort': { request: { port: number }; response: LocalApiInfo };
   'localApi:newToken': { request: undefined; response: LocalApiInfo };
-  'deliveries:list': { request: { webhookId: number; result?: 'success' | 'failure'; before?: number; limit?: number }; response: DeliveryAttempt[] };
+  'deliveries:list': { request: { webhookId: number; result?: DeliveryResult; before?: number; limit?: number }; response: DeliveryAttempt[] };
   'deliveries:health': { request: undefined; response: WebhookDeliveryHealth[] };
   'deliveries:redeliver': { request: { deliveryId: string }; response: null };
   'deliveries:sendTest': { request: { webhookId: number; event: WebhookEventKey }; response: DeliveryAttempt };
+  'deliveries:orphans': { request: undefined; response: OrphanInfo };
+  'deliveries:restoreOrphans': { request: undefined; response: { restored: number; message: string } };
+  'deliveries:discardOrphans': { request: undefined; response: { discarded: number } };
   'webhooks:resume': { request: { id: number }; response: null };
   'webhooks:setEnabled': { request: { id: number; enabled: boolean }; response: null };
   'webhooks:reveal': {
@@ -418,6 +437,9 @@ export const invokeChannels = [
   'deliveries:health',
   'deliveries:redeliver',
   'deliveries:sendTest',
+  'deliveries:orphans',
+  'deliveries:restoreOrphans',
+  'deliveries:discardOrphans',
   'webhooks:resume',
   'webhooks:setEnabled',
   'webhooks:reveal',
@@ -492,6 +514,9 @@ export const invokePermissions = {
   'deliveries:health': 'org_setting.view',
   'deliveries:redeliver': 'org_setting.modify',
   'deliveries:sendTest': 'org_setting.modify',
+  'deliveries:orphans': 'org_setting.view',
+  'deliveries:restoreOrphans': 'org_setting.modify',
+  'deliveries:discardOrphans': 'org_setting.modify',
   'webhooks:resume': 'org_setting.modify',
   'webhooks:setEnabled': 'org_setting.modify',
   'webhooks:reveal': 'org_setting.modify',

@@ -1,5 +1,9 @@
-// Events in, callbacks out. For each event: match the webhooks, build and serialize the body once,
-// put it in the durable outbox, and only when it is on disk send it.
+// Events in, callbacks out. For each event: match the webhooks, put the event in the durable outbox
+// for each, and only when it is on disk send it. The body is composed when each try is sent, from the
+// event and the webhook as it is then: creationTime is the time of that try, webhookName and orgId are
+// current, and the webhook-id stays the same on every try. A webhook that no longer wants a waiting
+// callback (event switched off, device out of its scope, webhook deleted) gets nothing: the callback
+// ends `skipped` in the history.
 //
 // Ordering: the deliveries of one (webhook, device) pair form a lane and go strictly one after the
 // other, in enqueue order: the next one starts only when the one before succeeded or finally
@@ -16,14 +20,15 @@ import { classifyError } from './http';
 import type { ClassifiedError, HttpClient, HttpResponse } from './http';
 import { RESPONSE_BODY_LIMIT } from './history';
 import type { AttemptOutcome, AttemptRecord, DeliveryHistory, HistoryQuery, NewAttemptRecord } from './history';
-import { isEnabled, matchWebhooks } from './match';
+import { EVENT_KEY_BY_STATUS, isEnabled, matchWebhooks } from './match';
 import type { Delivery, Outbox } from './outbox';
-import { buildPayload, serializePayload } from './payload';
-import { DEFAULT_JITTER, DEFAULT_MAX_RETRY_AFTER_MS, DEFAULT_SCHEDULE_MS, nextDelay } from './retry';
+import { composeBody, eventFromBody } from './payload';
+import type { CallbackContent } from './payload';
+import { DEFAULT_JITTER, DEFAULT_MAX_INTERVAL_MS, DEFAULT_MAX_RETRY_AFTER_MS, DEFAULT_RETRY_HORIZON_MS, DEFAULT_SCHEDULE_MS, nextDelay } from './retry';
 import { signatureHeaders } from './signing';
 import { redactUrl } from '../urlCredentials';
 import { cryptoRandom, randomId, silentLogger, systemClock } from './types';
-import type { Clock, DeliveryEvent, DeliveryWebhook, Logger, RandomSource } from './types';
+import type { Clock, DeliveryEvent, DeliveryWebhook, Logger, QueuedEvent, RandomSource } from './types';
 
 export interface DispatcherOptions {
   outbox: Outbox;
@@ -31,6 +36,12 @@ export interface DispatcherOptions {
   http: HttpClient;
   /** The current webhooks (sync or async); read for every event and before every attempt. */
   listWebhooks: () => readonly DeliveryWebhook[] | Promise<readonly DeliveryWebhook[]>;
+  /**
+   * Whether a webhook id missing from listWebhooks() was deleted by a user (its waiting callbacks end
+   * "Skipped — webhook deleted"). An id missing without a deletion keeps its callbacks queued. Default:
+   * every missing id counts as deleted.
+   */
+  isWebhookDeleted?: (id: number) => boolean;
   /** Called once when an endpoint answers 410 Gone. */
   disableWebhook: (id: number, reason: string) => void | Promise<void>;
   /** Called once when a webhook reaches `pauseAfterFailures` consecutive failed attempts. */
@@ -42,8 +53,12 @@ export interface DispatcherOptions {
   logger?: Logger;
   /** Per attempt. Default 10 s. */
   timeoutMs?: number;
-  /** Delay before attempt 1, 2, … (see DEFAULT_SCHEDULE_MS). */
+  /** Delay before attempt 1, 2, … (see DEFAULT_SCHEDULE_MS); past its end the last step repeats. */
   schedule?: readonly number[];
+  /** How long a callback is retried, counted in planned waits (see DEFAULT_RETRY_HORIZON_MS). Default 3 days. */
+  retryHorizonMs?: number;
+  /** The longest wait between two tries. Default 1 h. */
+  maxIntervalMs?: number;
   /** ±fraction. Default 0.2. */
   jitter?: number;
   /** Default 8. */
@@ -83,6 +98,8 @@ interface Lane {
   queued: boolean;
   /** waiting for the webhook to be enabled / un-paused */
   held: boolean;
+  /** the webhook changed and may no longer want the head: look at it now rather than at its retry time */
+  recheck: boolean;
   timer: unknown;
   timerDue: number;
 }
@@ -103,6 +120,10 @@ interface Performed {
   error?: ClassifiedError;
   aborted: boolean;
 }
+
+export const SKIPPED_UNSUBSCRIBED = 'Skipped — no longer subscribed';
+export const SKIPPED_DELETED = 'Skipped — webhook deleted';
+export const DISCARDED_UNDEFINED = 'Discarded — webhook no longer defined';
 
 /** Stands in the history for a custom header's value (the value itself was sent). */
 export const HIDDEN_HEADER_VALUE = '[sent; value kept only in the webhook]';
@@ -177,11 +198,17 @@ export class Dispatcher {
   async dispatch(event: DeliveryEvent): Promise<DispatchResult> {
     const admitted = await this.serialize(async () => {
       const webhooks = matchWebhooks(event, await this.options.listWebhooks());
-      return webhooks.map((webhook) => {
+      const queued: QueuedEvent = { udid: event.udid, name: event.name, platform: event.platform, to: event.to, at: event.at, seq: event.seq };
+      const admitted = webhooks.map((webhook) => {
         if (this.sendable(webhook)) this.wake(webhook.id, false);
-        const body = serializePayload(buildPayload({ event, webhook, org: { id: webhook.orgId }, at: event.at }));
-        return { webhookId: webhook.id, promise: this.admit({ webhookId: webhook.id, udid: event.udid, seq: event.seq, body }) };
+        const messageId = this.outbox.messageIdFor(webhook.id, event.udid, event.seq);
+        return { webhookId: webhook.id, promise: this.admit({ webhookId: webhook.id, udid: event.udid, seq: event.seq, event: queued, messageId }) };
       });
+      // The device's committed status goes in the same write, after its callbacks.
+      this.outbox
+        .commitDevice({ udid: event.udid, name: event.name, platform: event.platform, to: event.to, seq: event.seq, at: event.at })
+        .catch((error: unknown) => this.logger('error', `Could not save the committed status of device ${event.udid}: ${String(error)}`));
+      return admitted;
     });
     const result: DispatchResult = { deliveries: [], refused: [] };
     for (const { webhookId, promise } of admitted) {
@@ -195,8 +222,9 @@ export class Dispatcher {
   }
 
   /**
-   * Sends a finished delivery again as a NEW delivery (new id, new attempt history) with the same
-   * body and the same `webhook-id`: Standard Webhooks defines webhook-id as the message's identity,
+   * Sends a finished delivery again as a NEW delivery (new id, new attempt history) of the same event
+   * with the same `webhook-id` (its body composed when it is sent, like every try): Standard Webhooks
+   * defines webhook-id as the message's identity,
    * which receivers use to drop duplicates; a redelivery is the same message, so a receiver that
    * already processed it can recognise it. It queues behind the device's newer events.
    */
@@ -206,13 +234,16 @@ export class Dispatcher {
     const last = await this.store.findByDelivery(deliveryId);
     if (!last) throw new Error(`Delivery ${deliveryId} is no longer in the history`);
     if (last.test) throw new Error('A test event cannot be redelivered; send a new test event instead');
+    // Attempts recorded by an earlier version kept only the body sent: read the event back from it.
+    const queued = last.event ?? eventFromBody(last.request.body, last.seq);
+    const content: CallbackContent = queued ? { event: queued } : { body: last.request.body };
     // Wrapped so the admission step does not wait for the disk write (a returned promise would be adopted).
     const { promise } = await this.serialize(async () => ({
       promise: this.admit({
         webhookId: last.webhookId,
         udid: last.udid,
         seq: last.seq,
-        body: last.request.body,
+        ...content,
         messageId: last.messageId,
         redeliveryOf: deliveryId,
       }),
@@ -229,14 +260,16 @@ export class Dispatcher {
     if (this.stopped) throw new Error('The dispatcher is stopped');
     const webhook = (await this.options.listWebhooks()).find((w) => w.id === webhookId);
     if (!webhook) throw new Error(`Webhook ${webhookId} not found`);
-    const body = serializePayload(buildPayload({ event, webhook, org: { id: webhook.orgId }, at: event.at }));
+    if (webhook.unavailable !== undefined) throw new Error(`Webhook ${webhook.name} is waiting — secret unavailable: ${webhook.unavailable}`);
     const messageId = randomId('msg', this.random);
     const deliveryId = randomId('dlv', this.random);
-    const done = await this.perform(webhook, { id: deliveryId, messageId, body });
+    const queued: QueuedEvent = { udid: event.udid, name: event.name, platform: event.platform, to: event.to, at: event.at, seq: event.seq };
+    const done = await this.perform(webhook, { id: deliveryId, messageId, event: queued });
     const { record } = this.store.append({
       ...this.recordBase(done, { deliveryId, messageId, webhookId, udid: event.udid, seq: event.seq, attempt: 1 }),
       outcome: 'test',
       test: true,
+      event: queued,
     });
     return record;
   }
@@ -245,6 +278,7 @@ export class Dispatcher {
   async resume(webhookId: number): Promise<void> {
     const hook = this.hooks.get(webhookId);
     if (hook) hook.consecutiveFailures = 0;
+    void this.outbox.setFailures(webhookId, 0).catch(() => undefined);
     const written = this.outbox.setPaused(webhookId, false, this.clock.now());
     this.logger('info', `Webhook ${webhookId} resumed`);
     this.wake(webhookId, true);
@@ -257,10 +291,29 @@ export class Dispatcher {
     const ids = new Set(webhooks.map((w) => w.id));
     for (const webhook of webhooks) {
       if (isEnabled(webhook)) this.gone.delete(webhook.id);
+      this.recheckHeads(webhook);
       if (this.sendable(webhook)) this.wake(webhook.id, true);
     }
-    // Deleted webhooks: their deliveries are failed when next looked at.
+    // Missing webhooks: deleted ones' callbacks are skipped now; the others' stay held.
     for (const id of this.hooks.keys()) if (!ids.has(id)) this.wake(id, true);
+  }
+
+  /**
+   * Ends every waiting callback of these webhooks without sending it (a person chose Discard for
+   * callbacks whose webhook is no longer defined); recorded in the history as skipped. Answers how many.
+   */
+  async discard(webhookIds: readonly number[], label: string = DISCARDED_UNDEFINED): Promise<number> {
+    let n = 0;
+    for (const id of webhookIds) {
+      for (const d of this.outbox.list({ webhookId: id })) {
+        if (d.state === 'in_flight') continue;
+        this.skip(d, undefined, label);
+        n++;
+      }
+      this.wake(id, true);
+    }
+    await this.outbox.flush();
+    return n;
   }
 
   history(query: HistoryQuery): Promise<AttemptRecord[]> {
@@ -332,7 +385,7 @@ export class Dispatcher {
   }
 
   consecutiveFailures(webhookId: number): number {
-    return this.hooks.get(webhookId)?.consecutiveFailures ?? 0;
+    return this.hooks.get(webhookId)?.consecutiveFailures ?? this.outbox.failures(webhookId);
   }
 
   // ---- queueing --------------------------------------------------------------------------------
@@ -352,7 +405,7 @@ export class Dispatcher {
   }
 
   /** Enqueues and puts the delivery in its lane at once (not startable until it is on disk). */
-  private admit(input: { webhookId: number; udid: string; seq: number; body: string; messageId?: string; redeliveryOf?: string }): Promise<Delivery> {
+  private admit(input: { webhookId: number; udid: string; seq: number; event?: QueuedEvent; body?: string; messageId?: string; redeliveryOf?: string }): Promise<Delivery> {
     const id = randomId('dlv', this.random);
     const promise = this.outbox.enqueue({ ...input, id, createdAt: this.clock.now() });
     // Callers await these one after another: a refusal must not count as unhandled meanwhile.
@@ -382,7 +435,8 @@ export class Dispatcher {
   private hook(webhookId: number): HookState {
     let hook = this.hooks.get(webhookId);
     if (!hook) {
-      hook = { id: webhookId, lanes: new Map(), ready: [], active: 0, consecutiveFailures: 0 };
+      // The count that pauses a webhook carries over a restart.
+      hook = { id: webhookId, lanes: new Map(), ready: [], active: 0, consecutiveFailures: this.outbox.failures(webhookId) };
       this.hooks.set(webhookId, hook);
     }
     return hook;
@@ -392,7 +446,7 @@ export class Dispatcher {
     const hook = this.hook(d.webhookId);
     let lane = hook.lanes.get(d.udid);
     if (!lane) {
-      lane = { key: `${d.webhookId}\u0000${d.udid}`, webhookId: d.webhookId, udid: d.udid, items: [], busy: false, queued: false, held: false, timer: undefined, timerDue: 0 };
+      lane = { key: `${d.webhookId}\u0000${d.udid}`, webhookId: d.webhookId, udid: d.udid, items: [], busy: false, queued: false, held: false, recheck: false, timer: undefined, timerDue: 0 };
       hook.lanes.set(d.udid, lane);
     }
     const item: LaneItem = { id: d.id, n: d.n, durable };
@@ -428,12 +482,14 @@ export class Dispatcher {
         lane.items.shift();
         continue;
       }
-      if (d.state === 'paused') {
+      // A deleted webhook's callbacks do not wait for a pause or a retry time: they are skipped now.
+      const deleted = this.isDeleted(lane.webhookId);
+      if (d.state === 'paused' && !deleted) {
         this.clearTimer(lane);
         return;
       }
       const now = this.clock.now();
-      if (d.nextAttemptAt > now) {
+      if (d.nextAttemptAt > now && !deleted && !lane.recheck) {
         if (lane.timer === undefined || lane.timerDue !== d.nextAttemptAt) {
           this.clearTimer(lane);
           lane.timerDue = d.nextAttemptAt;
@@ -488,8 +544,34 @@ export class Dispatcher {
     }
   }
 
+  /** Lanes whose waiting head this webhook no longer wants are looked at now: the head ends skipped at once. */
+  private recheckHeads(webhook: DeliveryWebhook): void {
+    const hook = this.hooks.get(webhook.id);
+    if (!hook) return;
+    for (const lane of hook.lanes.values()) {
+      const head = lane.items[0];
+      const d = head ? this.outbox.get(head.id) : undefined;
+      if (!d?.event || d.state === 'paused' || this.stillWanted(webhook, d.event)) continue;
+      lane.recheck = true;
+      lane.held = false;
+      this.consider(lane);
+    }
+  }
+
+  /** Deleted by a user, as far as the store knows; only asked about ids of lanes that exist. */
+  private isDeleted(webhookId: number): boolean {
+    if (!this.options.isWebhookDeleted) return false;
+    try {
+      return this.options.isWebhookDeleted(webhookId);
+    } catch {
+      return false;
+    }
+  }
+
   private sendable(webhook: DeliveryWebhook): boolean {
-    return isEnabled(webhook) && webhook.paused !== true && !this.outbox.isPaused(webhook.id) && !this.gone.has(webhook.id);
+    return (
+      isEnabled(webhook) && webhook.paused !== true && webhook.unavailable === undefined && !this.outbox.isPaused(webhook.id) && !this.gone.has(webhook.id)
+    );
   }
 
   private isIdle(): boolean {
@@ -504,6 +586,7 @@ export class Dispatcher {
   // ---- sending ---------------------------------------------------------------------------------
 
   private async runHead(hook: HookState, lane: Lane): Promise<void> {
+    lane.recheck = false;
     const head = lane.items[0];
     if (!head) return;
     const queued = this.outbox.get(head.id);
@@ -511,7 +594,7 @@ export class Dispatcher {
       lane.items.shift();
       return;
     }
-    if (queued.state === 'paused') return;
+    if (queued.state === 'paused' && !this.isDeleted(queued.webhookId)) return;
     let webhook: DeliveryWebhook | undefined;
     try {
       webhook = (await this.options.listWebhooks()).find((w) => w.id === queued.webhookId);
@@ -522,11 +605,22 @@ export class Dispatcher {
     }
     if (this.stopped) return;
     if (!webhook) {
-      this.logger('warn', `Webhook ${queued.webhookId} no longer exists: its callback for device ${queued.udid} is dropped`);
+      if (this.options.isWebhookDeleted && !this.isDeleted(queued.webhookId)) {
+        // Gone without a deletion (e.g. webhooks.json set aside): keep it until the webhook is back.
+        lane.held = true;
+        return;
+      }
       lane.items.shift();
-      await this.outbox.update(queued.id, { state: 'failed', lastError: 'Webhook deleted', updatedAt: this.clock.now() }).catch(() => undefined);
+      this.skip(queued, undefined, SKIPPED_DELETED);
       return;
     }
+    if (queued.event && !this.stillWanted(webhook, queued.event)) {
+      lane.items.shift();
+      this.skip(queued, webhook, SKIPPED_UNSUBSCRIBED);
+      return;
+    }
+    // Looked at early (a recheck) but wanted after all: it keeps its retry time.
+    if (queued.nextAttemptAt > this.clock.now()) return;
     if (!this.sendable(webhook)) {
       lane.held = true;
       return;
@@ -546,6 +640,7 @@ export class Dispatcher {
     const lastError = ok ? undefined : (done.error?.label ?? `HTTP ${status}`);
 
     if (ok) {
+      if (hook.consecutiveFailures > 0) void this.outbox.setFailures(hook.id, 0).catch(() => undefined);
       hook.consecutiveFailures = 0;
       outcome = 'succeeded';
       lane.items.shift();
@@ -557,6 +652,7 @@ export class Dispatcher {
       this.markGone(webhook);
     } else {
       hook.consecutiveFailures++;
+      void this.outbox.setFailures(hook.id, hook.consecutiveFailures).catch(() => undefined);
       const delay = nextDelay({
         attemptsDone: attempt,
         schedule: this.schedule,
@@ -566,16 +662,22 @@ export class Dispatcher {
         retryAfter: done.response?.headers['retry-after'],
         nowMs: end,
         maxRetryAfterMs: this.maxRetryAfterMs,
+        maxIntervalMs: this.options.maxIntervalMs ?? DEFAULT_MAX_INTERVAL_MS,
+        retriedMs: d.retriedMs ?? 0,
+        horizonMs: this.options.retryHorizonMs ?? DEFAULT_RETRY_HORIZON_MS,
       });
       if (hook.consecutiveFailures >= this.pauseAfter && !this.outbox.isPaused(webhook.id)) this.pauseHook(webhook.id, hook.consecutiveFailures);
       if (delay === undefined) {
         outcome = 'failed';
         lane.items.shift();
-        this.logger('warn', `Callback ${d.id} to webhook ${webhook.id} (device ${d.udid}) failed after ${attempt} attempts: ${lastError}`);
+        this.logger('warn', `Callback ${d.id} to webhook ${webhook.id} (device ${d.udid}) failed after ${attempt} attempts (retry horizon used up): ${lastError}`);
         void this.outbox.update(d.id, { state: 'failed', lastError, updatedAt: end }).catch(() => undefined);
       } else {
         nextAttemptAt = end + delay;
-        void this.outbox.update(d.id, { state: 'pending', nextAttemptAt, lastError, updatedAt: end }).catch(() => undefined);
+        // Only the planned wait counts towards the horizon: time held (paused, disabled, waiting for the
+        // secret, the app not running) beyond it does not.
+        const retriedMs = (d.retriedMs ?? 0) + delay;
+        void this.outbox.update(d.id, { state: 'pending', nextAttemptAt, retriedMs, lastError, updatedAt: end }).catch(() => undefined);
         outcome = this.outbox.isPaused(webhook.id) ? 'paused' : 'retrying';
       }
     }
@@ -585,6 +687,44 @@ export class Dispatcher {
       outcome,
       ...(nextAttemptAt !== undefined ? { nextAttemptAt } : {}),
       ...(d.redeliveryOf !== undefined ? { redeliveryOf: d.redeliveryOf } : {}),
+      ...(d.event !== undefined ? { event: d.event } : {}),
+    });
+  }
+
+  /**
+   * The webhook still subscribes to the event and the device is still in its scope. A record carried
+   * over from the old format has no platform: only its UDID is checked against the scope.
+   */
+  private stillWanted(webhook: DeliveryWebhook, event: QueuedEvent): boolean {
+    const key = EVENT_KEY_BY_STATUS[event.to];
+    if (key === undefined || webhook.events?.[key] !== true) return false;
+    const udids = webhook.scope?.udids;
+    if (udids && udids.length > 0 && !udids.includes(event.udid)) return false;
+    const platforms = webhook.scope?.platforms;
+    if (platforms && platforms.length > 0 && event.platform !== undefined && !platforms.includes(event.platform)) return false;
+    return true;
+  }
+
+  /** Ends a waiting callback without sending it, and says so in the history (not a failure, no notification). */
+  private skip(d: Readonly<Delivery>, webhook: DeliveryWebhook | undefined, label: string): void {
+    const now = this.clock.now();
+    this.logger('info', `Callback ${d.id} for webhook ${d.webhookId} (device ${d.udid}) not sent: ${label}`);
+    void this.outbox.update(d.id, { state: 'skipped', lastError: label, updatedAt: now }).catch(() => undefined);
+    this.store.append({
+      deliveryId: d.id,
+      messageId: d.messageId,
+      webhookId: d.webhookId,
+      udid: d.udid,
+      seq: d.seq,
+      attempt: d.attempts,
+      at: now,
+      latencyMs: 0,
+      result: 'skipped',
+      errorLabel: label,
+      outcome: 'skipped',
+      request: { method: 'POST', url: webhook?.url ?? '', headers: {}, body: '' },
+      ...(d.redeliveryOf !== undefined ? { redeliveryOf: d.redeliveryOf } : {}),
+      ...(d.event !== undefined ? { event: d.event } : {}),
     });
   }
 
@@ -600,7 +740,7 @@ export class Dispatcher {
 
   private pauseHook(webhookId: number, failures: number): void {
     void this.outbox.setPaused(webhookId, true, this.clock.now()).catch(() => undefined);
-    const waiting = this.outbox.list({ webhookId }).length;
+    const waiting = this.outbox.pendingFor(webhookId);
     this.logger('warn', `Webhook ${webhookId} paused after ${failures} consecutive failed attempts; ${waiting} callback(s) wait for it to be resumed`);
     void Promise.resolve()
       .then(() => this.options.pauseWebhook(webhookId))
@@ -623,17 +763,20 @@ export class Dispatcher {
     }
     headers['Content-Type'] = 'application/json';
     headers['User-Agent'] = this.userAgent;
-    if (webhook.secret) {
-      Object.assign(headers, signatureHeaders({ id: messageId, timestamp: Math.floor(atMs / 1000), body, secret: webhook.secret }));
-    }
+    const timestamp = Math.floor(atMs / 1000);
+    // Standard Webhooks names webhook-id and webhook-timestamp for every message; the signature only when signing is on.
+    if (webhook.secret) Object.assign(headers, signatureHeaders({ id: messageId, timestamp, body, secret: webhook.secret }));
+    else Object.assign(headers, { 'webhook-id': messageId, 'webhook-timestamp': String(timestamp) });
     return headers;
   }
 
   /** One HTTP attempt. Never throws. */
-  private async perform(webhook: DeliveryWebhook, d: Pick<Delivery, 'id' | 'messageId' | 'body'>): Promise<Performed> {
+  private async perform(webhook: DeliveryWebhook, d: Pick<Delivery, 'id' | 'messageId'> & CallbackContent): Promise<Performed> {
     const at = this.clock.now();
     let headers: Record<string, string>;
-    const request = (h: Record<string, string>): AttemptRecord['request'] => ({ method: 'POST', url: webhook.url, headers: h, body: d.body });
+    // Composed for this try: creationTime = now, the webhook's current name and org.
+    const body = composeBody(d, webhook, at);
+    const request = (h: Record<string, string>): AttemptRecord['request'] => ({ method: 'POST', url: webhook.url, headers: h, body });
     // What the history keeps: everything as sent, except custom header values (credentials such as
     // Authorization), which stay encrypted in the webhook and are not copied into plain history files.
     const recorded = (h: Record<string, string>): AttemptRecord['request'] => {
@@ -643,7 +786,7 @@ export class Dispatcher {
       return { ...request(kept), url: redactUrl(webhook.url) };
     };
     try {
-      headers = this.headersFor(webhook, d.messageId, d.body, at);
+      headers = this.headersFor(webhook, d.messageId, body, at);
     } catch (error) {
       // An unusable secret: never send unsigned what should be signed.
       return {

@@ -14,12 +14,13 @@ import { join } from 'node:path';
 import { WriteBatcher } from './batcher';
 import { appendDurably, scanJsonLines } from './files';
 import { realTimers, silentLogger } from './types';
-import type { Logger, Timers } from './types';
+import type { Logger, QueuedEvent, Timers } from './types';
 
 export type ErrorClass = 'dns' | 'refused' | 'tls' | 'timeout' | 'http' | 'reset' | 'other';
 
-/** What happened to the delivery after this attempt. */
-export type AttemptOutcome = 'succeeded' | 'retrying' | 'failed' | 'dead' | 'paused' | 'test';
+/** What happened to the delivery after this attempt. `skipped`: nothing was sent (see errorLabel). */
+export type AttemptOutcome = 'succeeded' | 'retrying' | 'failed' | 'dead' | 'paused' | 'test' | 'skipped';
+export type AttemptResult = 'success' | 'failure' | 'skipped';
 
 export const RESPONSE_BODY_LIMIT = 16 * 1024;
 
@@ -37,7 +38,8 @@ export interface AttemptRecord {
   /** epoch ms when the attempt started */
   at: number;
   latencyMs: number;
-  result: 'success' | 'failure';
+  /** `skipped`: no request went out (the webhook no longer wants the callback, or was deleted). */
+  result: AttemptResult;
   errorClass?: ErrorClass;
   /** "DNS", "Connection refused", "TLS", "Timeout", "HTTP 503", "Connection reset", "Error" */
   errorLabel?: string;
@@ -48,6 +50,8 @@ export interface AttemptRecord {
   nextAttemptAt?: number;
   test?: boolean;
   redeliveryOf?: string;
+  /** The event the callback announces; `at` is when the status changed (creationTime is when the try was sent). */
+  event?: QueuedEvent;
   request: { method: 'POST'; url: string; headers: Record<string, string>; body: string };
   response?: {
     status: number;
@@ -63,7 +67,7 @@ export type NewAttemptRecord = Omit<AttemptRecord, 'id'>;
 
 export interface HistoryQuery {
   webhookId: number;
-  result?: 'success' | 'failure';
+  result?: AttemptResult;
   /** Default 50, at most 1000. */
   limit?: number;
   /** Only entries with id < before (paging: pass the last id of the previous page). */
@@ -211,6 +215,11 @@ export class DeliveryHistory {
     this.closed = true;
     await this.handle?.close();
     this.handle = undefined;
+  }
+
+  /** Every webhook id with an attempt in the history (so that ids are never handed out again). */
+  webhookIds(): number[] {
+    return [...this.index.keys()].sort((a, b) => a - b);
   }
 
   /** Segment files currently on disk, oldest first (for tests and diagnostics). */

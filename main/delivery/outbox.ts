@@ -3,7 +3,7 @@
 //
 // On disk, in the folder the caller gives (every line is one framed, checked record: framing.ts):
 //   outbox-snapshot.jsonl        the unfinished deliveries at the last compaction:
-//                                  {"kind":"outbox-snapshot","version":1,"gen":G,"nextN":…,"paused":[…],"count":C}
+//                                  {"kind":"outbox-snapshot","version":2,"gen":G,"nextN":…,"paused":[…],"count":C}
 //                                  one Delivery per line (C lines)
 //                                  {"end":true,"count":C}
 //                                written to a temp file (0600), fsynced, read back and checked, renamed
@@ -12,6 +12,9 @@
 //                                  {"t":"enq","d":Delivery}
 //                                  {"t":"upd","id":…,"p":{state?,attempts?,nextAttemptAt?,lastError?,updatedAt?}}
 //                                  {"t":"pause","w":webhookId,"at":ms} / {"t":"resume","w":webhookId,"at":ms}
+//                                  {"t":"fails","w":webhookId,"n":count}  (consecutive failed attempts)
+//                                  {"t":"dev","d":CommittedDevice}  (a device's committed status and seq,
+//                                   written after the callbacks of that change, in the same batch)
 //
 // Cost per change does not grow with history: a change is one appended line; settled deliveries
 // leave memory at once and are dropped from the next snapshot. Compaction rewrites only unfinished
@@ -31,19 +34,51 @@
 // the batch stays in memory (enqueue() has not resolved, so the dispatcher does not send it), the
 // problem is reported through onSaveProblem, and the write is tried again every retryMs until it
 // succeeds (or retrySave() is called). Files written before framing (plain JSON lines) are still read.
+//
+// Record versions: 2 (the snapshot header's `version`) keeps a delivery's event (`event`), and the
+// body is composed when each try is sent. 1 kept the finished body (`body`); such records, in a
+// version 1 snapshot or a journal written by that version, are read back into their event when the
+// body is one of our callbacks (upgradeDelivery), otherwise kept and sent as they are.
 import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { WriteBatcher } from './batcher';
 import { appendDurably, fsyncDir, nodeStorageFs, scanJsonLines } from './files';
 import type { AppendHandle, StorageFs } from './files';
 import { frameRecord } from './framing';
+import { createHmac, randomBytes } from 'node:crypto';
+import { eventFromBody } from './payload';
 import { cryptoRandom, randomId, realTimers, silentLogger } from './types';
-import type { Logger, RandomSource, Timers } from './types';
+import type { DevicePlatform, Logger, QueuedEvent, RandomSource, Status, Timers } from './types';
 
-export type DeliveryState = 'pending' | 'in_flight' | 'succeeded' | 'failed' | 'dead' | 'paused';
-export const SETTLED_STATES: readonly DeliveryState[] = ['succeeded', 'failed', 'dead'];
+/** The status a device last committed (its transition was admitted), as the outbox keeps it. */
+export interface CommittedDevice {
+  udid: string;
+  name: string;
+  platform?: DevicePlatform;
+  to: Status;
+  seq: number;
+  /** epoch ms of the transition */
+  at: number;
+}
+
+/** `skipped`: not sent because the webhook no longer wants it (unsubscribed, out of scope, deleted). */
+export type DeliveryState = 'pending' | 'in_flight' | 'succeeded' | 'failed' | 'dead' | 'paused' | 'skipped';
+export const SETTLED_STATES: readonly DeliveryState[] = ['succeeded', 'failed', 'dead', 'skipped'];
 export function isSettled(state: DeliveryState): boolean {
-  return state === 'succeeded' || state === 'failed' || state === 'dead';
+  return state === 'succeeded' || state === 'failed' || state === 'dead' || state === 'skipped';
+}
+
+/** The snapshot format written now; versions 1 and 2 are read. */
+export const OUTBOX_RECORD_VERSION = 2;
+const READABLE_SNAPSHOT_VERSIONS: readonly number[] = [1, 2];
+
+/** A record of version 1 (a finished `body`) as version 2 (its `event`), when the body is one of our callbacks. */
+export function upgradeDelivery(d: Delivery): Delivery {
+  if (d.event !== undefined || typeof d.body !== 'string') return d;
+  const event = eventFromBody(d.body, d.seq);
+  if (!event) return d;
+  const { body: _body, ...rest } = d;
+  return { ...rest, event };
 }
 
 export interface Delivery {
@@ -54,11 +89,16 @@ export interface Delivery {
   webhookId: number;
   udid: string;
   seq: number;
-  /** The exact JSON text sent (serialized once, at enqueue). */
-  body: string;
+  /** The event the callback announces; its body is composed from it (and the webhook as it is) at each try. */
+  event?: QueuedEvent;
+  /** Only in records of version 1 whose body was not recognised: the JSON text sent as is. */
+  body?: string;
   createdAt: number;
   attempts: number;
+  /** Wall-clock epoch ms of the next try. */
   nextAttemptAt: number;
+  /** Waiting time counted towards the retry horizon so far (absent = 0). */
+  retriedMs?: number;
   state: DeliveryState;
   /** Enqueue order, increasing across restarts: the order within one (webhook, device) lane. */
   n: number;
@@ -73,7 +113,9 @@ export interface EnqueueInput {
   webhookId: number;
   udid: string;
   seq: number;
-  body: string;
+  /** One of event (what the dispatcher queues) and body (a finished text sent as is). */
+  event?: QueuedEvent;
+  body?: string;
   createdAt: number;
   /** defaults to createdAt (send at once) */
   nextAttemptAt?: number;
@@ -88,6 +130,7 @@ export interface DeliveryPatch {
   state?: DeliveryState;
   attempts?: number;
   nextAttemptAt?: number;
+  retriedMs?: number;
   lastError?: string;
   updatedAt?: number;
 }
@@ -96,14 +139,22 @@ type JournalRecord =
   | { t: 'enq'; d: Delivery }
   | { t: 'upd'; id: string; p: DeliveryPatch }
   | { t: 'pause'; w: number; at: number }
-  | { t: 'resume'; w: number; at: number };
+  | { t: 'resume'; w: number; at: number }
+  | { t: 'fails'; w: number; n: number }
+  | { t: 'dev'; d: CommittedDevice };
 
 interface SnapshotHeader {
   kind: 'outbox-snapshot';
-  version: 1;
+  version: number;
   gen: number;
   nextN: number;
   paused: number[];
+  /** [webhookId, consecutive failed attempts] for the webhooks with a count above 0 (version 2). */
+  failures?: [number, number][];
+  /** Every device's committed status (version 2). */
+  devices?: CommittedDevice[];
+  /** base64 of 32 random bytes: the key of the message ids (version 2). A fresh outbox gets a new one. */
+  secret?: string;
   count: number;
 }
 
@@ -112,18 +163,18 @@ export interface OverflowInfo {
   pending: number;
   webhookId: number;
   udid: string;
-  /** How many deliveries have been refused since the outbox became full. */
+  /** How many of this webhook's deliveries have been refused since its queue became full. */
   refusedSinceFull: number;
 }
 
-/** Thrown (as a rejection) by enqueue() when the outbox holds maxPending unfinished deliveries. */
+/** Thrown (as a rejection) by enqueue() when the webhook has maxPending unfinished deliveries. */
 export class OutboxFullError extends Error {
   readonly code = 'OUTBOX_FULL' as const;
   constructor(
     readonly limit: number,
     readonly webhookId: number,
   ) {
-    super(`The delivery outbox is full (${limit} undelivered callbacks): a callback for webhook ${webhookId} was refused`);
+    super(`The delivery queue of webhook ${webhookId} is full (${limit} undelivered callbacks): a new callback for it was refused`);
     this.name = 'OutboxFullError';
   }
 }
@@ -138,7 +189,7 @@ export class OutboxClosedError extends Error {
 
 export interface OutboxOptions {
   dir: string;
-  /** Unfinished deliveries (pending, in flight, paused) allowed at once. Default 100,000. */
+  /** Unfinished deliveries (pending, in flight, paused) allowed at once per webhook. Default 100,000. */
   maxPending?: number;
   /**
    * Changes within this window share one write. Default 0: the first change is written at the next turn
@@ -231,6 +282,9 @@ export interface OpenReport {
 export class Outbox {
   private readonly live = new Map<string, Delivery>();
   private readonly paused = new Set<number>();
+  private readonly failureCounts = new Map<number, number>();
+  private readonly devices = new Map<string, CommittedDevice>();
+  private secret: Buffer = randomBytes(32);
   private readonly notDurable = new Set<string>();
   private nextN = 1;
   private gen = 0;
@@ -251,7 +305,10 @@ export class Outbox {
   private compactions = 0;
   private writes = 0;
   private closed = false;
-  private refusedSinceFull = 0;
+  /** Per webhook: refused since its queue was last full. */
+  private readonly refusedSinceFull = new Map<number, number>();
+  /** Per webhook: unfinished deliveries (the bound applies per webhook). */
+  private readonly pendingByWebhook = new Map<number, number>();
   private readonly batcher: WriteBatcher;
   private readonly maxPending: number;
   private readonly sync: boolean;
@@ -310,12 +367,67 @@ export class Outbox {
     return this.maxPending;
   }
 
+  /** Unfinished deliveries of one webhook (what the bound counts). */
+  pendingFor(webhookId: number): number {
+    return this.pendingByWebhook.get(webhookId) ?? 0;
+  }
+
+  /** The webhooks with unfinished deliveries, and how many each (no copy of the deliveries). */
+  pendingByWebhookId(): ReadonlyMap<number, number> {
+    return this.pendingByWebhook;
+  }
+
+  /** New callbacks for this webhook refused since its queue was last full (0 when it is not). */
+  refusedFor(webhookId: number): number {
+    return this.refusedSinceFull.get(webhookId) ?? 0;
+  }
+
   isDurable(id: string): boolean {
     return this.live.has(id) && !this.notDurable.has(id);
   }
 
   isPaused(webhookId: number): boolean {
     return this.paused.has(webhookId);
+  }
+
+  /** Each device's last committed status and seq (the source of truth at start; see main/reconcile.ts). */
+  committedDevices(): ReadonlyMap<string, CommittedDevice> {
+    return this.devices;
+  }
+
+  /**
+   * Records a device's committed status. The dispatcher calls it right after enqueueing that change's
+   * callbacks, so it lands in the same write, after them: whoever reads it back finds the callbacks too.
+   */
+  commitDevice(device: CommittedDevice): Promise<void> {
+    if (this.closed) return Promise.reject(new OutboxClosedError());
+    const record: JournalRecord = { t: 'dev', d: { ...device } };
+    this.apply(record);
+    return this.batcher.push(`${JSON.stringify(record)}\n`);
+  }
+
+  /**
+   * The `webhook-id` of the callback announcing change `seq` of device `udid` to webhook `webhookId`:
+   * HMAC-SHA256 with this outbox's secret, so the same change committed again gets the same id, and a
+   * fresh outbox (a new secret) never repeats ids sent before.
+   */
+  messageIdFor(webhookId: number, udid: string, seq: number): string {
+    const mac = createHmac('sha256', this.secret).update(`${webhookId}\u0000${udid}\u0000${seq}`, 'utf8').digest();
+    return `msg_${mac.subarray(0, 16).toString('base64url')}`;
+  }
+
+  /** Consecutive failed attempts of a webhook, as last saved (it pauses the webhook at a bound). */
+  failures(webhookId: number): number {
+    return this.failureCounts.get(webhookId) ?? 0;
+  }
+
+  /** Saves a webhook's consecutive-failure count (journal record; kept in the snapshot). */
+  setFailures(webhookId: number, n: number): Promise<void> {
+    if (this.closed) return Promise.reject(new OutboxClosedError());
+    if (this.failures(webhookId) === n) return Promise.resolve();
+    const record: JournalRecord = { t: 'fails', w: webhookId, n };
+    this.apply(record);
+    return this.batcher.push(`${JSON.stringify(record)}\n`);
   }
 
   pausedWebhooks(): number[] {
@@ -351,10 +463,11 @@ export class Outbox {
    */
   enqueue(input: EnqueueInput): Promise<Delivery> {
     if (this.closed) return Promise.reject(new OutboxClosedError());
-    if (this.live.size >= this.maxPending) return Promise.reject(this.refuse(input));
-    if (this.refusedSinceFull > 0) {
-      this.logger('warn', `Delivery outbox accepts callbacks again after refusing ${this.refusedSinceFull} while full`);
-      this.refusedSinceFull = 0;
+    if (this.pendingFor(input.webhookId) >= this.maxPending) return Promise.reject(this.refuse(input));
+    const refused = this.refusedSinceFull.get(input.webhookId) ?? 0;
+    if (refused > 0) {
+      this.logger('warn', `Delivery outbox accepts callbacks for webhook ${input.webhookId} again after refusing ${refused} while its queue was full`);
+      this.refusedSinceFull.delete(input.webhookId);
     }
     const id = input.id ?? randomId('dlv', this.random);
     if (this.live.has(id)) return Promise.reject(new Error(`delivery ${id} already exists`));
@@ -364,7 +477,8 @@ export class Outbox {
       webhookId: input.webhookId,
       udid: input.udid,
       seq: input.seq,
-      body: input.body,
+      ...(input.event !== undefined ? { event: { ...input.event } } : {}),
+      ...(input.body !== undefined ? { body: input.body } : {}),
       createdAt: input.createdAt,
       attempts: 0,
       nextAttemptAt: input.nextAttemptAt ?? input.createdAt,
@@ -383,7 +497,7 @@ export class Outbox {
       (error: unknown) => {
         // Not on disk: take it back so it is never sent as if it were safe.
         this.notDurable.delete(id);
-        this.live.delete(id);
+        this.deleteLive(id);
         throw error;
       },
     );
@@ -454,20 +568,21 @@ export class Outbox {
   // ---- internals -------------------------------------------------------------------------------
 
   private refuse(input: EnqueueInput): OutboxFullError {
-    this.refusedSinceFull++;
+    const refused = (this.refusedSinceFull.get(input.webhookId) ?? 0) + 1;
+    this.refusedSinceFull.set(input.webhookId, refused);
     const info: OverflowInfo = {
       limit: this.maxPending,
-      pending: this.live.size,
+      pending: this.pendingFor(input.webhookId),
       webhookId: input.webhookId,
       udid: input.udid,
-      refusedSinceFull: this.refusedSinceFull,
+      refusedSinceFull: refused,
     };
     // Loud on the first refusal, then every 1000th, so a flood does not flood the log too.
-    if (this.refusedSinceFull === 1 || this.refusedSinceFull % 1000 === 0) {
+    if (refused === 1 || refused % 1000 === 0) {
       this.logger(
         'error',
-        `Delivery outbox FULL (${this.maxPending} undelivered callbacks): refusing new callbacks ` +
-          `(${this.refusedSinceFull} refused so far, latest for webhook ${input.webhookId}, device ${input.udid})`,
+        `Delivery queue of webhook ${input.webhookId} FULL (${this.maxPending} undelivered callbacks): refusing its new callbacks ` +
+          `(${refused} refused so far, latest for device ${input.udid})`,
       );
     }
     try {
@@ -478,14 +593,28 @@ export class Outbox {
     return new OutboxFullError(this.maxPending, input.webhookId);
   }
 
+  private setLive(d: Delivery): void {
+    if (!this.live.has(d.id)) this.pendingByWebhook.set(d.webhookId, this.pendingFor(d.webhookId) + 1);
+    this.live.set(d.id, d);
+  }
+
+  private deleteLive(id: string): void {
+    const d = this.live.get(id);
+    if (!d) return;
+    this.live.delete(id);
+    const n = this.pendingFor(d.webhookId) - 1;
+    if (n > 0) this.pendingByWebhook.set(d.webhookId, n);
+    else this.pendingByWebhook.delete(d.webhookId);
+  }
+
   /** The one place state changes: used live and by replay, so both agree. */
   private apply(record: JournalRecord): void {
     switch (record.t) {
       case 'enq': {
-        const d = { ...record.d };
+        const d = upgradeDelivery({ ...record.d });
         if (d.state === 'pending' && this.paused.has(d.webhookId)) d.state = 'paused';
-        if (isSettled(d.state)) this.live.delete(d.id);
-        else this.live.set(d.id, d);
+        if (isSettled(d.state)) this.deleteLive(d.id);
+        else this.setLive(d);
         this.nextN = Math.max(this.nextN, d.n + 1);
         return;
       }
@@ -495,15 +624,26 @@ export class Outbox {
         const p = record.p;
         if (p.attempts !== undefined) d.attempts = p.attempts;
         if (p.nextAttemptAt !== undefined) d.nextAttemptAt = p.nextAttemptAt;
+        if (p.retriedMs !== undefined) d.retriedMs = p.retriedMs;
         if (p.lastError !== undefined) d.lastError = p.lastError;
         if (p.updatedAt !== undefined) d.updatedAt = p.updatedAt;
         if (p.state !== undefined) d.state = p.state === 'pending' && this.paused.has(d.webhookId) ? 'paused' : p.state;
-        if (isSettled(d.state)) this.live.delete(d.id);
+        if (isSettled(d.state)) this.deleteLive(d.id);
         return;
       }
       case 'pause': {
         this.paused.add(record.w);
         for (const d of this.live.values()) if (d.webhookId === record.w && d.state === 'pending') d.state = 'paused';
+        return;
+      }
+      case 'dev': {
+        const known = this.devices.get(record.d.udid);
+        if (!known || record.d.seq >= known.seq) this.devices.set(record.d.udid, { ...record.d });
+        return;
+      }
+      case 'fails': {
+        if (record.n > 0) this.failureCounts.set(record.w, record.n);
+        else this.failureCounts.delete(record.w);
         return;
       }
       case 'resume': {
@@ -628,10 +768,13 @@ export class Outbox {
     const deliveries = [...this.live.values()].sort((a, b) => a.n - b.n);
     const header: SnapshotHeader = {
       kind: 'outbox-snapshot',
-      version: 1,
+      version: OUTBOX_RECORD_VERSION,
       gen: nextGen,
       nextN: this.nextN,
       paused: [...this.paused],
+      failures: [...this.failureCounts],
+      devices: [...this.devices.values()],
+      secret: this.secret.toString('base64'),
       count: deliveries.length,
     };
     // The new journal first: a snapshot of gen G+1 must never be in place without its journal.
@@ -724,6 +867,9 @@ export class Outbox {
         header = r as unknown as SnapshotHeader;
         this.nextN = Math.max(this.nextN, Number(header.nextN) || 1);
         for (const w of Array.isArray(header.paused) ? header.paused : []) this.paused.add(w);
+        for (const [w, n] of Array.isArray(header.failures) ? header.failures : []) this.apply({ t: 'fails', w, n });
+        for (const d of Array.isArray(header.devices) ? header.devices : []) this.apply({ t: 'dev', d });
+        if (typeof header.secret === 'string' && Buffer.from(header.secret, 'base64').length >= 16) this.secret = Buffer.from(header.secret, 'base64');
       } else if (r.end === true) {
         end = r;
       } else if (isDeliveryRecord(r)) {
@@ -737,7 +883,7 @@ export class Outbox {
     if (!snap.missing && snap.bytes > 0) {
       const damaged = snap.badLines + (snap.tornTail ? 1 : 0) + strays;
       const complete =
-        header !== undefined && header.version === 1 && end !== undefined && end.count === header.count && body === header.count && damaged === 0;
+        header !== undefined && READABLE_SNAPSHOT_VERSIONS.includes(header.version) && end !== undefined && end.count === header.count && body === header.count && damaged === 0;
       if (complete && header) {
         fromGen = header.gen;
       } else {

@@ -1,5 +1,6 @@
 // The callback body, exactly as ARCHITECTURE.md lists it: these nine keys and nothing else.
-import type { DeliveryEvent, DeliveryWebhook, Status } from './types';
+import { STATUSES } from './types';
+import type { DeliveryWebhook, QueuedEvent, Status } from './types';
 
 export type EventActivity = 'device.status.online' | 'device.status.offline' | 'device.state.utilizing' | 'device.state.unplugged';
 
@@ -37,10 +38,10 @@ export const ACTIVITY_BY_STATUS: Readonly<Record<Status, EventActivity>> = {
 };
 
 export interface BuildPayloadInput {
-  event: DeliveryEvent;
+  event: Pick<QueuedEvent, 'udid' | 'name' | 'to'>;
   webhook: Pick<DeliveryWebhook, 'id' | 'name'>;
   org: { id: number };
-  /** epoch ms written as creationTime. The dispatcher passes the event's own time (event.at). */
+  /** epoch ms written as creationTime: the time this try is sent. */
   at: number;
 }
 
@@ -71,7 +72,44 @@ export function buildPayload({ event, webhook, org, at }: BuildPayloadInput): Ca
   };
 }
 
-/** The exact bytes sent: serialized once, stored in the outbox, signed and posted as-is. */
+/** The exact bytes sent: serialized once per try, signed and posted as-is. */
 export function serializePayload(body: CallbackBody): string {
   return JSON.stringify(body);
+}
+
+/** What a queued callback holds: its event (composed at each try), or a finished body kept as is. */
+export interface CallbackContent {
+  event?: QueuedEvent;
+  body?: string;
+}
+
+/**
+ * The body of one try, composed now: creationTime is `at` (when the try is sent), webhookName and orgId
+ * the webhook's current ones. A content without an event (a body no longer recognisable as one of our
+ * callbacks) goes out exactly as stored.
+ */
+export function composeBody(content: CallbackContent, webhook: Pick<DeliveryWebhook, 'id' | 'name' | 'orgId'>, at: number): string {
+  if (content.event) return serializePayload(buildPayload({ event: content.event, webhook, org: { id: webhook.orgId }, at }));
+  return content.body ?? '';
+}
+
+/**
+ * Reads a body written by an earlier version (which stored the finished body, with creationTime = the
+ * time the status changed) back into the event it was made from. Undefined when it is not such a body.
+ */
+export function eventFromBody(body: string, seq: number): QueuedEvent | undefined {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(body);
+  } catch {
+    return undefined;
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) return undefined;
+  const b = parsed as Record<string, unknown>;
+  const keys = Object.keys(b);
+  if (keys.length !== CALLBACK_KEYS.length || !CALLBACK_KEYS.every((k) => k in b)) return undefined;
+  const to = b.eventDescription;
+  const at = typeof b.creationTime === 'string' ? Date.parse(b.creationTime) : NaN;
+  if (!STATUSES.includes(to as Status) || typeof b.deviceUdid !== 'string' || typeof b.deviceName !== 'string' || !Number.isFinite(at)) return undefined;
+  return { udid: b.deviceUdid, name: b.deviceName, to: to as Status, at, seq };
 }

@@ -1,11 +1,19 @@
 // When to try again. Pure functions, so the rules are tested without any I/O.
 
 /**
- * Delay before each attempt: attempt 1 at once, then 5 s, 30 s, 2 min, 10 min, 30 min, 1 h, 3 h
- * after the previous attempt. Eight attempts over about 4 h 47 min; after the last, the delivery is failed.
+ * Delay before each attempt: attempt 1 at once, then 5 s, 30 s, 2 min, 10 min, 30 min, 1 h after the
+ * previous attempt, and then the last step again (capped at DEFAULT_MAX_INTERVAL_MS) until the retry
+ * horizon is used up; then the delivery is failed.
  */
-export const DEFAULT_SCHEDULE_MS: readonly number[] = [0, 5_000, 30_000, 120_000, 600_000, 1_800_000, 3_600_000, 10_800_000];
+export const DEFAULT_SCHEDULE_MS: readonly number[] = [0, 5_000, 30_000, 120_000, 600_000, 1_800_000, 3_600_000];
 export const DEFAULT_JITTER = 0.2;
+/** No wait between two tries is longer than this (jitter included). */
+export const DEFAULT_MAX_INTERVAL_MS = 3_600_000;
+/**
+ * How long a callback is retried: the sum of the waits between its tries (as planned: time the webhook
+ * was paused, disabled or waiting for its secret beyond that does not count). Default 3 days.
+ */
+export const DEFAULT_RETRY_HORIZON_MS = 3 * 24 * 3_600_000;
 /**
  * The most a Retry-After can push one retry out. A lane is strictly ordered, so a retry that waits
  * also holds back every later event of that device: an endpoint saying "come back in a week" (or a
@@ -42,25 +50,37 @@ export function parseRetryAfter(value: string | undefined, nowMs: number): numbe
 
 export interface NextAttemptInput {
   attemptsDone: number;
-  schedule: readonly number[];
+  /** Default DEFAULT_SCHEDULE_MS; past its end its last step repeats. */
+  schedule?: readonly number[];
   jitter: number;
   r: number;
   status?: number;
   retryAfter?: string;
   nowMs: number;
   maxRetryAfterMs: number;
+  /** Default DEFAULT_MAX_INTERVAL_MS. */
+  maxIntervalMs?: number;
+  /** Waiting time already counted towards the horizon for this delivery. Default 0. */
+  retriedMs?: number;
+  /** Default DEFAULT_RETRY_HORIZON_MS. */
+  horizonMs?: number;
 }
 
 /**
- * Delay before the next attempt, or undefined when there is none. On 429 and 503 the larger of the
- * jittered schedule and Retry-After (capped at maxRetryAfterMs) wins: the server may ask us to wait
- * longer, never to hurry.
+ * Delay before the next attempt, or undefined when there is none (the next wait would take the
+ * delivery past its retry horizon). On 429 and 503 the larger of the jittered schedule and Retry-After
+ * (capped at maxRetryAfterMs) wins: the server may ask us to wait longer, never to hurry. No wait is
+ * longer than maxIntervalMs.
  */
 export function nextDelay(input: NextAttemptInput): number | undefined {
-  const scheduled = scheduledDelay(input.attemptsDone, input.schedule, input.jitter, input.r);
-  if (scheduled === undefined) return undefined;
-  if (input.status !== 429 && input.status !== 503) return scheduled;
-  const asked = parseRetryAfter(input.retryAfter, input.nowMs);
-  if (asked === undefined) return scheduled;
-  return Math.max(scheduled, Math.min(asked, input.maxRetryAfterMs));
+  const schedule = input.schedule && input.schedule.length > 0 ? input.schedule : DEFAULT_SCHEDULE_MS;
+  const step = Math.min(input.attemptsDone, schedule.length - 1);
+  let delay = scheduledDelay(step, schedule, input.jitter, input.r) ?? 0;
+  if (input.status === 429 || input.status === 503) {
+    const asked = parseRetryAfter(input.retryAfter, input.nowMs);
+    if (asked !== undefined) delay = Math.max(delay, Math.min(asked, input.maxRetryAfterMs));
+  }
+  delay = Math.min(delay, input.maxIntervalMs ?? DEFAULT_MAX_INTERVAL_MS);
+  if ((input.retriedMs ?? 0) + delay > (input.horizonMs ?? DEFAULT_RETRY_HORIZON_MS)) return undefined;
+  return delay;
 }

@@ -24,6 +24,12 @@ export interface DeliveryEvent {
   seq: number;
 }
 
+/**
+ * What a queued callback keeps of its event, so its body is composed when each try is sent. `platform`
+ * is absent only in records carried over from the outbox format that stored a finished body.
+ */
+export type QueuedEvent = Omit<DeliveryEvent, 'platform'> & { platform?: DevicePlatform };
+
 export interface DeliveryWebhookEvents {
   online: boolean;
   offline: boolean;
@@ -48,6 +54,11 @@ export interface DeliveryWebhook {
   secret?: string;
   /** Extra request headers. Content-Type, User-Agent and the webhook-* headers cannot be overridden. */
   headers?: Record<string, string>;
+  /**
+   * Set when its secret or a header value cannot be opened now (the OS keyring is locked): its callbacks
+   * queue and wait, nothing is sent (never unsigned or without its headers). The reason, in a sentence.
+   */
+  unavailable?: string;
 }
 
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';

@@ -5,6 +5,7 @@ import type { Core } from '../core';
 import type { DeliveryEvent } from '../delivery';
 import type { ReceiverHost } from '../delivery/receiverHost';
 import type { Status } from '../devices/tracker';
+import { discardOrphans, orphanInfo, restoreOrphans } from '../orphans';
 import { fail, ok } from './register';
 import type { HandlerDef } from './register';
 import { mapResult } from './results';
@@ -15,7 +16,7 @@ const EVENT_STATUS = { online: 'Online', offline: 'Offline', utilizing: 'Utilizi
 export const SAMPLE_DEVICE = { udid: '00000000-0000-0000-0000-SAMPLE000001', name: 'Sample device', platform: 'android' as const };
 
 export interface DeliveryHandlerDeps {
-  core: Pick<Core, 'webhooks' | 'webhookService' | 'dispatcher' | 'outbox' | 'history' | 'tracker'>;
+  core: Pick<Core, 'webhooks' | 'webhookService' | 'dispatcher' | 'outbox' | 'history' | 'tracker'> & Partial<Pick<Core, 'secretWait' | 'dataDir'>>;
   receiver: ReceiverHost;
   now?: () => number;
 }
@@ -28,10 +29,13 @@ export function deliveryHealth(core: DeliveryHandlerDeps['core'], webhookIds: nu
   return Promise.all(
     webhookIds.map(async (webhookId) => {
       const recent = await core.history.query({ webhookId, limit: 20 });
+      const waiting = core.secretWait?.waiting().get(webhookId);
       return {
+        ...(waiting ? { secretUnavailable: waiting.reason } : {}),
+        ...(core.outbox.refusedFor(webhookId) > 0 ? { refused: core.outbox.refusedFor(webhookId) } : {}),
         webhookId,
-        recent: recent.filter((r) => !r.test).map((r) => r.result).reverse(),
-        pending: core.outbox.list({ webhookId }).length,
+        recent: recent.flatMap((r) => (r.test || r.result === 'skipped' ? [] : [r.result])).reverse(),
+        pending: core.outbox.pendingFor(webhookId),
         consecutiveFailures: core.dispatcher.consecutiveFailures(webhookId),
       };
     }),
@@ -43,6 +47,9 @@ export function deliveryHandlers(deps: DeliveryHandlerDeps): {
   'deliveries:health': HandlerDef<'deliveries:health'>;
   'deliveries:redeliver': HandlerDef<'deliveries:redeliver'>;
   'deliveries:sendTest': HandlerDef<'deliveries:sendTest'>;
+  'deliveries:orphans': HandlerDef<'deliveries:orphans'>;
+  'deliveries:restoreOrphans': HandlerDef<'deliveries:restoreOrphans'>;
+  'deliveries:discardOrphans': HandlerDef<'deliveries:discardOrphans'>;
   'webhooks:resume': HandlerDef<'webhooks:resume'>;
   'webhooks:setEnabled': HandlerDef<'webhooks:setEnabled'>;
   'webhooks:reveal': HandlerDef<'webhooks:reveal'>;
@@ -62,7 +69,7 @@ export function deliveryHandlers(deps: DeliveryHandlerDeps): {
     'deliveries:list': {
       schema: z.strictObject({
         webhookId: id,
-        result: z.enum(['success', 'failure']).optional(),
+        result: z.enum(['success', 'failure', 'skipped']).optional(),
         before: z.number().int().positive().optional(),
         limit: z.number().int().min(1).max(1000).optional(),
       }),
@@ -105,6 +112,29 @@ export function deliveryHandlers(deps: DeliveryHandlerDeps): {
           seq: 0,
         };
         return ok((await core.dispatcher.sendTest(webhookId, testEvent)) as DeliveryAttempt);
+      },
+    },
+    'deliveries:orphans': {
+      schema: z.undefined(),
+      handle: async () => {
+        if (!service.abilities().canView) return ok({ count: 0, webhookIds: [], setAside: null });
+        return ok(await orphanInfo({ dataDir: core.dataDir ?? '', webhooks: core.webhooks, outbox: core.outbox, dispatcher: core.dispatcher }));
+      },
+    },
+    'deliveries:restoreOrphans': {
+      schema: z.undefined(),
+      handle: async () => {
+        if (!service.abilities().canModify) return forbidden('restore webhooks');
+        const result = await restoreOrphans({ dataDir: core.dataDir ?? '', webhooks: core.webhooks, outbox: core.outbox, dispatcher: core.dispatcher });
+        return result.ok ? ok({ restored: result.restored, message: result.message }) : fail({ code: 'not_found', message: result.message });
+      },
+    },
+    'deliveries:discardOrphans': {
+      schema: z.undefined(),
+      handle: async () => {
+        if (!service.abilities().canModify) return forbidden('discard callbacks');
+        const discarded = await discardOrphans({ dataDir: core.dataDir ?? '', webhooks: core.webhooks, outbox: core.outbox, dispatcher: core.dispatcher });
+        return ok({ discarded });
       },
     },
     'webhooks:resume': {

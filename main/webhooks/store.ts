@@ -37,8 +37,9 @@ export const WEBHOOKS_FILE = 'webhooks.json';
 /**
  * 1: the webhooks' form fields. 2: enabled/paused (with reasons), scope, sealed secret and headers.
  * 3: a URL's userinfo (`user:password@`) is kept apart from `url`, sealed, in `urlCredentials`.
+ * 4: deletedWebhookIds, the ids of webhooks a user deleted.
  */
-export const WEBHOOKS_SCHEMA_VERSION = 3;
+export const WEBHOOKS_SCHEMA_VERSION = 4;
 export const EXPORT_FORMAT = 'devicehooks-webhooks';
 /**
  * 1: name, url, description, events. 2: also enabled, scope, header names and signing. Version 1 files
@@ -107,6 +108,11 @@ export interface WebhookForDelivery {
   /** `whsec_…`; absent: unsigned. */
   secret?: string;
   headers: Record<string, string>;
+  /**
+   * Only from forDispatcher(): why its secret or a header value cannot be opened now (the OS keyring is
+   * locked or unavailable). Such a webhook comes without secret and headers: its callbacks queue and wait.
+   */
+  unavailable?: string;
 }
 
 export interface Org {
@@ -121,6 +127,12 @@ export interface WebhooksFile {
   nextWebhookId: number;
   org: Org;
   webhooks: StoredWebhook[];
+  /**
+   * Ids of webhooks a user deleted, ascending: their waiting callbacks end "Skipped — webhook deleted".
+   * A webhook id missing from the file and not in this list was not deleted (the file was replaced or
+   * set aside): its callbacks are kept.
+   */
+  deletedWebhookIds: number[];
 }
 
 /** `secret_unavailable`: a sealed value cannot be opened (or sealed) by this machine's keyring now. */
@@ -162,6 +174,7 @@ export interface ImportProblem {
   field: string;
   message: string;
 }
+export type RestoreResult = { ok: true; restored: Webhook[]; skipped: { id: number | null; reason: string }[] } | { ok: false; error: StoreError };
 export type ImportResult = { ok: true; imported: Webhook[] } | { ok: false; problems: ImportProblem[] } | { ok: false; error: StoreError };
 
 export interface WebhooksSnapshot {
@@ -213,8 +226,18 @@ export interface WebhookStore {
    * `headers` and `signing` left out keep what the webhook has; `signing: true` keeps an existing secret.
    */
   update(id: number, input: unknown): Promise<WebhookResult>;
-  /** Resolves with the removed webhook. */
+  /** Resolves with the removed webhook; its id is recorded as deleted. */
   remove(id: number): Promise<WebhookResult>;
+  /** The id belonged to a webhook a user deleted (false for ids never defined). */
+  isDeleted(id: number): boolean;
+  /**
+   * Puts webhooks back as they were stored (e.g. from a webhooks.json set aside as unreadable), with
+   * their ids and sealed values. An entry is skipped (with the reason) when its shape is wrong, its id is
+   * defined or was deleted, or its name is taken.
+   */
+  restoreWebhooks(entries: readonly unknown[]): Promise<RestoreResult>;
+  /** Makes sure no id up to `maxSeen` is handed out again (ids seen in the outbox and the history). */
+  ensureIdsAbove(maxSeen: number): Promise<void>;
   /** The opened secret and header values, for an admin's edit dialog and "copy secret". */
   reveal(id: number): RevealResult;
   /** Like reveal, value by value: a value that cannot be opened is named with the reason, not an error. */
@@ -238,6 +261,11 @@ export interface WebhookStore {
   deliveryWebhooks(): WebhookForDelivery[];
   /** One webhook for the dispatcher: not_found, or secret_unavailable with the reason. */
   deliveryWebhook(id: number): DeliveryLookup;
+  /**
+   * deliveryWebhooks() plus, for each webhook whose material cannot be opened now, an entry without
+   * secret and headers carrying `unavailable` (the reason): events for it still queue, nothing is sent.
+   */
+  forDispatcher(): WebhookForDelivery[];
   setOrg(org: unknown): Promise<OrgResult>;
   /** No secrets and no header values, ever (see ExportedWebhook). */
   exportJson(): string;
@@ -303,6 +331,7 @@ const fileSchema = z
     nextWebhookId: positiveId,
     org: z.object({ id: positiveId, name: z.string() }),
     webhooks: z.array(storedWebhook),
+    deletedWebhookIds: z.array(positiveId),
   })
   .superRefine((data, ctx) => {
     const seen = new Set<number>();
@@ -313,12 +342,15 @@ const fileSchema = z
   })
   .transform((data): WebhooksFile => {
     // A hand-edited counter below an existing id would hand that id out again: never let it.
-    const maxId = data.webhooks.reduce((m, w) => Math.max(m, w.id), 0);
+    const maxId = Math.max(
+      data.webhooks.reduce((m, w) => Math.max(m, w.id), 0),
+      data.deletedWebhookIds.reduce((m, id) => Math.max(m, id), 0),
+    );
     return { ...data, nextWebhookId: Math.max(data.nextWebhookId, maxId + 1) };
   });
 
 function defaults(): WebhooksFile {
-  return { schemaVersion: WEBHOOKS_SCHEMA_VERSION, nextWebhookId: 1, org: { id: 1, name: '' }, webhooks: [] };
+  return { schemaVersion: WEBHOOKS_SCHEMA_VERSION, nextWebhookId: 1, org: { id: 1, name: '' }, webhooks: [], deletedWebhookIds: [] };
 }
 
 const emptyScope = (): WebhookScope => ({ udids: [], platforms: [] });
@@ -355,6 +387,12 @@ export function migrateWebhooksV2toV3(old: unknown): unknown {
   return { ...doc, webhooks };
 }
 
+/** v3 → v4: no webhook is known to have been deleted (earlier versions kept no record). */
+export function migrateWebhooksV3toV4(old: unknown): unknown {
+  if (typeof old !== 'object' || old === null || Array.isArray(old)) return old;
+  return { ...old, deletedWebhookIds: [] };
+}
+
 /** Thrown inside a mutator to abandon the change and answer `result` instead. */
 class Refusal<R> {
   constructor(readonly result: R) {}
@@ -367,7 +405,7 @@ export async function openWebhookStore(options: OpenWebhookStoreOptions): Promis
     label: 'webhooks',
     defaults,
     version: WEBHOOKS_SCHEMA_VERSION,
-    migrations: { 2: migrateWebhooksV1toV2, 3: migrateWebhooksV2toV3 },
+    migrations: { 2: migrateWebhooksV1toV2, 3: migrateWebhooksV2toV3, 4: migrateWebhooksV3toV4 },
     validate: zodValidator(fileSchema),
     logger: options.logger,
     now,
@@ -404,6 +442,8 @@ class Webhooks implements WebhookStore {
   readonly #listeners = new Set<(snapshot: WebhooksSnapshot) => void>();
   /** deliveryWebhooks() for one committed version of the data (only when every webhook opened). */
   #deliveryCache: { data: unknown; list: WebhookForDelivery[] } | undefined;
+  /** The webhooks left out of the last incomplete deliveryWebhooks(), with the reason. */
+  #lastUnavailable: { data: unknown; list: WebhookForDelivery[]; waiting: WebhookForDelivery[] } | undefined;
   /** Webhooks already logged as unavailable for one version of the data: one warning, not one per event. */
   #warned: { data: unknown; ids: Set<number> } | undefined;
 
@@ -514,8 +554,47 @@ class Webhooks implements WebhookStore {
       if (!existing) throw new Refusal(notFound(id));
       draft.webhooks.splice(index, 1);
       // nextWebhookId stays where it is: this id is never handed out again.
+      if (!draft.deletedWebhookIds.includes(id)) draft.deletedWebhookIds = [...draft.deletedWebhookIds, id].sort((a, b) => a - b);
       return { ok: true, webhook: toView(existing) };
     });
+  }
+
+  async restoreWebhooks(entries: readonly unknown[]): Promise<RestoreResult> {
+    return this.#change<RestoreResult>((draft) => {
+      const restored: Webhook[] = [];
+      const skipped: { id: number | null; reason: string }[] = [];
+      for (const entry of entries) {
+        const parsed = storedWebhook.safeParse(entry);
+        const rawId = (entry as { id?: unknown } | null)?.id;
+        const id = typeof rawId === 'number' ? rawId : null;
+        if (!parsed.success) {
+          skipped.push({ id, reason: `it is not a webhook DeviceHooks can read (${parsed.error.issues[0]?.path.join('.') ?? ''}: ${parsed.error.issues[0]?.message ?? ''})` });
+          continue;
+        }
+        const w = parsed.data as StoredWebhook;
+        if (draft.webhooks.some((x) => x.id === w.id)) skipped.push({ id: w.id, reason: 'a webhook with this id is defined' });
+        else if (draft.deletedWebhookIds.includes(w.id)) skipped.push({ id: w.id, reason: 'it was deleted' });
+        else if (draft.webhooks.some((x) => x.name === w.name)) skipped.push({ id: w.id, reason: duplicateNameMessage(w.name) });
+        else {
+          const webhook: StoredWebhook = { ...structuredClone(w), orgId: draft.org.id, updatedAt: this.#iso() };
+          draft.webhooks.push(webhook);
+          draft.nextWebhookId = Math.max(draft.nextWebhookId, w.id + 1);
+          restored.push(toView(webhook));
+        }
+      }
+      return { ok: true, restored, skipped };
+    });
+  }
+
+  async ensureIdsAbove(maxSeen: number): Promise<void> {
+    if (!Number.isSafeInteger(maxSeen) || this.#db.data.nextWebhookId > maxSeen) return;
+    await this.#db.update((draft) => {
+      draft.nextWebhookId = Math.max(draft.nextWebhookId, maxSeen + 1);
+    });
+  }
+
+  isDeleted(id: number): boolean {
+    return this.#db.data.deletedWebhookIds.includes(id) && !this.#find(id);
   }
 
   reveal(id: number): RevealResult {
@@ -577,17 +656,21 @@ class Webhooks implements WebhookStore {
     if (this.#deliveryCache?.data !== data) {
       this.#deliveryCache = undefined;
       const list: WebhookForDelivery[] = [];
-      let complete = true;
+      const waiting: WebhookForDelivery[] = [];
       for (const w of [...data.webhooks].sort((a, b) => a.id - b.id)) {
         const found = this.#forDelivery(w as StoredWebhook);
         if (found.ok) list.push(found.webhook);
         else {
-          complete = false;
+          waiting.push(this.#waitingEntry(w as StoredWebhook, found.error.message));
           this.#warnUnavailable(w.id, found.error.message);
         }
       }
       // Only a full answer is kept: a keyring that comes back later is tried again on the next call.
-      if (!complete) return list;
+      if (waiting.length > 0) {
+        this.#lastUnavailable = { data, list, waiting };
+        return list;
+      }
+      this.#lastUnavailable = undefined;
       // Frozen and shared: the dispatcher asks for every event and every attempt, so no copy per call.
       this.#deliveryCache = { data, list: deepFreeze(list) };
     }
@@ -598,6 +681,28 @@ class Webhooks implements WebhookStore {
     const found = this.#find(id);
     if (!found) return notFound(id);
     return this.#forDelivery(found);
+  }
+
+  forDispatcher(): WebhookForDelivery[] {
+    const list = this.deliveryWebhooks();
+    const last = this.#lastUnavailable;
+    if (!last || last.list !== list) return list;
+    return [...list, ...last.waiting].sort((a, b) => a.id - b.id);
+  }
+
+  #waitingEntry(w: StoredWebhook, reason: string): WebhookForDelivery {
+    return {
+      id: w.id,
+      orgId: w.orgId,
+      name: w.name,
+      url: w.url,
+      events: { ...w.events },
+      enabled: w.enabled,
+      paused: w.paused,
+      scope: structuredClone(w.scope),
+      headers: {},
+      unavailable: reason,
+    };
   }
 
   async setOrg(raw: unknown): Promise<OrgResult> {

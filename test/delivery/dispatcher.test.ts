@@ -21,7 +21,7 @@ async function closedPort(): Promise<number> {
 }
 
 describe('dispatcher: sending', () => {
-  it('POSTs the stored body once it is on disk, with our headers, custom headers, and no way to override ours', async () => {
+  it('POSTs once the delivery is on disk, with our headers, custom headers, and no way to override ours', async () => {
     let journalHadIt: boolean | undefined;
     let dir = '';
     let gen = 0;
@@ -57,7 +57,8 @@ describe('dispatcher: sending', () => {
     expect(req?.headers['x-team']).toBe('lab');
     expect(req?.headers['webhook-id']).toBe(result.deliveries[0]?.messageId);
     expect(req?.headers['x-split']).toBeUndefined();
-    expect(req?.body).toBe(result.deliveries[0]?.body);
+    expect(result.deliveries[0]?.body).toBeUndefined();
+    expect(t.attempts[0]?.request.body).toBe(req?.body);
     expect(JSON.parse(req!.body)).toMatchObject({ eventActivity: 'device.state.utilizing', deviceUdid: 'U1', deviceName: 'Pixel 7', webhookId: 1, orgId: 42 });
     expect(verify(req!.headers, req!.body, [secret], 300, Number(req!.headers['webhook-timestamp']) * 1000).ok).toBe(true);
     expect(t.attempts[0]).toMatchObject({ result: 'success', outcome: 'succeeded', attempt: 1 });
@@ -69,12 +70,12 @@ describe('dispatcher: sending', () => {
     expect(t.log.lines.some((l) => /"Bad Header" is not a valid HTTP header/.test(l.message))).toBe(true);
   });
 
-  it('sends no signature headers when the webhook has no secret', async () => {
+  it('sends no signature when the webhook has no secret (webhook-id and webhook-timestamp only)', async () => {
     const r = await receiver();
     const t = await rig({ webhooks: [webhook({ url: r.url })] });
     await t.dispatcher.dispatch(event());
     await t.attemptsReach(1);
-    expect(Object.keys(r.requests()[0]!.headers).filter((h) => h.startsWith('webhook-'))).toEqual([]);
+    expect(Object.keys(r.requests()[0]!.headers).filter((h) => h.startsWith('webhook-'))).toEqual(['webhook-id', 'webhook-timestamp']);
   });
 
   it('retries 500, 500, then 200 on the schedule with ±20% jitter; same webhook-id, fresh timestamp and signature each time', async () => {
@@ -110,7 +111,8 @@ describe('dispatcher: sending', () => {
     const reqs = r.requests();
     expect(reqs).toHaveLength(3);
     expect(new Set(reqs.map((q) => q.headers['webhook-id'])).size).toBe(1);
-    expect(new Set(reqs.map((q) => q.body)).size).toBe(1);
+    // Composed at each try: creationTime is that try's time.
+    expect(new Set(reqs.map((q) => q.body)).size).toBe(3);
     expect(reqs.map((q) => Number(q.headers['webhook-timestamp']))).toEqual([t0, t0 + 4_000, t0 + 4_000 + delay].map((ms) => Math.floor(ms / 1000)));
     expect(new Set(reqs.map((q) => q.headers['webhook-signature'])).size).toBe(3);
     expect(reqs.every((q) => q.signature.status === 'valid')).toBe(true);
@@ -215,11 +217,11 @@ describe('dispatcher: sending', () => {
     }
   });
 
-  it('after the last scheduled attempt the delivery is failed and the device lane moves on', async () => {
+  it('once the retry horizon is used up the delivery is failed and the device lane moves on', async () => {
     const clock = new ManualClock();
     let calls = 0;
     const r = await receiver({ respond: () => ({ status: ++calls <= 3 ? 500 : 200 }) });
-    const t = await rig({ webhooks: [webhook({ url: r.url })], dispatcher: { clock, schedule: [0, 1_000, 1_000], random: fixedRandom(0.5) } });
+    const t = await rig({ webhooks: [webhook({ url: r.url })], dispatcher: { clock, schedule: [0, 1_000], retryHorizonMs: 2_000, random: fixedRandom(0.5) } });
     const a = await t.dispatcher.dispatch(event({ seq: 1 }));
     const b = await t.dispatcher.dispatch(event({ seq: 2 }));
     await t.attemptsReach(1);
@@ -238,7 +240,7 @@ describe('dispatcher: sending', () => {
       [b.deliveries[0]!.id, 1, 'succeeded'],
     ]);
     expect(t.outbox.size).toBe(0);
-    expect(t.log.lines.some((l) => l.level === 'warn' && /failed after 3 attempts: HTTP 500/.test(l.message))).toBe(true);
+    expect(t.log.lines.some((l) => l.level === 'warn' && /failed after 3 attempts \(retry horizon used up\): HTTP 500/.test(l.message))).toBe(true);
   });
 });
 
@@ -295,7 +297,7 @@ describe('dispatcher: pause, resume, redeliver, test events, shutdown', () => {
     expect(t.paused).toEqual([]);
   });
 
-  it('redeliver() makes a new delivery with the same body and the same webhook-id', async () => {
+  it('redeliver() makes a new delivery of the same event with the same webhook-id', async () => {
     const r = await receiver();
     const t = await rig({ webhooks: [webhook({ url: r.url, secret: generateSecret() })] });
     const { deliveries } = await t.dispatcher.dispatch(event());
@@ -305,13 +307,15 @@ describe('dispatcher: pause, resume, redeliver, test events, shutdown', () => {
     const again = await t.dispatcher.redeliver(original.id);
     expect(again.id).not.toBe(original.id);
     expect(again.messageId).toBe(original.messageId);
-    expect(again.body).toBe(original.body);
+    expect(again.event).toEqual(original.event);
     expect(again.redeliveryOf).toBe(original.id);
     await t.attemptsReach(2);
     expect(t.attempts[1]).toMatchObject({ deliveryId: again.id, attempt: 1, redeliveryOf: original.id, outcome: 'succeeded' });
     const [a, b] = r.requests();
     expect(b?.headers['webhook-id']).toBe(a?.headers['webhook-id']);
-    expect(b?.body).toBe(a?.body);
+    const { creationTime: _a, ...bodyA } = JSON.parse(a!.body) as Record<string, unknown>;
+    const { creationTime: _b, ...bodyB } = JSON.parse(b!.body) as Record<string, unknown>;
+    expect(bodyB).toEqual(bodyA);
   });
 
   it('sendTest() sends one attempt now, even to a disabled webhook, records it as a test, retries nothing', async () => {
@@ -368,24 +372,27 @@ describe('dispatcher: pause, resume, redeliver, test events, shutdown', () => {
     await history.close();
   });
 
-  it('refuses (and reports) events when the outbox is full, without losing the accepted ones', async () => {
+  it('refuses (and reports) events for a webhook whose queue is full, without losing the accepted ones', async () => {
     const clock = new ManualClock();
     const overflow: number[] = [];
     const r = await receiver({ reply: { status: 500 } });
     const t = await rig({
       webhooks: [webhook({ id: 1, url: r.url }), webhook({ id: 2, url: r.url })],
-      outbox: { maxPending: 3, onOverflow: (i) => overflow.push(i.webhookId) },
+      outbox: { maxPending: 1, onOverflow: (i) => overflow.push(i.webhookId) },
       dispatcher: { clock },
     });
     await t.dispatcher.dispatch(event({ udid: 'A' }));
     const second = await t.dispatcher.dispatch(event({ udid: 'B' }));
-    expect(second.deliveries.map((d) => d.webhookId)).toEqual([1]);
-    expect(second.refused.map((x) => [x.webhookId, (x.error as { code?: string }).code])).toEqual([[2, 'OUTBOX_FULL']]);
-    expect(overflow).toEqual([2]);
-    expect(t.outbox.size).toBe(3);
+    expect(second.deliveries).toEqual([]);
+    expect(second.refused.map((x) => [x.webhookId, (x.error as { code?: string }).code])).toEqual([
+      [1, 'OUTBOX_FULL'],
+      [2, 'OUTBOX_FULL'],
+    ]);
+    expect(overflow).toEqual([1, 2]);
+    expect(t.outbox.size).toBe(2);
   });
 
-  it('a webhook deleted while its deliveries wait: they are dropped with a warning', async () => {
+  it('a webhook deleted while its deliveries wait: they are skipped, said in the log', async () => {
     const clock = new ManualClock();
     const r = await receiver({ reply: { status: 500 } });
     const hooks = [webhook({ url: r.url })];
@@ -396,7 +403,7 @@ describe('dispatcher: pause, resume, redeliver, test events, shutdown', () => {
     await until(() => expect(clock.dues()).toHaveLength(1));
     clock.advance(5_000);
     await until(() => expect(t.outbox.size).toBe(0));
-    expect(t.log.lines.some((l) => /no longer exists/.test(l.message))).toBe(true);
+    expect(t.log.lines.some((l) => /Skipped — webhook deleted/.test(l.message))).toBe(true);
     expect(r.requests()).toHaveLength(1);
   });
 });

@@ -52,7 +52,7 @@ describe('outbox after a killed process', () => {
       const missing = [...all].filter((id) => !present.has(id));
       expect(missing).toEqual([]);
       expect(outbox.openReport.badLines).toBe(0);
-      for (const d of outbox.list()) expect((JSON.parse(d.body) as { pad: string }).pad).toHaveLength(3000);
+      for (const d of outbox.list()) expect((JSON.parse(d.body ?? '') as { pad: string }).pad).toHaveLength(3000);
       await outbox.close();
     }
   });

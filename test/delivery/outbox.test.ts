@@ -111,7 +111,7 @@ describe('outbox', () => {
         for (const d of confirmed) expect(ids.has(d.id)).toBe(true);
         expect(reopened.list().find((d) => d.id === confirmed[0]!.id)?.state).toBe('pending');
         // Everything recovered is whole.
-        for (const d of reopened.list()) expect(() => JSON.parse(d.body) as unknown).not.toThrow();
+        for (const d of reopened.list()) expect(() => JSON.parse(d.body ?? '') as unknown).not.toThrow();
         expect(reopened.openReport.badLines).toBe(0);
         // And the journal it appends to now is clean: a new enqueue after recovery survives another reopen.
         const after = await reopened.enqueue(input(5000));
@@ -139,7 +139,7 @@ describe('outbox', () => {
     expect(outbox.size).toBe(3);
     await outbox.update(ok[0]!.id, { state: 'succeeded' });
     await expect(outbox.enqueue(input(5))).resolves.toMatchObject({ seq: 5 });
-    expect(log.lines.some((l) => /accepts callbacks again after refusing 2/.test(l.message))).toBe(true);
+    expect(log.lines.some((l) => /accepts callbacks for webhook 1 again after refusing 2/.test(l.message))).toBe(true);
     await outbox.close();
   });
 

@@ -4,14 +4,14 @@ import { classifyError, HttpTimeoutError } from '../../main/delivery/http';
 import { DEFAULT_SCHEDULE_MS, nextDelay, parseRetryAfter, scheduledDelay } from '../../main/delivery/retry';
 
 describe('retry schedule', () => {
-  it('is: at once, 5 s, 30 s, 2 min, 10 min, 30 min, 1 h, 3 h', () => {
-    expect(DEFAULT_SCHEDULE_MS).toEqual([0, 5_000, 30_000, 120_000, 600_000, 1_800_000, 3_600_000, 10_800_000]);
-    expect(scheduledDelay(8, DEFAULT_SCHEDULE_MS, 0.2, 0.5)).toBeUndefined();
+  it('is: at once, 5 s, 30 s, 2 min, 10 min, 30 min, 1 h (then hourly until the retry horizon)', () => {
+    expect(DEFAULT_SCHEDULE_MS).toEqual([0, 5_000, 30_000, 120_000, 600_000, 1_800_000, 3_600_000]);
+    expect(scheduledDelay(7, DEFAULT_SCHEDULE_MS, 0.2, 0.5)).toBeUndefined();
   });
 
   it('keeps every delay within ±20% of the step, reaching both ends', () => {
     fc.assert(
-      fc.property(fc.integer({ min: 1, max: 7 }), fc.double({ min: 0, max: 1, maxExcluded: true, noNaN: true }), (done, r) => {
+      fc.property(fc.integer({ min: 1, max: 6 }), fc.double({ min: 0, max: 1, maxExcluded: true, noNaN: true }), (done, r) => {
         const base = DEFAULT_SCHEDULE_MS[done] as number;
         const d = scheduledDelay(done, DEFAULT_SCHEDULE_MS, 0.2, r) as number;
         expect(d).toBeGreaterThanOrEqual(Math.floor(base * 0.8));
@@ -20,7 +20,7 @@ describe('retry schedule', () => {
     );
     expect(scheduledDelay(1, DEFAULT_SCHEDULE_MS, 0.2, 0)).toBe(4_000);
     expect(scheduledDelay(1, DEFAULT_SCHEDULE_MS, 0.2, 0.5)).toBe(5_000);
-    expect(scheduledDelay(7, DEFAULT_SCHEDULE_MS, 0.2, 0.999_999_9)).toBe(12_960_000);
+    expect(scheduledDelay(6, DEFAULT_SCHEDULE_MS, 0.2, 0.999_999_9)).toBe(4_320_000);
   });
 
   it('reads Retry-After as seconds or an HTTP-date, and ignores nonsense', () => {
@@ -38,8 +38,9 @@ describe('retry schedule', () => {
     expect(nextDelay({ ...base, status: 429, retryAfter: '1' })).toBe(5_000);
     expect(nextDelay({ ...base, status: 500, retryAfter: '60' })).toBe(5_000);
     expect(nextDelay({ ...base, status: 503, retryAfter: '999999' })).toBe(3_600_000);
-    expect(nextDelay({ ...base, attemptsDone: 7, status: 503, retryAfter: '60' })).toBe(10_800_000);
-    expect(nextDelay({ ...base, attemptsDone: 8, status: 503, retryAfter: '60' })).toBeUndefined();
+    // Past the schedule: its last step (1 h) again, never more than the 1 h cap; none past the horizon.
+    expect(nextDelay({ ...base, attemptsDone: 7, status: 503, retryAfter: '60' })).toBe(3_600_000);
+    expect(nextDelay({ ...base, attemptsDone: 8, status: 503, retryAfter: '60', retriedMs: 3 * 24 * 3_600_000 })).toBeUndefined();
   });
 });
 

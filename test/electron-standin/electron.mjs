@@ -124,13 +124,15 @@ export const nativeTheme = new NativeTheme();
 // ---------------------------------------------------------------- safeStorage
 // Electron encrypts with a key the OS keeps for this user. The stand-in derives one per userData folder
 // (so a relaunch on the same folder decrypts) and AES-256-GCM; DH_STANDIN_SAFE_STORAGE=0 plays a Linux
-// session without a keyring, where encryption is not available.
+// session without a keyring, where encryption is not available. The command {"cmd":"keyring","available":
+// true|false} changes that while the app runs (a person unlocking or locking the OS keyring).
+let keyringAvailable = process.env.DH_STANDIN_SAFE_STORAGE !== '0';
 function safeStorageKey() {
   return createHash('sha256').update(`devicehooks-standin:${app.getPath('userData')}`).digest();
 }
 export const safeStorage = {
   isEncryptionAvailable() {
-    return process.env.DH_STANDIN_SAFE_STORAGE !== '0';
+    return keyringAvailable;
   },
   encryptString(plain) {
     if (!this.isEncryptionAvailable()) throw new Error('Error while encrypting the text provided to safeStorage.encryptString. Encryption is not available.');
@@ -652,6 +654,9 @@ if (process.env.DH_STANDIN_CONTROL === 'stdin') {
     else if (command.cmd === 'close') windows.get(command.id)?.close();
     else if (command.cmd === 'dialog-answer') dialogAnswers.push(command);
     else if (command.cmd === 'power' && (command.event === 'suspend' || command.event === 'resume')) powerMonitor.emit(command.event);
+    else if (command.cmd === 'keyring') keyringAvailable = command.available === true;
+    // A person clicks into a window (by id, else the first): it gains focus.
+    else if (command.cmd === 'focus') (windows.get(command.id) ?? BrowserWindow.getAllWindows()[0])?.focus();
     else if (command.cmd === 'tray-click') {
       // A click on the tray icon itself, or on one of its menu items by label.
       for (const tray of trays) {

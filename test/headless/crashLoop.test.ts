@@ -145,12 +145,10 @@ describe('headless runner killed again and again during an event storm', () => {
     result = { received, committed, kills, finalNotOnline };
   });
 
-  // Needs the device's committed status and sequence number to be durable together with its callbacks,
-  // and deterministic message ids (issue 11, item 5, on another branch). Until then devices.json is saved
-  // apart from and later than the outbox, so after a kill a change already sent can be committed again
-  // under a new webhook-id, and a change sent just before a kill can be forgotten by the device state (the
-  // device's final Online is then never announced). Enable once that is merged.
-  it.skip('no status change is announced twice under two webhook-ids, and each device ends on its real status', () => {
+  // The device's committed status and sequence number are durable together with its callbacks, and a
+  // callback's webhook-id is derived from (data-folder secret, webhook, device, seq): a change committed
+  // again after a kill carries the same id, and no change is forgotten by the device state.
+  it('no status change is announced twice under two webhook-ids, and each device ends on its real status', () => {
     expect(result).toBeDefined();
     const { received, finalNotOnline } = result as LoopResult;
     expect(finalNotOnline).toEqual([]);

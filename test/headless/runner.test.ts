@@ -147,12 +147,12 @@ describe('headless runner', () => {
     expect(first.output()).toMatch(/stopped; 1 callback\(s\) wait in the outbox/);
     expect(existsSync(join(dataDir, LOCK_FILE))).toBe(false);
 
-    // On disk: the delivery is still pending, with its exact body.
+    // On disk: the delivery is still pending, with its event (the body is composed at each try).
     const outbox = await openOutbox({ dir: join(dataDir, 'delivery', 'outbox') });
     const pending = outbox.list();
     await outbox.close();
     expect(pending).toHaveLength(1);
-    expect(pending[0]).toMatchObject({ webhookId: 1, udid: note8.serial, body: failed?.body, lastError: 'HTTP 503' });
+    expect(pending[0]).toMatchObject({ webhookId: 1, udid: note8.serial, messageId: failed?.headers['webhook-id'], event: { udid: note8.serial, to: 'Online' }, lastError: 'HTTP 503' });
     expect(pending[0]?.state).not.toMatch(/succeeded|failed|dead/);
     expect(pending[0]?.attempts).toBeGreaterThanOrEqual(1);
 
@@ -163,7 +163,12 @@ describe('headless runner', () => {
     await second.waitFor(/DeviceHooks headless runner \S+: data in .*; 1 webhook\(s\), 1 callback\(s\) pending/);
     await expect.poll(() => hooks.requests().filter((r) => r.answeredStatus === 200).length, { timeout: 25_000 }).toBe(1);
     const delivered = hooks.requests().find((r) => r.answeredStatus === 200);
-    expect(delivered?.body).toBe(failed?.body);
+    // The same message (webhook-id), composed anew: only creationTime (the time of that try) differs.
+    expect(delivered?.headers['webhook-id']).toBe(failed?.headers['webhook-id']);
+    const { creationTime: sentAt, ...rest } = JSON.parse(delivered?.body ?? '{}') as Record<string, unknown>;
+    const { creationTime: firstAt, ...firstRest } = JSON.parse(failed?.body ?? '{}') as Record<string, unknown>;
+    expect(rest).toEqual(firstRest);
+    expect(Date.parse(String(sentAt))).toBeGreaterThan(Date.parse(String(firstAt)));
     expect(hooks.requests().length).toBeGreaterThan(before);
     expect(await second.stop('SIGTERM')).toEqual({ code: 0, signal: null });
     expect(second.output()).not.toMatch(/callback\(s\) wait in the outbox/);
@@ -247,6 +252,11 @@ describe('headless runner', () => {
     await expect.poll(() => onlineFor(hooks.requests(), note8.serial, '/unsigned').length, { timeout: 15_000 }).toBe(1);
     expect(hooks.requests().filter((r) => r.path === '/signed')).toEqual([]);
     expect(await runner.stop('SIGTERM')).toEqual({ code: 0, signal: null });
+    // Said once on stdout/stderr; its callback waits in the outbox (not failed, not dropped).
+    expect(runner.output().split('Webhook Signed: Waiting — secret unavailable.').length - 1).toBe(1);
+    const outbox = await openOutbox({ dir: join(dataDir, 'delivery', 'outbox') });
+    expect(outbox.list().map((d) => [d.webhookId, d.udid, d.event?.to])).toEqual([[1, note8.serial, 'Online']]);
+    await outbox.close();
   });
 
   it('exits 1 with the reason when the data cannot be opened (a file from a newer DeviceHooks), leaving the file and releasing the lock', async () => {

@@ -38,6 +38,8 @@ describe('settings.json', () => {
   it('migrates a version 1 file: the debounce times get their defaults, the rest is kept', async () => {
     const dataDir = await tempDir();
     const { debounce: _omitted, ...v1 } = { ...DEFAULT_SETTINGS, startAtLogin: true };
+    const { retryHorizonHours: _new, ...v1Delivery } = v1.delivery;
+    Object.assign(v1, { delivery: v1Delivery });
     writeFileSync(join(dataDir, 'settings.json'), JSON.stringify({ schemaVersion: 1, closeHintShown: true, ...v1 }));
     const store = await openSettingsStore({ dataDir, logger });
     expect(store.general()).toMatchObject({ startAtLogin: true, debounce: DEFAULT_SETTINGS.debounce });
@@ -56,14 +58,14 @@ describe('settings.json', () => {
     expect(store.general().deviceRetentionDays).toBe(30);
   });
 
-      it('migrates a version 2 file: the history gets its size bound (256 MB), the rest is kept', async () => {
+  it('migrates a version 2 file: the history gets its size bound (256 MB), the rest is kept', async () => {
     const dataDir = await tempDir();
     const v2 = { ...DEFAULT_SETTINGS, startHidden: true, delivery: { timeoutSeconds: 7, pauseAfterFailures: 5, maxQueued: 500, historyEntries: 1000 } };
     writeFileSync(join(dataDir, 'settings.json'), JSON.stringify({ schemaVersion: 2, closeHintShown: false, ...v2 }));
     const store = await openSettingsStore({ dataDir, logger });
     expect(store.general()).toMatchObject({ startHidden: true, delivery: { timeoutSeconds: 7, pauseAfterFailures: 5, maxQueued: 500, historyEntries: 1000, historyMegabytes: 256 } });
     await store.store.flush();
-    expect(JSON.parse(readFileSync(join(dataDir, 'settings.json'), 'utf8'))).toMatchObject({ schemaVersion: 4, delivery: { historyMegabytes: 256 } });
+    expect(JSON.parse(readFileSync(join(dataDir, 'settings.json'), 'utf8'))).toMatchObject({ schemaVersion: SETTINGS_SCHEMA_VERSION, delivery: { historyMegabytes: 256 } });
   });
 
   it('the history size bound is a whole number of megabytes from 1 to 1,048,576', async () => {
@@ -76,5 +78,14 @@ describe('settings.json', () => {
     expect(fractional).toEqual({ ok: false, fieldErrors: { 'delivery.historyMegabytes': 'Whole megabytes' } });
     const ok = await store.update({ ...DEFAULT_SETTINGS, delivery: { ...DEFAULT_SETTINGS.delivery, historyMegabytes: 1024 } });
     expect(ok.ok).toBe(true);
+  });
+
+  it('migrates a version 2 file: the retry horizon gets its default of 3 days, the rest is kept', async () => {
+    const dataDir = await tempDir();
+    const { retryHorizonHours: _omitted, ...delivery } = { ...DEFAULT_SETTINGS.delivery, maxQueued: 5_000 };
+    writeFileSync(join(dataDir, 'settings.json'), JSON.stringify({ schemaVersion: 2, closeHintShown: false, ...DEFAULT_SETTINGS, delivery }));
+    const store = await openSettingsStore({ dataDir, logger });
+    expect(store.general().delivery).toEqual({ ...delivery, retryHorizonHours: 72 });
+    expect((await store.update({ ...store.general(), delivery: { ...delivery, retryHorizonHours: 0 } })).ok).toBe(false);
   });
 });

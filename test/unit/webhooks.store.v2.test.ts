@@ -65,7 +65,7 @@ describe('migration from schema version 1', () => {
   };
   const added = { enabled: true, paused: false, scope: { udids: [], platforms: [] }, headers: [] };
 
-  it('opens a real v1 file as v2: everything kept, the new fields filled in, a v1 backup beside it', async () => {
+  it('opens a real v1 file as the current version: everything kept, the new fields filled in, a v1 backup beside it', async () => {
     const dir = await makeTempDir();
     const v1Text = JSON.stringify(v1, null, 2);
     await writeFile(join(dir, WEBHOOKS_FILE), v1Text);
@@ -83,9 +83,9 @@ describe('migration from schema version 1', () => {
     ]);
     expect(store.reveal(2)).toEqual({ ok: true, headers: [] });
 
-    // On disk: version 2, every field kept, the new ones written, no secret.
+    // On disk: the current version, every field kept, the new ones written, no secret.
     const onDisk = JSON.parse(await fileText(dir));
-    expect(onDisk).toEqual({ ...v1, schemaVersion: WEBHOOKS_SCHEMA_VERSION, webhooks: v1.webhooks.map((w) => ({ ...w, ...added })) });
+    expect(onDisk).toEqual({ ...v1, schemaVersion: WEBHOOKS_SCHEMA_VERSION, webhooks: v1.webhooks.map((w) => ({ ...w, ...added })), deletedWebhookIds: [] });
 
     // The id counter carried over.
     expect(created(await store.create(hook('Next'))).id).toBe(5);

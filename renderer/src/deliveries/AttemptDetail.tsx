@@ -23,8 +23,50 @@ function pretty(body: string): string {
   }
 }
 
+/** When the device's status changed (the body's creationTime is when the try was sent). */
+function StatusChanged({ attempt }: { attempt: DeliveryAttempt }) {
+  if (!attempt.event || attempt.test) return null;
+  return (
+    <>
+      <dt>Status changed</dt>
+      <dd>
+        status changed at {new Date(attempt.event.at).toLocaleString()} ({attempt.event.to})
+      </dd>
+    </>
+  );
+}
+
+/** A callback that was not sent: the webhook no longer wanted it. */
+function SkippedDetail({ attempt, onRedeliver, canRedeliver }: { attempt: DeliveryAttempt; onRedeliver: () => void; canRedeliver: boolean }) {
+  return (
+    <section className="attempt-detail" aria-label={`Skipped delivery ${attempt.deliveryId}`}>
+      <div className="panel-head">
+        <h3>{attempt.errorLabel ?? 'Skipped'}</h3>
+        <button type="button" className="button" onClick={onRedeliver} disabled={!canRedeliver}>
+          Redeliver
+        </button>
+      </div>
+      <p className="hint">Nothing was sent: the webhook no longer subscribes to this event or device, or was deleted. It is not a failure.</p>
+      <dl className="facts">
+        <dt>Skipped</dt>
+        <dd>{new Date(attempt.at).toLocaleString()}</dd>
+        <StatusChanged attempt={attempt} />
+        <dt>Tries sent before</dt>
+        <dd>{attempt.attempt}</dd>
+        <dt>webhook-id</dt>
+        <dd className="mono">{attempt.messageId}</dd>
+        <dt>Device</dt>
+        <dd className="mono">
+          {attempt.udid} #{attempt.seq}
+        </dd>
+      </dl>
+    </section>
+  );
+}
+
 /** Exactly what went out and what came back. */
 export function AttemptDetail({ attempt, onRedeliver, canRedeliver }: { attempt: DeliveryAttempt; onRedeliver: () => void; canRedeliver: boolean }) {
+  if (attempt.result === 'skipped') return <SkippedDetail attempt={attempt} onRedeliver={onRedeliver} canRedeliver={canRedeliver} />;
   return (
     <section className="attempt-detail" aria-label={`Attempt ${attempt.attempt} of delivery ${attempt.deliveryId}`}>
       <div className="panel-head">
@@ -41,6 +83,7 @@ export function AttemptDetail({ attempt, onRedeliver, canRedeliver }: { attempt:
       <dl className="facts">
         <dt>Sent</dt>
         <dd>{new Date(attempt.at).toLocaleString()}</dd>
+        <StatusChanged attempt={attempt} />
         <dt>Latency</dt>
         <dd>{Math.round(attempt.latencyMs)} ms</dd>
         <dt>Outcome</dt>

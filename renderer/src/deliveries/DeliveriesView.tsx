@@ -3,10 +3,11 @@ import { useVirtualizer } from '@tanstack/react-virtual';
 import { useEffect, useRef, useState } from 'react';
 import type { DeliveryAttempt, WebhookEventKey } from '../../../preload/contract';
 import { api } from '../api';
-import { useWebhooksState } from '../state';
+import { useDeliveryHealth, useWebhooksState } from '../state';
 import { AttemptDetail } from './AttemptDetail';
 
-type Filter = 'all' | 'success' | 'failure';
+type Filter = 'all' | 'success' | 'failure' | 'skipped';
+const FILTER_LABEL: Record<Filter, string> = { all: 'All', success: 'Succeeded', failure: 'Failed', skipped: 'Skipped' };
 const EVENTS: { key: WebhookEventKey; label: string }[] = [
   { key: 'online', label: 'Online' },
   { key: 'offline', label: 'Offline' },
@@ -17,6 +18,7 @@ const EVENTS: { key: WebhookEventKey; label: string }[] = [
 /** Delivery history per webhook: every attempt, live, filterable, each one open to inspect and redeliver. */
 export function DeliveriesView({ webhookId, onWebhookChange }: { webhookId: number | null; onWebhookChange: (id: number) => void }) {
   const { value: state, error } = useWebhooksState();
+  const health = useDeliveryHealth();
   const [filter, setFilter] = useState<Filter>('all');
   const [attempts, setAttempts] = useState<DeliveryAttempt[]>([]);
   const [loadError, setLoadError] = useState<string | null>(null);
@@ -94,10 +96,10 @@ export function DeliveriesView({ webhookId, onWebhookChange }: { webhookId: numb
           </select>
         </label>
         <fieldset className="segmented" aria-label="Show">
-          {(['all', 'success', 'failure'] as const).map((f) => (
+          {(['all', 'success', 'failure', 'skipped'] as const).map((f) => (
             <label key={f} className={filter === f ? 'active' : ''}>
               <input type="radio" name="result-filter" value={f} checked={filter === f} onChange={() => setFilter(f)} />
-              {f === 'all' ? 'All' : f === 'success' ? 'Succeeded' : 'Failed'}
+              {FILTER_LABEL[f]}
             </label>
           ))}
         </fieldset>
@@ -120,6 +122,12 @@ export function DeliveriesView({ webhookId, onWebhookChange }: { webhookId: numb
       {webhook && (!webhook.enabled || webhook.paused) ? (
         <p className="readonly-note" role="note">
           {!webhook.enabled ? `Disabled. ${webhook.disabledReason ?? ''}` : `Paused. ${webhook.pausedReason ?? ''}`} Events still queue; resume it in Webhook Settings.
+        </p>
+      ) : null}
+      {current !== null && health.get(current)?.secretUnavailable ? (
+        <p className="readonly-note" role="note">
+          Waiting — secret unavailable. {health.get(current)?.secretUnavailable} Callbacks stay queued ({health.get(current)?.pending ?? 0} waiting) and go out in order once the OS keyring can be
+          read.
         </p>
       ) : null}
       {message ? (
@@ -149,11 +157,13 @@ export function DeliveriesView({ webhookId, onWebhookChange }: { webhookId: numb
                       style={{ transform: `translateY(${item.start}px)`, height: item.size }}
                     >
                       <button type="button" className={`attempt-row${a.id === selectedId ? ' selected' : ''}`} onClick={() => setSelectedId(a.id)}>
-                        <span className={`result result-${a.result}`}>{a.result === 'success' ? `HTTP ${a.response?.status ?? ''}` : (a.errorLabel ?? 'Failed')}</span>
+                        <span className={`result result-${a.result}`}>
+                          {a.result === 'success' ? `HTTP ${a.response?.status ?? ''}` : a.result === 'skipped' ? 'Skipped' : (a.errorLabel ?? 'Failed')}
+                        </span>
                         <span className="mono">{new Date(a.at).toLocaleTimeString()}</span>
                         <span className="hint">{Math.round(a.latencyMs)} ms</span>
                         <span className="hint">
-                          {a.test ? 'test' : `#${a.seq}`} · try {a.attempt}
+                          {a.test ? 'test' : `#${a.seq}`} · {a.result === 'skipped' ? 'not sent' : `try ${a.attempt}`}
                         </span>
                         <span className="hint mono ellipsis">{a.udid}</span>
                       </button>

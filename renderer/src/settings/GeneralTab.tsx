@@ -31,9 +31,10 @@ const DEBOUNCE: { key: keyof GeneralSettings['debounce']; label: string; hint: s
 const LIMITS: { key: keyof GeneralSettings['delivery']; label: string; hint: string }[] = [
   { key: 'timeoutSeconds', label: 'Timeout per attempt (seconds)', hint: '1–120; default 10' },
   { key: 'pauseAfterFailures', label: 'Pause a webhook after this many failures in a row', hint: 'default 20' },
-  { key: 'maxQueued', label: 'Callbacks kept waiting at most', hint: 'default 100,000' },
+  { key: 'maxQueued', label: 'Callbacks kept waiting at most', hint: 'per webhook; default 100,000' },
   { key: 'historyEntries', label: 'Delivery attempts kept in the history', hint: 'default 50,000' },
   { key: 'historyMegabytes', label: 'History size on disk at most (MB)', hint: 'default 256' },
+  { key: 'retryHorizonHours', label: 'Retry a failing callback for (hours)', hint: '1–720; default 72 (3 days); time paused or waiting does not count' },
 ];
 
 export function GeneralTab() {

@@ -4,6 +4,7 @@ import { api } from '../api';
 import { Sparkline } from '../deliveries/Sparkline';
 import { useNavigation } from '../nav';
 import { useDeliveryHealth, useWebhooksState } from '../state';
+import { OrphansNotice } from './OrphansNotice';
 import { ConfirmDialog } from '../ui/ConfirmDialog';
 import { WebhookDialog } from './WebhookDialog';
 
@@ -68,6 +69,7 @@ export function WebhookSettings() {
           Read only. {state.readOnlyReason}
         </p>
       ) : null}
+      <OrphansNotice canModify={canModify} />
       {message ? (
         <div role={message.kind === 'error' ? 'alert' : 'status'} className={message.kind === 'error' ? 'callout error-callout' : 'callout'}>
           <p>{message.text}</p>
@@ -117,6 +119,12 @@ export function WebhookSettings() {
                   {!webhook.enabled ? <span className="badge badge-disabled">disabled</span> : null}
                   {webhook.enabled && webhook.paused ? <span className="badge badge-paused">paused</span> : null}
                   {webhook.hasSecret ? <span className="badge">signed</span> : null}
+                  {health.get(webhook.id)?.secretUnavailable ? (
+                    <>
+                      <span className="badge badge-paused">Waiting — secret unavailable</span>
+                      <div className="hint">{health.get(webhook.id)?.secretUnavailable} Its callbacks stay queued and go out once the OS keyring can be read.</div>
+                    </>
+                  ) : null}
                   {!webhook.enabled && webhook.disabledReason ? <div className="hint">{webhook.disabledReason}</div> : null}
                   {webhook.enabled && webhook.paused && webhook.pausedReason ? <div className="hint">{webhook.pausedReason}</div> : null}
                 </th>
@@ -139,6 +147,9 @@ export function WebhookSettings() {
                 <td>
                   <Sparkline results={health.get(webhook.id)?.recent ?? []} label={webhook.name} />
                   {health.get(webhook.id)?.pending ? <div className="hint">{health.get(webhook.id)?.pending} waiting</div> : null}
+                  {health.get(webhook.id)?.refused ? (
+                    <div className="error">Queue full: {health.get(webhook.id)?.refused} new callbacks refused</div>
+                  ) : null}
                 </td>
                 <td className="row-actions">
                   {!webhook.enabled ? (
