@@ -45,9 +45,10 @@ export interface Transport {
 
 const EMPTY = Buffer.alloc(0);
 
-function bodyOf(data: unknown, config: InternalAxiosRequestConfig): Buffer {
+// A string stays a string: node:http then sends the head and the body in one write.
+function bodyOf(data: unknown, config: InternalAxiosRequestConfig): string | Buffer {
   if (data === undefined || data === null) return EMPTY;
-  if (typeof data === 'string') return Buffer.from(data, 'utf8');
+  if (typeof data === 'string') return data;
   if (Buffer.isBuffer(data)) return data;
   if (data instanceof ArrayBuffer) return Buffer.from(data);
   if (ArrayBuffer.isView(data)) return Buffer.from(data.buffer, data.byteOffset, data.byteLength);
@@ -83,7 +84,7 @@ export function createTransport(options: TransportOptions = {}): Transport {
   const adapter: AxiosAdapter = (config) =>
     new Promise<TransportResponse>((resolve, reject) => {
       let url: URL;
-      let body: Buffer;
+      let body: string | Buffer;
       try {
         url = urlOf(config);
         body = bodyOf(config.data, config);
@@ -164,7 +165,7 @@ export function createTransport(options: TransportOptions = {}): Transport {
           url,
           {
             method: (config.method ?? 'get').toUpperCase(),
-            headers: headersOf(config, body.length),
+            headers: headersOf(config, typeof body === 'string' ? Buffer.byteLength(body) : body.length),
             agent: secure ? httpsAgent : httpAgent,
             ...(secure ? { rejectUnauthorized: true } : {}),
           },
