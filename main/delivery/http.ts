@@ -71,12 +71,15 @@ export interface AxiosHttpClient extends HttpClient {
   close(): void;
 }
 
+/** AxiosHeaders (or a plain object) → lower-case names, string values; unset values left out. */
 function flattenHeaders(raw: unknown): Record<string, string> {
   const out: Record<string, string> = {};
   if (!raw || typeof raw !== 'object') return out;
-  const plain = typeof (raw as { toJSON?: unknown }).toJSON === 'function' ? (raw as { toJSON(): unknown }).toJSON() : raw;
-  for (const [key, value] of Object.entries(plain as Record<string, unknown>)) {
-    if (value === undefined || value === null) continue;
+  const headers = raw as Record<string, unknown>;
+  for (const key in headers) {
+    if (!Object.prototype.hasOwnProperty.call(headers, key)) continue;
+    const value = headers[key];
+    if (value === undefined || value === null || value === false || typeof value === 'function') continue;
     out[key.toLowerCase()] = Array.isArray(value) ? value.map(String).join(', ') : String(value);
   }
   return out;
@@ -95,7 +98,7 @@ export function createAxiosClient(options: AxiosClientOptions = {}): AxiosHttpCl
     transformResponse: [],
     validateStatus: () => true,
     maxRedirects: 0,
-    transitional: { clarifyTimeoutError: true, silentJSONParsing: true, forcedJSONParsing: false },
+    transitional: { clarifyTimeoutError: true },
   });
 
   return {

@@ -75,11 +75,44 @@ function headersOf(config: InternalAxiosRequestConfig, length: number): Outgoing
   return out;
 }
 
+/**
+ * One 'abort' listener per signal, whatever the number of requests in flight with it: the dispatcher
+ * passes the same signal to every attempt, and adding and removing an EventTarget listener per
+ * request costs more than the rest of the bookkeeping.
+ */
+class AbortWatch {
+  private readonly waiting = new WeakMap<AbortSignal, Set<() => void>>();
+
+  /** Calls `onAbort` once if `signal` aborts; the returned function stops watching. */
+  watch(signal: AbortSignal, onAbort: () => void): () => void {
+    let set = this.waiting.get(signal);
+    if (!set) {
+      const callbacks = new Set<() => void>();
+      set = callbacks;
+      this.waiting.set(signal, callbacks);
+      signal.addEventListener(
+        'abort',
+        () => {
+          for (const callback of [...callbacks]) callback();
+          callbacks.clear();
+        },
+        { once: true },
+      );
+    }
+    const callbacks = set;
+    callbacks.add(onAbort);
+    return () => void callbacks.delete(onAbort);
+  }
+}
+
+const noop = (): void => undefined;
+
 export function createTransport(options: TransportOptions = {}): Transport {
   const maxSockets = options.maxSocketsPerHost ?? 16;
   const limit = options.maxBodyBytes ?? RESPONSE_BODY_LIMIT;
   const httpAgent = new http.Agent({ keepAlive: true, maxSockets });
   const httpsAgent = new https.Agent({ keepAlive: true, maxSockets, rejectUnauthorized: true, ...(options.ca !== undefined ? { ca: options.ca } : {}) });
+  const aborts = new AbortWatch();
 
   const adapter: AxiosAdapter = (config) =>
     new Promise<TransportResponse>((resolve, reject) => {
@@ -106,11 +139,12 @@ export function createTransport(options: TransportOptions = {}): Transport {
       let settled = false;
       let timer: NodeJS.Timeout | undefined;
       let req: ClientRequest | undefined;
+      let unwatch = noop;
       const settle = (error: unknown, response?: TransportResponse): void => {
         if (settled) return;
         settled = true;
         if (timer !== undefined) clearTimeout(timer);
-        signal?.removeEventListener('abort', onAbort);
+        unwatch();
         if (response === undefined) reject(error);
         else resolve(response);
       };
@@ -184,7 +218,7 @@ export function createTransport(options: TransportOptions = {}): Transport {
           fail(new AxiosError(config.timeoutErrorMessage ?? `timeout of ${timeout}ms exceeded`, clarify ? AxiosError.ETIMEDOUT : AxiosError.ECONNABORTED, config, req));
         }, timeout);
       }
-      signal?.addEventListener('abort', onAbort, { once: true });
+      if (signal) unwatch = aborts.watch(signal, onAbort);
       req.end(body);
     });
 

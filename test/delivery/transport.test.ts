@@ -1,5 +1,6 @@
 // The lean axios transport (main/delivery/transport.ts) through the app's client (createAxiosClient),
 // against real loopback servers: plain http, and https with a certificate made for the test.
+import { getEventListeners } from 'node:events';
 import http from 'node:http';
 import https from 'node:https';
 import type { AddressInfo } from 'node:net';
@@ -195,6 +196,17 @@ describe('the lean transport over node:http', () => {
     const before = await rejection(c.send(post(`${s.url}/never`, { signal: AbortSignal.abort() })));
     expect(before.code).toBe('ERR_CANCELED');
     expect(s.paths).toEqual(['/']);
+  });
+
+  it('all requests in flight with one signal share one abort listener, and one abort cancels them all', async () => {
+    const s = await serve(() => undefined);
+    const c = client();
+    const controller = new AbortController();
+    const pending = Array.from({ length: 5 }, (_, i) => rejection(c.send(post(`${s.url}/${i}`, { signal: controller.signal }))));
+    await vi.waitFor(() => expect(s.paths).toHaveLength(5), { timeout: 5_000, interval: 5 });
+    expect(getEventListeners(controller.signal, 'abort')).toHaveLength(1);
+    controller.abort();
+    for (const error of await Promise.all(pending)) expect(error.code).toBe('ERR_CANCELED');
   });
 
   it('keeps axios as the interface: request interceptors run, and so do response interceptors', async () => {
