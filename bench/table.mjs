@@ -30,6 +30,7 @@ export function table(r) {
     ['storm throughput, DeviceHooks (1,000 devices × 10 signed webhooks)', `${int(r.throughputPerSec)} deliveries/s${cpu('deviceHooks')}`, ''],
     ['bare stock axios / bare node:http keep-alive, same bodies and concurrency', `${int(r.bareAxiosPerSec)} / ${int(r.bareHttpPerSec)} per s`, ''],
     ['`throughputRatio` DeviceHooks / bare stock axios', fmt(r.throughputRatio, 2), `≥ ${t.throughputRatio} ${mark(r.met?.throughputRatio)}`],
+    ['`throughputCpuRatio` CPU per delivery, bare stock axios / DeviceHooks (steadier on a busy machine)', fmt(r.throughputCpuRatio, 2), 'info'],
     ['`vsBareHttpRatio` DeviceHooks / bare node:http', fmt(r.vsBareHttpRatio, 2), `goal ≥ ${t.vsBareHttpRatio} ${mark(r.met?.vsBareHttpRatio)}`],
     ['DeviceHooks with HTTP stubbed: its own CPU per delivery', `${fmt(r.ownCostUsPerDelivery, 0)} µs`, 'info'],
     ['`storageRatio` per-event cost with 50,000 past deliveries / empty', fmt(r.storageRatio, 2), `≤ ${t.storageRatio} ${mark(r.met?.storageRatio)}`],
