@@ -8,6 +8,7 @@ import { spawn } from 'node:child_process';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'vite';
+import { writeTables } from './table.mjs';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const outDir = join(root, 'node_modules', '.cache', 'devicehooks-bench');
@@ -49,4 +50,19 @@ const child = spawn(process.execPath, ['--expose-gc', join(outDir, 'bench.mjs')]
 });
 // Pass a stop on to the bench (Ctrl-C in a terminal reaches both anyway; a plain `kill` of this one would not).
 for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => child.kill(signal));
-child.on('exit', (code, signal) => process.exit(code ?? (signal ? 1 : 0)));
+child.on('exit', (code, signal) => {
+  const status = code ?? (signal ? 1 : 0);
+  // A full run (0: ran; 1: ran and lost a callback) writes the READMEs' table; a partial one does not.
+  if ((status === 0 || status === 1) && !process.env.BENCH_PHASES && !process.env.BENCH_ARMS && !process.env.BENCH_RESULTS) {
+    writeTables().then(
+      (files) => {
+        process.stderr.write(`[bench] table written to ${files.join(', ') || 'no file (markers missing)'}\n`);
+        process.exit(status);
+      },
+      (error) => {
+        process.stderr.write(`[bench] could not write the table: ${String(error)}\n`);
+        process.exit(status);
+      },
+    );
+  } else process.exit(status);
+});

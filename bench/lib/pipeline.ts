@@ -21,6 +21,7 @@ import type {
   Outbox,
   OutboxOptions,
 } from '../../main/delivery/index';
+import { createStockAxiosClient } from './clients';
 import { sharedNow } from './protocol';
 
 export const VERSION = 'bench';
@@ -153,7 +154,8 @@ export async function openPipeline(options: PipelineOptions): Promise<Pipeline> 
   const outbox = await openOutbox({ dir: join(options.dir, 'outbox'), logger, ...options.outbox });
   const history = await openHistory({ dir: join(options.dir, 'history'), logger });
   const ownClient = options.http === undefined;
-  const http = options.http ?? createAxiosClient();
+  // BENCH_CLIENT=stock (investigation): the phases that use the app's client use stock axios instead.
+  const http = options.http ?? (process.env['BENCH_CLIENT'] === 'stock' ? createStockAxiosClient() : createAxiosClient());
   const dispatcher = createDispatcher({
     outbox,
     history,

@@ -4,10 +4,12 @@
 // only delays commits; latency is measured with the default debounce).
 // Arms, alternated within each round (a warm-up round first, not counted):
 //   deviceHooks      the real path: tracker → dispatcher (match, serialize, outbox on disk, sign,
-//                    axios client, history) → receiver; timed from the snapshot to dispatcher.flush()
-//   bareAxios        the app's axios client alone (createAxiosClient: same agent and request config),
-//                    the same bodies, the same concurrency (10 webhooks × 8 per webhook = 80 in flight
-//                    over the same 16 keep-alive sockets), nothing else
+//                    the app's axios client on its lean transport, history) → receiver; timed from the
+//                    snapshot to dispatcher.flush()
+//   bareAxios        stock axios alone (its own http adapter, the request config the app used before it
+//                    had its own transport: createStockAxiosClient), the same bodies, the same
+//                    concurrency (10 webhooks × 8 per webhook = 80 in flight over 16 keep-alive
+//                    sockets), nothing else
 //   bareHttp         node:http with a keep-alive agent of 16 sockets, same bodies, same concurrency
 //   deviceHooksNodeHttp  the real path again with an HttpClient over node:http instead of axios
 //                    (what another client would gain)
@@ -17,7 +19,7 @@ import http from 'node:http';
 import { join } from 'node:path';
 import { buildPayload, createAxiosClient, serializePayload } from '../../main/delivery/index';
 import type { DeliveryWebhook, HttpClient, OutboxOptions, Status } from '../../main/delivery/index';
-import { bareAxiosLoop, bareHttpLoop, createNodeHttpClient } from './clients';
+import { bareAxiosLoop, bareHttpLoop, createNodeHttpClient, createStockAxiosClient } from './clients';
 import type { Post } from './clients';
 import { SwitchableClient, VERSION, adbSnapshot, benchDevices, benchWebhooks, openPipeline } from './pipeline';
 import type { BenchDevice } from './pipeline';
@@ -114,7 +116,7 @@ export async function runThroughput(options: {
   const appAxios = createAxiosClient();
   const appNodeHttp = createNodeHttpClient(MAX_SOCKETS);
   const client = new SwitchableClient(appAxios);
-  const bareAxios = createAxiosClient();
+  const bareAxios = createStockAxiosClient();
   const bareAgent = new http.Agent({ keepAlive: true, maxSockets: MAX_SOCKETS });
   const okBody = Buffer.from('{"ok":true}');
   const stub: HttpClient = {

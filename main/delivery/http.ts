@@ -1,14 +1,14 @@
 // The HTTP client the dispatcher is given: an interface so a test can pass a fake, and an axios
-// implementation for the app. Every status is an answer (validateStatus: () => true), redirects are
-// not followed (a 3xx is a failure per Standard Webhooks), and only the first 16 KiB of a response
-// body are kept (read from a stream, so a huge answer is never buffered whole).
-import http from 'node:http';
-import https from 'node:https';
-import type { Readable } from 'node:stream';
+// implementation for the app. axios is the interface (its config, interceptors and AxiosError codes);
+// the bytes go through our own lean adapter (main/delivery/transport.ts: keep-alive node:http/https
+// agents, TLS verification always on, no redirects followed, the response read from the stream and
+// capped at 16 KiB, one timer for the whole attempt). Every status is an answer
+// (validateStatus: () => true): a 3xx is a failure per Standard Webhooks, and it is not followed.
 import axios from 'axios';
 import type { AxiosInstance } from 'axios';
-import { RESPONSE_BODY_LIMIT } from './history';
 import type { ErrorClass } from './history';
+import { createTransport } from './transport';
+import type { TransportResponse } from './transport';
 
 export interface HttpRequest {
   method: 'POST';
@@ -58,121 +58,64 @@ export interface AxiosClientOptions {
   /** Response bytes kept. Default 16 KiB. */
   maxBodyBytes?: number;
   /**
-   * axios reads HTTP(S)_PROXY from the environment unless told not to; a webhook to a LAN address
-   * should not silently go through a proxy, so the default is false (no proxy). Pass a config to use one.
+   * Certificate authorities trusted for https instead of the default ones (a private CA). TLS
+   * verification itself cannot be turned off. No proxy is ever used (HTTP(S)_PROXY is not read): a
+   * webhook to a LAN address must not silently go through one.
    */
-  proxy?: false | { protocol?: string; host: string; port: number; auth?: { username: string; password: string } };
-  /** For tests of the client itself. */
-  instance?: AxiosInstance;
+  ca?: string | Buffer | (string | Buffer)[];
 }
 
+export interface AxiosHttpClient extends HttpClient {
+  /** The axios instance requests go through: add interceptors here. */
+  readonly axios: AxiosInstance;
+  close(): void;
+}
+
+/** AxiosHeaders (or a plain object) → lower-case names, string values; unset values left out. */
 function flattenHeaders(raw: unknown): Record<string, string> {
   const out: Record<string, string> = {};
   if (!raw || typeof raw !== 'object') return out;
-  const plain = typeof (raw as { toJSON?: unknown }).toJSON === 'function' ? (raw as { toJSON(): unknown }).toJSON() : raw;
-  for (const [key, value] of Object.entries(plain as Record<string, unknown>)) {
-    if (value === undefined || value === null) continue;
+  const headers = raw as Record<string, unknown>;
+  for (const key in headers) {
+    if (!Object.prototype.hasOwnProperty.call(headers, key)) continue;
+    const value = headers[key];
+    if (value === undefined || value === null || value === false || typeof value === 'function') continue;
     out[key.toLowerCase()] = Array.isArray(value) ? value.map(String).join(', ') : String(value);
   }
   return out;
 }
 
-/** Reads at most `limit` bytes (+1 to know it was longer), then drops the rest of the stream. */
-export function readCapped(stream: Readable, limit: number, signal: AbortSignal): Promise<{ body: Buffer; truncated: boolean }> {
-  return new Promise((resolve, reject) => {
-    const parts: Buffer[] = [];
-    let size = 0;
-    let done = false;
-    const finish = (error?: unknown): void => {
-      if (done) return;
-      done = true;
-      stream.off('data', onData);
-      stream.off('end', onEnd);
-      stream.off('error', onError);
-      signal.removeEventListener('abort', onAbort);
-      // Whatever the stream says after we stopped listening must not become an uncaught 'error'.
-      stream.on('error', () => undefined);
-      if (error !== undefined) reject(error);
-    };
-    const onData = (chunk: Buffer | string): void => {
-      const buf = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
-      parts.push(buf);
-      size += buf.length;
-      if (size > limit) {
-        finish();
-        // The rest is not wanted: closing costs this keep-alive socket, reading on could cost megabytes.
-        stream.destroy();
-        resolve({ body: Buffer.concat(parts).subarray(0, limit), truncated: true });
-      }
-    };
-    const onEnd = (): void => {
-      finish();
-      resolve({ body: Buffer.concat(parts), truncated: false });
-    };
-    const onError = (error: unknown): void => finish(error);
-    const onAbort = (): void => {
-      stream.destroy();
-      finish(new HttpAbortedError());
-    };
-    if (signal.aborted) return onAbort();
-    stream.on('data', onData);
-    stream.once('end', onEnd);
-    stream.once('error', onError);
-    signal.addEventListener('abort', onAbort, { once: true });
+export function createAxiosClient(options: AxiosClientOptions = {}): AxiosHttpClient {
+  const transport = createTransport({
+    ...(options.maxSocketsPerHost !== undefined ? { maxSocketsPerHost: options.maxSocketsPerHost } : {}),
+    ...(options.maxBodyBytes !== undefined ? { maxBodyBytes: options.maxBodyBytes } : {}),
+    ...(options.ca !== undefined ? { ca: options.ca } : {}),
   });
-}
-
-export function createAxiosClient(options: AxiosClientOptions = {}): HttpClient & { close(): void } {
-  const maxSockets = options.maxSocketsPerHost ?? 16;
-  const maxBodyBytes = options.maxBodyBytes ?? RESPONSE_BODY_LIMIT;
-  const httpAgent = new http.Agent({ keepAlive: true, maxSockets });
-  const httpsAgent = new https.Agent({ keepAlive: true, maxSockets });
-  const instance = options.instance ?? axios.create();
+  const instance = axios.create({
+    adapter: transport.adapter,
+    // The body is sent as it is: axios's default transform would re-parse and trim a JSON string.
+    transformRequest: [],
+    transformResponse: [],
+    validateStatus: () => true,
+    maxRedirects: 0,
+    transitional: { clarifyTimeoutError: true },
+  });
 
   return {
+    axios: instance,
     async send(request: HttpRequest): Promise<HttpResponse> {
-      const controller = new AbortController();
-      let timedOut = false;
-      const timer = setTimeout(() => {
-        timedOut = true;
-        controller.abort();
-      }, request.timeoutMs);
-      const onOuterAbort = (): void => controller.abort();
-      if (request.signal?.aborted) controller.abort();
-      request.signal?.addEventListener('abort', onOuterAbort, { once: true });
-      try {
-        const response = await instance.request<Readable>({
-          method: request.method,
-          url: request.url,
-          headers: request.headers,
-          // A Buffer, and no transform: axios would otherwise re-parse and trim a JSON string.
-          data: Buffer.from(request.body, 'utf8'),
-          transformRequest: [(data: unknown) => data],
-          responseType: 'stream',
-          validateStatus: () => true,
-          maxRedirects: 0,
-          timeout: request.timeoutMs,
-          transitional: { clarifyTimeoutError: true, silentJSONParsing: true, forcedJSONParsing: false },
-          signal: controller.signal,
-          httpAgent,
-          httpsAgent,
-          proxy: options.proxy ?? false,
-          decompress: true,
-        });
-        const { body, truncated } = await readCapped(response.data, maxBodyBytes, controller.signal);
-        return { status: response.status, headers: flattenHeaders(response.headers), body, truncated };
-      } catch (error) {
-        if (timedOut) throw new HttpTimeoutError(request.timeoutMs);
-        if (request.signal?.aborted) throw new HttpAbortedError();
-        throw error;
-      } finally {
-        clearTimeout(timer);
-        request.signal?.removeEventListener('abort', onOuterAbort);
-      }
+      const response = (await instance.request<Buffer>({
+        method: request.method,
+        url: request.url,
+        headers: request.headers,
+        data: request.body,
+        timeout: request.timeoutMs,
+        ...(request.signal ? { signal: request.signal } : {}),
+      })) as TransportResponse;
+      return { status: response.status, headers: flattenHeaders(response.headers), body: response.data, truncated: response.truncated === true };
     },
     close(): void {
-      httpAgent.destroy();
-      httpsAgent.destroy();
+      transport.close();
     },
   };
 }

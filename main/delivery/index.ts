@@ -9,3 +9,4 @@ export * from './http';
 export * from './retry';
 export * from './dispatcher';
 export * from './receiver';
+export * from './transport';
