@@ -3,6 +3,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
+import { decodeLine } from '../../main/delivery/framing';
 import { journalFile, openOutbox, SNAPSHOT_FILE } from '../../main/delivery/outbox';
 import { CALLBACK_KEYS } from '../../main/delivery/payload';
 import { generateSecret, verify } from '../../main/delivery/signing';
@@ -107,8 +108,11 @@ describe('creationTime is when the try is sent', () => {
     const dir = await tempDir();
     const outbox = await openOutbox({ dir });
     const { readFile } = await import('node:fs/promises');
-    const header = JSON.parse((await readFile(join(dir, SNAPSHOT_FILE), 'utf8')).split('\n')[0]!) as { version: number };
-    expect(header.version).toBe(2);
+    const bytes = await readFile(join(dir, SNAPSHOT_FILE));
+    const firstLine = bytes.subarray(0, bytes.indexOf(0x0a));
+    const [header] = decodeLine<{ version: number }>(firstLine).records;
+    expect(header).toBeDefined();
+    expect(header?.version).toBe(2);
     await outbox.close();
   });
 });

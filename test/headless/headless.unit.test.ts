@@ -77,7 +77,7 @@ describe('reportKeyringSealed', () => {
     const warnings = lines.filter((l) => l.level === 'warn').map((l) => l.message);
     expect(warnings).toHaveLength(2);
     expect(warnings[0]).toMatch(
-      /^Webhook "Signed" \(id 1\) has a signing secret encrypted by the desktop app's OS keyring; the headless runner cannot read it and will not send to it\. Open Settings/,
+      /^Webhook "Signed" \(id 1\) has a signing secret encrypted by the desktop app's OS keyring; the headless runner cannot read it and will not send to it\. Its callbacks wait in the outbox \(none is lost or sent unsigned\) until it can\. Open Settings/,
     );
     expect(warnings[1]).toMatch(/^Webhook "Token" \(id 3\) has a header value encrypted by the desktop app's OS keyring/);
     expect(store.deliveryWebhooks().map((w) => w.name)).toEqual(['Plain']);
