@@ -6,8 +6,10 @@ import type { DeviceEventInfo } from '../preload/contract';
 import { createAxiosClient, createDispatcher, openHistory, openOutbox } from './delivery';
 import type { DeliveryEvent, DeliveryHistory, Dispatcher, Outbox } from './delivery';
 import { AdbSource } from './devices/adb';
+import { AppiumWatcher, appiumUrlsFrom } from './devices/appium';
 import { openDeviceStateStore } from './devices/deviceState';
 import type { DeviceStateStore } from './devices/deviceState';
+import { Holds } from './devices/holds';
 import { LocalApiHost } from './devices/localApiHost';
 import { Reservations } from './devices/reservations';
 import { DeviceTracker } from './devices/tracker';
@@ -57,6 +59,8 @@ export interface Core {
   deviceState: DeviceStateStore;
   tracker: DeviceTracker;
   reservations: Reservations;
+  /** The Appium servers watched for sessions (their devices are Utilizing while a session runs). */
+  appium: AppiumWatcher;
   sources: DeviceSource[];
   localApi: LocalApiHost;
   outbox: Outbox;
@@ -102,7 +106,19 @@ export async function openCore(options: CoreOptions): Promise<Core> {
     debounceMs: { online: onlineMs, offline: offlineMs, unplugged: unpluggedMs },
     settleWindowMs: settleMs,
   });
-  const reservations = new Reservations({ clock, devices: tracker, logger: log });
+  // Reservations and Appium sessions both hold devices; the holds tell the tracker the combination.
+  const holds = new Holds(tracker);
+  const reservations = new Reservations({ clock, devices: holds, logger: log });
+  const appium = new AppiumWatcher({ urls: appiumUrlsFrom(options.env, settings.general().appiumUrls), clock, logger: log });
+  appium.onSessions((sessions) => holds.setSessions(sessions));
+  const appiumStates = new Map<string, string>();
+  appium.onHealth((servers) => {
+    for (const s of servers) {
+      if (appiumStates.get(s.url) === s.message) continue;
+      appiumStates.set(s.url, s.message);
+      log(s.state === 'down' || s.state === 'refused' ? 'warn' : 'info', `appium: ${s.message}`);
+    }
+  });
   const sources: DeviceSource[] = options.sources
     ? options.sources(clock)
     : [
@@ -204,6 +220,7 @@ export async function openCore(options: CoreOptions): Promise<Core> {
     deviceState,
     tracker,
     reservations,
+    appium,
     sources,
     localApi,
     outbox,
@@ -220,6 +237,7 @@ export async function openCore(options: CoreOptions): Promise<Core> {
         source.onHealth((health) => tracker.setSourceHealth(health));
         source.start();
       }
+      appium.start();
       if (options.localApi !== false) await localApi.start();
     },
     suspend() {
@@ -236,12 +254,13 @@ export async function openCore(options: CoreOptions): Promise<Core> {
       stopped = true;
       clearInterval(retentionTimer);
       if (saveTimer) clearTimeout(saveTimer);
-      await Promise.allSettled(sources.map((s) => s.stop()));
+      await Promise.allSettled([...sources.map((s) => s.stop()), appium.stop()]);
       await localApi.stop();
       await dispatcher.stop({ timeoutMs: 5_000 });
       await saveDevices();
       tracker.dispose();
       reservations.dispose();
+      holds.dispose();
       await Promise.allSettled([outbox.close(), history.close(), deviceState.store.close(), settings.store.close(), webhooks.close(), profiles.close()]);
     },
   };

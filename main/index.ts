@@ -100,8 +100,9 @@ async function start(): Promise<void> {
     return;
   }
   const { webhooks, profiles, webhookService, tracker, reservations, localApi, deviceState, settings } = core;
-  const { delivery: deliveryInUse, debounce: debounceInUse } = settings.general();
-  const deliveryLimitsInUse = { delivery: deliveryInUse, debounce: debounceInUse };
+  const { delivery: deliveryInUse, debounce: debounceInUse, appiumUrls: appiumUrlsInUse } = settings.general();
+  const deliveryLimitsInUse = { delivery: deliveryInUse, debounce: debounceInUse, appiumUrls: appiumUrlsInUse };
+  const appiumHealth = () => core.appium.health();
   const can = (permission: Permission) => profiles.can(profiles.activeProfileId(), permission);
   const receiver = new ReceiverHost(() => webhooks.deliveryWebhooks().flatMap((w) => (w.secret ? [w.secret] : [])));
 
@@ -124,6 +125,7 @@ async function start(): Promise<void> {
         activeProfileName: () => profiles.activeProfile().name,
         recentEvents: () => core.recentEvents(),
         trackedUsb: () => deviceState.store.data.trackedUsb,
+        appium: appiumHealth,
         setTrackedUsb: (udids) =>
           deviceState.store.update((draft) => {
             draft.trackedUsb = udids;
@@ -139,7 +141,7 @@ async function start(): Promise<void> {
   // Pushes: main → renderer, each on its named channel.
   notices.onAdd((notice) => push(win, 'app:notice', notice));
   const pushWebhooks = () => push(win, 'webhooks:changed', webhooksState({ service: webhookService, store: webhooks, profiles }));
-  const pushDevices = coalesce(() => push(win, 'devices:changed', devicesState({ tracker, can, trackedUsb: () => deviceState.store.data.trackedUsb })), 100);
+  const pushDevices = coalesce(() => push(win, 'devices:changed', devicesState({ tracker, can, trackedUsb: () => deviceState.store.data.trackedUsb, appium: appiumHealth })), 100);
   webhooks.onChange(() => {
     pushWebhooks();
     receiver.refreshSecrets();
@@ -153,6 +155,7 @@ async function start(): Promise<void> {
     push(win, 'localApi:changed', localApiInfo({ localApi, can }));
   });
   tracker.onChange(pushDevices);
+  core.appium.onHealth(pushDevices);
   core.onEvent((event) => push(win, 'devices:event', event));
   localApi.onChange(() => push(win, 'localApi:changed', localApiInfo({ localApi, can })));
   core.dispatcher.onAttempt((attempt) => push(win, 'deliveries:attempt', attempt));

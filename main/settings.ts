@@ -5,9 +5,10 @@ import { z } from 'zod';
 import { openJsonStore, zodValidator } from './storage/jsonStore';
 import type { JsonStore, Recovery } from './storage/jsonStore';
 import type { Logger } from './log';
+import { DEFAULT_APPIUM_URL, normalizeAppiumUrl } from './devices/appium';
 
 export const SETTINGS_FILE = 'settings.json';
-export const SETTINGS_SCHEMA_VERSION = 3;
+export const SETTINGS_SCHEMA_VERSION = 4;
 
 export const generalSchema = z.strictObject({
   startAtLogin: z.boolean(),
@@ -28,6 +29,19 @@ export const generalSchema = z.strictObject({
   }),
   /** Devices Unplugged for longer than this are forgotten (their row and state go; sequence numbers continue). */
   deviceRetentionDays: z.number({ error: 'Enter a number of days' }).int('Whole days').min(1, 'At least 1 day').max(3650, 'At most 3650 days'),
+  /** Appium servers whose sessions make their devices Utilizing (DEVICEHOOKS_APPIUM_URLS replaces the list at launch). */
+  appiumUrls: z
+    .array(
+      z.string().transform((value, ctx) => {
+        const checked = normalizeAppiumUrl(value);
+        if (!checked.ok) {
+          ctx.addIssue({ code: 'custom', message: checked.error });
+          return z.NEVER;
+        }
+        return checked.url;
+      }),
+    )
+    .max(20, 'At most 20 servers'),
   delivery: z.strictObject({
     timeoutSeconds: z.number({ error: 'Enter a number of seconds' }).int('Whole seconds').min(1, 'At least 1 second').max(120, 'At most 120 seconds'),
     pauseAfterFailures: z.number({ error: 'Enter a number' }).int('A whole number').min(1, 'At least 1').max(1000, 'At most 1000'),
@@ -49,6 +63,7 @@ export const DEFAULT_SETTINGS: GeneralSettings = {
   notifications: { deviceOffline: false, deviceUnplugged: true, webhookPaused: true, deliveryFailed: true },
   debounce: { onlineMs: 500, offlineMs: 2000, unpluggedMs: 3000, settleMs: 5000 },
   deviceRetentionDays: 30,
+  appiumUrls: [DEFAULT_APPIUM_URL],
   delivery: { timeoutSeconds: 10, pauseAfterFailures: 20, maxQueued: 100_000, historyEntries: 50_000 },
 };
 
@@ -76,6 +91,8 @@ export async function openSettingsStore({ dataDir, logger }: { dataDir: string; 
         const o = old as { debounce?: object };
         return { ...o, debounce: { ...o.debounce, settleMs: DEFAULT_SETTINGS.debounce.settleMs }, deviceRetentionDays: DEFAULT_SETTINGS.deviceRetentionDays };
       },
+      // v4: the Appium servers watched for test sessions.
+      4: (old) => ({ ...(old as object), appiumUrls: [...DEFAULT_SETTINGS.appiumUrls] }),
     },
     validate: zodValidator(fileSchema),
     logger,

@@ -151,7 +151,8 @@ export interface Device {
   pending?: { to: DeviceStatus; since: number };
   visibility: DeviceVisibility;
   visibilityOverride?: DeviceVisibility;
-  inUse?: { by?: string; note?: string; until?: number };
+  /** Who holds it: a reservation (by, note, until; `reserved`) and/or a test session on an Appium server. */
+  inUse?: { by?: string; note?: string; until?: number; reserved?: true; session?: { id: string; server: string; since: number } };
   sources: DeviceSourceId[];
   /** How it is connected now, USB first (a phone on a cable and on Wi-Fi has both); empty when gone. */
   transports?: ('usb' | 'network')[];
@@ -178,6 +179,14 @@ export interface SourceHealthInfo {
   since: number;
 }
 
+/** A watched Appium server: `not-running` (never answered: neutral), `refused` (session discovery off), `down` (stopped answering). */
+export interface AppiumServerInfo {
+  url: string;
+  state: 'not-running' | 'ok' | 'refused' | 'down';
+  message: string;
+  since: number;
+}
+
 export interface OtherUsbDevice {
   udid: string;
   name?: string;
@@ -191,6 +200,8 @@ export interface DevicesState {
   /** USB ports with disconnects in the last hour, most first. */
   ports?: UsbPortStat[];
   health: SourceHealthInfo[];
+  /** The Appium servers watched for sessions. */
+  appium?: AppiumServerInfo[];
   otherUsb: OtherUsbDevice[];
   canReserve: boolean;
   canChangeVisibility: boolean;
@@ -286,6 +297,8 @@ export interface GeneralSettings {
   debounce: { onlineMs: number; offlineMs: number; unpluggedMs: number; settleMs: number };
   /** Devices Unplugged for longer than this many days are forgotten. */
   deviceRetentionDays: number;
+  /** Appium servers whose sessions make their devices Utilizing. */
+  appiumUrls: string[];
   delivery: { timeoutSeconds: number; pauseAfterFailures: number; maxQueued: number; historyEntries: number };
 }
 

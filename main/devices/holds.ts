@@ -67,7 +67,7 @@ export class Holds implements DeviceDirectory {
     const reservation = this.reservations.get(udid);
     const session = this.sessionHolds.get(udid);
     if (!reservation && !session) return this.target.setInUse(udid, null);
-    const info: InUseInfo = { ...reservation };
+    const info: InUseInfo = reservation ? { ...reservation, reserved: true } : {};
     if (session) info.session = { ...session };
     this.target.setInUse(udid, info);
   }

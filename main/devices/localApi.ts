@@ -54,7 +54,7 @@ export interface ApiDevice {
   visibility: DeviceView['visibility'];
   sources: DeviceView['sources'];
   rawStates: DeviceView['rawStates'];
-  inUse: { by?: string; note?: string; expiresAt: string | null } | null;
+  inUse: { by?: string; note?: string; expiresAt: string | null; session?: { id: string; server: string; since: string } } | null;
 }
 
 const reserveBody = z
@@ -100,6 +100,7 @@ function toApiDevice(d: DeviceView & { status: NonNullable<DeviceView['status']>
     inUse = { expiresAt: d.inUse.until === undefined ? null : iso(d.inUse.until) };
     if (d.inUse.by !== undefined) inUse.by = d.inUse.by;
     if (d.inUse.note !== undefined) inUse.note = d.inUse.note;
+    if (d.inUse.session) inUse.session = { id: d.inUse.session.id, server: d.inUse.session.server, since: iso(d.inUse.session.since) };
   }
   return {
     udid: d.udid,

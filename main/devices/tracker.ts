@@ -67,6 +67,8 @@ export interface InUseInfo {
   note?: string;
   /** epoch ms when a reservation with a TTL lapses */
   until?: number;
+  /** Set when a reservation holds the device (beside a session, or alone). */
+  reserved?: true;
   /** A test session (Appium) holds the device. */
   session?: SessionHold;
 }

@@ -12,6 +12,7 @@
 //   const id = appium.addSession({ 'appium:udid': 'R58M123', platformName: 'Android' });
 //   appium.endSession(id); await appium.kill(); await appium.restart(); await appium.close();
 
+import { randomUUID } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 
@@ -48,7 +49,6 @@ export async function startFakeAppium(options: FakeAppiumOptions = {}): Promise<
   const discovery = options.sessionDiscovery ?? false;
   const sessions = new Map<string, { capabilities: Record<string, unknown>; created: number }>();
   const requests: string[] = [];
-  let counter = 0;
 
   const send = (res: http.ServerResponse, status: number, body: unknown) => {
     const text = JSON.stringify(body);
@@ -113,7 +113,7 @@ export async function startFakeAppium(options: FakeAppiumOptions = {}): Promise<
     url: `http://127.0.0.1:${port}${base}`,
     requests,
     addSession(capabilities, id) {
-      const sid = id ?? `${(++counter).toString(16).padStart(8, '0')}-3f2a-4c1e-9d7b-${Date.now().toString(16).padStart(12, '0').slice(-12)}`;
+      const sid = id ?? randomUUID();
       sessions.set(sid, { capabilities: { ...capabilities }, created: Date.now() });
       return sid;
     },

@@ -43,7 +43,7 @@ describe('settings.json', () => {
     expect(store.general()).toMatchObject({ startAtLogin: true, debounce: DEFAULT_SETTINGS.debounce });
     expect(store.store.data.closeHintShown).toBe(true);
     await store.store.flush();
-    expect(JSON.parse(readFileSync(join(dataDir, 'settings.json'), 'utf8')).schemaVersion).toBe(3);
+    expect(JSON.parse(readFileSync(join(dataDir, 'settings.json'), 'utf8')).schemaVersion).toBe(4);
   });
 
   it('migrates a version 2 file: the settle window (5 s) and the device retention (30 days) get their defaults, the hold times are kept', async () => {
@@ -54,5 +54,22 @@ describe('settings.json', () => {
     const store = await openSettingsStore({ dataDir, logger });
     expect(store.general().debounce).toEqual({ onlineMs: 100, offlineMs: 1500, unpluggedMs: 4000, settleMs: 5000 });
     expect(store.general().deviceRetentionDays).toBe(30);
+  });
+
+  it('migrates a version 3 file: the watched Appium servers start as the local default, the rest is kept', async () => {
+    const dataDir = await tempDir();
+    const { appiumUrls: _new, ...v3 } = { ...DEFAULT_SETTINGS, deviceRetentionDays: 12 };
+    writeFileSync(join(dataDir, 'settings.json'), JSON.stringify({ schemaVersion: 3, closeHintShown: false, ...v3 }));
+    const store = await openSettingsStore({ dataDir, logger });
+    expect(store.general()).toMatchObject({ deviceRetentionDays: 12, appiumUrls: ['http://127.0.0.1:4723'] });
+    await store.store.flush();
+    expect(JSON.parse(readFileSync(join(dataDir, 'settings.json'), 'utf8')).schemaVersion).toBe(4);
+  });
+
+  it('keeps Appium server URLs without their trailing slash and refuses what is not an http URL', async () => {
+    const store = await openSettingsStore({ dataDir: await tempDir(), logger });
+    const saved = await store.update({ ...DEFAULT_SETTINGS, appiumUrls: ['http://10.0.0.2:4723/wd/hub/', 'http://127.0.0.1:4724'] });
+    expect(saved).toMatchObject({ ok: true, value: { appiumUrls: ['http://10.0.0.2:4723/wd/hub', 'http://127.0.0.1:4724'] } });
+    expect(await store.update({ ...DEFAULT_SETTINGS, appiumUrls: ['localhost:4723'] })).toEqual({ ok: false, fieldErrors: { 'appiumUrls.0': 'Use an http:// or https:// URL' } });
   });
 });

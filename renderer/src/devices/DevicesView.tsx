@@ -1,7 +1,7 @@
 import * as Dialog from '@radix-ui/react-dialog';
 import { useEffect, useId, useState } from 'react';
 import type { FormEvent } from 'react';
-import type { Device, DeviceEventInfo, DevicesState, DeviceVisibility, SourceHealthInfo, UsbPortStat } from '../../../preload/contract';
+import type { AppiumServerInfo, Device, DeviceEventInfo, DevicesState, DeviceVisibility, SourceHealthInfo, UsbPortStat } from '../../../preload/contract';
 import { api } from '../api';
 import { useDevicesState, useDeviceEvents } from '../state';
 import { Field } from '../ui/Field';
@@ -56,7 +56,7 @@ export function DevicesView() {
   return (
     <section aria-labelledby="devices-title">
       <h1 id="devices-title">Devices</h1>
-      <SourceHealth health={state.health} now={now} />
+      <SourceHealth health={state.health} appium={state.appium ?? []} now={now} />
       <div className="panel">
         {state.devices.length === 0 ? (
           <div className="empty-state">
@@ -109,7 +109,7 @@ export function DevicesView() {
   );
 }
 
-function SourceHealth({ health, now }: { health: SourceHealthInfo[]; now: number }) {
+function SourceHealth({ health, appium, now }: { health: SourceHealthInfo[]; appium: AppiumServerInfo[]; now: number }) {
   return (
     <ul className="health" aria-label="Device sources">
       {health.map((h) => (
@@ -122,8 +122,42 @@ function SourceHealth({ health, now }: { health: SourceHealthInfo[]; now: number
           {h.state === 'down' && h.message ? <span className="health-message">{h.message}</span> : null}
         </li>
       ))}
+      {appium.map((a) => (
+        <li key={a.url} className={`health-item health-${a.state === 'ok' ? 'ok' : a.state === 'not-running' ? 'idle' : 'down'}`}>
+          <span className="dot" aria-hidden="true" />
+          <span className="health-name">Appium {serverLabel(a.url)}</span>
+          <span className="health-state">
+            {a.state === 'ok'
+              ? 'watching sessions'
+              : a.state === 'not-running'
+                ? 'not running'
+                : a.state === 'refused'
+                  ? 'refuses to list sessions'
+                  : `not answering for ${ago(now - a.since)}`}
+          </span>
+          {a.state === 'refused' || a.state === 'down' ? <span className="health-message">{a.message}</span> : null}
+        </li>
+      ))}
     </ul>
   );
+}
+
+/** `:4723` for a server on this machine, `10.0.0.2:4723/wd/hub` for another. */
+export function serverLabel(url: string): string {
+  try {
+    const u = new URL(url);
+    const local = u.hostname === '127.0.0.1' || u.hostname === 'localhost' || u.hostname === '[::1]';
+    const port = u.port || (u.protocol === 'https:' ? '443' : '80');
+    return `${local ? '' : u.hostname}:${port}${u.pathname === '/' ? '' : u.pathname}`;
+  } catch {
+    return url;
+  }
+}
+
+/** "Appium session 3f2a… on :4723 since 10:02" */
+export function sessionLabel(session: { id: string; server: string; since: number }): string {
+  const at = new Date(session.since).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' });
+  return `Appium session ${session.id.slice(0, 4)}… on ${serverLabel(session.server)} since ${at}`;
 }
 
 function DeviceRow({
@@ -148,6 +182,8 @@ function DeviceRow({
   const status = device.status ?? device.pending?.to ?? null;
   // Row buttons are named by their visible words; the row's device is their description.
   const nameId = useId();
+  // A reservation holds it (a session alone cannot be released from here: it ends on its Appium server).
+  const reserved = device.inUse !== undefined && (device.inUse.reserved === true || device.inUse.session === undefined);
   return (
     <tr aria-label={device.name}>
       <th scope="row">
@@ -198,9 +234,10 @@ function DeviceRow({
       <td>
         {device.inUse ? (
           <>
-            <div>{device.inUse.by ?? 'someone'}</div>
-            {device.inUse.note ? <div className="hint">{device.inUse.note}</div> : null}
-            {device.inUse.until ? <div className="hint">until {new Date(device.inUse.until).toLocaleTimeString()}</div> : null}
+            {reserved ? <div>{device.inUse.by ?? 'someone'}</div> : null}
+            {reserved && device.inUse.note ? <div className="hint">{device.inUse.note}</div> : null}
+            {reserved && device.inUse.until ? <div className="hint">until {new Date(device.inUse.until).toLocaleTimeString()}</div> : null}
+            {device.inUse.session ? <div title={device.inUse.session.id}>{sessionLabel(device.inUse.session)}</div> : null}
           </>
         ) : (
           <span className="hint">—</span>
@@ -210,7 +247,7 @@ function DeviceRow({
         <Timeline history={device.history} status={device.status} since={device.since} now={now} label={device.name} />
       </td>
       <td className="row-actions">
-        {device.status === 'Utilizing' || device.inUse ? (
+        {reserved ? (
           <button type="button" className="button small" onClick={onRelease} disabled={!state.canReserve} aria-describedby={nameId}>
             Release
           </button>
@@ -219,7 +256,7 @@ function DeviceRow({
             type="button"
             className="button small"
             onClick={onMark}
-            disabled={!state.canReserve || device.status !== 'Online'}
+            disabled={!state.canReserve || (device.status !== 'Online' && device.status !== 'Utilizing')}
             aria-describedby={nameId}
           >
             Mark in use

@@ -67,7 +67,14 @@ export function GeneralTab() {
     const debounce = { ...current.debounce };
     for (const { key } of DEBOUNCE) debounce[key] = number(limits?.[key], debounce[key]);
     const deviceRetentionDays = number(limits?.deviceRetentionDays, current.deviceRetentionDays);
-    void save({ ...current, delivery, debounce, deviceRetentionDays });
+    const appiumUrls =
+      limits?.appiumUrls === undefined
+        ? current.appiumUrls
+        : limits.appiumUrls
+            .split('\n')
+            .map((line) => line.trim())
+            .filter((line) => line !== '');
+    void save({ ...current, delivery, debounce, deviceRetentionDays, appiumUrls });
   };
 
   return (
@@ -130,6 +137,22 @@ export function GeneralTab() {
           value={limits?.deviceRetentionDays ?? String(current.deviceRetentionDays)}
           onChange={(v) => setLimits((l) => ({ ...(l ?? {}), deviceRetentionDays: v }))}
         />
+        <h3>Appium</h3>
+        <Field
+          label="Appium servers (one URL per line)"
+          hint="Devices in a session on these servers are Utilizing. Appium 3 lists its sessions only when started with --allow-insecure=*:session_discovery."
+          error={Object.entries(errors).find(([k]) => k === 'appiumUrls' || k.startsWith('appiumUrls.'))?.[1]}
+        >
+          {(props) => (
+            <textarea
+              {...props}
+              rows={3}
+              disabled={disabled}
+              value={limits?.appiumUrls ?? current.appiumUrls.join('\n')}
+              onChange={(e) => setLimits((l) => ({ ...(l ?? {}), appiumUrls: e.target.value }))}
+            />
+          )}
+        </Field>
         <h3>Delivery</h3>
         {LIMITS.map(({ key, label, hint }) => (
           <NumberField key={key} label={label} hint={hint} error={errors[`delivery.${key}`]} disabled={disabled} value={limits?.[key] ?? String(current.delivery[key])} onChange={(v) => setLimits((l) => ({ ...(l ?? {}), [key]: v }))} />
