@@ -7,6 +7,8 @@ import { createAxiosClient, createDispatcher, openHistory, openOutbox } from './
 import type { DeliveryEvent, DeliveryHistory, Dispatcher, Outbox } from './delivery';
 import { AdbSource } from './devices/adb';
 import { AppiumWatcher, appiumUrlsFrom } from './devices/appium';
+import { BatteryMonitor } from './devices/battery';
+import type { BatteryDevice } from './devices/battery';
 import { openDeviceStateStore } from './devices/deviceState';
 import type { DeviceStateStore } from './devices/deviceState';
 import { Holds } from './devices/holds';
@@ -61,6 +63,8 @@ export interface Core {
   reservations: Reservations;
   /** The Appium servers watched for sessions (their devices are Utilizing while a session runs). */
   appium: AppiumWatcher;
+  /** Battery readings of the usable devices, and the low/hot alerts. */
+  battery: BatteryMonitor;
   sources: DeviceSource[];
   localApi: LocalApiHost;
   outbox: Outbox;
@@ -126,8 +130,24 @@ export async function openCore(options: CoreOptions): Promise<Core> {
         new AdbSource({ clock, logger: log, env: options.env }),
         new UsbmuxSource({ clock, logger: log, env: options.env }),
       ];
+  // Battery: adb `dumpsys battery` or lockdownd's battery domain, on connect and once a minute; USB-only devices have none.
+  const adbSource = sources.find((s): s is AdbSource => s instanceof AdbSource);
+  const usbmuxSource = sources.find((s): s is UsbmuxSource => s instanceof UsbmuxSource);
+  const battery = new BatteryMonitor({
+    clock,
+    logger: log,
+    devices: () => tracker.list().map((d): BatteryDevice => ({ udid: d.udid, name: d.name, platform: d.platform, status: d.status })),
+    probe: async (d) => {
+      if (d.platform === 'android') return adbSource?.readBattery(d.udid);
+      if (d.platform === 'ios') return usbmuxSource?.readBattery(d.udid);
+      return undefined;
+    },
+    thresholds: () => settings.general().battery,
+  });
+  tracker.onChange(() => void battery.devicesChanged());
+  battery.onAlert((alert) => log('warn', alert.message));
   const localApi = new LocalApiHost({
-    devices: tracker,
+    devices: { list: () => tracker.list(), battery: (udid) => battery.get(udid) },
     reservations,
     logger: log,
     settings: () => ({ ...deviceState.store.data.localApi }),
@@ -221,6 +241,7 @@ export async function openCore(options: CoreOptions): Promise<Core> {
     tracker,
     reservations,
     appium,
+    battery,
     sources,
     localApi,
     outbox,
@@ -238,6 +259,7 @@ export async function openCore(options: CoreOptions): Promise<Core> {
         source.start();
       }
       appium.start();
+      battery.start();
       if (options.localApi !== false) await localApi.start();
     },
     suspend() {
@@ -254,6 +276,7 @@ export async function openCore(options: CoreOptions): Promise<Core> {
       stopped = true;
       clearInterval(retentionTimer);
       if (saveTimer) clearTimeout(saveTimer);
+      battery.stop();
       await Promise.allSettled([...sources.map((s) => s.stop()), appium.stop()]);
       await localApi.stop();
       await dispatcher.stop({ timeoutMs: 5_000 });

@@ -103,6 +103,7 @@ async function start(): Promise<void> {
   const { delivery: deliveryInUse, debounce: debounceInUse, appiumUrls: appiumUrlsInUse } = settings.general();
   const deliveryLimitsInUse = { delivery: deliveryInUse, debounce: debounceInUse, appiumUrls: appiumUrlsInUse };
   const appiumHealth = () => core.appium.health();
+  const batteryOf = (udid: string) => core.battery.get(udid);
   const can = (permission: Permission) => profiles.can(profiles.activeProfileId(), permission);
   const receiver = new ReceiverHost(() => webhooks.deliveryWebhooks().flatMap((w) => (w.secret ? [w.secret] : [])));
 
@@ -126,6 +127,7 @@ async function start(): Promise<void> {
         recentEvents: () => core.recentEvents(),
         trackedUsb: () => deviceState.store.data.trackedUsb,
         appium: appiumHealth,
+        battery: batteryOf,
         setTrackedUsb: (udids) =>
           deviceState.store.update((draft) => {
             draft.trackedUsb = udids;
@@ -141,7 +143,7 @@ async function start(): Promise<void> {
   // Pushes: main → renderer, each on its named channel.
   notices.onAdd((notice) => push(win, 'app:notice', notice));
   const pushWebhooks = () => push(win, 'webhooks:changed', webhooksState({ service: webhookService, store: webhooks, profiles }));
-  const pushDevices = coalesce(() => push(win, 'devices:changed', devicesState({ tracker, can, trackedUsb: () => deviceState.store.data.trackedUsb, appium: appiumHealth })), 100);
+  const pushDevices = coalesce(() => push(win, 'devices:changed', devicesState({ tracker, can, trackedUsb: () => deviceState.store.data.trackedUsb, appium: appiumHealth, battery: batteryOf })), 100);
   webhooks.onChange(() => {
     pushWebhooks();
     receiver.refreshSecrets();
@@ -156,6 +158,8 @@ async function start(): Promise<void> {
   });
   tracker.onChange(pushDevices);
   core.appium.onHealth(pushDevices);
+  core.battery.onChange(pushDevices);
+  core.battery.onAlert((alert) => notifier.notify('deviceBattery', alert.message));
   core.onEvent((event) => push(win, 'devices:event', event));
   localApi.onChange(() => push(win, 'localApi:changed', localApiInfo({ localApi, can })));
   core.dispatcher.onAttempt((attempt) => push(win, 'deliveries:attempt', attempt));

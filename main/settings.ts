@@ -18,6 +18,8 @@ export const generalSchema = z.strictObject({
     deviceUnplugged: z.boolean(),
     webhookPaused: z.boolean(),
     deliveryFailed: z.boolean(),
+    /** A battery low and not charging, or hot (battery.lowPercent / battery.hotC). */
+    deviceBattery: z.boolean(),
   }),
   /** How long a new status must hold before it counts (a replug or hub reset sends nothing). */
   debounce: z.strictObject({
@@ -29,6 +31,10 @@ export const generalSchema = z.strictObject({
   }),
   /** Devices Unplugged for longer than this are forgotten (their row and state go; sequence numbers continue). */
   deviceRetentionDays: z.number({ error: 'Enter a number of days' }).int('Whole days').min(1, 'At least 1 day').max(3650, 'At most 3650 days'),
+  battery: z.strictObject({
+    lowPercent: z.number({ error: 'Enter a percentage' }).int('A whole percentage').min(1, 'At least 1 %').max(99, 'At most 99 %'),
+    hotC: z.number({ error: 'Enter degrees Celsius' }).int('Whole degrees').min(30, 'At least 30 °C').max(80, 'At most 80 °C'),
+  }),
   /** Appium servers whose sessions make their devices Utilizing (DEVICEHOOKS_APPIUM_URLS replaces the list at launch). */
   appiumUrls: z
     .array(
@@ -60,9 +66,10 @@ export interface SettingsFile extends GeneralSettings {
 export const DEFAULT_SETTINGS: GeneralSettings = {
   startAtLogin: false,
   startHidden: false,
-  notifications: { deviceOffline: false, deviceUnplugged: true, webhookPaused: true, deliveryFailed: true },
+  notifications: { deviceOffline: false, deviceUnplugged: true, webhookPaused: true, deliveryFailed: true, deviceBattery: true },
   debounce: { onlineMs: 500, offlineMs: 2000, unpluggedMs: 3000, settleMs: 5000 },
   deviceRetentionDays: 30,
+  battery: { lowPercent: 15, hotC: 45 },
   appiumUrls: [DEFAULT_APPIUM_URL],
   delivery: { timeoutSeconds: 10, pauseAfterFailures: 20, maxQueued: 100_000, historyEntries: 50_000 },
 };
@@ -91,8 +98,16 @@ export async function openSettingsStore({ dataDir, logger }: { dataDir: string; 
         const o = old as { debounce?: object };
         return { ...o, debounce: { ...o.debounce, settleMs: DEFAULT_SETTINGS.debounce.settleMs }, deviceRetentionDays: DEFAULT_SETTINGS.deviceRetentionDays };
       },
-      // v4: the Appium servers watched for test sessions.
-      4: (old) => ({ ...(old as object), appiumUrls: [...DEFAULT_SETTINGS.appiumUrls] }),
+      // v4: the Appium servers watched for test sessions; the battery alert thresholds and their notification switch.
+      4: (old) => {
+        const o = old as { notifications?: object };
+        return {
+          ...o,
+          appiumUrls: [...DEFAULT_SETTINGS.appiumUrls],
+          battery: { ...DEFAULT_SETTINGS.battery },
+          notifications: { ...o.notifications, deviceBattery: DEFAULT_SETTINGS.notifications.deviceBattery },
+        };
+      },
     },
     validate: zodValidator(fileSchema),
     logger,

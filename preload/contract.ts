@@ -161,6 +161,8 @@ export interface Device {
   history: DeviceTransition[];
   /** Set while it flaps (more than 6 status changes in 10 minutes): its USB port and hub where known. */
   flapping?: { port?: string; hub?: string; changes: number };
+  /** The last battery reading (Android: level, charging, temperature, health; iOS: level, charging). */
+  battery?: { level: number | null; charging: boolean | null; temperatureC: number | null; health: string | null; at: number };
 }
 
 /** A USB port's disconnects in the last hour. */
@@ -293,7 +295,9 @@ export interface ReceiverInfo {
 export interface GeneralSettings {
   startAtLogin: boolean;
   startHidden: boolean;
-  notifications: { deviceOffline: boolean; deviceUnplugged: boolean; webhookPaused: boolean; deliveryFailed: boolean };
+  notifications: { deviceOffline: boolean; deviceUnplugged: boolean; webhookPaused: boolean; deliveryFailed: boolean; deviceBattery: boolean };
+  /** Battery alerts: low (at or below, not charging) and hot (at or above). */
+  battery: { lowPercent: number; hotC: number };
   debounce: { onlineMs: number; offlineMs: number; unpluggedMs: number; settleMs: number };
   /** Devices Unplugged for longer than this many days are forgotten. */
   deviceRetentionDays: number;

@@ -22,10 +22,11 @@ interface ApiDevice {
   udid: string;
   status: string;
   inUse: { session?: { id: string; server: string } } | null;
+  battery: { level: number | null; charging: boolean | null; temperatureC: number | null; health: string | null } | null;
 }
 
 describe('headless runner with an Appium server', () => {
-  it('a session holds the phone (Utilizing callback), its end frees it silently, an outage releases only after 30 s', async () => {
+  it('the local API shows the phone battery; a session holds the phone (Utilizing callback), its end frees it silently, an outage releases only after 30 s', async () => {
     const dataDir = await tempDataDir();
     const fakes = await startFakes();
     appium = await startFakeAppium({ generation: 3, sessionDiscovery: true });
@@ -40,6 +41,8 @@ describe('headless runner with an Appium server', () => {
 
     fakes.adb.setDevices([note8]);
     await expect.poll(() => hooks.requests().map(activity), { timeout: 15_000 }).toEqual(['device.status.online']);
+    // The adb fake's dumpsys battery (full, on USB power, 25.0 °C), read on connect.
+    await expect.poll(async () => (await device())?.battery, { timeout: 10_000 }).toEqual({ level: 100, charging: true, temperatureC: 25, health: 'Good' });
 
     const first = appium.addSession({ 'appium:udid': note8.serial, platformName: 'Android' });
     await expect.poll(() => hooks.requests().map(activity), { timeout: 10_000 }).toEqual(['device.status.online', 'device.state.utilizing']);

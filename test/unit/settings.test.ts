@@ -56,12 +56,18 @@ describe('settings.json', () => {
     expect(store.general().deviceRetentionDays).toBe(30);
   });
 
-  it('migrates a version 3 file: the watched Appium servers start as the local default, the rest is kept', async () => {
+  it('migrates a version 3 file: the watched Appium server and the battery thresholds get their defaults, the rest is kept', async () => {
     const dataDir = await tempDir();
-    const { appiumUrls: _new, ...v3 } = { ...DEFAULT_SETTINGS, deviceRetentionDays: 12 };
-    writeFileSync(join(dataDir, 'settings.json'), JSON.stringify({ schemaVersion: 3, closeHintShown: false, ...v3 }));
+    const { appiumUrls: _new, battery: _newToo, ...v3 } = { ...DEFAULT_SETTINGS, deviceRetentionDays: 12 };
+    const { deviceBattery: _newSwitch, ...notifications } = { ...DEFAULT_SETTINGS.notifications, deviceOffline: true };
+    writeFileSync(join(dataDir, 'settings.json'), JSON.stringify({ schemaVersion: 3, closeHintShown: false, ...v3, notifications }));
     const store = await openSettingsStore({ dataDir, logger });
-    expect(store.general()).toMatchObject({ deviceRetentionDays: 12, appiumUrls: ['http://127.0.0.1:4723'] });
+    expect(store.general()).toMatchObject({
+      deviceRetentionDays: 12,
+      appiumUrls: ['http://127.0.0.1:4723'],
+      battery: { lowPercent: 15, hotC: 45 },
+      notifications: { ...notifications, deviceBattery: true },
+    });
     await store.store.flush();
     expect(JSON.parse(readFileSync(join(dataDir, 'settings.json'), 'utf8')).schemaVersion).toBe(4);
   });

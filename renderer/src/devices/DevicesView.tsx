@@ -76,6 +76,7 @@ export function DevicesView() {
                 <th scope="col">Platform</th>
                 <th scope="col">Connection</th>
                 <th scope="col">Visibility</th>
+                <th scope="col">Battery</th>
                 <th scope="col">In use by</th>
                 <th scope="col">History</th>
                 <th scope="col">
@@ -139,6 +140,19 @@ function SourceHealth({ health, appium, now }: { health: SourceHealthInfo[]; app
         </li>
       ))}
     </ul>
+  );
+}
+
+/** "67 % · charging · 31.2 °C", and Android's health word when it is not Good. */
+function BatteryCell({ battery }: { battery: Device['battery'] }) {
+  if (!battery || (battery.level === null && battery.charging === null)) return <span className="hint">—</span>;
+  const parts = [battery.level === null ? null : `${battery.level} %`, battery.charging === null ? null : battery.charging ? 'charging' : 'not charging', battery.temperatureC === null ? null : `${battery.temperatureC} °C`];
+  const warn = battery.health !== null && battery.health !== 'Good' && battery.health !== 'Unknown';
+  return (
+    <>
+      <div>{parts.filter((p) => p !== null).join(' · ')}</div>
+      {warn ? <div className="battery-health">{battery.health}</div> : null}
+    </>
   );
 }
 
@@ -230,6 +244,9 @@ function DeviceRow({
           ))}
         </select>
         {device.visibility === 'Public' ? <div className="hint">sends no events</div> : null}
+      </td>
+      <td>
+        <BatteryCell battery={device.battery} />
       </td>
       <td>
         {device.inUse ? (

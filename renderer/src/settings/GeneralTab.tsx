@@ -19,6 +19,7 @@ const NOTIFICATIONS: { key: keyof GeneralSettings['notifications']; label: strin
   { key: 'deviceUnplugged', label: 'A device is unplugged' },
   { key: 'webhookPaused', label: 'A webhook pauses after repeated failures' },
   { key: 'deliveryFailed', label: 'A callback fails for good' },
+  { key: 'deviceBattery', label: 'A device battery is low and not charging, or hot' },
 ];
 
 const DEBOUNCE: { key: keyof GeneralSettings['debounce']; label: string; hint: string }[] = [
@@ -67,6 +68,7 @@ export function GeneralTab() {
     const debounce = { ...current.debounce };
     for (const { key } of DEBOUNCE) debounce[key] = number(limits?.[key], debounce[key]);
     const deviceRetentionDays = number(limits?.deviceRetentionDays, current.deviceRetentionDays);
+    const battery = { lowPercent: number(limits?.lowPercent, current.battery.lowPercent), hotC: number(limits?.hotC, current.battery.hotC) };
     const appiumUrls =
       limits?.appiumUrls === undefined
         ? current.appiumUrls
@@ -74,7 +76,7 @@ export function GeneralTab() {
             .split('\n')
             .map((line) => line.trim())
             .filter((line) => line !== '');
-    void save({ ...current, delivery, debounce, deviceRetentionDays, appiumUrls });
+    void save({ ...current, delivery, debounce, deviceRetentionDays, battery, appiumUrls });
   };
 
   return (
@@ -136,6 +138,22 @@ export function GeneralTab() {
           disabled={disabled}
           value={limits?.deviceRetentionDays ?? String(current.deviceRetentionDays)}
           onChange={(v) => setLimits((l) => ({ ...(l ?? {}), deviceRetentionDays: v }))}
+        />
+        <NumberField
+          label="Battery low at or below (%)"
+          hint="default 15; notifies once when a device is this low and not charging"
+          error={errors['battery.lowPercent']}
+          disabled={disabled}
+          value={limits?.lowPercent ?? String(current.battery.lowPercent)}
+          onChange={(v) => setLimits((l) => ({ ...(l ?? {}), lowPercent: v }))}
+        />
+        <NumberField
+          label="Battery hot at or above (°C)"
+          hint="default 45; Android reports the temperature"
+          error={errors['battery.hotC']}
+          disabled={disabled}
+          value={limits?.hotC ?? String(current.battery.hotC)}
+          onChange={(v) => setLimits((l) => ({ ...(l ?? {}), hotC: v }))}
         />
         <h3>Appium</h3>
         <Field
