@@ -8,6 +8,8 @@ import type { DeliveryEvent, DeliveryHistory, Dispatcher, Outbox } from './deliv
 import { AdbSource } from './devices/adb';
 import { AppiumWatcher, appiumUrlsFrom } from './devices/appium';
 import { BatteryMonitor } from './devices/battery';
+import { TimelineLog, computeUtilization, readTimeline } from './devices/timeline';
+import type { UtilizationRow } from './devices/timeline';
 import type { BatteryDevice } from './devices/battery';
 import { openDeviceStateStore } from './devices/deviceState';
 import type { DeviceStateStore } from './devices/deviceState';
@@ -65,6 +67,8 @@ export interface Core {
   appium: AppiumWatcher;
   /** Battery readings of the usable devices, and the low/hot alerts. */
   battery: BatteryMonitor;
+  /** Each device's time Online, Utilizing, Offline, Unplugged and not watched within [from, to). */
+  report(from: number, to: number): Promise<UtilizationRow[]>;
   sources: DeviceSource[];
   localApi: LocalApiHost;
   outbox: Outbox;
@@ -218,6 +222,21 @@ export async function openCore(options: CoreOptions): Promise<Core> {
 
   tracker.onFlapping((notice) => log('warn', notice.message));
 
+  // The utilization timeline: every committed status (also the silent Utilizing → Online), start/alive/stop marks.
+  const timelineFile = join(dataDir, 'timeline.jsonl');
+  const timeline = new TimelineLog({ file: timelineFile, now: () => clock.now(), onError: (e) => log('error', `could not write the status timeline: ${String(e)}`) });
+  await timeline.open().catch((e: unknown) => log('error', `could not open the status timeline: ${String(e)}`));
+  let watchingSince: number | null = null;
+  const recordStatuses = () => {
+    if (watchingSince === null) return;
+    for (const d of tracker.list()) if (d.status !== null) timeline.status(d.udid, d.status, d.name, d.platform, Math.max(d.since, watchingSince));
+  };
+  tracker.onChange(recordStatuses);
+  const aliveTimer = setInterval(() => {
+    if (watchingSince !== null) timeline.mark('alive');
+  }, 60_000);
+  aliveTimer.unref();
+
   let saveTimer: ReturnType<typeof setTimeout> | null = null;
   const saveDevices = () => deviceState.saveDevices(tracker.exportState(), tracker.exportForgotten()).catch((e: unknown) => log('error', `could not save device states: ${String(e)}`));
   tracker.onChange(() => {
@@ -242,6 +261,10 @@ export async function openCore(options: CoreOptions): Promise<Core> {
     reservations,
     appium,
     battery,
+    async report(from, to) {
+      await timeline.flush();
+      return computeUtilization(readTimeline(timelineFile), { from, to, now: clock.now() });
+    },
     sources,
     localApi,
     outbox,
@@ -260,6 +283,9 @@ export async function openCore(options: CoreOptions): Promise<Core> {
       }
       appium.start();
       battery.start();
+      watchingSince = clock.now();
+      timeline.mark('start', watchingSince);
+      recordStatuses();
       if (options.localApi !== false) await localApi.start();
     },
     suspend() {
@@ -275,6 +301,13 @@ export async function openCore(options: CoreOptions): Promise<Core> {
       if (stopped) return;
       stopped = true;
       clearInterval(retentionTimer);
+      clearInterval(aliveTimer);
+      if (watchingSince !== null) {
+        recordStatuses();
+        timeline.mark('stop');
+        watchingSince = null;
+      }
+      await timeline.flush();
       if (saveTimer) clearTimeout(saveTimer);
       battery.stop();
       await Promise.allSettled([...sources.map((s) => s.stop()), appium.stop()]);

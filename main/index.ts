@@ -10,6 +10,7 @@ import { ReceiverHost } from './delivery/receiverHost';
 import { appHandlers } from './ipc/app';
 import { deliveryHandlers } from './ipc/deliveries';
 import { deviceHandlers, devicesState, localApiInfo } from './ipc/devices';
+import { reportHandlers } from './ipc/report';
 import { profileHandlers, profilesState } from './ipc/profiles';
 import { push } from './ipc/push';
 import { registerIpc } from './ipc/register';
@@ -118,6 +119,7 @@ async function start(): Promise<void> {
       }),
       ...webhookHandlers({ service: webhookService, store: webhooks, profiles, window: () => win }),
       ...profileHandlers(profiles),
+      ...reportHandlers({ report: (from, to) => core.report(from, to), now: () => Date.now(), window: () => win }),
       ...deviceHandlers({
         tracker,
         reservations,

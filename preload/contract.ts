@@ -189,6 +189,25 @@ export interface AppiumServerInfo {
   since: number;
 }
 
+/** One device's time in each status over a range (seconds); `not_watched_s`: DeviceHooks was not running. */
+export interface UtilizationRow {
+  udid: string;
+  name: string;
+  platform: 'android' | 'ios' | 'other';
+  online_s: number;
+  utilizing_s: number;
+  offline_s: number;
+  unplugged_s: number;
+  not_watched_s: number;
+}
+
+export interface UtilizationReport {
+  /** epoch ms; `to` is clipped to now */
+  from: number;
+  to: number;
+  rows: UtilizationRow[];
+}
+
 export interface OtherUsbDevice {
   udid: string;
   name?: string;
@@ -345,6 +364,8 @@ export interface InvokeContract {
   'roles:update': { request: { id: string; name: string; permissions: string[] }; response: Role };
   'roles:remove': { request: { id: string }; response: null };
   'devices:state': { request: undefined; response: DevicesState };
+  'devices:report': { request: { from: number; to: number }; response: UtilizationReport };
+  'devices:exportReport': { request: { from: number; to: number }; response: ExportOutcome };
   'devices:events': { request: undefined; response: DeviceEventInfo[] };
   'devices:markInUse': { request: { udid: string; by?: string; note?: string }; response: null };
   'devices:release': { request: { udid: string }; response: null };
@@ -419,6 +440,8 @@ export const invokeChannels = [
   'roles:update',
   'roles:remove',
   'devices:state',
+  'devices:report',
+  'devices:exportReport',
   'devices:events',
   'devices:markInUse',
   'devices:release',

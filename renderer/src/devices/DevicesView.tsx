@@ -1,10 +1,12 @@
 import * as Dialog from '@radix-ui/react-dialog';
+import * as Tabs from '@radix-ui/react-tabs';
 import { useEffect, useId, useState } from 'react';
 import type { FormEvent } from 'react';
 import type { AppiumServerInfo, Device, DeviceEventInfo, DevicesState, DeviceVisibility, SourceHealthInfo, UsbPortStat } from '../../../preload/contract';
 import { api } from '../api';
 import { useDevicesState, useDeviceEvents } from '../state';
 import { Field } from '../ui/Field';
+import { ReportView } from './ReportView';
 import { Timeline } from './Timeline';
 
 const SOURCE_LABELS: Record<SourceHealthInfo['source'], string> = { usb: 'USB', adb: 'Android (adb)', usbmux: 'iOS (usbmuxd)' };
@@ -31,6 +33,31 @@ function useNow(intervalMs: number): number {
 }
 
 export function DevicesView() {
+  const [tab, setTab] = useState('list');
+  return (
+    <section aria-labelledby="devices-title">
+      <h1 id="devices-title">Devices</h1>
+      <Tabs.Root value={tab} onValueChange={setTab} className="tabs">
+        <Tabs.List aria-label="Devices sections" className="tab-list">
+          <Tabs.Trigger value="list" className="tab">
+            Devices
+          </Tabs.Trigger>
+          <Tabs.Trigger value="report" className="tab">
+            Report
+          </Tabs.Trigger>
+        </Tabs.List>
+        <Tabs.Content value="list">
+          <DeviceList />
+        </Tabs.Content>
+        <Tabs.Content value="report">
+          <ReportView />
+        </Tabs.Content>
+      </Tabs.Root>
+    </section>
+  );
+}
+
+function DeviceList() {
   const { value: state, error } = useDevicesState();
   const events = useDeviceEvents();
   const now = useNow(2_000);
@@ -54,8 +81,7 @@ export function DevicesView() {
   };
 
   return (
-    <section aria-labelledby="devices-title">
-      <h1 id="devices-title">Devices</h1>
+    <div>
       <SourceHealth health={state.health} appium={state.appium ?? []} now={now} />
       <div className="panel">
         {state.devices.length === 0 ? (
@@ -106,7 +132,7 @@ export function DevicesView() {
       <RecentEvents events={events} />
       {state.otherUsb.length > 0 ? <OtherUsb state={state} /> : null}
       {marking ? <MarkInUseDialog device={marking} onClose={() => setMarking(null)} /> : null}
-    </section>
+    </div>
   );
 }
 
