@@ -6,6 +6,8 @@
 // insecure feature), then `GET {url}/sessions` (Appium 1 and 2). A server that has never answered is "not
 // running"; one that stops answering keeps its sessions for the grace period (a restart is not a release storm).
 
+import http from 'node:http';
+import https from 'node:https';
 import { monotonicNow } from './types';
 import type { Clock } from './types';
 import type { LogFunction } from './tracker';
@@ -111,17 +113,33 @@ function refusedDiscovery(body: unknown): boolean {
   return typeof message === 'string' && message.includes('session_discovery');
 }
 
-export const fetchGet: HttpGet = async (url, timeoutMs) => {
-  const res = await fetch(url, { signal: AbortSignal.timeout(timeoutMs), headers: { Accept: 'application/json' }, redirect: 'error' });
-  const text = await res.text();
-  let body: unknown;
-  try {
-    body = JSON.parse(text);
-  } catch {
-    body = undefined;
-  }
-  return { status: res.status, body };
-};
+/** GET with node:http(s) (cheaper than fetch when nothing listens: a refused connection costs next to nothing). */
+export const httpGet: HttpGet = (url, timeoutMs) =>
+  new Promise<HttpAnswer>((resolve, reject) => {
+    const target = new URL(url);
+    const request = (target.protocol === 'https:' ? https : http).get(target, { headers: { Accept: 'application/json' }, agent: false, timeout: timeoutMs }, (res) => {
+      const chunks: Buffer[] = [];
+      let size = 0;
+      res.on('data', (chunk: Buffer) => {
+        size += chunk.length;
+        // A sessions list is small; anything huge is not Appium.
+        if (size > 4 * 1024 * 1024) request.destroy(new Error('answer too large'));
+        else chunks.push(chunk);
+      });
+      res.on('end', () => {
+        let body: unknown;
+        try {
+          body = JSON.parse(Buffer.concat(chunks).toString('utf8'));
+        } catch {
+          body = undefined;
+        }
+        resolve({ status: res.statusCode ?? 0, body });
+      });
+      res.on('error', reject);
+    });
+    request.on('timeout', () => request.destroy(new Error(`no answer within ${timeoutMs} ms`)));
+    request.on('error', reject);
+  });
 
 interface ServerState {
   url: string;
@@ -151,7 +169,7 @@ export class AppiumWatcher {
   constructor(options: AppiumWatcherOptions) {
     this.clock = options.clock;
     this.log = options.logger ?? (() => {});
-    this.get = options.get ?? fetchGet;
+    this.get = options.get ?? httpGet;
     this.intervalMs = options.intervalMs ?? 2000;
     this.graceMs = options.graceMs ?? 30_000;
     this.timeoutMs = options.timeoutMs ?? 1500;
