@@ -9,7 +9,7 @@
 // A `start` after a `start` without `stop` means the earlier run ended without a word (a crash, a power cut):
 // the time from its last record to the new start is "not watched".
 
-import { createReadStream } from 'node:fs';
+import { createReadStream, createWriteStream } from 'node:fs';
 import { mkdir, open, rename, stat, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -230,18 +230,33 @@ export class TimelineLog {
       break;
     }
     if (oldest === undefined || oldest >= cutoff - DAY_MS) return;
+    // First pass: the state at the cutoff; second pass: the kept records streamed to the new file.
     const state = new Map<string, TimelineRecord>();
     let watching = false;
-    const kept: string[] = [];
     for await (const r of readTimeline(this.options.file)) {
-      if (r.t < cutoff) {
-        if ('e' in r) watching = r.e !== 'stop';
-        else state.set(r.u, { ...r, t: cutoff });
-      } else kept.push(JSON.stringify(r));
+      if (r.t >= cutoff) break;
+      if ('e' in r) watching = r.e !== 'stop';
+      else state.set(r.u, { ...r, t: cutoff });
     }
     const head = [JSON.stringify({ format: TIMELINE_FORMAT, version: TIMELINE_VERSION }), ...(watching ? [JSON.stringify({ t: cutoff, e: 'start' })] : []), ...[...state.values()].map((r) => JSON.stringify(r))];
     const tmp = `${this.options.file}.tmp`;
-    await writeFile(tmp, `${[...head, ...kept].join('\n')}\n`, { mode: 0o600 });
+    const out = createWriteStream(tmp, { mode: 0o600 });
+    const write = (text: string) => new Promise<void>((resolve, reject) => out.write(text, (err) => (err ? reject(err) : resolve())));
+    try {
+      await write(`${head.join('\n')}\n`);
+      let batch = '';
+      for await (const r of readTimeline(this.options.file)) {
+        if (r.t < cutoff) continue;
+        batch += `${JSON.stringify(r)}\n`;
+        if (batch.length > 64 * 1024) {
+          await write(batch);
+          batch = '';
+        }
+      }
+      if (batch !== '') await write(batch);
+    } finally {
+      await new Promise<void>((resolve) => out.end(() => resolve()));
+    }
     await rename(tmp, this.options.file);
   }
 }

@@ -73,6 +73,8 @@ describe('TimelineLog', () => {
     ]);
 
     now = s(0) + 92 * 24 * 3600 * 1000;
+    log.status('B', 'Online', 'iPad', 'ios', now - 1000);
+    await log.flush();
     const again = new TimelineLog({ file, now: () => now });
     await again.open();
     const cutoff = now - 90 * 24 * 3600 * 1000;
@@ -81,6 +83,7 @@ describe('TimelineLog', () => {
       { format: 'devicehooks-timeline', version: 1 },
       { t: cutoff, e: 'start' },
       { t: cutoff, u: 'A', s: 'Utilizing', n: 'Pixel', p: 'android' },
+      { t: now - 1000, u: 'B', s: 'Online', n: 'iPad', p: 'ios' },
     ]);
   });
 
