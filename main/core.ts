@@ -7,8 +7,14 @@ import { createAxiosClient, createDispatcher, openHistory, openOutbox } from './
 import { describeOutboxDamage, saveProblemNotices } from './delivery/outboxNotices';
 import type { DeliveryEvent, DeliveryHistory, Dispatcher, Outbox } from './delivery';
 import { AdbSource } from './devices/adb';
+import { AppiumWatcher, appiumUrlsFrom } from './devices/appium';
+import { BatteryMonitor } from './devices/battery';
+import { TimelineLog, computeUtilization, readTimeline } from './devices/timeline';
+import type { UtilizationRow } from './devices/timeline';
+import type { BatteryDevice } from './devices/battery';
 import { openDeviceStateStore } from './devices/deviceState';
 import type { DeviceStateStore } from './devices/deviceState';
+import { Holds } from './devices/holds';
 import { LocalApiHost } from './devices/localApiHost';
 import { Reservations } from './devices/reservations';
 import { DeviceTracker } from './devices/tracker';
@@ -65,6 +71,12 @@ export interface Core {
   deviceState: DeviceStateStore;
   tracker: DeviceTracker;
   reservations: Reservations;
+  /** The Appium servers watched for sessions (their devices are Utilizing while a session runs). */
+  appium: AppiumWatcher;
+  /** Battery readings of the usable devices, and the low/hot alerts. */
+  battery: BatteryMonitor;
+  /** Each device's time Online, Utilizing, Offline, Unplugged and not watched within [from, to). */
+  report(from: number, to: number): Promise<UtilizationRow[]>;
   sources: DeviceSource[];
   localApi: LocalApiHost;
   outbox: Outbox;
@@ -131,7 +143,19 @@ export async function openCore(options: CoreOptions): Promise<Core> {
     debounceMs: { online: onlineMs, offline: offlineMs, unplugged: unpluggedMs },
     settleWindowMs: settleMs,
   });
-  const reservations = new Reservations({ clock, devices: tracker, logger: log });
+  // Reservations and Appium sessions both hold devices; the holds tell the tracker the combination.
+  const holds = new Holds(tracker);
+  const reservations = new Reservations({ clock, devices: holds, logger: log });
+  const appium = new AppiumWatcher({ urls: appiumUrlsFrom(options.env, settings.general().appiumUrls), clock, logger: log });
+  appium.onSessions((sessions) => holds.setSessions(sessions));
+  const appiumStates = new Map<string, string>();
+  appium.onHealth((servers) => {
+    for (const s of servers) {
+      if (appiumStates.get(s.url) === s.message) continue;
+      appiumStates.set(s.url, s.message);
+      log(s.state === 'down' || s.state === 'refused' ? 'warn' : 'info', `appium: ${s.message}`);
+    }
+  });
   const sources: DeviceSource[] = options.sources
     ? options.sources(clock)
     : [
@@ -139,8 +163,24 @@ export async function openCore(options: CoreOptions): Promise<Core> {
         new AdbSource({ clock, logger: log, env: options.env }),
         new UsbmuxSource({ clock, logger: log, env: options.env }),
       ];
+  // Battery: adb `dumpsys battery` or lockdownd's battery domain, on connect and once a minute; USB-only devices have none.
+  const adbSource = sources.find((s): s is AdbSource => s instanceof AdbSource);
+  const usbmuxSource = sources.find((s): s is UsbmuxSource => s instanceof UsbmuxSource);
+  const battery = new BatteryMonitor({
+    clock,
+    logger: log,
+    devices: () => tracker.list().map((d): BatteryDevice => ({ udid: d.udid, name: d.name, platform: d.platform, status: d.status })),
+    probe: async (d) => {
+      if (d.platform === 'android') return adbSource?.readBattery(d.udid);
+      if (d.platform === 'ios') return usbmuxSource?.readBattery(d.udid);
+      return undefined;
+    },
+    thresholds: () => settings.general().battery,
+  });
+  tracker.onChange(() => void battery.devicesChanged());
+  battery.onAlert((alert) => log('warn', alert.message));
   const localApi = new LocalApiHost({
-    devices: tracker,
+    devices: { list: () => tracker.list(), battery: (udid) => battery.get(udid) },
     reservations,
     logger: log,
     settings: () => ({ ...deviceState.store.data.localApi }),
@@ -224,6 +264,21 @@ export async function openCore(options: CoreOptions): Promise<Core> {
 
   tracker.onFlapping((notice) => log('warn', notice.message));
 
+  // The utilization timeline: every committed status (also the silent Utilizing → Online), start/alive/stop marks.
+  const timelineFile = join(dataDir, 'timeline.jsonl');
+  const timeline = new TimelineLog({ file: timelineFile, now: () => clock.now(), onError: (e) => log('error', `could not write the status timeline: ${String(e)}`) });
+  await timeline.open().catch((e: unknown) => log('error', `could not open the status timeline: ${String(e)}`));
+  let watchingSince: number | null = null;
+  const recordStatuses = () => {
+    if (watchingSince === null) return;
+    for (const d of tracker.list()) if (d.status !== null) timeline.status(d.udid, d.status, d.name, d.platform, Math.max(d.since, watchingSince));
+  };
+  tracker.onChange(recordStatuses);
+  const aliveTimer = setInterval(() => {
+    if (watchingSince !== null) timeline.mark('alive');
+  }, 60_000);
+  aliveTimer.unref();
+
   let saveTimer: ReturnType<typeof setTimeout> | null = null;
   const saveDevices = () => deviceState.saveDevices(tracker.exportState(), tracker.exportForgotten()).catch((e: unknown) => log('error', `could not save device states: ${String(e)}`));
   tracker.onChange(() => {
@@ -255,6 +310,12 @@ export async function openCore(options: CoreOptions): Promise<Core> {
     deviceState,
     tracker,
     reservations,
+    appium,
+    battery,
+    async report(from, to) {
+      await timeline.flush();
+      return computeUtilization(readTimeline(timelineFile), { from, to, now: clock.now() });
+    },
     sources,
     localApi,
     outbox,
@@ -273,6 +334,11 @@ export async function openCore(options: CoreOptions): Promise<Core> {
         source.onHealth((health) => tracker.setSourceHealth(health));
         source.start();
       }
+      appium.start();
+      battery.start();
+      watchingSince = clock.now();
+      timeline.mark('start', watchingSince);
+      recordStatuses();
       if (options.localApi !== false) await localApi.start();
     },
     suspend() {
@@ -289,13 +355,22 @@ export async function openCore(options: CoreOptions): Promise<Core> {
       stopped = true;
       clearInterval(retentionTimer);
       secretWait.stop();
+      clearInterval(aliveTimer);
+      if (watchingSince !== null) {
+        recordStatuses();
+        timeline.mark('stop');
+        watchingSince = null;
+      }
+      await timeline.flush();
       if (saveTimer) clearTimeout(saveTimer);
-      await Promise.allSettled(sources.map((s) => s.stop()));
+      battery.stop();
+      await Promise.allSettled([...sources.map((s) => s.stop()), appium.stop()]);
       await localApi.stop();
       await dispatcher.stop({ timeoutMs: 5_000 });
       await saveDevices();
       tracker.dispose();
       reservations.dispose();
+      holds.dispose();
       await Promise.allSettled([outbox.close(), history.close(), deviceState.store.close(), settings.store.close(), webhooks.close(), profiles.close()]);
     },
   };

@@ -10,6 +10,7 @@ import { ReceiverHost } from './delivery/receiverHost';
 import { appHandlers } from './ipc/app';
 import { deliveryHandlers } from './ipc/deliveries';
 import { deviceHandlers, devicesState, localApiInfo } from './ipc/devices';
+import { reportHandlers } from './ipc/report';
 import { profileHandlers, profilesState } from './ipc/profiles';
 import { holdsFor, runAction } from './ipc/access';
 import { pusher } from './ipc/push';
@@ -112,8 +113,10 @@ async function start(): Promise<void> {
     return;
   }
   const { webhooks, profiles, webhookService, tracker, reservations, localApi, deviceState, settings } = core;
-  const { delivery: deliveryInUse, debounce: debounceInUse } = settings.general();
-  const deliveryLimitsInUse = { delivery: deliveryInUse, debounce: debounceInUse };
+  const { delivery: deliveryInUse, debounce: debounceInUse, appiumUrls: appiumUrlsInUse } = settings.general();
+  const deliveryLimitsInUse = { delivery: deliveryInUse, debounce: debounceInUse, appiumUrls: appiumUrlsInUse };
+  const appiumHealth = () => core.appium.health();
+  const batteryOf = (udid: string) => core.battery.get(udid);
   const can = (permission: Permission) => profiles.can(profiles.activeProfileId(), permission);
   const holds = holdsFor(can);
   const receiver = new ReceiverHost(() => webhooks.deliveryWebhooks().flatMap((w) => (w.secret ? [w.secret] : [])));
@@ -129,6 +132,7 @@ async function start(): Promise<void> {
       }),
       ...webhookHandlers({ service: webhookService, store: webhooks, profiles, window: () => win }),
       ...profileHandlers(profiles),
+      ...reportHandlers({ report: (from, to) => core.report(from, to), now: () => Date.now(), window: () => win }),
       ...deviceHandlers({
         tracker,
         reservations,
@@ -137,6 +141,8 @@ async function start(): Promise<void> {
         activeProfileName: () => profiles.activeProfile().name,
         recentEvents: () => core.recentEvents(),
         trackedUsb: () => deviceState.store.data.trackedUsb,
+        appium: appiumHealth,
+        battery: batteryOf,
         setTrackedUsb: (udids) =>
           deviceState.store.update((draft) => {
             draft.trackedUsb = udids;
@@ -154,7 +160,7 @@ async function start(): Promise<void> {
   const push = pusher(() => win, holds);
   notices.onAdd((notice) => push('app:notice', notice));
   const pushWebhooks = () => push('webhooks:changed', webhooksState({ service: webhookService, store: webhooks, profiles }));
-  const pushDevices = coalesce(() => push('devices:changed', devicesState({ tracker, can, trackedUsb: () => deviceState.store.data.trackedUsb })), 100);
+  const pushDevices = coalesce(() => push('devices:changed', devicesState({ tracker, can, trackedUsb: () => deviceState.store.data.trackedUsb, appium: appiumHealth, battery: batteryOf })), 100);
   webhooks.onChange(() => {
     pushWebhooks();
     receiver.refreshSecrets();
@@ -174,6 +180,9 @@ async function start(): Promise<void> {
     push('receiver:changed', receiver.info());
   });
   tracker.onChange(pushDevices);
+  core.appium.onHealth(pushDevices);
+  core.battery.onChange(pushDevices);
+  core.battery.onAlert((alert) => notifier.notify('deviceBattery', alert.message));
   core.onEvent((event) => push('devices:event', event));
   localApi.onChange(() => push('localApi:changed', localApiInfo({ localApi, can })));
   core.dispatcher.onAttempt((attempt) => push('deliveries:attempt', attempt));

@@ -1,6 +1,6 @@
 // OS notifications, rate-limited: a storm of events makes one summary, not fifty. Plain Node; the
 // composition root passes the function that shows a notification (Electron's Notification).
-export type NotificationKind = 'deviceOffline' | 'deviceUnplugged' | 'webhookPaused' | 'deliveryFailed';
+export type NotificationKind = 'deviceOffline' | 'deviceUnplugged' | 'webhookPaused' | 'deliveryFailed' | 'deviceBattery';
 
 export interface NotifierOptions {
   show: (title: string, body: string) => void;
@@ -17,6 +17,7 @@ const TITLES: Record<NotificationKind, [one: string, many: (n: number) => string
   deviceUnplugged: ['Device unplugged', (n) => `${n} devices were unplugged`],
   webhookPaused: ['Webhook paused', (n) => `${n} webhooks paused`],
   deliveryFailed: ['Callback failed', (n) => `${n} callbacks failed`],
+  deviceBattery: ['Device battery', (n) => `${n} device batteries need attention`],
 };
 
 export class Notifier {

@@ -5,10 +5,14 @@ import { z } from 'zod';
 import { openJsonStore, zodValidator } from './storage/jsonStore';
 import type { JsonStore, Recovery } from './storage/jsonStore';
 import type { Logger } from './log';
+import { DEFAULT_APPIUM_URL, normalizeAppiumUrl } from './devices/appium';
 
 export const SETTINGS_FILE = 'settings.json';
-/** 2: debounce times. 3: settle window, device retention. 4: history megabytes. 5: delivery.retryHorizonHours. */
-export const SETTINGS_SCHEMA_VERSION = 5;
+/**
+ * 2: debounce times. 3: settle window, device retention. 4: history megabytes. 5: delivery.retryHorizonHours.
+ * 6: Appium servers, battery thresholds and their notification switch.
+ */
+export const SETTINGS_SCHEMA_VERSION = 6;
 
 export const generalSchema = z.strictObject({
   startAtLogin: z.boolean(),
@@ -18,6 +22,8 @@ export const generalSchema = z.strictObject({
     deviceUnplugged: z.boolean(),
     webhookPaused: z.boolean(),
     deliveryFailed: z.boolean(),
+    /** A battery low and not charging, or hot (battery.lowPercent / battery.hotC). */
+    deviceBattery: z.boolean(),
   }),
   /** How long a new status must hold before it counts (a replug or hub reset sends nothing). */
   debounce: z.strictObject({
@@ -29,6 +35,23 @@ export const generalSchema = z.strictObject({
   }),
   /** Devices Unplugged for longer than this are forgotten (their row and state go; sequence numbers continue). */
   deviceRetentionDays: z.number({ error: 'Enter a number of days' }).int('Whole days').min(1, 'At least 1 day').max(3650, 'At most 3650 days'),
+  battery: z.strictObject({
+    lowPercent: z.number({ error: 'Enter a percentage' }).int('A whole percentage').min(1, 'At least 1 %').max(99, 'At most 99 %'),
+    hotC: z.number({ error: 'Enter degrees Celsius' }).int('Whole degrees').min(30, 'At least 30 °C').max(80, 'At most 80 °C'),
+  }),
+  /** Appium servers whose sessions make their devices Utilizing (DEVICEHOOKS_APPIUM_URLS replaces the list at launch). */
+  appiumUrls: z
+    .array(
+      z.string().transform((value, ctx) => {
+        const checked = normalizeAppiumUrl(value);
+        if (!checked.ok) {
+          ctx.addIssue({ code: 'custom', message: checked.error });
+          return z.NEVER;
+        }
+        return checked.url;
+      }),
+    )
+    .max(20, 'At most 20 servers'),
   delivery: z.strictObject({
     timeoutSeconds: z.number({ error: 'Enter a number of seconds' }).int('Whole seconds').min(1, 'At least 1 second').max(120, 'At most 120 seconds'),
     pauseAfterFailures: z.number({ error: 'Enter a number' }).int('A whole number').min(1, 'At least 1').max(1000, 'At most 1000'),
@@ -51,9 +74,11 @@ export interface SettingsFile extends GeneralSettings {
 export const DEFAULT_SETTINGS: GeneralSettings = {
   startAtLogin: false,
   startHidden: false,
-  notifications: { deviceOffline: false, deviceUnplugged: true, webhookPaused: true, deliveryFailed: true },
+  notifications: { deviceOffline: false, deviceUnplugged: true, webhookPaused: true, deliveryFailed: true, deviceBattery: true },
   debounce: { onlineMs: 500, offlineMs: 2000, unpluggedMs: 3000, settleMs: 5000 },
   deviceRetentionDays: 30,
+  battery: { lowPercent: 15, hotC: 45 },
+  appiumUrls: [DEFAULT_APPIUM_URL],
   delivery: { timeoutSeconds: 10, pauseAfterFailures: 20, maxQueued: 100_000, historyEntries: 50_000, historyMegabytes: 256, retryHorizonHours: 72 },
 };
 
@@ -93,6 +118,16 @@ export async function openSettingsStore({ dataDir, logger }: { dataDir: string; 
       5: (old) => {
         const doc = old as { delivery?: object };
         return { ...doc, delivery: { ...doc.delivery, retryHorizonHours: DEFAULT_SETTINGS.delivery.retryHorizonHours } };
+      },
+      // v6: the Appium servers watched for test sessions; the battery alert thresholds and their notification switch.
+      6: (old) => {
+        const o = old as { notifications?: object };
+        return {
+          ...o,
+          appiumUrls: [...DEFAULT_SETTINGS.appiumUrls],
+          battery: { ...DEFAULT_SETTINGS.battery },
+          notifications: { ...o.notifications, deviceBattery: DEFAULT_SETTINGS.notifications.deviceBattery },
+        };
       },
     },
     validate: zodValidator(fileSchema),

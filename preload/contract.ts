@@ -151,7 +151,8 @@ export interface Device {
   pending?: { to: DeviceStatus; since: number };
   visibility: DeviceVisibility;
   visibilityOverride?: DeviceVisibility;
-  inUse?: { by?: string; note?: string; until?: number };
+  /** Who holds it: a reservation (by, note, until; `reserved`) and/or a test session on an Appium server. */
+  inUse?: { by?: string; note?: string; until?: number; reserved?: true; session?: { id: string; server: string; since: number } };
   sources: DeviceSourceId[];
   /** How it is connected now, USB first (a phone on a cable and on Wi-Fi has both); empty when gone. */
   transports?: ('usb' | 'network')[];
@@ -160,6 +161,8 @@ export interface Device {
   history: DeviceTransition[];
   /** Set while it flaps (more than 6 status changes in 10 minutes): its USB port and hub where known. */
   flapping?: { port?: string; hub?: string; changes: number };
+  /** The last battery reading (Android: level, charging, temperature, health; iOS: level, charging). */
+  battery?: { level: number | null; charging: boolean | null; temperatureC: number | null; health: string | null; at: number };
 }
 
 /** A USB port's disconnects in the last hour. */
@@ -178,6 +181,33 @@ export interface SourceHealthInfo {
   since: number;
 }
 
+/** A watched Appium server: `not-running` (never answered: neutral), `refused` (session discovery off), `down` (stopped answering). */
+export interface AppiumServerInfo {
+  url: string;
+  state: 'not-running' | 'ok' | 'refused' | 'down';
+  message: string;
+  since: number;
+}
+
+/** One device's time in each status over a range (seconds); `not_watched_s`: DeviceHooks was not running. */
+export interface UtilizationRow {
+  udid: string;
+  name: string;
+  platform: 'android' | 'ios' | 'other';
+  online_s: number;
+  utilizing_s: number;
+  offline_s: number;
+  unplugged_s: number;
+  not_watched_s: number;
+}
+
+export interface UtilizationReport {
+  /** epoch ms; `to` is clipped to now */
+  from: number;
+  to: number;
+  rows: UtilizationRow[];
+}
+
 export interface OtherUsbDevice {
   udid: string;
   name?: string;
@@ -191,6 +221,8 @@ export interface DevicesState {
   /** USB ports with disconnects in the last hour, most first. */
   ports?: UsbPortStat[];
   health: SourceHealthInfo[];
+  /** The Appium servers watched for sessions. */
+  appium?: AppiumServerInfo[];
   otherUsb: OtherUsbDevice[];
   canReserve: boolean;
   canChangeVisibility: boolean;
@@ -298,10 +330,14 @@ export interface ReceiverInfo {
 export interface GeneralSettings {
   startAtLogin: boolean;
   startHidden: boolean;
-  notifications: { deviceOffline: boolean; deviceUnplugged: boolean; webhookPaused: boolean; deliveryFailed: boolean };
+  notifications: { deviceOffline: boolean; deviceUnplugged: boolean; webhookPaused: boolean; deliveryFailed: boolean; deviceBattery: boolean };
+  /** Battery alerts: low (at or below, not charging) and hot (at or above). */
+  battery: { lowPercent: number; hotC: number };
   debounce: { onlineMs: number; offlineMs: number; unpluggedMs: number; settleMs: number };
   /** Devices Unplugged for longer than this many days are forgotten. */
   deviceRetentionDays: number;
+  /** Appium servers whose sessions make their devices Utilizing. */
+  appiumUrls: string[];
   delivery: { timeoutSeconds: number; pauseAfterFailures: number; maxQueued: number; historyEntries: number; historyMegabytes: number; retryHorizonHours: number };
 }
 
@@ -344,6 +380,8 @@ export interface InvokeContract {
   'roles:update': { request: { id: string; name: string; permissions: string[] }; response: Role };
   'roles:remove': { request: { id: string }; response: null };
   'devices:state': { request: undefined; response: DevicesState };
+  'devices:report': { request: { from: number; to: number }; response: UtilizationReport };
+  'devices:exportReport': { request: { from: number; to: number }; response: ExportOutcome };
   'devices:events': { request: undefined; response: DeviceEventInfo[] };
   'devices:markInUse': { request: { udid: string; by?: string; note?: string }; response: null };
   'devices:release': { request: { udid: string }; response: null };
@@ -424,6 +462,8 @@ export const invokeChannels = [
   'roles:update',
   'roles:remove',
   'devices:state',
+  'devices:report',
+  'devices:exportReport',
   'devices:events',
   'devices:markInUse',
   'devices:release',
@@ -506,6 +546,9 @@ export const invokePermissions = {
   'devices:setVisibility': 'device.visibility.modify',
   'devices:trackUsb': 'org_setting.modify',
   'devices:forget': 'org_setting.modify',
+  // Everyone sees the devices, so everyone may read and save their utilization report.
+  'devices:report': 'none',
+  'devices:exportReport': 'none',
   // The token is blanked for profiles without org_setting.modify.
   'localApi:state': 'none',
   'localApi:setPort': 'org_setting.modify',

@@ -6,6 +6,8 @@
 // in ONE packet; lists can also be split across packets or several lists can share one: the decoder below is a
 // byte-stream state machine and never assumes packet boundaries.
 
+import { parseDumpsysBattery } from './battery';
+import type { Battery } from './battery';
 import net from 'node:net';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -434,6 +436,19 @@ export class AdbSource extends ReconnectingSource implements DeviceSource {
     this.startServerTimeoutMs = opts.startServerTimeoutMs ?? 20_000;
     this.startServerBackoff = new Backoff(opts.startServerBackoff ?? { initialMs: 1000, maxMs: 60_000 });
     if (this.address.warning) this.log('warn', this.address.warning);
+  }
+
+  /** `dumpsys battery` of a usable device, by its adb serial or hardware serial (a USB transport first). */
+  async readBattery(udid: string): Promise<Battery | undefined> {
+    if (!this.running) return undefined;
+    const serials = this.lines
+      .filter((l) => l.state === 'device' && (l.serial === udid || this.identities.get(l.serial)?.hardwareSerial === udid))
+      .sort((a, b) => Number(adbConnectionOf(a.serial) === 'network') - Number(adbConnectionOf(b.serial) === 'network'))
+      .map((l) => l.serial);
+    const serial = serials[0];
+    if (serial === undefined) return undefined;
+    const out = await adbShell(this.address, serial, 'dumpsys battery', { clock: this.clock, timeoutMs: this.nameTimeoutMs, track: this.shellSockets });
+    return parseDumpsysBattery(out, this.clock.now());
   }
 
   protected releaseConnections(): net.Socket[] {

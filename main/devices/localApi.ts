@@ -18,6 +18,15 @@ export const MAX_TTL_SECONDS = 86_400;
 /** What the API needs (DeviceTracker and Reservations fit as they are). */
 export interface LocalApiDevices {
   list(): DeviceView[];
+  /** The last battery reading of a device (battery.ts), when there is one. */
+  battery?(udid: string): ApiBattery | undefined;
+}
+
+export interface ApiBattery {
+  level: number | null;
+  charging: boolean | null;
+  temperatureC: number | null;
+  health: string | null;
 }
 export interface LocalApiReservations {
   markInUse(udid: string, options?: MarkInUseOptions): ReservationGrant;
@@ -54,7 +63,9 @@ export interface ApiDevice {
   visibility: DeviceView['visibility'];
   sources: DeviceView['sources'];
   rawStates: DeviceView['rawStates'];
-  inUse: { by?: string; note?: string; expiresAt: string | null } | null;
+  inUse: { by?: string; note?: string; expiresAt: string | null; session?: { id: string; server: string; since: string } } | null;
+  /** null where unknown (a USB-only device, an iPhone that refuses, not read yet). */
+  battery: ApiBattery | null;
 }
 
 const reserveBody = z
@@ -94,12 +105,13 @@ const RESERVATION_STATUS: Record<ReservationErrorCode, number> = {
 const digest = (s: string): Buffer => createHash('sha256').update(s, 'utf8').digest();
 const iso = (ms: number): string => new Date(ms).toISOString();
 
-function toApiDevice(d: DeviceView & { status: NonNullable<DeviceView['status']> }): ApiDevice {
+function toApiDevice(d: DeviceView & { status: NonNullable<DeviceView['status']> }, battery: ApiBattery | undefined): ApiDevice {
   let inUse: ApiDevice['inUse'] = null;
   if (d.inUse) {
     inUse = { expiresAt: d.inUse.until === undefined ? null : iso(d.inUse.until) };
     if (d.inUse.by !== undefined) inUse.by = d.inUse.by;
     if (d.inUse.note !== undefined) inUse.note = d.inUse.note;
+    if (d.inUse.session) inUse.session = { id: d.inUse.session.id, server: d.inUse.session.server, since: iso(d.inUse.session.since) };
   }
   return {
     udid: d.udid,
@@ -112,6 +124,7 @@ function toApiDevice(d: DeviceView & { status: NonNullable<DeviceView['status']>
     sources: d.sources,
     rawStates: d.rawStates,
     inUse,
+    battery: battery ? { level: battery.level, charging: battery.charging, temperatureC: battery.temperatureC, health: battery.health } : null,
   };
 }
 
@@ -223,7 +236,7 @@ export async function startLocalApi(options: LocalApiOptions): Promise<LocalApi>
       const devices = options.devices
         .list()
         .filter((d): d is DeviceView & { status: NonNullable<DeviceView['status']> } => d.status !== null)
-        .map(toApiDevice);
+        .map((d) => toApiDevice(d, options.devices.battery?.(d.udid)));
       send(res, 200, { devices });
       return;
     }

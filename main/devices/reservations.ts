@@ -107,17 +107,18 @@ export class Reservations {
     this.newToken = options.newToken ?? (() => randomBytes(32).toString('base64url'));
   }
 
-  /** Mark a device in use. Only an Online device can; returns the holder's token (once). */
+  /** Mark a device in use. Not an Offline or Unplugged one; returns the holder's token (once). */
   markInUse(udid: string, options: MarkInUseOptions = {}): ReservationGrant {
     this.assertAlive();
     if (options.ttlMs !== undefined) this.checkTtl(options.ttlMs);
     const status = this.devices.statusOf(udid);
     if (status === undefined || status === 'Unplugged') throw new ReservationError('unknown_device', `No device ${udid} is connected.`);
-    if (this.entries.has(udid) || status === 'Utilizing') {
+    if (this.entries.has(udid)) {
       throw new ReservationError('already_reserved', `Device ${udid} is already in use by someone else.`);
     }
-    if (status !== 'Online') {
-      throw new ReservationError('device_not_online', `Device ${udid} is ${status ?? 'still connecting'}; only an Online device can be marked in use.`);
+    // A test session may already hold it (Utilizing): a reservation can overlap it.
+    if (status !== 'Online' && status !== 'Utilizing') {
+      throw new ReservationError('device_not_online', `Device ${udid} is ${status ?? 'still connecting'}; only a device that is not Offline or Unplugged can be marked in use.`);
     }
     const now = this.clock.now();
     const token = this.newToken();

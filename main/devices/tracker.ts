@@ -67,6 +67,19 @@ export interface InUseInfo {
   note?: string;
   /** epoch ms when a reservation with a TTL lapses */
   until?: number;
+  /** Set when a reservation holds the device (beside a session, or alone). */
+  reserved?: true;
+  /** A test session (Appium) holds the device. */
+  session?: SessionHold;
+}
+
+export interface SessionHold {
+  /** The server's session id. */
+  id: string;
+  /** The server's URL as configured. */
+  server: string;
+  /** epoch ms */
+  since: number;
 }
 
 export interface DeviceView {
@@ -587,6 +600,15 @@ export class DeviceTracker {
   get(udid: string): DeviceView | undefined {
     const rec = this.devices.get(udid);
     return rec ? this.view(rec, this.clock.now() - this.historyWindowMs) : undefined;
+  }
+
+  /** The tracked device a udid names: itself, or the phone a transport (a Wi-Fi `ip:port` twin) was merged into. */
+  resolveUdid(udid: string): string | undefined {
+    if (this.devices.has(udid)) return udid;
+    for (const list of this.snapshots.values()) {
+      for (const o of list) if (o.udid === udid && o.hardwareSerial !== undefined && this.devices.has(o.hardwareSerial)) return o.hardwareSerial;
+    }
+    return undefined;
   }
 
   /** Committed status: undefined when unknown, null while a first-seen device is being debounced. */

@@ -10,6 +10,8 @@
 import net from 'node:net';
 import plist from 'plist';
 import type { PlistObject, PlistValue } from 'plist';
+import { parseIosBattery } from './battery';
+import type { Battery } from './battery';
 import { systemClock } from './types';
 import type { Clock, DeviceSource, Observation } from './types';
 import { cleanDeviceText } from './deviceText';
@@ -210,18 +212,36 @@ export interface LockdownAnswer {
 }
 
 /** Connects through usbmuxd to lockdownd and asks `GetValue DeviceName`. */
-export function queryLockdownName(
+export async function queryLockdownName(
   address: UsbmuxAddress,
   deviceId: number,
   opts: { clock?: Clock; timeoutMs?: number; label?: string; track?: Set<net.Socket> } = {},
 ): Promise<LockdownAnswer> {
+  const reply = await queryLockdownValue(address, deviceId, { Key: 'DeviceName' }, opts);
+  const answer: LockdownAnswer = {};
+  const name = str(reply.Value);
+  const error = str(reply.Error);
+  // Device text is untrusted: cleaned and capped before it reaches the UI, logs, payloads and files.
+  const clean = name === undefined ? '' : cleanDeviceText(name);
+  if (clean !== '') answer.name = clean;
+  if (error !== undefined) answer.error = error;
+  return answer;
+}
+
+/** Connects through usbmuxd to lockdownd and sends one `GetValue` (Key and/or Domain); resolves with lockdownd's reply. */
+export function queryLockdownValue(
+  address: UsbmuxAddress,
+  deviceId: number,
+  query: { Key?: string; Domain?: string },
+  opts: { clock?: Clock; timeoutMs?: number; label?: string; track?: Set<net.Socket> } = {},
+): Promise<PlistObject> {
   const clock = opts.clock ?? systemClock;
   const timeoutMs = opts.timeoutMs ?? 5000;
-  return new Promise<LockdownAnswer>((resolve, reject) => {
+  return new Promise<PlistObject>((resolve, reject) => {
     const socket = connectTo(address);
     opts.track?.add(socket);
     let settled = false;
-    const finish = (err: Error | undefined, answer?: LockdownAnswer): void => {
+    const finish = (err: Error | undefined, answer?: PlistObject): void => {
       if (settled) return;
       settled = true;
       clock.clearTimeout(timer);
@@ -236,14 +256,7 @@ export function queryLockdownName(
 
     const onLockdown = (msg: PlistObject): void => {
       if (str(msg.Request) !== 'GetValue') return;
-      const answer: LockdownAnswer = {};
-      const name = str(msg.Value);
-      const error = str(msg.Error);
-      // Device text is untrusted: cleaned and capped before it reaches the UI, logs, payloads and files.
-      const clean = name === undefined ? '' : cleanDeviceText(name);
-      if (clean !== '') answer.name = clean;
-      if (error !== undefined) answer.error = error;
-      finish(undefined, answer);
+      finish(undefined, msg);
     };
 
     socket.on('connect', () => {
@@ -265,7 +278,7 @@ export function queryLockdownName(
           }
           // From here on the socket is a tunnel to lockdownd; bytes already read after the Result are its.
           lockdown = new LockdownDecoder();
-          socket.write(encodeLockdownMessage({ Label: opts.label ?? PROG_NAME, Key: 'DeviceName', Request: 'GetValue' }));
+          socket.write(encodeLockdownMessage({ Label: opts.label ?? PROG_NAME, ...query, Request: 'GetValue' }));
           for (const m of lockdown.push(mux.rest())) onLockdown(m);
           return;
         }
@@ -338,6 +351,17 @@ export class UsbmuxSource extends ReconnectingSource implements DeviceSource {
     this.lockdownTimeoutMs = opts.lockdownTimeoutMs ?? 5000;
     this.settleMs = opts.settleMs ?? 200;
     this.connectTimeoutMs = opts.connectTimeoutMs ?? 10_000;
+  }
+
+  /**
+   * The battery domain of an attached device (`com.apple.mobile.battery`: current capacity, charging); undefined
+   * where the device refuses it (a real one may want a paired session) or is not attached and answering.
+   */
+  async readBattery(udid: string): Promise<Battery | undefined> {
+    const entry = [...this.entries.values()].find((e) => e.udid === udid && e.result?.ok === true && e.connectionType === 'USB') ?? [...this.entries.values()].find((e) => e.udid === udid && e.result?.ok === true);
+    if (!entry || !this.running) return undefined;
+    const reply = await queryLockdownValue(this.address, entry.deviceId, { Domain: 'com.apple.mobile.battery' }, { clock: this.clock, timeoutMs: this.lockdownTimeoutMs, track: this.lockdownSockets });
+    return reply.Error === undefined ? parseIosBattery(reply.Value, this.clock.now()) : undefined;
   }
 
   protected releaseConnections(): net.Socket[] {

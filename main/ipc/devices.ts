@@ -1,7 +1,7 @@
 // devices:* and localApi:* channels: thin handlers over the tracker, reservations and the local API
 // host, with the active profile's permission checked here (devices/ knows nothing of profiles).
 import { z } from 'zod';
-import type { DeviceEventInfo, DevicesState, LocalApiInfo } from '../../preload/contract';
+import type { AppiumServerInfo, Device, DeviceEventInfo, DevicesState, LocalApiInfo } from '../../preload/contract';
 import { newApiToken } from '../devices/deviceState';
 import type { LocalApiHost } from '../devices/localApiHost';
 import { ReservationError } from '../devices/reservations';
@@ -20,19 +20,27 @@ export interface DeviceHandlerDeps {
   activeProfileName: () => string;
   recentEvents: () => DeviceEventInfo[];
   trackedUsb: () => readonly string[];
+  /** The watched Appium servers (for the source strip). */
+  appium?: () => AppiumServerInfo[];
+  /** The last battery reading of a device. */
+  battery?: (udid: string) => Device['battery'];
   setTrackedUsb: (udids: string[]) => Promise<void>;
 }
 
 const udid = z.string().min(1).max(256);
 const note = z.string().trim().max(200);
 
-export function devicesState(deps: Pick<DeviceHandlerDeps, 'tracker' | 'can' | 'trackedUsb'>): DevicesState {
+export function devicesState(deps: Pick<DeviceHandlerDeps, 'tracker' | 'can' | 'trackedUsb' | 'appium' | 'battery'>): DevicesState {
   const tracked = new Set(deps.trackedUsb());
   const listed = new Set(deps.tracker.list().map((d) => d.udid));
   return {
-    devices: deps.tracker.list(),
+    devices: deps.tracker.list().map((d) => {
+      const battery = deps.battery?.(d.udid);
+      return battery ? { ...d, battery } : d;
+    }),
     ports: deps.tracker.portStats(),
     health: deps.tracker.sourceHealth(),
+    ...(deps.appium ? { appium: deps.appium() } : {}),
     otherUsb: deps.tracker
       .otherUsb()
       .filter((o) => !listed.has(o.udid))

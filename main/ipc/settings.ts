@@ -10,14 +10,17 @@ import type { HandlerDef } from './register';
 export interface SettingsHandlerDeps {
   settings: SettingsStore;
   canManage: () => boolean;
-  /** The debounce times and delivery limits the running core was built with. */
-  inUse: Pick<GeneralSettings, 'debounce' | 'delivery'>;
+  /** The debounce times, delivery limits and watched Appium servers the running core was built with. */
+  inUse: Pick<GeneralSettings, 'debounce' | 'delivery'> & Partial<Pick<GeneralSettings, 'appiumUrls'>>;
   applyLoginItem: (settings: GeneralSettings) => Promise<void>;
 }
 
 export function generalInfo(deps: Pick<SettingsHandlerDeps, 'settings' | 'canManage' | 'inUse'>): GeneralInfo {
   const settings = deps.settings.general();
-  const restartNeeded = !isDeepStrictEqual(settings.delivery, deps.inUse.delivery) || !isDeepStrictEqual(settings.debounce, deps.inUse.debounce);
+  const restartNeeded =
+    !isDeepStrictEqual(settings.delivery, deps.inUse.delivery) ||
+    !isDeepStrictEqual(settings.debounce, deps.inUse.debounce) ||
+    (deps.inUse.appiumUrls !== undefined && !isDeepStrictEqual(settings.appiumUrls, deps.inUse.appiumUrls));
   return { settings, canManage: deps.canManage(), restartNeeded };
 }
 

@@ -3,6 +3,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { execFile, spawnSync } from 'node:child_process';
 import { promisify } from 'node:util';
+import { parseDumpsysBattery } from '../../main/devices/battery';
 import { startFakeAdb } from '../fakes/adbServer';
 import type { FakeAdb } from '../fakes/adbServer';
 
@@ -64,6 +65,16 @@ describe.skipIf(!hasAdb)('the real adb client against the fake server (skipped: 
     expect((await client('-s', 'R58M42ABCDE', 'shell', 'settings', 'get', 'global', 'device_name')).stdout).toBe('Galaxy Note 8\n');
     expect((await client('-s', 'R58M42ABCDE', 'shell', 'getprop', 'ro.product.marketname')).stdout).toBe('\n');
     expect((await client('-s', 'R58M42ABCDE', 'get-state')).stdout).toBe('device\n');
+  });
+
+  it('answers `dumpsys battery` as BatteryService prints it', async () => {
+    adb = await startFakeAdb();
+    adb.setDevices([{ serial: 'R58M42ABCDE', state: 'device', battery: { level: 12, status: 3, usbPowered: false, temperatureTenths: 461, health: 3 } }]);
+    const out = (await client('-s', 'R58M42ABCDE', 'shell', 'dumpsys', 'battery')).stdout;
+    expect(out).toMatch(/^Current Battery Service state:\n/);
+    expect(out).toContain('  level: 12\n');
+    expect(out).toContain('  temperature: 461\n');
+    expect(parseDumpsysBattery(out, 0)).toEqual({ level: 12, charging: false, temperatureC: 46.1, health: 'Overheat', at: 0 });
   });
 
   it('answers for unusable and unknown devices the way the real server does', async () => {

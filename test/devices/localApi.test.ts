@@ -23,7 +23,11 @@ async function setup() {
   clock.advance(2000);
   tracker.ingest({ source: 'adb', devices: [adb('A', 'device', { name: 'Pixel 8' }), adb('B', 'unauthorized'), adb('192.168.1.20:5555'), adb('N')] });
   const reservations = new Reservations({ clock, devices: tracker });
-  const api = await startLocalApi({ token: TOKEN, devices: tracker, reservations });
+  const devices = {
+    list: () => tracker.list(),
+    battery: (udid: string) => (udid === '192.168.1.20:5555' ? { level: 12, charging: false, temperatureC: 46.1, health: 'Overheat' } : undefined),
+  };
+  const api = await startLocalApi({ token: TOKEN, devices, reservations });
   cleanups.push(() => api.close(), () => reservations.dispose(), () => tracker.dispose());
   const call = (method: string, path: string, init: { body?: unknown; token?: string | null; headers?: Record<string, string> } = {}) => {
     const headers: Record<string, string> = { ...init.headers };
@@ -141,7 +145,9 @@ describe('local API: devices and reservations', () => {
       sources: ['adb'],
       rawStates: { adb: 'device' },
       inUse: null,
+      battery: null,
     });
+    expect(devices[2]?.battery).toEqual({ level: 12, charging: false, temperatureC: 46.1, health: 'Overheat' });
   });
 
   it('POST reserves (201), a second POST is 409, then PUT renews (200) and DELETE releases (204)', async () => {

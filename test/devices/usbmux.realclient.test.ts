@@ -56,6 +56,17 @@ describe.skipIf(!hasTools)('libimobiledevice tools against the fake usbmuxd (ski
     expect(mux.requests).toContainEqual(expect.objectContaining({ MessageType: 'Connect', PortNumber: 32498 }));
   });
 
+  it('ideviceinfo -q com.apple.mobile.battery reads the battery domain', async () => {
+    mux = await startFakeUsbmuxd();
+    mux.attach({ udid: IPHONE, name: 'QA iPhone 12', battery: { BatteryCurrentCapacity: 12, BatteryIsCharging: false } });
+    const battery = await tool('ideviceinfo', '-u', IPHONE, '-s', '-q', 'com.apple.mobile.battery');
+    expect(battery.code).toBe(0);
+    expect(battery.stdout).toContain('BatteryCurrentCapacity: 12\n');
+    expect(battery.stdout).toContain('BatteryIsCharging: false\n');
+    const level = await tool('ideviceinfo', '-u', IPHONE, '-s', '-q', 'com.apple.mobile.battery', '-k', 'BatteryCurrentCapacity');
+    expect(level.stdout).toBe('12\n');
+  });
+
   it('ideviceinfo fails for a phone whose lockdown refuses, and for an unknown UDID', async () => {
     mux = await startFakeUsbmuxd();
     mux.attach({ udid: IPHONE, name: 'QA iPhone 12' });

@@ -40,6 +40,8 @@ async function closeDialog(page: Page) {
 const VIEWS = [
   'devices',
   'mark-in-use-dialog',
+  'devices-report',
+  'devices-report-custom',
   'deliveries',
   'send-test-event-menu',
   'receiver',
@@ -116,6 +118,14 @@ describe('accessibility (axe-core)', () => {
       await page.getByRole('dialog').waitFor();
       await check('mark-in-use-dialog');
       await closeDialog(page);
+      // Devices › Report: the phones seen in this run, as stacked bars and percentages.
+      await page.getByRole('tab', { name: 'Report' }).click();
+      await page.getByRole('radio', { name: 'Today' }).check();
+      await page.getByRole('table', { name: 'Utilization' }).getByRole('row', { name: 'Galaxy Note 8' }).waitFor({ timeout: 10_000 });
+      await check('devices-report');
+      await page.getByRole('radio', { name: 'Custom' }).check();
+      await check('devices-report-custom');
+      await page.getByRole('tab', { name: 'Devices' }).click();
 
       await nav(page, 'Deliveries');
       const attempts = page.getByRole('list', { name: 'Delivery attempts' });

@@ -23,6 +23,8 @@ export interface FakeAdbDevice {
   props?: Record<string, string>;
   /** `settings get NAMESPACE KEY` answers, e.g. { global: { device_name: 'Galaxy Note 8' } }. */
   settings?: Partial<Record<'global' | 'secure' | 'system', Record<string, string>>>;
+  /** `dumpsys battery` answers from this (as BatteryService prints it); without it, the defaults below. */
+  battery?: { level?: number; status?: number; health?: number; temperatureTenths?: number; usbPowered?: boolean; acPowered?: boolean };
   /** Delay before a shell command answers (to show that names never hold up the list). */
   shellDelayMs?: number;
 }
@@ -159,6 +161,27 @@ export async function startFakeAdb(options: FakeAdbOptions = {}): Promise<FakeAd
       return `${d.settings?.[ns]?.[args[2] as string] ?? 'null'}\n`;
     }
     if (cmd === 'echo') return `${args.join(' ')}\n`;
+    if (cmd === 'dumpsys' && args[0] === 'battery' && args.length === 1) {
+      const b = { level: 100, status: 5, health: 2, temperatureTenths: 250, usbPowered: true, acPowered: false, ...d.battery };
+      return [
+        'Current Battery Service state:',
+        `  AC powered: ${b.acPowered}`,
+        `  USB powered: ${b.usbPowered}`,
+        '  Wireless powered: false',
+        '  Max charging current: 500000',
+        '  Max charging voltage: 5000000',
+        '  Charge counter: 2748000',
+        `  status: ${b.status}`,
+        `  health: ${b.health}`,
+        '  present: true',
+        `  level: ${b.level}`,
+        '  scale: 100',
+        '  voltage: 4012',
+        `  temperature: ${b.temperatureTenths}`,
+        '  technology: Li-ion',
+        '',
+      ].join('\n');
+    }
     return `/system/bin/sh: ${cmd ?? ''}: inaccessible or not found\n`;
   };
 

@@ -26,6 +26,8 @@ export interface FakeIosDevice {
   productId?: number;
   /** Extra or overriding lockdown values. */
   values?: Record<string, PlistValue>;
+  /** The `com.apple.mobile.battery` domain (answered without a paired session, as a lenient device does); omitted: the domain is empty. */
+  battery?: { BatteryCurrentCapacity: number; BatteryIsCharging: boolean; ExternalConnected?: boolean; FullyCharged?: boolean };
 }
 
 export interface FakeUsbmuxd {
@@ -120,12 +122,14 @@ export async function startFakeUsbmuxd(options: { dir?: string } = {}): Promise<
         const domain = typeof msg.Domain === 'string' ? msg.Domain : undefined;
         const out: Record<string, PlistValue> = { Request: 'GetValue' };
         if (domain) out.Domain = domain;
+        const domainValues: Record<string, PlistValue> | undefined =
+          domain === 'com.apple.mobile.battery' && d.battery ? { ExternalConnected: d.battery.BatteryIsCharging, FullyCharged: d.battery.BatteryCurrentCapacity === 100, ...d.battery } : domain ? {} : undefined;
         if (key === undefined) {
-          out.Value = domain ? {} : values;
+          out.Value = domainValues ?? values;
           return out;
         }
         out.Key = key;
-        const value = domain ? undefined : values[key];
+        const value = domainValues ? domainValues[key] : values[key];
         // iOS 5+ lockdownd: no Result key; an Error key when something is wrong.
         if (value === undefined) out.Error = 'MissingValue';
         else out.Value = value;

@@ -90,7 +90,7 @@ export async function prepareDataDir(
   return { webhooks: made, apiToken };
 }
 
-export function runHeadless(dataDir: string, fakes: Fakes, args: string[] = []): RunningRunner {
+export function runHeadless(dataDir: string, fakes: Fakes, args: string[] = [], env: NodeJS.ProcessEnv = {}): RunningRunner {
   const proc = spawn(process.execPath, [headlessJs, '--data-dir', dataDir, ...args], {
     cwd: repoRoot,
     env: {
@@ -98,6 +98,7 @@ export function runHeadless(dataDir: string, fakes: Fakes, args: string[] = []):
       PATH: emptyBin,
       ADB_SERVER_SOCKET: `tcp:127.0.0.1:${fakes.adb.port}`,
       USBMUXD_SOCKET_ADDRESS: `UNIX:${fakes.usbmux.socketPath}`,
+      ...env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

@@ -56,6 +56,8 @@ const expected: Record<string, readonly RoleName[]> = {
   'devices:setVisibility': A,
   'devices:trackUsb': A,
   'devices:forget': A,
+  'devices:report': AMN,
+  'devices:exportReport': AMN,
   'localApi:state': AMN,
   'localApi:setPort': A,
   'localApi:newToken': A,

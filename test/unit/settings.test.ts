@@ -88,4 +88,27 @@ describe('settings.json', () => {
     expect(store.general().delivery).toEqual({ ...delivery, retryHorizonHours: 72 });
     expect((await store.update({ ...store.general(), delivery: { ...delivery, retryHorizonHours: 0 } })).ok).toBe(false);
   });
+
+  it('migrates a version 5 file: the watched Appium server and the battery thresholds get their defaults, the rest is kept', async () => {
+    const dataDir = await tempDir();
+    const { appiumUrls: _new, battery: _newToo, ...v5 } = { ...DEFAULT_SETTINGS, deviceRetentionDays: 12 };
+    const { deviceBattery: _newSwitch, ...notifications } = { ...DEFAULT_SETTINGS.notifications, deviceOffline: true };
+    writeFileSync(join(dataDir, 'settings.json'), JSON.stringify({ schemaVersion: 5, closeHintShown: false, ...v5, notifications }));
+    const store = await openSettingsStore({ dataDir, logger });
+    expect(store.general()).toMatchObject({
+      deviceRetentionDays: 12,
+      appiumUrls: ['http://127.0.0.1:4723'],
+      battery: { lowPercent: 15, hotC: 45 },
+      notifications: { ...notifications, deviceBattery: true },
+    });
+    await store.store.flush();
+    expect(JSON.parse(readFileSync(join(dataDir, 'settings.json'), 'utf8')).schemaVersion).toBe(SETTINGS_SCHEMA_VERSION);
+  });
+
+  it('keeps Appium server URLs without their trailing slash and refuses what is not an http URL', async () => {
+    const store = await openSettingsStore({ dataDir: await tempDir(), logger });
+    const saved = await store.update({ ...DEFAULT_SETTINGS, appiumUrls: ['http://10.0.0.2:4723/wd/hub/', 'http://127.0.0.1:4724'] });
+    expect(saved).toMatchObject({ ok: true, value: { appiumUrls: ['http://10.0.0.2:4723/wd/hub', 'http://127.0.0.1:4724'] } });
+    expect(await store.update({ ...DEFAULT_SETTINGS, appiumUrls: ['localhost:4723'] })).toEqual({ ok: false, fieldErrors: { 'appiumUrls.0': 'Use an http:// or https:// URL' } });
+  });
 });

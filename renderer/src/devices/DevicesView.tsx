@@ -1,10 +1,12 @@
 import * as Dialog from '@radix-ui/react-dialog';
+import * as Tabs from '@radix-ui/react-tabs';
 import { useEffect, useId, useState } from 'react';
 import type { FormEvent } from 'react';
-import type { Device, DeviceEventInfo, DevicesState, DeviceVisibility, SourceHealthInfo, UsbPortStat } from '../../../preload/contract';
+import type { AppiumServerInfo, Device, DeviceEventInfo, DevicesState, DeviceVisibility, SourceHealthInfo, UsbPortStat } from '../../../preload/contract';
 import { api } from '../api';
 import { useDevicesState, useDeviceEvents } from '../state';
 import { Field } from '../ui/Field';
+import { ReportView } from './ReportView';
 import { Timeline } from './Timeline';
 
 const SOURCE_LABELS: Record<SourceHealthInfo['source'], string> = { usb: 'USB', adb: 'Android (adb)', usbmux: 'iOS (usbmuxd)' };
@@ -31,6 +33,31 @@ function useNow(intervalMs: number): number {
 }
 
 export function DevicesView() {
+  const [tab, setTab] = useState('list');
+  return (
+    <section aria-labelledby="devices-title">
+      <h1 id="devices-title">Devices</h1>
+      <Tabs.Root value={tab} onValueChange={setTab} className="tabs">
+        <Tabs.List aria-label="Devices sections" className="tab-list">
+          <Tabs.Trigger value="list" className="tab">
+            Devices
+          </Tabs.Trigger>
+          <Tabs.Trigger value="report" className="tab">
+            Report
+          </Tabs.Trigger>
+        </Tabs.List>
+        <Tabs.Content value="list">
+          <DeviceList />
+        </Tabs.Content>
+        <Tabs.Content value="report">
+          <ReportView />
+        </Tabs.Content>
+      </Tabs.Root>
+    </section>
+  );
+}
+
+function DeviceList() {
   const { value: state, error } = useDevicesState();
   const events = useDeviceEvents();
   const now = useNow(2_000);
@@ -54,9 +81,8 @@ export function DevicesView() {
   };
 
   return (
-    <section aria-labelledby="devices-title">
-      <h1 id="devices-title">Devices</h1>
-      <SourceHealth health={state.health} now={now} />
+    <div>
+      <SourceHealth health={state.health} appium={state.appium ?? []} now={now} />
       <div className="panel">
         {state.devices.length === 0 ? (
           <div className="empty-state">
@@ -76,6 +102,7 @@ export function DevicesView() {
                 <th scope="col">Platform</th>
                 <th scope="col">Connection</th>
                 <th scope="col">Visibility</th>
+                <th scope="col">Battery</th>
                 <th scope="col">In use by</th>
                 <th scope="col">History</th>
                 <th scope="col">
@@ -105,11 +132,11 @@ export function DevicesView() {
       <RecentEvents events={events} />
       {state.otherUsb.length > 0 ? <OtherUsb state={state} /> : null}
       {marking ? <MarkInUseDialog device={marking} onClose={() => setMarking(null)} /> : null}
-    </section>
+    </div>
   );
 }
 
-function SourceHealth({ health, now }: { health: SourceHealthInfo[]; now: number }) {
+function SourceHealth({ health, appium, now }: { health: SourceHealthInfo[]; appium: AppiumServerInfo[]; now: number }) {
   return (
     <ul className="health" aria-label="Device sources">
       {health.map((h) => (
@@ -122,8 +149,55 @@ function SourceHealth({ health, now }: { health: SourceHealthInfo[]; now: number
           {h.state === 'down' && h.message ? <span className="health-message">{h.message}</span> : null}
         </li>
       ))}
+      {appium.map((a) => (
+        <li key={a.url} className={`health-item health-${a.state === 'ok' ? 'ok' : a.state === 'not-running' ? 'idle' : 'down'}`}>
+          <span className="dot" aria-hidden="true" />
+          <span className="health-name">Appium {serverLabel(a.url)}</span>
+          <span className="health-state">
+            {a.state === 'ok'
+              ? 'watching sessions'
+              : a.state === 'not-running'
+                ? 'not running'
+                : a.state === 'refused'
+                  ? 'refuses to list sessions'
+                  : `not answering for ${ago(now - a.since)}`}
+          </span>
+          {a.state === 'refused' || a.state === 'down' ? <span className="health-message">{a.message}</span> : null}
+        </li>
+      ))}
     </ul>
   );
+}
+
+/** "67 % · charging · 31.2 °C", and Android's health word when it is not Good. */
+function BatteryCell({ battery }: { battery: Device['battery'] }) {
+  if (!battery || (battery.level === null && battery.charging === null)) return <span className="hint">—</span>;
+  const parts = [battery.level === null ? null : `${battery.level} %`, battery.charging === null ? null : battery.charging ? 'charging' : 'not charging', battery.temperatureC === null ? null : `${battery.temperatureC} °C`];
+  const warn = battery.health !== null && battery.health !== 'Good' && battery.health !== 'Unknown';
+  return (
+    <>
+      <div>{parts.filter((p) => p !== null).join(' · ')}</div>
+      {warn ? <div className="battery-health">{battery.health}</div> : null}
+    </>
+  );
+}
+
+/** `:4723` for a server on this machine, `10.0.0.2:4723/wd/hub` for another. */
+export function serverLabel(url: string): string {
+  try {
+    const u = new URL(url);
+    const local = u.hostname === '127.0.0.1' || u.hostname === 'localhost' || u.hostname === '[::1]';
+    const port = u.port || (u.protocol === 'https:' ? '443' : '80');
+    return `${local ? '' : u.hostname}:${port}${u.pathname === '/' ? '' : u.pathname}`;
+  } catch {
+    return url;
+  }
+}
+
+/** "Appium session 3f2a… on :4723 since 10:02" */
+export function sessionLabel(session: { id: string; server: string; since: number }): string {
+  const at = new Date(session.since).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' });
+  return `Appium session ${session.id.slice(0, 4)}… on ${serverLabel(session.server)} since ${at}`;
 }
 
 function DeviceRow({
@@ -148,6 +222,8 @@ function DeviceRow({
   const status = device.status ?? device.pending?.to ?? null;
   // Row buttons are named by their visible words; the row's device is their description.
   const nameId = useId();
+  // A reservation holds it (a session alone cannot be released from here: it ends on its Appium server).
+  const reserved = device.inUse !== undefined && (device.inUse.reserved === true || device.inUse.session === undefined);
   return (
     <tr aria-label={device.name}>
       <th scope="row">
@@ -196,11 +272,15 @@ function DeviceRow({
         {device.visibility === 'Public' ? <div className="hint">sends no events</div> : null}
       </td>
       <td>
+        <BatteryCell battery={device.battery} />
+      </td>
+      <td>
         {device.inUse ? (
           <>
-            <div>{device.inUse.by ?? 'someone'}</div>
-            {device.inUse.note ? <div className="hint">{device.inUse.note}</div> : null}
-            {device.inUse.until ? <div className="hint">until {new Date(device.inUse.until).toLocaleTimeString()}</div> : null}
+            {reserved ? <div>{device.inUse.by ?? 'someone'}</div> : null}
+            {reserved && device.inUse.note ? <div className="hint">{device.inUse.note}</div> : null}
+            {reserved && device.inUse.until ? <div className="hint">until {new Date(device.inUse.until).toLocaleTimeString()}</div> : null}
+            {device.inUse.session ? <div title={device.inUse.session.id}>{sessionLabel(device.inUse.session)}</div> : null}
           </>
         ) : (
           <span className="hint">—</span>
@@ -210,7 +290,7 @@ function DeviceRow({
         <Timeline history={device.history} status={device.status} since={device.since} now={now} label={device.name} />
       </td>
       <td className="row-actions">
-        {device.status === 'Utilizing' || device.inUse ? (
+        {reserved ? (
           <button type="button" className="button small" onClick={onRelease} disabled={!state.canReserve} aria-describedby={nameId}>
             Release
           </button>
@@ -219,7 +299,7 @@ function DeviceRow({
             type="button"
             className="button small"
             onClick={onMark}
-            disabled={!state.canReserve || device.status !== 'Online'}
+            disabled={!state.canReserve || (device.status !== 'Online' && device.status !== 'Utilizing')}
             aria-describedby={nameId}
           >
             Mark in use

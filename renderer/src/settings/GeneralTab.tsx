@@ -19,6 +19,7 @@ const NOTIFICATIONS: { key: keyof GeneralSettings['notifications']; label: strin
   { key: 'deviceUnplugged', label: 'A device is unplugged' },
   { key: 'webhookPaused', label: 'A webhook pauses after repeated failures' },
   { key: 'deliveryFailed', label: 'A callback fails for good' },
+  { key: 'deviceBattery', label: 'A device battery is low and not charging, or hot' },
 ];
 
 const DEBOUNCE: { key: keyof GeneralSettings['debounce']; label: string; hint: string }[] = [
@@ -69,7 +70,15 @@ export function GeneralTab() {
     const debounce = { ...current.debounce };
     for (const { key } of DEBOUNCE) debounce[key] = number(limits?.[key], debounce[key]);
     const deviceRetentionDays = number(limits?.deviceRetentionDays, current.deviceRetentionDays);
-    void save({ ...current, delivery, debounce, deviceRetentionDays });
+    const battery = { lowPercent: number(limits?.lowPercent, current.battery.lowPercent), hotC: number(limits?.hotC, current.battery.hotC) };
+    const appiumUrls =
+      limits?.appiumUrls === undefined
+        ? current.appiumUrls
+        : limits.appiumUrls
+            .split('\n')
+            .map((line) => line.trim())
+            .filter((line) => line !== '');
+    void save({ ...current, delivery, debounce, deviceRetentionDays, battery, appiumUrls });
   };
 
   return (
@@ -132,6 +141,38 @@ export function GeneralTab() {
           value={limits?.deviceRetentionDays ?? String(current.deviceRetentionDays)}
           onChange={(v) => setLimits((l) => ({ ...(l ?? {}), deviceRetentionDays: v }))}
         />
+        <NumberField
+          label="Battery low at or below (%)"
+          hint="default 15; notifies once when a device is this low and not charging"
+          error={errors['battery.lowPercent']}
+          disabled={disabled}
+          value={limits?.lowPercent ?? String(current.battery.lowPercent)}
+          onChange={(v) => setLimits((l) => ({ ...(l ?? {}), lowPercent: v }))}
+        />
+        <NumberField
+          label="Battery hot at or above (°C)"
+          hint="default 45; Android reports the temperature"
+          error={errors['battery.hotC']}
+          disabled={disabled}
+          value={limits?.hotC ?? String(current.battery.hotC)}
+          onChange={(v) => setLimits((l) => ({ ...(l ?? {}), hotC: v }))}
+        />
+        <h3>Appium</h3>
+        <Field
+          label="Appium servers (one URL per line)"
+          hint="Devices in a session on these servers are Utilizing. Appium 3 lists its sessions only when started with --allow-insecure=*:session_discovery."
+          error={Object.entries(errors).find(([k]) => k === 'appiumUrls' || k.startsWith('appiumUrls.'))?.[1]}
+        >
+          {(props) => (
+            <textarea
+              {...props}
+              rows={3}
+              disabled={disabled}
+              value={limits?.appiumUrls ?? current.appiumUrls.join('\n')}
+              onChange={(e) => setLimits((l) => ({ ...(l ?? {}), appiumUrls: e.target.value }))}
+            />
+          )}
+        </Field>
         <h3>Delivery</h3>
         {LIMITS.map(({ key, label, hint }) => (
           <NumberField key={key} label={label} hint={hint} error={errors[`delivery.${key}`]} disabled={disabled} value={limits?.[key] ?? String(current.delivery[key])} onChange={(v) => setLimits((l) => ({ ...(l ?? {}), [key]: v }))} />
