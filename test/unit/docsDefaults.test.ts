@@ -5,6 +5,7 @@
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { HIDDEN_HEADER_VALUE } from '../../main/delivery/dispatcher';
 import { RESPONSE_BODY_LIMIT } from '../../main/delivery/history';
 import { RECEIVER_MAX_KEPT_BYTES } from '../../main/delivery/receiver';
 import { DEFAULT_JITTER, DEFAULT_MAX_INTERVAL_MS, DEFAULT_MAX_RETRY_AFTER_MS, DEFAULT_RETRY_HORIZON_MS, DEFAULT_SCHEDULE_MS } from '../../main/delivery/retry';
@@ -13,6 +14,7 @@ import { MAX_BODY_BYTES } from '../../main/devices/localApi';
 import { FLAP_THRESHOLD, FLAP_WINDOW_MS } from '../../main/devices/tracker';
 import { SECRET_RECHECK_MS } from '../../main/secretWait';
 import { DEFAULT_SETTINGS } from '../../main/settings';
+import { FIRST_DELAY_MS, FREE_FAILURES, MAX_DELAY_MS } from '../../main/webhooks/attemptThrottle';
 import { DEFAULT_SCRYPT } from '../../main/webhooks/passphrase';
 import { PASSPHRASE_MIN } from '../../main/webhooks/profiles';
 import { WEBHOOK_LIMITS } from '../../main/webhooks/schema';
@@ -26,6 +28,7 @@ function duration(ms: number): string {
   if (ms % 60_000 === 0) return `${ms / 60_000} min`;
   return `${ms / 1000} s`;
 }
+const WORDS = ['no', 'one', 'two', 'three', 'four', 'five', 'six', 'seven', 'eight', 'nine', 'ten'];
 const count = (n: number) => n.toLocaleString('en-US');
 const list = (items: string[]) => `${items.slice(0, -1).join(', ')} and ${items.at(-1)}`;
 const hoursAsDays = (hours: number) => (hours % 24 === 0 ? `${hours / 24} days` : `${hours} hours`);
@@ -66,6 +69,11 @@ const QUOTES: [string, string][] = [
   ['docs/usage.md', `Description: optional, at most ${WEBHOOK_LIMITS.descriptionMax} characters`],
   ['docs/usage.md', `keeps at most 500 requests and ${mib(RECEIVER_MAX_KEPT_BYTES)}`],
   ['docs/usage.md', `A profile may have a passphrase (at least ${PASSPHRASE_MIN} characters`],
+  [
+    'docs/usage.md',
+    `After ${WORDS[FREE_FAILURES] ?? FREE_FAILURES} wrong tries for one profile, each further try waits ${duration(FIRST_DELAY_MS)}, then ${(2 * FIRST_DELAY_MS) / 1000}, ${(4 * FIRST_DELAY_MS) / 1000}… up to a ${duration(MAX_DELAY_MS).replace(/^1 min$/, 'minute')}`,
+  ],
+  ['docs/usage.md', `in the history as \`${HIDDEN_HEADER_VALUE}\``],
   ['docs/usage.md', `the last delivery attempts (at most ${count(d.delivery.historyEntries)} and ${d.delivery.historyMegabytes} MB; both are settings)`],
   // Security.
   ['docs/security.md', `At least ${PASSPHRASE_MIN} characters; scrypt N=2^${Math.log2(DEFAULT_SCRYPT.N)}`],
