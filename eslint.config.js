@@ -4,7 +4,7 @@ import reactHooks from 'eslint-plugin-react-hooks';
 import globals from 'globals';
 
 // Only the composition root, the window factory, the tray (the OS shell around the window), the security
-// module and the IPC handlers may touch Electron (ARCHITECTURE.md); the preload entry needs
+// module and the IPC handlers may touch Electron (docs/architecture.md); the preload entry needs
 // contextBridge/ipcRenderer.
 const electronAllowed = ['main/index.ts', 'main/window.ts', 'main/tray.ts', 'main/security.ts', 'main/ipc/**', 'preload/index.ts'];
 const noElectron = {

@@ -52,7 +52,7 @@ const child = spawn(process.execPath, ['--expose-gc', join(outDir, 'bench.mjs')]
 for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => child.kill(signal));
 child.on('exit', (code, signal) => {
   const status = code ?? (signal ? 1 : 0);
-  // A full run (0: ran; 1: ran and lost a callback) writes the READMEs' table; a partial one does not.
+  // A full run (0: ran; 1: ran and lost a callback) writes the table in docs/benchmark.md and bench/README.md; a partial one does not.
   if ((status === 0 || status === 1) && !process.env.BENCH_PHASES && !process.env.BENCH_ARMS && !process.env.BENCH_RESULTS) {
     writeTables().then(
       (files) => {

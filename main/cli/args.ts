@@ -42,7 +42,7 @@ interface CommandSpec {
 
 const COMMON = `Common options:
   --data-dir DIR   the data folder (default: the desktop app's, e.g. ~/.config/DeviceHooks on Linux)
-  --json           machine-readable output (see the README's headless guide)
+  --json           machine-readable output (see docs/headless.md)
   -h, --help       show this text`;
 
 const FORM_HELP = `  --name NAME            required, at most 50 characters, unique (case-sensitive)

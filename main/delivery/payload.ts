@@ -1,4 +1,4 @@
-// The callback body, exactly as ARCHITECTURE.md lists it: these nine keys and nothing else.
+// The callback body, exactly as docs/delivery.md shows it: these nine keys and nothing else.
 import { STATUSES } from './types';
 import type { DeliveryWebhook, QueuedEvent, Status } from './types';
 

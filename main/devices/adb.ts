@@ -1,4 +1,5 @@
-// Android devices through the adb server's host protocol (our own small client; see PROTOCOLS.md).
+// Android devices through the adb server's host protocol (our own small client; the tests
+// talk to test/fakes/adbServer.ts, which test/devices/adb.realclient.test.ts keeps honest against the real adb).
 //
 // Wire summary: a request is 4 hex digits (byte length) + service name. The server answers `OKAY`, or `FAIL`
 // + 4 hex digits + message. `host:track-devices-l` then sends the whole device list as hex4 + text, at once and

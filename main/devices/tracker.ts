@@ -305,7 +305,7 @@ function cleanName(name: string | undefined): string | undefined {
   return n ? n : undefined;
 }
 
-/** Does a committed transition fire an event? (ARCHITECTURE.md domain rules) */
+/** Does a committed transition fire an event? (the status rules in docs/usage.md) */
 export function transitionFiresEvent(from: Status | null, to: Status, visibility: Visibility): boolean {
   if (visibility === 'Public') return false;
   if (from === to) return false;

@@ -1,4 +1,5 @@
-// iOS devices through usbmuxd (our own client; see PROTOCOLS.md).
+// iOS devices through usbmuxd (our own client; the tests talk to test/fakes/usbmuxd.ts,
+// which test/devices/usbmux.realclient.test.ts keeps honest against libimobiledevice's real tools).
 //
 // Wire summary: every message is a 16-byte little-endian header `length (incl. header) | version 1 |
 // message 8 (plist) | tag` followed by an XML plist. `Listen` is answered by `Result {Number: 0}` and then, on the

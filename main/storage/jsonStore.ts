@@ -1,7 +1,7 @@
 // The one lowdb helper for every data file: open (create the folder, read, migrate, check the shape,
 // move a bad file aside), then serialized, atomic, all-or-nothing updates with optional batching.
 //
-// Traps this file exists to avoid (STACK.md):
+// Traps this file exists to avoid:
 // - JSONFilePreset silently goes in-memory under NODE_ENV=test: we build `new Low(adapter, …)` ourselves.
 // - lowdb's write fails with ENOENT when the folder is missing: we create it on open.
 // - lowdb's read throws the raw SyntaxError on a corrupt or empty file, and `Low.read()` keeps the

@@ -1,4 +1,4 @@
-// The layering rules live in eslint.config.js; this proves they bite where ARCHITECTURE.md says.
+// The layering rules live in eslint.config.js; this proves they bite where docs/architecture.md says.
 import { join } from 'node:path';
 import { ESLint } from 'eslint';
 import { describe, expect, it } from 'vitest';
