@@ -4,6 +4,7 @@
 import type { AttemptRecord, DeliveryHistory } from '../delivery/history';
 import type { Dispatcher } from '../delivery/dispatcher';
 import type { DeliveryEvent } from '../delivery/types';
+import { deviceHeadJson } from '../devices/deviceJson';
 import type { DeviceView, Status } from '../devices/tracker';
 import type { Platform, SourceHealth } from '../devices/types';
 import { WEBHOOK_EVENT_KEYS, validateWebhookInput } from '../webhooks/schema';
@@ -442,12 +443,7 @@ export function webhookJson(w: Webhook): Record<string, unknown> {
 
 export function deviceJson(d: DeviceView): Record<string, unknown> {
   return {
-    udid: d.udid,
-    name: d.name,
-    platform: d.platform,
-    connection: d.connection,
-    status: d.status,
-    since: new Date(d.since).toISOString(),
+    ...deviceHeadJson(d),
     pending: d.pending ? { to: d.pending.to, since: new Date(d.pending.since).toISOString() } : null,
     visibility: d.visibility,
     inUse: d.inUse ? { by: d.inUse.by ?? null, note: d.inUse.note ?? null, until: d.inUse.until !== undefined ? new Date(d.inUse.until).toISOString() : null } : null,

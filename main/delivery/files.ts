@@ -3,6 +3,7 @@
 // reading JSON-lines files as a stream, line by line (a file may be larger than one JavaScript string).
 import { createReadStream } from 'node:fs';
 import * as fsp from 'node:fs/promises';
+import { fsyncFolder } from '../storage/durableFile';
 import { decodeLine } from './framing';
 
 /** The part of a FileHandle the writers use. */
@@ -42,19 +43,9 @@ export const nodeStorageFs: StorageFs = {
   copyFile: (from, to) => fsp.copyFile(from, to),
 };
 
-/** Makes a rename/unlink in `dir` durable (Linux, macOS). Windows cannot open a folder: skipped there. */
-export async function fsyncDir(dir: string, fs: StorageFs = nodeStorageFs): Promise<void> {
-  let handle: AppendHandle | undefined;
-  try {
-    handle = await fs.open(dir, 'r');
-    await handle.sync();
-  } catch (error) {
-    // EISDIR/EPERM on Windows; elsewhere a failed folder fsync is a real failure.
-    const code = (error as NodeJS.ErrnoException).code;
-    if (process.platform !== 'win32' && code !== 'EISDIR' && code !== 'EPERM' && code !== 'EINVAL') throw error;
-  } finally {
-    await handle?.close().catch(() => undefined);
-  }
+/** Makes a rename/unlink in `dir` durable (Linux, macOS); skipped on Windows. */
+export function fsyncDir(dir: string, fs: StorageFs = nodeStorageFs): Promise<void> {
+  return fsyncFolder(dir, fs);
 }
 
 export interface ParsedLines<T> {

@@ -6,6 +6,7 @@ import { createServer } from 'node:http';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import { z } from 'zod';
+import { deviceHeadJson } from './deviceJson';
 import type { DeviceView, LoggerLike } from './tracker';
 import { asLogger } from './tracker';
 import type { Reservation, ReservationErrorCode, ReservationGrant, Actor, MarkInUseOptions } from './reservations';
@@ -114,12 +115,7 @@ function toApiDevice(d: DeviceView & { status: NonNullable<DeviceView['status']>
     if (d.inUse.session) inUse.session = { id: d.inUse.session.id, server: d.inUse.session.server, since: iso(d.inUse.session.since) };
   }
   return {
-    udid: d.udid,
-    name: d.name,
-    platform: d.platform,
-    connection: d.connection,
-    status: d.status,
-    since: iso(d.since),
+    ...deviceHeadJson(d),
     visibility: d.visibility,
     sources: d.sources,
     rawStates: d.rawStates,

@@ -1145,42 +1145,28 @@ export class DeviceTracker {
     }
   }
 
+  /** Hands `value` to each listener (a copy of the set: a listener may unsubscribe); a throw is logged. */
+  private tell<T>(listeners: Iterable<(value: T) => void>, value: T, what: string): void {
+    for (const listener of [...listeners]) {
+      try {
+        listener(value);
+      } catch (err) {
+        this.log.error(`${what} listener failed`, { error: String(err) });
+      }
+    }
+  }
+
   private flush(): void {
     if (this.flushing || this.disposed) return;
     this.flushing = true;
     try {
       for (let guard = 0; guard < 1000; guard++) {
-        while (this.queue.length > 0) {
-          const event = this.queue.shift()!;
-          for (const listener of [...this.eventListeners]) {
-            try {
-              listener(event);
-            } catch (err) {
-              this.log.error('device event listener failed', { error: String(err) });
-            }
-          }
-        }
-        while (this.flapQueue.length > 0) {
-          const notice = this.flapQueue.shift()!;
-          for (const listener of [...this.flapListeners]) {
-            try {
-              listener(notice);
-            } catch (err) {
-              this.log.error('device flapping listener failed', { error: String(err) });
-            }
-          }
-        }
+        while (this.queue.length > 0) this.tell(this.eventListeners, this.queue.shift()!, 'device event');
+        while (this.flapQueue.length > 0) this.tell(this.flapListeners, this.flapQueue.shift()!, 'device flapping');
         const sig = this.signature();
         if (sig === this.lastSignature) break;
         this.lastSignature = sig;
-        const devices = this.list();
-        for (const listener of [...this.changeListeners]) {
-          try {
-            listener(devices);
-          } catch (err) {
-            this.log.error('device change listener failed', { error: String(err) });
-          }
-        }
+        this.tell(this.changeListeners, this.list(), 'device change');
         if (this.queue.length === 0 && this.signature() === this.lastSignature) break;
       }
     } finally {

@@ -44,9 +44,17 @@ export function tempPathOf(file: string): string {
   return join(dirname(file), `.${basename(file)}.tmp`);
 }
 
-/** Makes a rename or unlink in `dir` durable (Linux, macOS). Windows cannot open a folder: skipped there. */
-export async function fsyncFolder(dir: string, fs: DurableFs = nodeDurableFs): Promise<void> {
-  let handle: DurableHandle | undefined;
+/** The one fs function a folder fsync needs (both DurableFs and the outbox's StorageFs have it). */
+export interface FolderSyncFs {
+  open(path: string, flags: string): Promise<{ sync(): Promise<void>; close(): Promise<void> }>;
+}
+
+/**
+ * Makes a rename or unlink in `dir` durable (Linux, macOS). Windows cannot open a folder: skipped there.
+ * Used by the JSON data files here and by the outbox journal and history segments (delivery/files.ts).
+ */
+export async function fsyncFolder(dir: string, fs: FolderSyncFs = nodeDurableFs): Promise<void> {
+  let handle: { sync(): Promise<void>; close(): Promise<void> } | undefined;
   try {
     handle = await fs.open(dir, 'r');
     await handle.sync();

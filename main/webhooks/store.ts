@@ -909,31 +909,28 @@ class Webhooks implements WebhookStore {
 
   /** Opens a webhook's secret and header values, or says in a sentence why it cannot. */
   #open(w: StoredWebhook): Material {
-    let secret: string | undefined;
-    if (w.secret) {
+    // Each sealed value in turn; the first that cannot be opened is the answer.
+    const open = (sealed: Sealed, what: string, remedy: string): string => {
       try {
-        secret = this.#box.open(w.secret);
+        return this.#box.open(sealed);
       } catch (error) {
-        return unavailable(error, "This webhook's signing secret", 'rotate the secret and give the receiver the new one');
+        throw new Refusal<Material>(unavailable(error, what, remedy));
       }
+    };
+    try {
+      const secret = w.secret ? open(w.secret, "This webhook's signing secret", 'rotate the secret and give the receiver the new one') : undefined;
+      const headers: WebhookHeader[] = w.headers.map((h) => ({
+        name: h.name,
+        value: open(h.value, `The value of this webhook's header "${h.name}"`, 'edit the webhook and enter the value again'),
+      }));
+      const urlCredentials = w.urlCredentials
+        ? open(w.urlCredentials, "The user name and password in this webhook's URL", 'edit the webhook and enter the URL again')
+        : undefined;
+      return { ok: true, headers, ...(secret === undefined ? {} : { secret }), ...(urlCredentials === undefined ? {} : { urlCredentials }) };
+    } catch (error) {
+      if (error instanceof Refusal) return error.result as Material;
+      throw error;
     }
-    const headers: WebhookHeader[] = [];
-    for (const h of w.headers) {
-      try {
-        headers.push({ name: h.name, value: this.#box.open(h.value) });
-      } catch (error) {
-        return unavailable(error, `The value of this webhook's header "${h.name}"`, 'edit the webhook and enter the value again');
-      }
-    }
-    let urlCredentials: string | undefined;
-    if (w.urlCredentials) {
-      try {
-        urlCredentials = this.#box.open(w.urlCredentials);
-      } catch (error) {
-        return unavailable(error, "The user name and password in this webhook's URL", 'edit the webhook and enter the URL again');
-      }
-    }
-    return { ok: true, headers, ...(secret === undefined ? {} : { secret }), ...(urlCredentials === undefined ? {} : { urlCredentials }) };
   }
 
   #forDelivery(w: StoredWebhook): DeliveryLookup {

@@ -1,4 +1,4 @@
-import * as Dialog from '@radix-ui/react-dialog';
+import { FormDialog } from './ui/FormDialog';
 import * as DropdownMenu from '@radix-ui/react-dropdown-menu';
 import { useState } from 'react';
 import type { FormEvent } from 'react';
@@ -77,26 +77,10 @@ function PassphraseDialog({ profile, onClose }: { profile: Profile; onClose: () 
     setError(result.error.code === 'validation' ? (result.error.fieldErrors['passphrase'] ?? result.error.message) : result.error.message);
   };
   return (
-    <Dialog.Root open onOpenChange={(open) => !open && onClose()}>
-      <Dialog.Portal>
-        <Dialog.Overlay className="overlay" />
-        <Dialog.Content className="dialog narrow" aria-describedby={undefined}>
-          <Dialog.Title>Switch to {profile.name}</Dialog.Title>
-          <form onSubmit={submit} noValidate>
-            <Field label="Passphrase" error={error}>
-              {(props) => <input {...props} type="password" autoFocus value={passphrase} onChange={(e) => setPassphrase(e.target.value)} />}
-            </Field>
-            <div className="dialog-actions">
-              <Dialog.Close type="button" className="button">
-                Cancel
-              </Dialog.Close>
-              <button type="submit" className="button primary">
-                Switch
-              </button>
-            </div>
-          </form>
-        </Dialog.Content>
-      </Dialog.Portal>
-    </Dialog.Root>
+    <FormDialog title={<>Switch to {profile.name}</>} narrow submitLabel="Switch" onSubmit={submit} onClose={onClose}>
+      <Field label="Passphrase" error={error}>
+        {(props) => <input {...props} type="password" autoFocus value={passphrase} onChange={(e) => setPassphrase(e.target.value)} />}
+      </Field>
+    </FormDialog>
   );
 }

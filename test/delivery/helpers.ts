@@ -1,4 +1,5 @@
 // Shared pieces for the delivery tests: a manual clock, temp folders, a one-line dispatcher rig.
+import http from 'node:http';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -169,4 +170,18 @@ export async function rig(options: RigOptions): Promise<Rig> {
       return attempts;
     },
   };
+}
+
+/** POSTs `body` to `url` (headers may override Host); answers the status and the text of the reply. */
+export function post(url: string, body: string, headers: Record<string, string> = {}, agent?: http.Agent): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = http.request(url, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, agent }, (res) => {
+      let text = '';
+      res.setEncoding('utf8');
+      res.on('data', (c: string) => (text += c));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text }));
+    });
+    req.on('error', reject);
+    req.end(body);
+  });
 }

@@ -130,19 +130,25 @@ async function settleDown(outbox: Outbox, done: Promise<unknown>): Promise<void>
   for (let j = 0; j < 20; j++) await new Promise((resolve) => setImmediate(resolve));
 }
 
+/** The write points of one storm without faults (the fs shim counts its calls). */
+async function countWritePoints(code: string): Promise<number> {
+  const probeDir = await tempDir();
+  const probeSeed = await seed(probeDir);
+  const probe = faultyFs(Number.POSITIVE_INFINITY, code);
+  const run = await storm(probeDir, probe.fs, probeSeed, []);
+  await Promise.all(run.added.map((a) => a.done));
+  await run.settle;
+  await run.outbox.flush();
+  const total = probe.calls;
+  await run.outbox.close();
+  return total;
+}
+
 describe('outbox: disk full or I/O error at every write point', () => {
   for (const code of ['ENOSPC', 'EIO']) {
     it(`${code}: opens, never acknowledges what is not whole on disk, keeps it in memory, saves it once the disk recovers`, { timeout: 120_000 }, async () => {
       // Count the write points of a run without faults.
-      const probeDir = await tempDir();
-      const probeSeed = await seed(probeDir);
-      const probe = faultyFs(Number.POSITIVE_INFINITY, code);
-      const run = await storm(probeDir, probe.fs, probeSeed, []);
-      await Promise.all(run.added.map((a) => a.done));
-      await run.settle;
-      await run.outbox.flush();
-      const total = probe.calls;
-      await run.outbox.close();
+      const total = await countWritePoints(code);
       expect(total).toBeGreaterThan(10);
 
       let stuck = 0;
@@ -200,15 +206,7 @@ describe('outbox: disk full or I/O error at every write point', () => {
   }
 
   it('a single failure at any write point (the disk recovers at once) loses nothing acknowledged, even in a crash right after', { timeout: 120_000 }, async () => {
-    const probeDir = await tempDir();
-    const probeSeed = await seed(probeDir);
-    const probe = faultyFs(Number.POSITIVE_INFINITY, 'EIO');
-    const run = await storm(probeDir, probe.fs, probeSeed, []);
-    await Promise.all(run.added.map((a) => a.done));
-    await run.settle;
-    await run.outbox.flush();
-    const total = probe.calls;
-    await run.outbox.close();
+    const total = await countWritePoints('EIO');
 
     for (let k = 1; k <= total; k++) {
       const dir = await tempDir();

@@ -1,22 +1,13 @@
 // The test receiver is reachable by any web page the user opens (it listens on 127.0.0.1): it refuses
 // requests whose Host is not its own address (DNS rebinding) or that carry a browser Origin, and it caps
 // the memory its kept requests use by bytes, not only by count.
-import http from 'node:http';
 import { describe, expect, it } from 'vitest';
 import { RECEIVER_MAX_KEPT_BYTES } from '../../main/delivery/receiver';
-import { receiver } from './helpers';
+import { post, receiver } from './helpers';
 
+/** POSTs to the receiver on 127.0.0.1:`port` (the headers may name another Host). */
 function send(port: number, path: string, body: string, headers: Record<string, string>): Promise<{ status: number; body: string }> {
-  return new Promise((resolve, reject) => {
-    const req = http.request({ host: '127.0.0.1', port, path, method: 'POST', headers: { 'content-type': 'application/json', ...headers } }, (res) => {
-      let text = '';
-      res.setEncoding('utf8');
-      res.on('data', (c: string) => (text += c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text }));
-    });
-    req.on('error', reject);
-    req.end(body);
-  });
+  return post(`http://127.0.0.1:${port}${path}`, body, headers);
 }
 
 describe('test receiver: who may talk to it', () => {

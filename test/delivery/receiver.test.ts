@@ -3,20 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { startReceiver } from '../../main/delivery/receiver';
 import type { ReceivedRequest } from '../../main/delivery/receiver';
 import { generateSecret, signatureHeaders } from '../../main/delivery/signing';
-import { receiver } from './helpers';
-
-function post(url: string, body: string, headers: Record<string, string> = {}, agent?: http.Agent): Promise<{ status: number; body: string }> {
-  return new Promise((resolve, reject) => {
-    const req = http.request(url, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, agent }, (res) => {
-      let text = '';
-      res.setEncoding('utf8');
-      res.on('data', (c: string) => (text += c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text }));
-    });
-    req.on('error', reject);
-    req.end(body);
-  });
-}
+import { post, receiver } from './helpers';
 
 describe('test receiver', () => {
   it('listens on 127.0.0.1 only, on the port it reports, and answers 200 {"ok":true} by default', async () => {

@@ -1,77 +1,19 @@
-import { createHmac } from 'node:crypto';
-import { createServer } from 'node:http';
-import type { IncomingMessage, Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import type { Page } from 'playwright-core';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { launchApp, makeUserData } from './harness';
-
-const servers: Server[] = [];
-afterEach(async () => {
-  await Promise.all(servers.splice(0).map((s) => new Promise((done) => s.close(done))));
-});
+import { createWebhook, note8, signatureValid, startRecorder } from './helpers';
+import type { Reply } from './helpers';
 
 const CALLBACK_KEYS = ['creationTime', 'deviceName', 'deviceUdid', 'eventActivity', 'eventDescription', 'eventType', 'orgId', 'webhookId', 'webhookName'];
 
 /** An independent receiver written for the hosted product: it just records what arrives. */
-interface Received {
-  headers: IncomingMessage['headers'];
-  body: string;
-}
-async function startRecorder(port = 0): Promise<{ url: string; port: number; received: Received[]; server: Server }> {
-  const received: Received[] = [];
-  const server = createServer((req, res) => {
-    let body = '';
-    req.on('data', (c: Buffer) => (body += c.toString()));
-    req.on('end', () => {
-      received.push({ headers: req.headers, body });
-      res.writeHead(200, { 'Content-Type': 'application/json' }).end('{"received":true}');
-    });
-  });
-  await new Promise<void>((done) => server.listen(port, '127.0.0.1', done));
-  servers.push(server);
-  const bound = (server.address() as AddressInfo).port;
-  return { url: `http://127.0.0.1:${bound}/hooks`, port: bound, received, server };
-}
-
-/** Standard Webhooks, from the spec, with node:crypto only. */
-function verifySignature(headers: IncomingMessage['headers'], body: string, secret: string): boolean {
-  const key = Buffer.from(secret.replace(/^whsec_/, ''), 'base64');
-  const expected = createHmac('sha256', key).update(`${String(headers['webhook-id'])}.${String(headers['webhook-timestamp'])}.${body}`).digest('base64');
-  return String(headers['webhook-signature'])
-    .split(' ')
-    .some((s) => s === `v1,${expected}`);
-}
-
-async function createWebhook(page: Page, name: string, url: string, options: { signing?: boolean; offline?: boolean } = {}) {
-  await page.getByRole('navigation', { name: 'Main' }).getByRole('button', { name: 'Settings' }).click();
-  await page.getByRole('tab', { name: 'Webhook Settings' }).click();
-  await page.getByRole('button', { name: 'Create Webhook' }).click();
-  const dialog = page.getByRole('dialog');
-  await dialog.getByRole('textbox', { name: 'Webhook Name' }).fill(name);
-  await dialog.getByRole('textbox', { name: 'URL' }).fill(url);
-  await dialog.getByRole('switch', { name: 'Online' }).click();
-  if (options.offline) await dialog.getByRole('switch', { name: 'Offline' }).click();
-  if (options.signing) await dialog.getByRole('switch', { name: 'Signing secret' }).click();
-  await dialog.getByRole('button', { name: 'Save' }).click();
-  if (!options.signing) {
-    await dialog.waitFor({ state: 'detached' });
-    return null;
-  }
-  // A new secret is shown once, to copy.
-  const secret = (await page.getByTestId('signing-secret').textContent()) ?? '';
-  await page.getByRole('dialog').getByRole('button', { name: 'Cancel' }).click();
-  return secret;
-}
-
-const note8 = { serial: 'ce0917193a6e4f2b05', usb: '1-1', model: 'SM-N950F', settings: { global: { device_name: 'Galaxy Note 8' } } };
+const hostedReply = (): Reply => ({ status: 200, headers: { 'Content-Type': 'application/json' }, body: '{"received":true}' });
 
 describe('Callbacks', () => {
   it('sends the exact payload, signed, to a receiver written for the hosted product', async () => {
     const app = await launchApp();
     const { page } = app;
-    const recorder = await startRecorder();
-    const secret = await createWebhook(page, 'Lab receiver', recorder.url, { signing: true, offline: true });
+    const recorder = await startRecorder({ reply: hostedReply });
+    const secret = await createWebhook(page, 'Lab receiver', recorder.url, { events: { Online: true, Offline: true }, signing: true });
     expect(secret).toMatch(/^whsec_[A-Za-z0-9+/]+=*$/);
 
     app.adb.setDevices([{ ...note8, state: 'device' }]);
@@ -92,7 +34,7 @@ describe('Callbacks', () => {
     expect(String(body.creationTime)).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/);
     expect(first?.headers['content-type']).toBe('application/json');
     expect(first?.headers['user-agent']).toMatch(/^DeviceHooks\/\d+\.\d+\.\d+/);
-    expect(verifySignature(first?.headers ?? {}, first?.body ?? '', secret ?? '')).toBe(true);
+    expect(signatureValid(first?.headers ?? {}, first?.body ?? '', secret ?? '')).toBe(true);
 
     app.adb.setDevices([{ ...note8, state: 'offline' }]);
     await expect.poll(() => recorder.received.length, { timeout: 10_000 }).toBe(2);
@@ -163,7 +105,7 @@ describe('Callbacks', () => {
   it('a webhook scoped to iOS in the dialog gets the iPhone’s callbacks and not the Android phone’s', async () => {
     const app = await launchApp();
     const { page } = app;
-    const recorder = await startRecorder();
+    const recorder = await startRecorder({ reply: hostedReply });
     await page.getByRole('navigation', { name: 'Main' }).getByRole('button', { name: 'Settings' }).click();
     await page.getByRole('button', { name: 'Create Webhook' }).click();
     const dialog = page.getByRole('dialog');
@@ -188,17 +130,16 @@ describe('Callbacks', () => {
     const userData = makeUserData('outbox');
     const first = await launchApp({ userData: userData });
     // A receiver that is not there yet: the first attempt is refused.
-    const probe = await startRecorder();
+    const probe = await startRecorder({ reply: hostedReply });
     const port = probe.port;
-    await new Promise((done) => probe.server.close(done));
-    servers.splice(servers.indexOf(probe.server), 1);
+    await probe.close();
     await createWebhook(first.page, 'Later', `http://127.0.0.1:${port}/hooks`);
     first.adb.setDevices([{ ...note8, state: 'device' }]);
     await first.page.getByRole('navigation', { name: 'Main' }).getByRole('button', { name: 'Deliveries' }).click();
     await first.page.getByRole('list', { name: 'Delivery attempts' }).getByText('Connection refused').waitFor({ timeout: 10_000 });
     await first.kill('SIGKILL');
 
-    const recorder = await startRecorder(port);
+    const recorder = await startRecorder({ reply: hostedReply, port });
     const second = await launchApp({ userData: userData });
     await expect.poll(() => recorder.received.length, { timeout: 20_000 }).toBe(1);
     expect(JSON.parse(recorder.received[0]?.body ?? '{}')).toMatchObject({ deviceUdid: note8.serial, eventActivity: 'device.status.online' });

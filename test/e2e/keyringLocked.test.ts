@@ -1,52 +1,11 @@
 // Editing a webhook while the OS keyring is locked never erases what the dialog cannot show. The OS
 // keyring is the stand-in's safeStorage: DH_STANDIN_SAFE_STORAGE=0 launches the app with it unavailable,
 // after a launch that sealed the secret and the header value with it.
-import { createHmac } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { createServer } from 'node:http';
-import type { IncomingMessage, Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import type { Page } from 'playwright-core';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { launchApp, makeUserData } from './harness';
-
-const servers: Server[] = [];
-afterEach(async () => {
-  await Promise.all(servers.splice(0).map((s) => new Promise((done) => s.close(done))));
-});
-
-interface Received {
-  headers: IncomingMessage['headers'];
-  body: string;
-}
-async function startRecorder(): Promise<{ url: string; received: Received[] }> {
-  const received: Received[] = [];
-  const server = createServer((req, res) => {
-    let body = '';
-    req.on('data', (c: Buffer) => (body += c.toString()));
-    req.on('end', () => {
-      received.push({ headers: req.headers, body });
-      res.writeHead(200).end('ok');
-    });
-  });
-  await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
-  servers.push(server);
-  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/hooks`, received };
-}
-
-function signatureValid(headers: IncomingMessage['headers'], body: string, secret: string): boolean {
-  const key = Buffer.from(secret.replace(/^whsec_/, ''), 'base64');
-  const expected = createHmac('sha256', key).update(`${String(headers['webhook-id'])}.${String(headers['webhook-timestamp'])}.${body}`).digest('base64');
-  return String(headers['webhook-signature'])
-    .split(' ')
-    .some((s) => s === `v1,${expected}`);
-}
-
-async function openWebhookSettings(page: Page) {
-  await page.getByRole('navigation', { name: 'Main' }).getByRole('button', { name: 'Settings' }).click();
-  await page.getByRole('tab', { name: 'Webhook Settings' }).click();
-}
+import { openWebhookSettings, signatureValid, startRecorder } from './helpers';
 
 const storedSecrets = (userData: string) =>
   (JSON.parse(readFileSync(join(userData, 'webhooks.json'), 'utf8')) as { webhooks: { secret?: unknown; headers: unknown[]; description?: string }[] }).webhooks[0];
@@ -57,7 +16,7 @@ const TOKEN = 'Bearer lab-token-7f3a';
 describe('editing under a locked OS keyring', () => {
   it('keeps the secret and the header value; a new value is refused; later deliveries still carry both', async () => {
     const userData = makeUserData('keyring');
-    const recorder = await startRecorder();
+    const recorder = await startRecorder({ reply: () => ({ status: 200, body: 'ok' }) });
 
     // 1. Keyring available: a signed webhook with an Authorization header.
     const first = await launchApp({ userData });

@@ -6,21 +6,14 @@ import { describe, expect, it } from 'vitest';
 import { NOT_ALLOWED_MESSAGE } from '../../preload/contract';
 import type { IpcResult } from '../../preload/contract';
 import { launchApp, makeUserData } from './harness';
+import { createWebhook } from './helpers';
 
 describe('Permissions on every path', () => {
   it('as a Member the Test receiver view and its API are refused with the same message, and the tray’s Pause all is refused', async () => {
     const app = await launchApp();
     const { page } = app;
     // As the first (Admin) profile: one webhook, and a Member profile.
-    await page.getByRole('navigation', { name: 'Main' }).getByRole('button', { name: 'Settings' }).click();
-    await page.getByRole('tab', { name: 'Webhook Settings' }).click();
-    await page.getByRole('button', { name: 'Create Webhook' }).click();
-    const dialog = page.getByRole('dialog');
-    await dialog.getByRole('textbox', { name: 'Webhook Name' }).fill('Lab hook');
-    await dialog.getByRole('textbox', { name: 'URL' }).fill('http://127.0.0.1:9/hooks');
-    await dialog.getByRole('switch', { name: 'Online' }).click();
-    await dialog.getByRole('button', { name: 'Save' }).click();
-    await dialog.waitFor({ state: 'detached' });
+    await createWebhook(page, 'Lab hook', 'http://127.0.0.1:9/hooks');
 
     await page.getByRole('tab', { name: 'Profiles' }).click();
     const add = page.getByRole('form', { name: 'Add a profile' });
@@ -177,15 +170,7 @@ describe('Strings from devices', () => {
     try {
       const app = await launchApp();
       const { page } = app;
-      await page.getByRole('navigation', { name: 'Main' }).getByRole('button', { name: 'Settings' }).click();
-      await page.getByRole('tab', { name: 'Webhook Settings' }).click();
-      await page.getByRole('button', { name: 'Create Webhook' }).click();
-      const dialog = page.getByRole('dialog');
-      await dialog.getByRole('textbox', { name: 'Webhook Name' }).fill('Names');
-      await dialog.getByRole('textbox', { name: 'URL' }).fill(`http://127.0.0.1:${(server.address() as AddressInfo).port}/hooks`);
-      await dialog.getByRole('switch', { name: 'Online' }).click();
-      await dialog.getByRole('button', { name: 'Save' }).click();
-      await dialog.waitFor({ state: 'detached' });
+      await createWebhook(page, 'Names', `http://127.0.0.1:${(server.address() as AddressInfo).port}/hooks`);
 
       const hostile = '\x1b[31mLab\x1b[0m\tS21\x07 \u202Egnp.exe\u202C\u2066x\u2069\u200B \x1b]0;pwned\x07ok';
       app.adb.setDevices([{ serial: 'EVIL0001', usb: '1-2', model: 'SM-G991B', state: 'device', settings: { global: { device_name: hostile + 'B'.repeat(1024 * 1024) } } }]);

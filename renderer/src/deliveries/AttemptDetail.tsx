@@ -37,6 +37,20 @@ function StatusChanged({ attempt }: { attempt: DeliveryAttempt }) {
 }
 
 /** A callback that was not sent: the webhook no longer wanted it. */
+/** The message id and the device change it reports: the same two facts in every detail. */
+function IdAndDevice({ attempt }: { attempt: DeliveryAttempt }) {
+  return (
+    <>
+      <dt>webhook-id</dt>
+      <dd className="mono">{attempt.messageId}</dd>
+      <dt>Device</dt>
+      <dd className="mono">
+        {attempt.udid} #{attempt.seq}
+      </dd>
+    </>
+  );
+}
+
 function SkippedDetail({ attempt, onRedeliver, canRedeliver }: { attempt: DeliveryAttempt; onRedeliver: () => void; canRedeliver: boolean }) {
   return (
     <section className="attempt-detail" aria-label={`Skipped delivery ${attempt.deliveryId}`}>
@@ -53,12 +67,7 @@ function SkippedDetail({ attempt, onRedeliver, canRedeliver }: { attempt: Delive
         <StatusChanged attempt={attempt} />
         <dt>Tries sent before</dt>
         <dd>{attempt.attempt}</dd>
-        <dt>webhook-id</dt>
-        <dd className="mono">{attempt.messageId}</dd>
-        <dt>Device</dt>
-        <dd className="mono">
-          {attempt.udid} #{attempt.seq}
-        </dd>
+        <IdAndDevice attempt={attempt} />
       </dl>
     </section>
   );
@@ -97,12 +106,7 @@ export function AttemptDetail({ attempt, onRedeliver, canRedeliver }: { attempt:
             <dd className="mono">{attempt.errorDetail}</dd>
           </>
         ) : null}
-        <dt>webhook-id</dt>
-        <dd className="mono">{attempt.messageId}</dd>
-        <dt>Device</dt>
-        <dd className="mono">
-          {attempt.udid} #{attempt.seq}
-        </dd>
+        <IdAndDevice attempt={attempt} />
       </dl>
       <h4>Request</h4>
       <p className="mono">

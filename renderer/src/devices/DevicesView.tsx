@@ -1,5 +1,5 @@
-import * as Dialog from '@radix-ui/react-dialog';
 import * as Tabs from '@radix-ui/react-tabs';
+import { FormDialog } from '../ui/FormDialog';
 import { useEffect, useId, useState } from 'react';
 import type { FormEvent } from 'react';
 import type { AppiumServerInfo, Device, DeviceEventInfo, DevicesState, DeviceVisibility, SourceHealthInfo, UsbPortStat } from '../../../preload/contract';
@@ -326,35 +326,14 @@ function MarkInUseDialog({ device, onClose }: { device: Device; onClose: () => v
     setError(result.error.message);
   };
   return (
-    <Dialog.Root open onOpenChange={(open) => !open && onClose()}>
-      <Dialog.Portal>
-        <Dialog.Overlay className="overlay" />
-        <Dialog.Content className="dialog narrow" aria-describedby={undefined}>
-          <Dialog.Title>Mark {device.name} in use</Dialog.Title>
-          <form onSubmit={submit} noValidate>
-            {error ? (
-              <p role="alert" className="error">
-                {error}
-              </p>
-            ) : null}
-            <Field label="Who (optional)" hint="Defaults to the active profile">
-              {(props) => <input {...props} type="text" value={by} onChange={(e) => setBy(e.target.value)} autoFocus />}
-            </Field>
-            <Field label="Why (optional)">
-              {(props) => <input {...props} type="text" value={note} onChange={(e) => setNote(e.target.value)} />}
-            </Field>
-            <div className="dialog-actions">
-              <Dialog.Close type="button" className="button">
-                Cancel
-              </Dialog.Close>
-              <button type="submit" className="button primary">
-                Mark in use
-              </button>
-            </div>
-          </form>
-        </Dialog.Content>
-      </Dialog.Portal>
-    </Dialog.Root>
+    <FormDialog title={<>Mark {device.name} in use</>} narrow error={error} submitLabel="Mark in use" onSubmit={submit} onClose={onClose}>
+      <Field label="Who (optional)" hint="Defaults to the active profile">
+        {(props) => <input {...props} type="text" value={by} onChange={(e) => setBy(e.target.value)} autoFocus />}
+      </Field>
+      <Field label="Why (optional)">
+        {(props) => <input {...props} type="text" value={note} onChange={(e) => setNote(e.target.value)} />}
+      </Field>
+    </FormDialog>
   );
 }
 

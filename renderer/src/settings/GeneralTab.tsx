@@ -4,6 +4,7 @@ import type { FormEvent } from 'react';
 import type { GeneralInfo, GeneralSettings } from '../../../preload/contract';
 import { api } from '../api';
 import { Field } from '../ui/Field';
+import { FormError } from '../ui/FormDialog';
 
 function useGeneral() {
   const [info, setInfo] = useState<GeneralInfo | null>(null);
@@ -89,11 +90,7 @@ export function GeneralTab() {
           Read only: only an Admin can change the general settings.
         </p>
       ) : null}
-      {errors['_'] ? (
-        <p role="alert" className="error">
-          {errors['_']}
-        </p>
-      ) : null}
+      <FormError error={errors['_']} />
       <div className="permission-list">
         <div className="switch-row">
           <Switch.Root className="switch" id="start-at-login" checked={current.startAtLogin} disabled={disabled} onCheckedChange={(on) => toggle({ startAtLogin: on })}>

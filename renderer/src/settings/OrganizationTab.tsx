@@ -4,6 +4,7 @@ import type { Org } from '../../../preload/contract';
 import { api } from '../api';
 import { useWebhooksState } from '../state';
 import { Field } from '../ui/Field';
+import { FormError } from '../ui/FormDialog';
 
 export function OrganizationTab() {
   const { value: state, error } = useWebhooksState();
@@ -62,11 +63,7 @@ function OrganizationForm({
         </p>
       ) : null}
       <form onSubmit={submit} noValidate className="narrow-form">
-        {errors['_'] ? (
-          <p role="alert" className="error">
-            {errors['_']}
-          </p>
-        ) : null}
+        <FormError error={errors['_']} />
         <Field label="Organization ID" error={errors['id']} hint="A positive whole number, sent as orgId in every callback">
           {(props) => <input {...props} type="text" inputMode="numeric" value={id} onChange={(e) => setId(e.target.value)} disabled={!canModify} />}
         </Field>

@@ -1,4 +1,4 @@
-import * as Dialog from '@radix-ui/react-dialog';
+import { FormDialog, FormError } from '../ui/FormDialog';
 import * as Switch from '@radix-ui/react-switch';
 import { useState } from 'react';
 import type { FormEvent } from 'react';
@@ -139,40 +139,19 @@ function EditProfileDialog({ profile, canRename, onClose }: { profile: Profile; 
     onClose();
   };
   return (
-    <Dialog.Root open onOpenChange={(open) => !open && onClose()}>
-      <Dialog.Portal>
-        <Dialog.Overlay className="overlay" />
-        <Dialog.Content className="dialog narrow" aria-describedby={undefined}>
-          <Dialog.Title>Edit profile {profile.name}</Dialog.Title>
-          <form onSubmit={submit} noValidate>
-            {errors['_'] ? (
-              <p role="alert" className="error">
-                {errors['_']}
-              </p>
-            ) : null}
-            <Field label="Profile name" error={errors['name']}>
-              {(props) => <input {...props} type="text" value={name} disabled={!canRename} onChange={(e) => setName(e.target.value)} />}
-            </Field>
-            <Field label="New passphrase" error={errors['passphrase']} hint={profile.hasPassphrase ? 'Leave empty to keep the current one' : 'Leave empty for none'}>
-              {(props) => <input {...props} type="password" autoComplete="new-password" value={passphrase} disabled={clear} onChange={(e) => setPassphrase(e.target.value)} />}
-            </Field>
-            {profile.hasPassphrase ? (
-              <label className="checkbox-row">
-                <input type="checkbox" checked={clear} onChange={(e) => setClear(e.target.checked)} /> Remove the passphrase
-              </label>
-            ) : null}
-            <div className="dialog-actions">
-              <Dialog.Close type="button" className="button">
-                Cancel
-              </Dialog.Close>
-              <button type="submit" className="button primary">
-                Save
-              </button>
-            </div>
-          </form>
-        </Dialog.Content>
-      </Dialog.Portal>
-    </Dialog.Root>
+    <FormDialog title={<>Edit profile {profile.name}</>} narrow error={errors['_']} submitLabel="Save" onSubmit={submit} onClose={onClose}>
+      <Field label="Profile name" error={errors['name']}>
+        {(props) => <input {...props} type="text" value={name} disabled={!canRename} onChange={(e) => setName(e.target.value)} />}
+      </Field>
+      <Field label="New passphrase" error={errors['passphrase']} hint={profile.hasPassphrase ? 'Leave empty to keep the current one' : 'Leave empty for none'}>
+        {(props) => <input {...props} type="password" autoComplete="new-password" value={passphrase} disabled={clear} onChange={(e) => setPassphrase(e.target.value)} />}
+      </Field>
+      {profile.hasPassphrase ? (
+        <label className="checkbox-row">
+          <input type="checkbox" checked={clear} onChange={(e) => setClear(e.target.checked)} /> Remove the passphrase
+        </label>
+      ) : null}
+    </FormDialog>
   );
 }
 
@@ -187,35 +166,24 @@ function ProtectProfileDialog({ profile, onClose }: { profile: Profile; onClose:
     onClose();
   };
   return (
-    <Dialog.Root open onOpenChange={(open) => !open && onClose()}>
-      <Dialog.Portal>
-        <Dialog.Overlay className="overlay" />
-        <Dialog.Content className="dialog narrow">
-          <Dialog.Title>Set a passphrase for {profile.name}?</Dialog.Title>
-          <Dialog.Description>
-            More than one profile uses this workstation now. Without a passphrase, anyone can switch to {profile.name} and act as an {profile.roleName}.
-          </Dialog.Description>
-          <form onSubmit={submit} noValidate>
-            {errors['_'] ? (
-              <p role="alert" className="error">
-                {errors['_']}
-              </p>
-            ) : null}
-            <Field label="Passphrase" error={errors['passphrase']} hint="At least 8 characters; stored only as a hash">
-              {(props) => <input {...props} type="password" autoComplete="new-password" value={passphrase} onChange={(e) => setPassphrase(e.target.value)} autoFocus />}
-            </Field>
-            <div className="dialog-actions">
-              <Dialog.Close type="button" className="button">
-                Not now
-              </Dialog.Close>
-              <button type="submit" className="button primary">
-                Set passphrase
-              </button>
-            </div>
-          </form>
-        </Dialog.Content>
-      </Dialog.Portal>
-    </Dialog.Root>
+    <FormDialog
+      title={<>Set a passphrase for {profile.name}?</>}
+      description={
+        <>
+          More than one profile uses this workstation now. Without a passphrase, anyone can switch to {profile.name} and act as an {profile.roleName}.
+        </>
+      }
+      narrow
+      error={errors['_']}
+      cancelLabel="Not now"
+      submitLabel="Set passphrase"
+      onSubmit={submit}
+      onClose={onClose}
+    >
+      <Field label="Passphrase" error={errors['passphrase']} hint="At least 8 characters; stored only as a hash">
+        {(props) => <input {...props} type="password" autoComplete="new-password" value={passphrase} onChange={(e) => setPassphrase(e.target.value)} autoFocus />}
+      </Field>
+    </FormDialog>
   );
 }
 
@@ -237,7 +205,7 @@ function CreateProfileForm({ roles, onCreated }: { roles: Role[]; onCreated: () 
   return (
     <form onSubmit={submit} noValidate className="inline-form" aria-label="Add a profile">
       <h3>Add a profile</h3>
-      {errors['_'] ? <p role="alert" className="error">{errors['_']}</p> : null}
+      <FormError error={errors['_']} />
       <Field label="Profile name" error={errors['name']}>
         {(props) => <input {...props} type="text" value={name} onChange={(e) => setName(e.target.value)} />}
       </Field>
@@ -306,7 +274,7 @@ function RoleEditor({ role, state, disabled }: { role?: Role; state: ProfilesSta
   return (
     <form onSubmit={submit} noValidate className="role-editor" aria-label={role ? `Role ${role.name}` : 'New role'}>
       <h3>{title}</h3>
-      {errors['_'] ? <p role="alert" className="error">{errors['_']}</p> : null}
+      <FormError error={errors['_']} />
       {!role?.builtIn ? (
         <Field label="Role name" error={errors['name']}>
           {(props) => <input {...props} type="text" value={name} disabled={disabled} onChange={(e) => setName(e.target.value)} />}

@@ -1,10 +1,10 @@
-import * as Dialog from '@radix-ui/react-dialog';
 import * as Switch from '@radix-ui/react-switch';
 import { useEffect, useState } from 'react';
 import type { FormEvent } from 'react';
 import type { Webhook, WebhookEventKey, WebhookEvents, WebhookForm } from '../../../preload/contract';
 import { api } from '../api';
 import { countChars, Field } from '../ui/Field';
+import { FormDialog } from '../ui/FormDialog';
 
 const EVENTS: { key: WebhookEventKey; label: string; hint: string }[] = [
   { key: 'online', label: 'Online', hint: 'device.status.online' },
@@ -120,160 +120,147 @@ export function WebhookDialog({
   };
 
   return (
-    <Dialog.Root open onOpenChange={(open) => !open && onClose(null)}>
-      <Dialog.Portal>
-        <Dialog.Overlay className="overlay" />
-        <Dialog.Content className="dialog" aria-describedby={undefined}>
-          <Dialog.Title>{webhook ? `Edit webhook` : 'Create Webhook'}</Dialog.Title>
-          <form onSubmit={submit} noValidate>
-            {formError ? (
-              <p role="alert" className="error form-error">
-                {formError}
+    <FormDialog
+      title={webhook ? `Edit webhook` : 'Create Webhook'}
+      error={formError}
+      errorClassName="error form-error"
+      submitLabel="Save"
+      submitDisabled={saving}
+      onSubmit={submit}
+      onClose={() => onClose(null)}
+    >
+      <Field label="Webhook Name" error={errors['name']} hint={`${countChars(form.name.trim())}/50 · must be unique; case matters`}>
+        {(props) => <input {...props} type="text" value={form.name} onChange={(e) => set('name', e.target.value)} autoFocus />}
+      </Field>
+      <Field
+        label="URL"
+        error={errors['url']}
+        hint={
+          hasUrlCredentials(form.url)
+            ? 'Where DeviceHooks sends the callback. The user name and password in it are kept encrypted and hidden, but a header (below, e.g. Authorization) is the better place for a token.'
+            : 'Where DeviceHooks sends the callback (http or https)'
+        }
+      >
+        {(props) => (
+          <input {...props} type="url" value={form.url} placeholder="https://example.com/hooks/devices" onChange={(e) => set('url', e.target.value)} />
+        )}
+      </Field>
+      <Field label="Description" error={errors['description']} hint={`${countChars(form.description ?? '')}/512 · optional`}>
+        {(props) => <textarea {...props} rows={2} value={form.description ?? ''} onChange={(e) => set('description', e.target.value)} />}
+      </Field>
+      <fieldset className="events" aria-describedby={errors['events'] ? 'events-error' : undefined}>
+        <legend>Events</legend>
+        {EVENTS.map(({ key, label, hint }) => (
+          <div className="switch-row" key={key}>
+            <Switch.Root
+              className="switch"
+              id={`event-${key}`}
+              checked={form.events[key]}
+              onCheckedChange={(checked) => set('events', { ...form.events, [key]: checked })}
+            >
+              <Switch.Thumb className="switch-thumb" />
+            </Switch.Root>
+            <label htmlFor={`event-${key}`}>{label}</label>
+            <span className="hint mono">{hint}</span>
+          </div>
+        ))}
+        {errors['events'] ? (
+          <div className="field-error" id="events-error">
+            {errors['events']}
+          </div>
+        ) : null}
+      </fieldset>
+      <fieldset className="events">
+        <legend>Devices</legend>
+        <div className="platforms" role="group" aria-label="Platforms">
+          {PLATFORMS.map((p) => (
+            <label key={p.key}>
+              <input
+                type="checkbox"
+                checked={platforms.includes(p.key)}
+                onChange={(e) => setPlatforms((list) => (e.target.checked ? [...list, p.key] : list.filter((x) => x !== p.key)))}
+              />{' '}
+              {p.label}
+            </label>
+          ))}
+        </div>
+        <Field label="Only these UDIDs" error={errors['scope']} hint="One per line. Leave platforms and UDIDs empty for every device.">
+          {(props) => <textarea {...props} rows={2} className="mono" value={udids} onChange={(e) => setUdids(e.target.value)} />}
+        </Field>
+      </fieldset>
+      <fieldset className="events">
+        <legend>Signing</legend>
+        <div className="switch-row">
+          <Switch.Root className="switch" id="signing" checked={form.signing ?? false} onCheckedChange={(on) => set('signing', on)}>
+            <Switch.Thumb className="switch-thumb" />
+          </Switch.Root>
+          <label htmlFor="signing">Signing secret</label>
+          <span className="hint">Standard Webhooks headers: webhook-id, webhook-timestamp, webhook-signature</span>
+        </div>
+        {form.signing && webhook?.hasSecret && secret ? (
+          <div className="secret">
+            <code className="mono" data-testid="signing-secret">
+              {secret}
+            </code>
+            <button type="button" className="button small" onClick={copySecret}>
+              {copied ? 'Copied' : 'Copy'}
+            </button>
+            <button type="button" className="button small" onClick={() => void rotate()}>
+              New secret
+            </button>
+          </div>
+        ) : form.signing && webhook?.hasSecret && secretUnreadable ? (
+          <div className="secret">
+            <p className="field-note" id="secret-unreadable">
+              {secretUnreadable} Saving keeps the stored secret.
+            </p>
+            <button type="button" className="button small" aria-describedby="secret-unreadable" onClick={() => void rotate()}>
+              New secret
+            </button>
+          </div>
+        ) : form.signing && !webhook?.hasSecret ? (
+          <p className="hint">A secret is made when you save; it is shown here to copy.</p>
+        ) : null}
+        {errors['signing'] ? <div className="field-error">{errors['signing']}</div> : null}
+      </fieldset>
+      <fieldset className="events">
+        <legend>Custom headers</legend>
+        {headers.map((h, i) => (
+          <div className="header-row" key={i}>
+            <input type="text" aria-label={`Header ${i + 1} name`} placeholder="Authorization" value={h.name} onChange={(e) => setHeader(i, { name: e.target.value })} />
+            <input
+              type="text"
+              aria-label={`Header ${i + 1} value`}
+              placeholder={h.keepValueOf !== undefined ? 'Stored value kept' : 'Bearer …'}
+              aria-describedby={h.unreadable ? `header-${i}-unreadable` : undefined}
+              value={h.value}
+              onChange={(e) => setHeader(i, { value: e.target.value })}
+            />
+            <button type="button" className="button small" aria-label={`Remove header ${i + 1}`} onClick={() => setHeaders(headers.filter((_, j) => j !== i))}>
+              Remove
+            </button>
+            {h.unreadable && h.value === '' ? (
+              <p className="field-note" id={`header-${i}-unreadable`}>
+                {h.unreadable} Saving keeps the stored value unless you type a new one.
               </p>
             ) : null}
-            <Field label="Webhook Name" error={errors['name']} hint={`${countChars(form.name.trim())}/50 · must be unique; case matters`}>
-              {(props) => <input {...props} type="text" value={form.name} onChange={(e) => set('name', e.target.value)} autoFocus />}
-            </Field>
-            <Field
-              label="URL"
-              error={errors['url']}
-              hint={
-                hasUrlCredentials(form.url)
-                  ? 'Where DeviceHooks sends the callback. The user name and password in it are kept encrypted and hidden, but a header (below, e.g. Authorization) is the better place for a token.'
-                  : 'Where DeviceHooks sends the callback (http or https)'
-              }
-            >
-              {(props) => (
-                <input {...props} type="url" value={form.url} placeholder="https://example.com/hooks/devices" onChange={(e) => set('url', e.target.value)} />
-              )}
-            </Field>
-            <Field label="Description" error={errors['description']} hint={`${countChars(form.description ?? '')}/512 · optional`}>
-              {(props) => <textarea {...props} rows={2} value={form.description ?? ''} onChange={(e) => set('description', e.target.value)} />}
-            </Field>
-            <fieldset className="events" aria-describedby={errors['events'] ? 'events-error' : undefined}>
-              <legend>Events</legend>
-              {EVENTS.map(({ key, label, hint }) => (
-                <div className="switch-row" key={key}>
-                  <Switch.Root
-                    className="switch"
-                    id={`event-${key}`}
-                    checked={form.events[key]}
-                    onCheckedChange={(checked) => set('events', { ...form.events, [key]: checked })}
-                  >
-                    <Switch.Thumb className="switch-thumb" />
-                  </Switch.Root>
-                  <label htmlFor={`event-${key}`}>{label}</label>
-                  <span className="hint mono">{hint}</span>
-                </div>
-              ))}
-              {errors['events'] ? (
-                <div className="field-error" id="events-error">
-                  {errors['events']}
-                </div>
-              ) : null}
-            </fieldset>
-            <fieldset className="events">
-              <legend>Devices</legend>
-              <div className="platforms" role="group" aria-label="Platforms">
-                {PLATFORMS.map((p) => (
-                  <label key={p.key}>
-                    <input
-                      type="checkbox"
-                      checked={platforms.includes(p.key)}
-                      onChange={(e) => setPlatforms((list) => (e.target.checked ? [...list, p.key] : list.filter((x) => x !== p.key)))}
-                    />{' '}
-                    {p.label}
-                  </label>
-                ))}
-              </div>
-              <Field label="Only these UDIDs" error={errors['scope']} hint="One per line. Leave platforms and UDIDs empty for every device.">
-                {(props) => <textarea {...props} rows={2} className="mono" value={udids} onChange={(e) => setUdids(e.target.value)} />}
-              </Field>
-            </fieldset>
-            <fieldset className="events">
-              <legend>Signing</legend>
-              <div className="switch-row">
-                <Switch.Root className="switch" id="signing" checked={form.signing ?? false} onCheckedChange={(on) => set('signing', on)}>
-                  <Switch.Thumb className="switch-thumb" />
-                </Switch.Root>
-                <label htmlFor="signing">Signing secret</label>
-                <span className="hint">Standard Webhooks headers: webhook-id, webhook-timestamp, webhook-signature</span>
-              </div>
-              {form.signing && webhook?.hasSecret && secret ? (
-                <div className="secret">
-                  <code className="mono" data-testid="signing-secret">
-                    {secret}
-                  </code>
-                  <button type="button" className="button small" onClick={copySecret}>
-                    {copied ? 'Copied' : 'Copy'}
-                  </button>
-                  <button type="button" className="button small" onClick={() => void rotate()}>
-                    New secret
-                  </button>
-                </div>
-              ) : form.signing && webhook?.hasSecret && secretUnreadable ? (
-                <div className="secret">
-                  <p className="field-note" id="secret-unreadable">
-                    {secretUnreadable} Saving keeps the stored secret.
-                  </p>
-                  <button type="button" className="button small" aria-describedby="secret-unreadable" onClick={() => void rotate()}>
-                    New secret
-                  </button>
-                </div>
-              ) : form.signing && !webhook?.hasSecret ? (
-                <p className="hint">A secret is made when you save; it is shown here to copy.</p>
-              ) : null}
-              {errors['signing'] ? <div className="field-error">{errors['signing']}</div> : null}
-            </fieldset>
-            <fieldset className="events">
-              <legend>Custom headers</legend>
-              {headers.map((h, i) => (
-                <div className="header-row" key={i}>
-                  <input type="text" aria-label={`Header ${i + 1} name`} placeholder="Authorization" value={h.name} onChange={(e) => setHeader(i, { name: e.target.value })} />
-                  <input
-                    type="text"
-                    aria-label={`Header ${i + 1} value`}
-                    placeholder={h.keepValueOf !== undefined ? 'Stored value kept' : 'Bearer …'}
-                    aria-describedby={h.unreadable ? `header-${i}-unreadable` : undefined}
-                    value={h.value}
-                    onChange={(e) => setHeader(i, { value: e.target.value })}
-                  />
-                  <button type="button" className="button small" aria-label={`Remove header ${i + 1}`} onClick={() => setHeaders(headers.filter((_, j) => j !== i))}>
-                    Remove
-                  </button>
-                  {h.unreadable && h.value === '' ? (
-                    <p className="field-note" id={`header-${i}-unreadable`}>
-                      {h.unreadable} Saving keeps the stored value unless you type a new one.
-                    </p>
-                  ) : null}
-                  {errors[`headers.${i}.name`] || errors[`headers.${i}.value`] ? (
-                    <div className="field-error">{errors[`headers.${i}.name`] ?? errors[`headers.${i}.value`]}</div>
-                  ) : null}
-                </div>
-              ))}
-              {errors['headers'] ? <div className="field-error">{errors['headers']}</div> : null}
-              <button type="button" className="button small" onClick={() => setHeaders([...headers, { name: '', value: '' }])}>
-                Add header
-              </button>
-            </fieldset>
-            <p className="hint">
-              {keyringLocked
-                ? 'The OS keyring is locked: the signing secret and header values it encrypted cannot be read or changed until you unlock it; saving keeps them.'
-                : secretsEncrypted
-                ? 'The signing secret and header values are stored encrypted by your OS account’s keyring.'
-                : 'This computer offers no OS keyring to DeviceHooks: the signing secret and header values are stored in plain text in the data folder.'}
-            </p>
-            <div className="dialog-actions">
-              <Dialog.Close type="button" className="button">
-                Cancel
-              </Dialog.Close>
-              <button type="submit" className="button primary" disabled={saving}>
-                Save
-              </button>
-            </div>
-          </form>
-        </Dialog.Content>
-      </Dialog.Portal>
-    </Dialog.Root>
+            {errors[`headers.${i}.name`] || errors[`headers.${i}.value`] ? (
+              <div className="field-error">{errors[`headers.${i}.name`] ?? errors[`headers.${i}.value`]}</div>
+            ) : null}
+          </div>
+        ))}
+        {errors['headers'] ? <div className="field-error">{errors['headers']}</div> : null}
+        <button type="button" className="button small" onClick={() => setHeaders([...headers, { name: '', value: '' }])}>
+          Add header
+        </button>
+      </fieldset>
+      <p className="hint">
+        {keyringLocked
+          ? 'The OS keyring is locked: the signing secret and header values it encrypted cannot be read or changed until you unlock it; saving keeps them.'
+          : secretsEncrypted
+          ? 'The signing secret and header values are stored encrypted by your OS account’s keyring.'
+          : 'This computer offers no OS keyring to DeviceHooks: the signing secret and header values are stored in plain text in the data folder.'}
+      </p>
+    </FormDialog>
   );
 }
