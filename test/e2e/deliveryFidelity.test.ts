@@ -70,7 +70,8 @@ describe('Callbacks composed at each try', () => {
     await page.getByRole('group', { name: 'Show' }).getByText('Skipped', { exact: true }).click();
     const list = page.getByRole('list', { name: 'Delivery attempts' });
     await list.getByRole('button').filter({ hasText: 'Skipped' }).first().waitFor({ timeout: 15_000 });
-    expect(await list.getByRole('listitem').count()).toBe(1);
+    // The list re-renders for the filter: wait for it to settle (a Skipped entry also shows under All).
+    await expect.poll(() => list.getByRole('listitem').count()).toBe(1);
     await list.getByRole('button').filter({ hasText: 'Skipped' }).click();
     await page.getByRole('region', { name: /Skipped delivery/ }).getByRole('heading', { name: 'Skipped — no longer subscribed' }).waitFor();
     await page.getByRole('group', { name: 'Show' }).getByText('Failed', { exact: true }).click();
