@@ -689,7 +689,7 @@ export class DeviceTracker {
       }
       const s = parsed.data;
       const name = cleanName(s.name);
-      const rec: DeviceRecord = {
+      const rec = newRecord({
         udid: s.udid,
         name: name ?? s.udid,
         nameRank: name ? NAME_RANK[s.nameSource ?? 'device'] : NAME_RANK.udid,
@@ -697,23 +697,11 @@ export class DeviceTracker {
         connection: s.connection,
         committed: s.status,
         since: s.since,
-        pending: null,
-        timer: null,
-        timerDue: null,
         seq: s.seq,
         history: (s.history ?? []).slice(-this.historyLimit),
         awaitingLaunch: s.status !== 'Unplugged',
-        seenBy: new Set(),
-        transports: [],
-        changes: [],
-        flapping: false,
-        flapTimer: null,
-        usbSeen: false,
         present: false,
-        usable: false,
-        sources: [],
-        rawStates: {},
-      };
+      });
       if (s.usbPath) rec.usbPath = s.usbPath;
       this.devices.set(s.udid, rec);
       if (s.visibilityOverride) this.visibilityOverrides.set(s.udid, s.visibilityOverride);
@@ -797,7 +785,7 @@ export class DeviceTracker {
         // A forgotten device back: a new row, its sequence numbers continuing where they were.
         const tombstone = this.forgotten.get(udid);
         this.forgotten.delete(udid);
-        rec = {
+        rec = newRecord({
           udid,
           name: udid,
           nameRank: NAME_RANK.udid,
@@ -805,23 +793,11 @@ export class DeviceTracker {
           connection: 'usb',
           committed: null,
           since: now,
-          pending: null,
-          timer: null,
-          timerDue: null,
           seq: tombstone?.seq ?? 0,
           history: [],
           awaitingLaunch: false,
-          seenBy: new Set(),
-          transports: [],
-          changes: [],
-          flapping: false,
-          flapTimer: null,
-          usbSeen: false,
           present: true,
-          usable: false,
-          sources: [],
-          rawStates: {},
-        };
+        });
         this.devices.set(udid, rec);
       }
       this.apply(rec, m.observations);
@@ -1177,4 +1153,25 @@ export class DeviceTracker {
 
 function rankToSource(rank: number): NameSource {
   return rank >= NAME_RANK.device ? 'device' : rank >= NAME_RANK.usb ? 'usb' : 'udid';
+}
+
+/** A device record with no pending change, timers, transports or flapping yet: `fields` says the rest. */
+function newRecord(
+  fields: Pick<DeviceRecord, 'udid' | 'name' | 'nameRank' | 'platform' | 'connection' | 'committed' | 'since' | 'seq' | 'history' | 'awaitingLaunch' | 'present'>,
+): DeviceRecord {
+  return {
+    ...fields,
+    pending: null,
+    timer: null,
+    timerDue: null,
+    seenBy: new Set(),
+    transports: [],
+    changes: [],
+    flapping: false,
+    flapTimer: null,
+    usbSeen: false,
+    usable: false,
+    sources: [],
+    rawStates: {},
+  };
 }
