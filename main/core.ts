@@ -3,6 +3,7 @@
 // safeStorage, the OS user name, where notices go) is passed in.
 import { join } from 'node:path';
 import type { DeviceEventInfo } from '../preload/contract';
+import { adoptCarriedPauses, holdCarried } from './carriedPauses';
 import { createAxiosClient, createDispatcher, openHistory, openOutbox } from './delivery';
 import { describeOutboxDamage, saveProblemNotices } from './delivery/outboxNotices';
 import type { DeliveryEvent, DeliveryHistory, Dispatcher, Outbox } from './delivery';
@@ -204,12 +205,14 @@ export async function openCore(options: CoreOptions): Promise<Core> {
   let maxSeenId = history.webhookIds().reduce((m, id) => Math.max(m, id), 0);
   for (const id of outbox.pendingByWebhookId().keys()) maxSeenId = Math.max(maxSeenId, id);
   await webhooks.ensureIdsAbove(maxSeenId);
+  // webhooks.json owns pause state: pauses an earlier version kept only in the outbox move there, once.
+  const stillCarried = new Set(await adoptCarriedPauses(outbox, webhooks, log));
   const dispatcher = createDispatcher({
     outbox,
     history,
     http: createAxiosClient({}),
     // A webhook whose secret cannot be opened now is listed as unavailable: its callbacks queue and wait.
-    listWebhooks: () => webhooks.forDispatcher(),
+    listWebhooks: () => holdCarried(webhooks.forDispatcher(), stillCarried),
     // A user's deletion ends its waiting callbacks as skipped; an id missing otherwise keeps them queued.
     isWebhookDeleted: (id) => webhooks.isDeleted(id),
     disableWebhook: async (id, reason) => {

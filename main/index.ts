@@ -251,8 +251,8 @@ async function start(): Promise<void> {
         async () => {
           for (const w of webhooks.list()) {
             if (!w.enabled || w.paused === paused) continue;
-            await webhooks.setPaused(w.id, paused, paused ? 'Paused from the tray.' : undefined);
-            if (!paused) await core.dispatcher.resume(w.id);
+            // The one call that pauses or resumes; the dispatcher hears of it from the store.
+            await webhookService.setPaused(w.id, paused, paused ? 'Paused from the tray.' : undefined);
           }
         },
         (action) => {

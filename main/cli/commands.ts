@@ -25,8 +25,6 @@ export interface CliContext {
   webhooks: WebhookStore;
   history(): Promise<DeliveryHistory>;
   dispatcher(): Promise<Dispatcher>;
-  /** After the store's paused flag is cleared: send what queued, in order. */
-  resumeDelivery(webhookId: number): Promise<void>;
   devices(): Promise<CliDevices>;
   /** A connected device for a test event (Online first), if any. */
   testDevice(): Promise<{ udid: string; name: string; platform: Platform } | undefined>;
@@ -201,7 +199,6 @@ export async function execute(request: CliRequest, ctx: CliContext): Promise<Cli
       const pausing = request.command === 'webhooks pause';
       const result = await ctx.service.setPaused(id, pausing, str('reason'));
       if (!result.ok) return storeFailure(result);
-      if (!pausing) await ctx.resumeDelivery(id);
       if (json) o.line(JSON.stringify(webhookJson(result.webhook), null, 2));
       else
         o.line(

@@ -2,6 +2,7 @@
 // or on the data folder itself (openFolderContext), opened by this process while it holds the folder's
 // lock, or on a copy of the files when the holder of the folder does not answer and the command only reads.
 import { join } from 'node:path';
+import { adoptCarriedPauses, holdCarried } from '../carriedPauses';
 import type { Core } from '../core';
 import { createAxiosClient, createDispatcher, openHistory, openOutbox } from '../delivery';
 import type { DeliveryHistory, Dispatcher, Outbox } from '../delivery';
@@ -36,7 +37,6 @@ export function coreContext(core: Core, dataDir: string): CliContext {
     webhooks: core.webhooks,
     history: () => Promise.resolve(core.history),
     dispatcher: () => Promise.resolve(core.dispatcher),
-    resumeDelivery: (id) => core.dispatcher.resume(id),
     devices: () => Promise.resolve({ devices: core.tracker.list(), health: core.tracker.sourceHealth() }),
     testDevice: () => Promise.resolve(connectedDevice(core.tracker.list())),
     attemptWaitMs: core.settings.general().delivery.timeoutSeconds * 1000 + 2_000,
@@ -87,13 +87,15 @@ export async function openFolderContext(options: FolderContextOptions): Promise<
   const openDispatcher = () =>
     (dispatcher ??= (async () => {
       const limits = (await openSettings()).general().delivery;
+      const box = await openOut();
+      const stillCarried = new Set(await adoptCarriedPauses(box, webhooks, logger));
       http = createAxiosClient({});
       // Like the runner's (main/core.ts): what waits in the outbox may go out while this command runs.
       return createDispatcher({
-        outbox: await openOut(),
+        outbox: box,
         history: await openHist(),
         http,
-        listWebhooks: () => webhooks.deliveryWebhooks(),
+        listWebhooks: () => holdCarried(webhooks.deliveryWebhooks(), stillCarried),
         disableWebhook: async (id, reason) => {
           await webhooks.setEnabled(id, false, reason);
         },
@@ -115,10 +117,6 @@ export async function openFolderContext(options: FolderContextOptions): Promise<
     notices,
     history: openHist,
     dispatcher: openDispatcher,
-    resumeDelivery: async (id) => {
-      const box = await openOut();
-      if (box.isPaused(id)) await box.setPaused(id, false);
-    },
     devices: () => probeDevices(options),
     testDevice: async () => undefined,
     attemptWaitMs: timeoutSeconds * 1000 + 2_000,

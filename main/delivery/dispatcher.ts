@@ -12,8 +12,13 @@
 //
 // Attempt outcomes: 2xx succeeded; 410 dead + webhook disabled; anything else (3xx included), a
 // timeout or a network error is retried on the schedule (±jitter, Retry-After honoured on 429/503)
-// and failed after the last attempt. N consecutive failed attempts pause the webhook: it keeps
-// queueing, sends nothing, and resume() sends the backlog in order.
+// and failed after the last attempt. N consecutive failed attempts pause the webhook (through
+// pauseWebhook: the webhook store owns pause state): it keeps queueing and sends nothing.
+//
+// Pause: the dispatcher keeps no pause state of its own. Whether a webhook may send is read from the
+// webhook list (listWebhooks, read before every attempt; refresh() when the store changed): `paused`
+// holds its callbacks. When a list shows a webhook no longer paused that an earlier one showed paused,
+// that is a resume: its failure count goes back to 0 and its backlog is sent at once, in order.
 import { setMaxListeners } from 'node:events';
 import { performance } from 'node:perf_hooks';
 import { classifyError } from './http';
@@ -44,7 +49,10 @@ export interface DispatcherOptions {
   isWebhookDeleted?: (id: number) => boolean;
   /** Called once when an endpoint answers 410 Gone. */
   disableWebhook: (id: number, reason: string) => void | Promise<void>;
-  /** Called once when a webhook reaches `pauseAfterFailures` consecutive failed attempts. */
+  /**
+   * Called once when a webhook reaches `pauseAfterFailures` consecutive failed attempts: pause it in the
+   * webhook store (then listWebhooks() shows it paused). Until this settles the webhook starts no attempt.
+   */
   pauseWebhook: (id: number) => void | Promise<void>;
   /** App version for `User-Agent: DeviceHooks/<version>` */
   version: string;
@@ -148,6 +156,10 @@ export class Dispatcher {
   private readonly gone = new Set<number>();
   private readonly idleWaiters: (() => void)[] = [];
   private readonly warnedHeaders = new Set<string>();
+  /** Paused in the last webhook list read (a view of the webhook store, not a state of its own). */
+  private readonly pausedSeen = new Set<number>();
+  /** Auto-paused here, the store's write not yet settled: nothing starts meanwhile. */
+  private readonly pausing = new Set<number>();
   private chain: Promise<unknown> = Promise.resolve();
   private admitting = 0;
   private undurable = 0;
@@ -200,6 +212,7 @@ export class Dispatcher {
       const webhooks = matchWebhooks(event, await this.options.listWebhooks());
       const queued: QueuedEvent = { udid: event.udid, name: event.name, platform: event.platform, to: event.to, at: event.at, seq: event.seq };
       const admitted = webhooks.map((webhook) => {
+        this.note(webhook);
         if (this.sendable(webhook)) this.wake(webhook.id, false);
         const messageId = this.outbox.messageIdFor(webhook.id, event.udid, event.seq);
         return { webhookId: webhook.id, promise: this.admit({ webhookId: webhook.id, udid: event.udid, seq: event.seq, event: queued, messageId }) };
@@ -274,22 +287,15 @@ export class Dispatcher {
     return record;
   }
 
-  /** Un-pauses a webhook and sends its backlog in order. Clear the store's `paused` flag first. */
-  async resume(webhookId: number): Promise<void> {
-    const hook = this.hooks.get(webhookId);
-    if (hook) hook.consecutiveFailures = 0;
-    void this.outbox.setFailures(webhookId, 0).catch(() => undefined);
-    const written = this.outbox.setPaused(webhookId, false, this.clock.now());
-    this.logger('info', `Webhook ${webhookId} resumed`);
-    this.wake(webhookId, true);
-    await written;
-  }
-
-  /** Call when webhooks changed (enabled, edited, deleted): held deliveries are looked at again. */
+  /**
+   * Call when webhooks changed (enabled, paused, resumed, edited, deleted): held deliveries are looked
+   * at again; a webhook resumed since the last list sends its backlog in order.
+   */
   async refresh(): Promise<void> {
     const webhooks = await this.options.listWebhooks();
     const ids = new Set(webhooks.map((w) => w.id));
     for (const webhook of webhooks) {
+      this.note(webhook);
       if (isEnabled(webhook)) this.gone.delete(webhook.id);
       this.recheckHeads(webhook);
       if (this.sendable(webhook)) this.wake(webhook.id, true);
@@ -484,7 +490,7 @@ export class Dispatcher {
       }
       // A deleted webhook's callbacks do not wait for a pause or a retry time: they are skipped now.
       const deleted = this.isDeleted(lane.webhookId);
-      if (d.state === 'paused' && !deleted) {
+      if ((this.pausedSeen.has(lane.webhookId) || this.pausing.has(lane.webhookId)) && !deleted) {
         this.clearTimer(lane);
         return;
       }
@@ -551,7 +557,7 @@ export class Dispatcher {
     for (const lane of hook.lanes.values()) {
       const head = lane.items[0];
       const d = head ? this.outbox.get(head.id) : undefined;
-      if (!d?.event || d.state === 'paused' || this.stillWanted(webhook, d.event)) continue;
+      if (!d?.event || this.isPaused(webhook) || this.stillWanted(webhook, d.event)) continue;
       lane.recheck = true;
       lane.held = false;
       this.consider(lane);
@@ -569,9 +575,37 @@ export class Dispatcher {
   }
 
   private sendable(webhook: DeliveryWebhook): boolean {
-    return (
-      isEnabled(webhook) && webhook.paused !== true && webhook.unavailable === undefined && !this.outbox.isPaused(webhook.id) && !this.gone.has(webhook.id)
-    );
+    return isEnabled(webhook) && !this.isPaused(webhook) && webhook.unavailable === undefined && !this.gone.has(webhook.id);
+  }
+
+  /** Paused in the store (as this list shows it), or being paused here. */
+  private isPaused(webhook: DeliveryWebhook): boolean {
+    return webhook.paused === true || this.pausing.has(webhook.id);
+  }
+
+  /** Takes a webhook's pause state from a list just read; paused before and not now is a resume. */
+  private note(webhook: DeliveryWebhook): void {
+    if (webhook.paused === true) {
+      this.pausedSeen.add(webhook.id);
+    } else if (this.pausedSeen.delete(webhook.id)) {
+      this.resumed(webhook.id);
+    }
+  }
+
+  /** The store resumed a webhook: a fresh failure count, and what waited goes now, in order. */
+  private resumed(webhookId: number): void {
+    const hook = this.hooks.get(webhookId);
+    if (hook) hook.consecutiveFailures = 0;
+    void this.outbox.setFailures(webhookId, 0).catch(() => undefined);
+    this.logger('info', `Webhook ${webhookId} resumed`);
+    // A retry time planned before the pause does not hold the backlog back (the heads are due now).
+    const now = this.clock.now();
+    for (const lane of hook?.lanes.values() ?? []) {
+      const head = lane.items[0];
+      const d = head && !lane.busy ? this.outbox.get(head.id) : undefined;
+      if (d && d.nextAttemptAt > now) void this.outbox.update(d.id, { nextAttemptAt: now }).catch(() => undefined);
+    }
+    this.wake(webhookId, true);
   }
 
   private isIdle(): boolean {
@@ -594,7 +628,6 @@ export class Dispatcher {
       lane.items.shift();
       return;
     }
-    if (queued.state === 'paused' && !this.isDeleted(queued.webhookId)) return;
     let webhook: DeliveryWebhook | undefined;
     try {
       webhook = (await this.options.listWebhooks()).find((w) => w.id === queued.webhookId);
@@ -612,6 +645,12 @@ export class Dispatcher {
       }
       lane.items.shift();
       this.skip(queued, undefined, SKIPPED_DELETED);
+      return;
+    }
+    this.note(webhook);
+    // A paused webhook's callbacks wait as they are (not even looked at for skipping) until it is resumed.
+    if (this.isPaused(webhook)) {
+      lane.held = true;
       return;
     }
     if (queued.event && !this.stillWanted(webhook, queued.event)) {
@@ -666,7 +705,7 @@ export class Dispatcher {
         retriedMs: d.retriedMs ?? 0,
         horizonMs: this.options.retryHorizonMs ?? DEFAULT_RETRY_HORIZON_MS,
       });
-      if (hook.consecutiveFailures >= this.pauseAfter && !this.outbox.isPaused(webhook.id)) this.pauseHook(webhook.id, hook.consecutiveFailures);
+      if (hook.consecutiveFailures >= this.pauseAfter && !this.isPaused(webhook) && !this.pausedSeen.has(webhook.id)) this.pauseHook(webhook.id, hook.consecutiveFailures);
       if (delay === undefined) {
         outcome = 'failed';
         lane.items.shift();
@@ -678,7 +717,7 @@ export class Dispatcher {
         // secret, the app not running) beyond it does not.
         const retriedMs = (d.retriedMs ?? 0) + delay;
         void this.outbox.update(d.id, { state: 'pending', nextAttemptAt, retriedMs, lastError, updatedAt: end }).catch(() => undefined);
-        outcome = this.outbox.isPaused(webhook.id) ? 'paused' : 'retrying';
+        outcome = this.isPaused(webhook) || this.pausedSeen.has(webhook.id) ? 'paused' : 'retrying';
       }
     }
 
@@ -738,13 +777,27 @@ export class Dispatcher {
       .catch((error: unknown) => this.logger('error', `Disabling webhook ${webhook.id} failed: ${String(error)}`));
   }
 
+  /**
+   * Asks the webhook store to pause the webhook; nothing of it starts until that settles. Once the store
+   * has it paused, the next list showing it not paused is a resume. If the store could not pause it, it
+   * sends again (and the next failed attempt asks again): the store's word is the state.
+   */
   private pauseHook(webhookId: number, failures: number): void {
-    void this.outbox.setPaused(webhookId, true, this.clock.now()).catch(() => undefined);
+    this.pausing.add(webhookId);
     const waiting = this.outbox.pendingFor(webhookId);
     this.logger('warn', `Webhook ${webhookId} paused after ${failures} consecutive failed attempts; ${waiting} callback(s) wait for it to be resumed`);
     void Promise.resolve()
       .then(() => this.options.pauseWebhook(webhookId))
-      .catch((error: unknown) => this.logger('error', `Pausing webhook ${webhookId} failed: ${String(error)}`));
+      .then(
+        () => {
+          this.pausedSeen.add(webhookId);
+        },
+        (error: unknown) => this.logger('error', `Pausing webhook ${webhookId} failed: ${String(error)}`),
+      )
+      .finally(() => {
+        this.pausing.delete(webhookId);
+        void this.refresh().catch((error: unknown) => this.logger('error', `Could not read webhooks after pausing ${webhookId}: ${String(error)}`));
+      });
   }
 
   private headersFor(webhook: DeliveryWebhook, messageId: string, body: string, atMs: number): Record<string, string> {

@@ -3,7 +3,7 @@
 //
 // On disk, in the folder the caller gives (every line is one framed, checked record: framing.ts):
 //   outbox-snapshot.jsonl        the unfinished deliveries at the last compaction:
-//                                  {"kind":"outbox-snapshot","version":2,"gen":G,"nextN":…,"paused":[…],"count":C}
+//                                  {"kind":"outbox-snapshot","version":3,"gen":G,"nextN":…,"paused":[…],"count":C}
 //                                  one Delivery per line (C lines)
 //                                  {"end":true,"count":C}
 //                                written to a temp file (0600), fsynced, read back and checked, renamed
@@ -11,7 +11,7 @@
 //   outbox-journal-<G>.jsonl     every change since snapshot G, one record per line, appended:
 //                                  {"t":"enq","d":Delivery}
 //                                  {"t":"upd","id":…,"p":{state?,attempts?,nextAttemptAt?,lastError?,updatedAt?}}
-//                                  {"t":"pause","w":webhookId,"at":ms} / {"t":"resume","w":webhookId,"at":ms}
+//                                  {"t":"handed","w":webhookId}  (a carried pause is now in webhooks.json)
 //                                  {"t":"fails","w":webhookId,"n":count}  (consecutive failed attempts)
 //                                  {"t":"dev","d":CommittedDevice}  (a device's committed status and seq,
 //                                   written after the callbacks of that change, in the same batch)
@@ -35,10 +35,17 @@
 // problem is reported through onSaveProblem, and the write is tried again every retryMs until it
 // succeeds (or retrySave() is called). Files written before framing (plain JSON lines) are still read.
 //
-// Record versions: 2 (the snapshot header's `version`) keeps a delivery's event (`event`), and the
-// body is composed when each try is sent. 1 kept the finished body (`body`); such records, in a
-// version 1 snapshot or a journal written by that version, are read back into their event when the
-// body is one of our callbacks (upgradeDelivery), otherwise kept and sent as they are.
+// Record versions: 3 (the snapshot header's `version`): the outbox does not own pause state, the
+// webhook store does (webhooks.json `paused`); no delivery is in the `paused` state, and the header's
+// `paused` lists only pauses carried over from data written by version 2 or 1 that have not yet been
+// handed to the webhook store (see carriedPauses(); normally empty). Versions 2 and 1 wrote
+// {"t":"pause"} / {"t":"resume"} journal records, a `paused` header list and `paused` deliveries: they
+// are still read (a resume record makes the webhook's parked deliveries due at its time, as it did), the
+// webhooks still paused at the end become carried pauses, and their deliveries pending.
+// 2 keeps a delivery's event (`event`), and the body is composed when each try is sent. 1 kept the
+// finished body (`body`); such records, in a version 1 snapshot or a journal written by that version,
+// are read back into their event when the body is one of our callbacks (upgradeDelivery), otherwise
+// kept and sent as they are.
 import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { WriteBatcher } from './batcher';
@@ -61,16 +68,19 @@ export interface CommittedDevice {
   at: number;
 }
 
-/** `skipped`: not sent because the webhook no longer wants it (unsubscribed, out of scope, deleted). */
+/**
+ * `skipped`: not sent because the webhook no longer wants it (unsubscribed, out of scope, deleted).
+ * `paused`: only in data written by record versions 1 and 2 (read back as `pending`).
+ */
 export type DeliveryState = 'pending' | 'in_flight' | 'succeeded' | 'failed' | 'dead' | 'paused' | 'skipped';
 export const SETTLED_STATES: readonly DeliveryState[] = ['succeeded', 'failed', 'dead', 'skipped'];
 export function isSettled(state: DeliveryState): boolean {
   return state === 'succeeded' || state === 'failed' || state === 'dead' || state === 'skipped';
 }
 
-/** The snapshot format written now; versions 1 and 2 are read. */
-export const OUTBOX_RECORD_VERSION = 2;
-const READABLE_SNAPSHOT_VERSIONS: readonly number[] = [1, 2];
+/** The snapshot format written now; versions 1 to 3 are read. */
+export const OUTBOX_RECORD_VERSION = 3;
+const READABLE_SNAPSHOT_VERSIONS: readonly number[] = [1, 2, 3];
 
 /** A record of version 1 (a finished `body`) as version 2 (its `event`), when the body is one of our callbacks. */
 export function upgradeDelivery(d: Delivery): Delivery {
@@ -138,8 +148,10 @@ export interface DeliveryPatch {
 type JournalRecord =
   | { t: 'enq'; d: Delivery }
   | { t: 'upd'; id: string; p: DeliveryPatch }
+  // Written only by record versions 1 and 2; still replayed.
   | { t: 'pause'; w: number; at: number }
   | { t: 'resume'; w: number; at: number }
+  | { t: 'handed'; w: number }
   | { t: 'fails'; w: number; n: number }
   | { t: 'dev'; d: CommittedDevice };
 
@@ -148,6 +160,7 @@ interface SnapshotHeader {
   version: number;
   gen: number;
   nextN: number;
+  /** Versions 1, 2: the paused webhooks. Version 3: pauses carried over from those, not yet handed over. */
   paused: number[];
   /** [webhookId, consecutive failed attempts] for the webhooks with a count above 0 (version 2). */
   failures?: [number, number][];
@@ -210,7 +223,7 @@ export interface OutboxOptions {
   random?: RandomSource;
   /** Only for the batch window. Default: real timers. */
   timers?: Timers;
-  /** Time for pause/resume records and recovery. Default Date.now. */
+  /** Time for recovery. Default Date.now. */
   now?: () => number;
   /** The fs functions every write goes through (tests inject faults). Default node:fs/promises. */
   fs?: StorageFs;
@@ -281,7 +294,10 @@ export interface OpenReport {
 
 export class Outbox {
   private readonly live = new Map<string, Delivery>();
-  private readonly paused = new Set<number>();
+  /** Webhooks paused in data written by record version 1 or 2, not yet handed to the webhook store. */
+  private readonly carried = new Set<number>();
+  /** Replaying the files at open (only then do old pause/resume records change delivery states). */
+  private replaying = false;
   private readonly failureCounts = new Map<number, number>();
   private readonly devices = new Map<string, CommittedDevice>();
   private secret: Buffer = randomBytes(32);
@@ -386,8 +402,13 @@ export class Outbox {
     return this.live.has(id) && !this.notDurable.has(id);
   }
 
-  isPaused(webhookId: number): boolean {
-    return this.paused.has(webhookId);
+  /**
+   * Webhooks that data written by an earlier version (record version 1 or 2) left paused. The webhook
+   * store owns pause state now: the caller pauses them there (webhooks.json), then calls
+   * handOverPauses(). Until then they stay here, across restarts.
+   */
+  carriedPauses(): number[] {
+    return [...this.carried].sort((a, b) => a - b);
   }
 
   /** Each device's last committed status and seq (the source of truth at start; see main/reconcile.ts). */
@@ -428,10 +449,6 @@ export class Outbox {
     const record: JournalRecord = { t: 'fails', w: webhookId, n };
     this.apply(record);
     return this.batcher.push(`${JSON.stringify(record)}\n`);
-  }
-
-  pausedWebhooks(): number[] {
-    return [...this.paused].sort((a, b) => a - b);
   }
 
   /** Set while changes cannot be written (disk full, I/O error). */
@@ -482,7 +499,7 @@ export class Outbox {
       createdAt: input.createdAt,
       attempts: 0,
       nextAttemptAt: input.nextAttemptAt ?? input.createdAt,
-      state: this.paused.has(input.webhookId) ? 'paused' : 'pending',
+      state: 'pending',
       n: this.nextN,
       ...(input.redeliveryOf !== undefined ? { redeliveryOf: input.redeliveryOf } : {}),
     };
@@ -513,15 +530,19 @@ export class Outbox {
   }
 
   /**
-   * Pausing turns the webhook's pending deliveries (and any that become pending later) into `paused`;
-   * resuming makes them all pending again, due at `at`.
+   * Forgets carried pauses (see carriedPauses()) once the webhook store holds them: resolves when that
+   * is on disk. Call it only after the webhook store's write of those pauses resolved.
    */
-  setPaused(webhookId: number, paused: boolean, at: number = this.now()): Promise<void> {
+  handOverPauses(webhookIds: readonly number[]): Promise<void> {
     if (this.closed) return Promise.reject(new OutboxClosedError());
-    if (this.paused.has(webhookId) === paused) return Promise.resolve();
-    const record: JournalRecord = paused ? { t: 'pause', w: webhookId, at } : { t: 'resume', w: webhookId, at };
-    this.apply(record);
-    return this.batcher.push(frameRecord(record));
+    const writes: Promise<void>[] = [];
+    for (const w of webhookIds) {
+      if (!this.carried.has(w)) continue;
+      const record: JournalRecord = { t: 'handed', w };
+      this.apply(record);
+      writes.push(this.batcher.push(frameRecord(record)));
+    }
+    return Promise.all(writes).then(() => undefined);
   }
 
   /**
@@ -612,7 +633,7 @@ export class Outbox {
     switch (record.t) {
       case 'enq': {
         const d = upgradeDelivery({ ...record.d });
-        if (d.state === 'pending' && this.paused.has(d.webhookId)) d.state = 'paused';
+        if (this.replaying && d.state === 'pending' && this.carried.has(d.webhookId)) d.state = 'paused';
         if (isSettled(d.state)) this.deleteLive(d.id);
         else this.setLive(d);
         this.nextN = Math.max(this.nextN, d.n + 1);
@@ -627,12 +648,12 @@ export class Outbox {
         if (p.retriedMs !== undefined) d.retriedMs = p.retriedMs;
         if (p.lastError !== undefined) d.lastError = p.lastError;
         if (p.updatedAt !== undefined) d.updatedAt = p.updatedAt;
-        if (p.state !== undefined) d.state = p.state === 'pending' && this.paused.has(d.webhookId) ? 'paused' : p.state;
+        if (p.state !== undefined) d.state = this.replaying && p.state === 'pending' && this.carried.has(d.webhookId) ? 'paused' : p.state;
         if (isSettled(d.state)) this.deleteLive(d.id);
         return;
       }
       case 'pause': {
-        this.paused.add(record.w);
+        this.carried.add(record.w);
         for (const d of this.live.values()) if (d.webhookId === record.w && d.state === 'pending') d.state = 'paused';
         return;
       }
@@ -646,8 +667,12 @@ export class Outbox {
         else this.failureCounts.delete(record.w);
         return;
       }
+      case 'handed': {
+        this.carried.delete(record.w);
+        return;
+      }
       case 'resume': {
-        this.paused.delete(record.w);
+        this.carried.delete(record.w);
         for (const d of this.live.values()) {
           if (d.webhookId === record.w && d.state === 'paused') {
             d.state = 'pending';
@@ -771,7 +796,7 @@ export class Outbox {
       version: OUTBOX_RECORD_VERSION,
       gen: nextGen,
       nextN: this.nextN,
-      paused: [...this.paused],
+      paused: this.carriedPauses(),
       failures: [...this.failureCounts],
       devices: [...this.devices.values()],
       secret: this.secret.toString('base64'),
@@ -853,6 +878,7 @@ export class Outbox {
   /** Reads snapshot + journals into memory, then compacts into a fresh journal. Called once by openOutbox(). */
   async load(): Promise<OpenReport> {
     await this.fs.mkdir(this.dir);
+    this.replaying = true;
     const report: OpenReport = { recovered: 0, tornTail: false, badLines: 0, unreadableRecords: 0 };
     const snapshotPath = join(this.dir, SNAPSHOT_FILE);
     await this.fs.unlink(`${snapshotPath}.tmp`).catch(() => undefined);
@@ -866,7 +892,7 @@ export class Outbox {
       if (r.kind === 'outbox-snapshot' && header === undefined && body === 0) {
         header = r as unknown as SnapshotHeader;
         this.nextN = Math.max(this.nextN, Number(header.nextN) || 1);
-        for (const w of Array.isArray(header.paused) ? header.paused : []) this.paused.add(w);
+        for (const w of Array.isArray(header.paused) ? header.paused : []) if (typeof w === 'number') this.carried.add(w);
         for (const [w, n] of Array.isArray(header.failures) ? header.failures : []) this.apply({ t: 'fails', w, n });
         for (const d of Array.isArray(header.devices) ? header.devices : []) this.apply({ t: 'dev', d });
         if (typeof header.secret === 'string' && Buffer.from(header.secret, 'base64').length >= 16) this.secret = Buffer.from(header.secret, 'base64');
@@ -928,9 +954,11 @@ export class Outbox {
     if (report.tornTail) this.logger('warn', 'Delivery outbox: the last journal record was cut off by a crash; it was never confirmed and is skipped');
     if (report.badLines > 0) this.logger('error', `Delivery outbox: ${report.badLines} unreadable journal record(s) skipped`);
 
+    this.replaying = false;
     // Whatever was in flight when we stopped may or may not have arrived: send it again (at least once).
+    // A delivery parked by an older version's pause is pending: its webhook's pause is carried (above).
     for (const d of this.live.values()) {
-      if (d.state === 'in_flight') d.state = this.paused.has(d.webhookId) ? 'paused' : 'pending';
+      if (d.state === 'in_flight' || d.state === 'paused') d.state = 'pending';
     }
     report.recovered = this.live.size;
     try {

@@ -139,11 +139,8 @@ export function deliveryHandlers(deps: DeliveryHandlerDeps): {
     },
     'webhooks:resume': {
       schema: z.strictObject({ id }),
-      handle: async ({ id: webhookId }) => {
-        const result = await service.setPaused(webhookId, false);
-        if (result.ok) await core.dispatcher.resume(webhookId);
-        return mapResult(result, () => null);
-      },
+      // The store owns pause state; the dispatcher hears of the change and sends the backlog in order.
+      handle: async ({ id: webhookId }) => mapResult(await service.setPaused(webhookId, false), () => null),
     },
     'webhooks:setEnabled': {
       schema: z.strictObject({ id, enabled: z.boolean() }),

@@ -245,7 +245,7 @@ describe('dispatcher: sending', () => {
 });
 
 describe('dispatcher: pause, resume, redeliver, test events, shutdown', () => {
-  it('pauses after N consecutive failed attempts, keeps queueing, and resume() sends the backlog in order', async () => {
+  it('pauses after N consecutive failed attempts (in the webhook store), keeps queueing, and a resume there sends the backlog in order', async () => {
     const clock = new ManualClock();
     let healthy = false;
     const r = await receiver({ respond: () => ({ status: healthy ? 200 : 500 }) });
@@ -260,19 +260,20 @@ describe('dispatcher: pause, resume, redeliver, test events, shutdown', () => {
     }
     await until(() => expect(t.paused).toEqual([1]));
     expect(t.attempts[2]?.outcome).toBe('paused');
-    expect(t.outbox.isPaused(1)).toBe(true);
+    expect(t.webhooks[0]?.paused).toBe(true);
     expect(t.log.lines.some((l) => /paused after 3 consecutive failed attempts/.test(l.message))).toBe(true);
     // Still queueing, nothing sent, however long we wait.
     const more = await t.dispatcher.dispatch(event({ udid: 'A', seq: 3 }));
     await t.dispatcher.dispatch(event({ udid: 'B', seq: 1 }));
-    expect(more.deliveries[0]?.state).toBe('paused');
+    expect(more.deliveries).toHaveLength(1);
+    expect(t.outbox.pendingFor(1)).toBe(4);
     clock.advance(10 * 3_600_000);
     await t.dispatcher.flush();
     expect(r.requests()).toHaveLength(3);
     expect(clock.dues()).toEqual([]);
 
     healthy = true;
-    await t.dispatcher.resume(1);
+    await t.setPaused(1, false);
     await t.attemptsReach(3 + 4);
     const seen = r.requests().slice(3).map((q) => JSON.parse(q.body) as { deviceUdid: string });
     const resent = t.attempts.slice(3);

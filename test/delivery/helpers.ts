@@ -1,8 +1,9 @@
 // Shared pieces for the delivery tests: a manual clock, temp folders, a one-line dispatcher rig.
 import http from 'node:http';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { cp, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { onTestFinished, vi } from 'vitest';
 import { createDispatcher } from '../../main/delivery/dispatcher';
 import type { Dispatcher, DispatcherOptions } from '../../main/delivery/dispatcher';
@@ -66,6 +67,16 @@ export async function tempDir(): Promise<string> {
   return dir;
 }
 
+/**
+ * A copy of an outbox folder written by record version 2 (fixtures/outbox-v2-paused/, made by that
+ * version's code): webhook 7 paused only in the journal, or (snapshot) in the snapshot header too.
+ */
+export async function v2Folder(which: 'journal' | 'snapshot'): Promise<string> {
+  const dir = await tempDir();
+  await cp(fileURLToPath(new URL(`./fixtures/outbox-v2-paused/${which}`, import.meta.url)), dir, { recursive: true });
+  return dir;
+}
+
 /** float() from a fixed list (cycled), bytes() really random (ids must stay unique). */
 export function fixedRandom(...floats: number[]): RandomSource {
   let i = 0;
@@ -104,6 +115,8 @@ export interface Rig {
   webhooks: DeliveryWebhook[];
   disabled: { id: number; reason: string }[];
   paused: number[];
+  /** What the webhook store's setPaused does for the dispatcher: the list changes, then it is told (refresh). */
+  setPaused(id: number, paused: boolean): Promise<void>;
   attempts: AttemptRecord[];
   log: Log;
   /** Resolves when `count` attempts in total have been recorded. */
@@ -138,8 +151,11 @@ export async function rig(options: RigOptions): Promise<Rig> {
       const w = webhooks.find((x) => x.id === id);
       if (w) w.enabled = false;
     },
+    // Like the webhook store: the pause is in the list once this resolves.
     pauseWebhook: (id) => {
       paused.push(id);
+      const w = webhooks.find((x) => x.id === id);
+      if (w) w.paused = true;
     },
     version: '9.9.9-test',
     logger: log.logger,
@@ -161,6 +177,11 @@ export async function rig(options: RigOptions): Promise<Rig> {
     webhooks,
     disabled,
     paused,
+    setPaused: async (id, on) => {
+      const w = webhooks.find((x) => x.id === id);
+      if (w) w.paused = on;
+      await dispatcher.refresh();
+    },
     attempts,
     log,
     attemptsReach: async (count) => {

@@ -196,28 +196,4 @@ describe('outbox', () => {
     expect(log.lines.some((l) => l.level === 'error' && /snapshot is damaged/.test(l.message))).toBe(true);
     await reopened.close();
   });
-
-  it('pausing a webhook parks its deliveries (also new and retried ones) until resumed, across a restart', async () => {
-    const dir = await tempDir();
-    const outbox = await open(dir);
-    const a = await outbox.enqueue(input(1, { webhookId: 7 }));
-    const other = await outbox.enqueue(input(2, { webhookId: 8 }));
-    await outbox.setPaused(7, true, 10);
-    const b = await outbox.enqueue(input(3, { webhookId: 7 }));
-    expect(outbox.get(a.id)?.state).toBe('paused');
-    expect(outbox.get(b.id)?.state).toBe('paused');
-    expect(outbox.get(other.id)?.state).toBe('pending');
-    await outbox.update(a.id, { state: 'pending', attempts: 1, nextAttemptAt: 500 });
-    expect(outbox.get(a.id)?.state).toBe('paused');
-    await outbox.close();
-    const reopened = await open(dir);
-    expect(reopened.pausedWebhooks()).toEqual([7]);
-    expect(reopened.list({ webhookId: 7 }).map((d) => d.state)).toEqual(['paused', 'paused']);
-    await reopened.setPaused(7, false, 777);
-    expect(reopened.list({ webhookId: 7 }).map((d) => [d.state, d.nextAttemptAt])).toEqual([
-      ['pending', 777],
-      ['pending', 777],
-    ]);
-    await reopened.close();
-  });
 });
