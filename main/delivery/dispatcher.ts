@@ -160,6 +160,9 @@ export class Dispatcher {
   private readonly pausedSeen = new Set<number>();
   /** Auto-paused here, the store's write not yet settled: nothing starts meanwhile. */
   private readonly pausing = new Set<number>();
+  /** Webhook lists asked for, and the newest one whose pause states were taken (an older answer is not). */
+  private listsRead = 0;
+  private listNoted = 0;
   private chain: Promise<unknown> = Promise.resolve();
   private admitting = 0;
   private undurable = 0;
@@ -202,6 +205,8 @@ export class Dispatcher {
     // Whatever the outbox recovered goes first, in its original order.
     for (const d of this.outbox.list()) this.insert(d, true);
     for (const hook of this.hooks.values()) for (const lane of hook.lanes.values()) this.consider(lane);
+    // Which webhooks are paused now: a later list showing one of them not paused is a resume.
+    void this.webhookList().catch((error: unknown) => this.logger('error', `Could not read webhooks at start: ${String(error)}`));
   }
 
   // ---- public API ------------------------------------------------------------------------------
@@ -209,10 +214,9 @@ export class Dispatcher {
   /** Matches, queues (durably) and schedules one event. Resolves when every delivery is on disk. */
   async dispatch(event: DeliveryEvent): Promise<DispatchResult> {
     const admitted = await this.serialize(async () => {
-      const webhooks = matchWebhooks(event, await this.options.listWebhooks());
+      const webhooks = matchWebhooks(event, await this.webhookList());
       const queued: QueuedEvent = { udid: event.udid, name: event.name, platform: event.platform, to: event.to, at: event.at, seq: event.seq };
       const admitted = webhooks.map((webhook) => {
-        this.note(webhook);
         if (this.sendable(webhook)) this.wake(webhook.id, false);
         const messageId = this.outbox.messageIdFor(webhook.id, event.udid, event.seq);
         return { webhookId: webhook.id, promise: this.admit({ webhookId: webhook.id, udid: event.udid, seq: event.seq, event: queued, messageId }) };
@@ -271,7 +275,7 @@ export class Dispatcher {
    */
   async sendTest(webhookId: number, event: DeliveryEvent): Promise<AttemptRecord> {
     if (this.stopped) throw new Error('The dispatcher is stopped');
-    const webhook = (await this.options.listWebhooks()).find((w) => w.id === webhookId);
+    const webhook = (await this.webhookList()).find((w) => w.id === webhookId);
     if (!webhook) throw new Error(`Webhook ${webhookId} not found`);
     if (webhook.unavailable !== undefined) throw new Error(`Webhook ${webhook.name} is waiting — secret unavailable: ${webhook.unavailable}`);
     const messageId = randomId('msg', this.random);
@@ -292,10 +296,9 @@ export class Dispatcher {
    * at again; a webhook resumed since the last list sends its backlog in order.
    */
   async refresh(): Promise<void> {
-    const webhooks = await this.options.listWebhooks();
+    const webhooks = await this.webhookList();
     const ids = new Set(webhooks.map((w) => w.id));
     for (const webhook of webhooks) {
-      this.note(webhook);
       if (isEnabled(webhook)) this.gone.delete(webhook.id);
       this.recheckHeads(webhook);
       if (this.sendable(webhook)) this.wake(webhook.id, true);
@@ -583,6 +586,17 @@ export class Dispatcher {
     return webhook.paused === true || this.pausing.has(webhook.id);
   }
 
+  /** The current webhooks; their pause states are taken from the list unless a newer list was already seen. */
+  private async webhookList(): Promise<readonly DeliveryWebhook[]> {
+    const n = ++this.listsRead;
+    const list = await this.options.listWebhooks();
+    if (n > this.listNoted) {
+      this.listNoted = n;
+      for (const webhook of list) this.note(webhook);
+    }
+    return list;
+  }
+
   /** Takes a webhook's pause state from a list just read; paused before and not now is a resume. */
   private note(webhook: DeliveryWebhook): void {
     if (webhook.paused === true) {
@@ -630,7 +644,7 @@ export class Dispatcher {
     }
     let webhook: DeliveryWebhook | undefined;
     try {
-      webhook = (await this.options.listWebhooks()).find((w) => w.id === queued.webhookId);
+      webhook = (await this.webhookList()).find((w) => w.id === queued.webhookId);
     } catch (error) {
       this.logger('error', `Could not read webhooks before sending: ${String(error)}; trying again in 5 s`);
       await this.outbox.update(queued.id, { nextAttemptAt: this.clock.now() + 5_000 }).catch(() => undefined);
@@ -647,7 +661,6 @@ export class Dispatcher {
       this.skip(queued, undefined, SKIPPED_DELETED);
       return;
     }
-    this.note(webhook);
     // A paused webhook's callbacks wait as they are (not even looked at for skipping) until it is resumed.
     if (this.isPaused(webhook)) {
       lane.held = true;
