@@ -804,6 +804,8 @@ export class Dispatcher {
       .then(
         () => {
           this.pausedSeen.add(webhookId);
+          // A list asked for before the store had the pause is older than it: it must not read as a resume.
+          this.listNoted = this.listsRead;
         },
         (error: unknown) => this.logger('error', `Pausing webhook ${webhookId} failed: ${String(error)}`),
       )
