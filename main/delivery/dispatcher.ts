@@ -606,11 +606,16 @@ export class Dispatcher {
     }
   }
 
-  /** The store resumed a webhook: a fresh failure count, and what waited goes now, in order. */
-  private resumed(webhookId: number): void {
+  private resetFailures(webhookId: number): void {
     const hook = this.hooks.get(webhookId);
     if (hook) hook.consecutiveFailures = 0;
     void this.outbox.setFailures(webhookId, 0).catch(() => undefined);
+  }
+
+  /** The store resumed a webhook: a fresh failure count, and what waited goes now, in order. */
+  private resumed(webhookId: number): void {
+    const hook = this.hooks.get(webhookId);
+    this.resetFailures(webhookId);
     this.logger('info', `Webhook ${webhookId} resumed`);
     // A retry time planned before the pause does not hold the backlog back (the heads are due now).
     const now = this.clock.now();
@@ -806,6 +811,9 @@ export class Dispatcher {
           this.pausedSeen.add(webhookId);
           // A list asked for before the store had the pause is older than it: it must not read as a resume.
           this.listNoted = this.listsRead;
+          // The failures that paused it are spent: a resume the dispatcher never hears of (a crash right
+          // after the store's write) must not pause it again at its first failure.
+          this.resetFailures(webhookId);
         },
         (error: unknown) => this.logger('error', `Pausing webhook ${webhookId} failed: ${String(error)}`),
       )

@@ -187,6 +187,34 @@ describe('pausing and resuming: a crash between the store and the dispatcher', (
     ]);
   });
 
+  it('resume after an auto-pause: the store has it but the dispatcher never heard (crash): the failures before the pause do not pause it again at once', async () => {
+    const clock = new ManualClock();
+    const dir = await tempDir();
+    const r = await receiver({ reply: { status: 500 } });
+    const options = { clock, random: fixedRandom(0.5), schedule: [0, 1_000], pauseAfterFailures: 2 };
+    const first = await rig({ dir, webhooks: [webhook({ url: r.url })], dispatcher: options });
+    await first.dispatcher.dispatch(event({ udid: 'A', seq: 1 }));
+    await first.attemptsReach(1);
+    await until(() => expect(clock.dues()).toHaveLength(1));
+    clock.advance(1_000);
+    await first.attemptsReach(2);
+    await until(() => expect(first.paused).toEqual([1]));
+    await first.dispatcher.flush();
+    first.webhooks[0]!.paused = false; // the store's write; the change is never heard
+    await first.dispatcher.stop({ timeoutMs: 0 });
+    await first.outbox.close();
+    await first.history.close();
+
+    const second = await rig({ dir, webhooks: [webhook({ url: r.url })], dispatcher: options });
+    expect(second.dispatcher.consecutiveFailures(1)).toBe(0);
+    await until(() => expect(clock.dues().length).toBeGreaterThan(0));
+    clock.advance(clock.dues()[0]! - clock.now());
+    await second.attemptsReach(1);
+    await second.dispatcher.flush();
+    expect(second.paused).toEqual([]);
+    expect(second.outbox.size).toBe(1);
+  });
+
   it('resume: the store has it but the dispatcher never heard (crash): after a restart the backlog goes in order', async () => {
     const dir = await tempDir();
     const r = await receiver();
