@@ -4,9 +4,21 @@
 // which starts as soon as the running one ends (those chunks have already waited long enough).
 import type { Timers } from './types';
 
-interface Waiter {
+/** One promise for every chunk of a batch: they all reach the disk (or fail) together. */
+interface Batch {
+  promise: Promise<void>;
   resolve: () => void;
   reject: (error: unknown) => void;
+}
+
+function newBatch(): Batch {
+  let resolve!: () => void;
+  let reject!: (error: unknown) => void;
+  const promise = new Promise<void>((res, rej) => {
+    resolve = res;
+    reject = rej;
+  });
+  return { promise, resolve, reject };
 }
 
 export interface WriteBatcherOptions {
@@ -18,7 +30,7 @@ export interface WriteBatcherOptions {
 
 export class WriteBatcher {
   private chunks: string[] = [];
-  private waiters: Waiter[] = [];
+  private batch: Batch | undefined;
   private timer: unknown = undefined;
   private writing: Promise<void> | undefined;
   private readonly windowMs: number;
@@ -36,17 +48,17 @@ export class WriteBatcher {
     return this.chunks.length;
   }
 
+  /** Resolves when this chunk is on disk. Chunks of one batch share the promise (no allocation per chunk). */
   push(chunk: string): Promise<void> {
-    return new Promise<void>((resolve, reject) => {
-      this.chunks.push(chunk);
-      this.waiters.push({ resolve, reject });
-      if (!this.writing && this.timer === undefined) {
-        this.timer = this.timers.setTimeout(() => {
-          this.timer = undefined;
-          this.kick();
-        }, this.windowMs);
-      }
-    });
+    this.chunks.push(chunk);
+    const batch = (this.batch ??= newBatch());
+    if (!this.writing && this.timer === undefined) {
+      this.timer = this.timers.setTimeout(() => {
+        this.timer = undefined;
+        this.kick();
+      }, this.windowMs);
+    }
+    return batch.promise;
   }
 
   /** Writes whatever is queued now, without waiting for the window; resolves when all of it is written. */
@@ -68,15 +80,15 @@ export class WriteBatcher {
   private kick(): void {
     if (this.writing || this.chunks.length === 0) return;
     const chunks = this.chunks;
-    const waiters = this.waiters;
+    const batch = this.batch as Batch;
     this.chunks = [];
-    this.waiters = [];
+    this.batch = undefined;
     const run = (async () => {
       try {
         await this.writeBatch(chunks);
-        for (const w of waiters) w.resolve();
+        batch.resolve();
       } catch (error) {
-        for (const w of waiters) w.reject(error);
+        batch.reject(error);
       }
     })();
     this.writing = run;

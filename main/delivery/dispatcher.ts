@@ -27,10 +27,10 @@ import { RESPONSE_BODY_LIMIT } from './history';
 import type { AttemptOutcome, AttemptRecord, DeliveryHistory, HistoryQuery, NewAttemptRecord } from './history';
 import { EVENT_KEY_BY_STATUS, isEnabled, matchWebhooks } from './match';
 import type { Delivery, Outbox } from './outbox';
-import { composeBody, eventFromBody } from './payload';
+import { eventFromBody } from './payload';
 import type { CallbackContent } from './payload';
+import { RequestBuilder, UnusableSecretError } from './request';
 import { DEFAULT_JITTER, DEFAULT_MAX_INTERVAL_MS, DEFAULT_MAX_RETRY_AFTER_MS, DEFAULT_RETRY_HORIZON_MS, DEFAULT_SCHEDULE_MS, nextDelay } from './retry';
-import { signatureHeaders } from './signing';
 import { redactUrl } from '../urlCredentials';
 import { cryptoRandom, randomId, silentLogger, systemClock } from './types';
 import type { Clock, DeliveryEvent, DeliveryWebhook, Logger, QueuedEvent, RandomSource } from './types';
@@ -133,29 +133,13 @@ export const SKIPPED_UNSUBSCRIBED = 'Skipped — no longer subscribed';
 export const SKIPPED_DELETED = 'Skipped — webhook deleted';
 export const DISCARDED_UNDEFINED = 'Discarded — webhook no longer defined';
 
-/** Stands in the history for a custom header's value (the value itself was sent). */
-export const HIDDEN_HEADER_VALUE = '[sent; value kept only in the webhook]';
-
-/** Headers a webhook's custom headers may not set (case-insensitive). */
-const RESERVED_HEADERS = new Set([
-  'content-type',
-  'content-length',
-  'user-agent',
-  'host',
-  'connection',
-  'transfer-encoding',
-  'webhook-id',
-  'webhook-timestamp',
-  'webhook-signature',
-]);
-const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
+export { HIDDEN_HEADER_VALUE } from './request';
 
 export class Dispatcher {
   private readonly hooks = new Map<number, HookState>();
   private readonly running = new Set<Promise<void>>();
   private readonly gone = new Set<number>();
   private readonly idleWaiters: (() => void)[] = [];
-  private readonly warnedHeaders = new Set<string>();
   /** Paused in the last webhook list read (a view of the webhook store, not a state of its own). */
   private readonly pausedSeen = new Set<number>();
   /** Auto-paused here, the store's write not yet settled: nothing starts meanwhile. */
@@ -183,7 +167,7 @@ export class Dispatcher {
   private readonly pauseAfter: number;
   private readonly maxRetryAfterMs: number;
   private readonly monotonic: () => number;
-  private readonly userAgent: string;
+  private readonly requests: RequestBuilder;
 
   constructor(private readonly options: DispatcherOptions) {
     this.outbox = options.outbox;
@@ -199,7 +183,7 @@ export class Dispatcher {
     this.pauseAfter = Math.max(1, options.pauseAfterFailures ?? 20);
     this.maxRetryAfterMs = options.maxRetryAfterMs ?? DEFAULT_MAX_RETRY_AFTER_MS;
     this.monotonic = options.monotonic ?? (() => performance.now());
-    this.userAgent = `DeviceHooks/${options.version}`;
+    this.requests = new RequestBuilder(`DeviceHooks/${options.version}`, this.logger);
     // One listener per attempt in flight (all webhooks): more than Node's default warning level of 10.
     setMaxListeners(0, this.abort.signal);
     // Whatever the outbox recovered goes first, in its original order.
@@ -823,68 +807,23 @@ export class Dispatcher {
       });
   }
 
-  private headersFor(webhook: DeliveryWebhook, messageId: string, body: string, atMs: number): Record<string, string> {
-    const headers: Record<string, string> = {};
-    for (const [name, value] of Object.entries(webhook.headers ?? {})) {
-      if (RESERVED_HEADERS.has(name.toLowerCase())) continue;
-      if (!HEADER_NAME.test(name) || typeof value !== 'string' || /[\r\n\0]/.test(value)) {
-        const key = `${webhook.id}:${name}`;
-        if (!this.warnedHeaders.has(key)) {
-          this.warnedHeaders.add(key);
-          this.logger('warn', `Webhook ${webhook.id}: header ${JSON.stringify(name)} is not a valid HTTP header and is not sent`);
-        }
-        continue;
-      }
-      headers[name] = value;
-    }
-    headers['Content-Type'] = 'application/json';
-    headers['User-Agent'] = this.userAgent;
-    const timestamp = Math.floor(atMs / 1000);
-    // Standard Webhooks names webhook-id and webhook-timestamp for every message; the signature only when signing is on.
-    if (webhook.secret) Object.assign(headers, signatureHeaders({ id: messageId, timestamp, body, secret: webhook.secret }));
-    else Object.assign(headers, { 'webhook-id': messageId, 'webhook-timestamp': String(timestamp) });
-    return headers;
-  }
-
   /** One HTTP attempt. Never throws. */
   private async perform(webhook: DeliveryWebhook, d: Pick<Delivery, 'id' | 'messageId'> & CallbackContent): Promise<Performed> {
     const at = this.clock.now();
-    let headers: Record<string, string>;
-    // Composed for this try: creationTime = now, the webhook's current name and org.
-    const body = composeBody(d, webhook, at);
-    const request = (h: Record<string, string>): AttemptRecord['request'] => ({ method: 'POST', url: webhook.url, headers: h, body });
-    // What the history keeps: everything as sent, except custom header values (credentials such as
-    // Authorization), which stay encrypted in the webhook and are not copied into plain history files.
-    const recorded = (h: Record<string, string>): AttemptRecord['request'] => {
-      const custom = new Set(Object.keys(webhook.headers ?? {}));
-      const kept = Object.fromEntries(Object.entries(h).map(([name, value]) => [name, custom.has(name) ? HIDDEN_HEADER_VALUE : value]));
-      // A URL's user name and password are a credential too: history keeps the URL redacted.
-      return { ...request(kept), url: redactUrl(webhook.url) };
-    };
+    let built;
     try {
-      headers = this.headersFor(webhook, d.messageId, body, at);
+      built = this.requests.build(webhook, d, at);
     } catch (error) {
+      if (!(error instanceof UnusableSecretError)) throw error;
       // An unusable secret: never send unsigned what should be signed.
-      return {
-        at,
-        latencyMs: 0,
-        request: { ...request({}), url: redactUrl(webhook.url) },
-        error: { errorClass: 'other', label: 'Signing secret unusable', detail: error instanceof Error ? error.message : String(error) },
-        aborted: false,
-      };
+      return { at, latencyMs: 0, request: error.recorded, error: { errorClass: 'other', label: 'Signing secret unusable', detail: error.message }, aborted: false };
     }
     const t0 = this.monotonic();
     try {
-      const response = await this.http.send({ ...request(headers), timeoutMs: this.timeoutMs, signal: this.abort.signal });
-      return { at, latencyMs: Math.round(this.monotonic() - t0), request: recorded(headers), response, aborted: false };
+      const response = await this.http.send({ method: 'POST', url: webhook.url, headers: built.headers, body: built.body, timeoutMs: this.timeoutMs, signal: this.abort.signal });
+      return { at, latencyMs: Math.round(this.monotonic() - t0), request: built.recorded, response, aborted: false };
     } catch (error) {
-      return {
-        at,
-        latencyMs: Math.round(this.monotonic() - t0),
-        request: recorded(headers),
-        error: classifyError(error),
-        aborted: this.abort.signal.aborted,
-      };
+      return { at, latencyMs: Math.round(this.monotonic() - t0), request: built.recorded, error: classifyError(error), aborted: this.abort.signal.aborted };
     }
   }
 

@@ -16,8 +16,8 @@ const FRAME_VERSION = 'F1';
 
 /** One framed line (with its LF) for a record given as JSON text. */
 export function frameJson(json: string): string {
-  const bytes = Buffer.from(json, 'utf8');
-  return `\x1e${FRAME_VERSION} ${bytes.length} ${crc32(bytes).toString(16).padStart(8, '0')} ${json}\n`;
+  // Length and CRC-32 of the UTF-8 bytes, computed from the string (no Buffer per record).
+  return `\x1e${FRAME_VERSION} ${Buffer.byteLength(json, 'utf8')} ${crc32(json).toString(16).padStart(8, '0')} ${json}\n`;
 }
 
 export function frameRecord(value: unknown): string {

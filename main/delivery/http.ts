@@ -4,8 +4,8 @@
 // agents, TLS verification always on, no redirects followed, the response read from the stream and
 // capped at 16 KiB, one timer for the whole attempt). Every status is an answer
 // (validateStatus: () => true): a 3xx is a failure per Standard Webhooks, and it is not followed.
-import axios from 'axios';
-import type { AxiosInstance } from 'axios';
+import axios, { AxiosHeaders, CanceledError } from 'axios';
+import type { AxiosInstance, AxiosRequestConfig, InternalAxiosRequestConfig, RawAxiosRequestHeaders } from 'axios';
 import type { ErrorClass } from './history';
 import { createTransport } from './transport';
 import type { TransportResponse } from './transport';
@@ -66,7 +66,10 @@ export interface AxiosClientOptions {
 }
 
 export interface AxiosHttpClient extends HttpClient {
-  /** The axios instance requests go through: add interceptors here. */
+  /**
+   * The axios instance requests go through: add interceptors here. Its defaults are read once, when
+   * the first request is sent (set them before, or change requests with an interceptor).
+   */
   readonly axios: AxiosInstance;
   close(): void;
 }
@@ -85,6 +88,9 @@ function flattenHeaders(raw: unknown): Record<string, string> {
   return out;
 }
 
+/** The per-method header buckets of axios defaults (`headers.common`, `headers.post`, …). */
+const METHOD_BUCKETS = new Set(['delete', 'get', 'head', 'post', 'put', 'patch', 'options', 'purge', 'link', 'unlink', 'query', 'common']);
+
 export function createAxiosClient(options: AxiosClientOptions = {}): AxiosHttpClient {
   const transport = createTransport({
     ...(options.maxSocketsPerHost !== undefined ? { maxSocketsPerHost: options.maxSocketsPerHost } : {}),
@@ -101,17 +107,56 @@ export function createAxiosClient(options: AxiosClientOptions = {}): AxiosHttpCl
     transitional: { clarifyTimeoutError: true },
   });
 
+  // axios's request() merges the instance defaults into every request, flattens the header buckets,
+  // checks options and runs the interceptor chain: most of what axios costs per request. With no
+  // interceptor registered, the same merge is done once (a POST config prepared from the defaults) and
+  // each request goes straight to the adapter with what dispatchRequest would give it; the result and
+  // the errors are the same AxiosResponse / AxiosError. Any interceptor: every request takes the full way.
+  let prepared: { config: InternalAxiosRequestConfig; context: RawAxiosRequestHeaders; rest: RawAxiosRequestHeaders } | undefined;
+  const prepare = (): NonNullable<typeof prepared> => {
+    const merged = axios.mergeConfig(instance.defaults as AxiosRequestConfig, { method: 'post' }) as InternalAxiosRequestConfig;
+    const buckets = (merged.headers ?? {}) as unknown as Record<string, unknown>;
+    // As request() does: the `common` and `post` buckets first, then headers set outside any bucket.
+    const context: RawAxiosRequestHeaders = { ...(buckets['common'] as object), ...(buckets['post'] as object) };
+    const rest: RawAxiosRequestHeaders = {};
+    for (const [name, value] of Object.entries(buckets)) if (!METHOD_BUCKETS.has(name)) rest[name] = value as string;
+    const config = { ...merged, method: 'post', allowAbsoluteUrls: merged.allowAbsoluteUrls ?? true } as InternalAxiosRequestConfig;
+    return { config, context, rest };
+  };
+  const intercepted = (): boolean => {
+    let any = false;
+    const mark = (): void => {
+      any = true;
+    };
+    (instance.interceptors.request as unknown as { forEach(fn: () => void): void }).forEach(mark);
+    (instance.interceptors.response as unknown as { forEach(fn: () => void): void }).forEach(mark);
+    return any;
+  };
+  const direct = async (request: HttpRequest): Promise<TransportResponse> => {
+    prepared ??= prepare();
+    const headers = AxiosHeaders.concat(prepared.context as AxiosHeaders, prepared.rest as AxiosHeaders, request.headers as AxiosHeaders);
+    // What dispatchRequest does for a POST: a Content-Type if none was given (ours always gives one).
+    headers.setContentType('application/x-www-form-urlencoded', false);
+    const config = { ...prepared.config, url: request.url, data: request.body, timeout: request.timeoutMs, headers } as InternalAxiosRequestConfig;
+    if (request.signal) config.signal = request.signal;
+    const response = (await transport.adapter(config)) as TransportResponse;
+    if (request.signal?.aborted) throw new CanceledError(undefined, config);
+    return response;
+  };
+
   return {
     axios: instance,
     async send(request: HttpRequest): Promise<HttpResponse> {
-      const response = (await instance.request<Buffer>({
-        method: request.method,
-        url: request.url,
-        headers: request.headers,
-        data: request.body,
-        timeout: request.timeoutMs,
-        ...(request.signal ? { signal: request.signal } : {}),
-      })) as TransportResponse;
+      const response = intercepted()
+        ? ((await instance.request<Buffer>({
+            method: request.method,
+            url: request.url,
+            headers: request.headers,
+            data: request.body,
+            timeout: request.timeoutMs,
+            ...(request.signal ? { signal: request.signal } : {}),
+          })) as TransportResponse)
+        : await direct(request);
       return { status: response.status, headers: flattenHeaders(response.headers), body: response.data, truncated: response.truncated === true };
     },
     close(): void {

@@ -8,6 +8,7 @@
 // other system (databases, the receiver) can count the same way; grapheme clusters change with the
 // Unicode version of whoever counts.
 import { z } from 'zod';
+import { reservedHeaderReason } from '../delivery/request';
 
 export const WEBHOOK_EVENT_KEYS = ['online', 'offline', 'utilizing', 'unplugged'] as const;
 export type WebhookEventKey = (typeof WEBHOOK_EVENT_KEYS)[number];
@@ -262,23 +263,8 @@ const HEADER_VALUE_CONTROLS = /(?!\t)\p{Cc}/u;
 // Node's HTTP client refuses anything above U+00FF in a header value (ERR_INVALID_CHAR).
 const HEADER_VALUE_NOT_LATIN1 = /[\u0100-\u{10FFFF}]/u;
 
-/** Headers DeviceHooks or the HTTP connection own, lower case → why a webhook cannot set them. */
-const RESERVED_HEADERS: Readonly<Record<string, string>> = {
-  'content-type': 'DeviceHooks sets Content-Type itself',
-  'content-length': 'DeviceHooks sets Content-Length itself',
-  host: "the Host header comes from the webhook's URL",
-  'user-agent': 'DeviceHooks sets User-Agent itself',
-  'transfer-encoding': 'the HTTP connection sets Transfer-Encoding itself',
-  connection: 'the HTTP connection sets Connection itself',
-};
-const RESERVED_PREFIX = 'webhook-';
-
-/** Why DeviceHooks refuses this header name, or undefined when a webhook may set it. Case-insensitive. */
-export function reservedHeaderReason(name: string): string | undefined {
-  const lower = name.toLowerCase();
-  if (lower.startsWith(RESERVED_PREFIX)) return 'names starting with webhook- are reserved for Standard Webhooks signing';
-  return Object.hasOwn(RESERVED_HEADERS, lower) ? RESERVED_HEADERS[lower] : undefined;
-}
+// One rule for the names a webhook may not set, shared with what the dispatcher sends.
+export { reservedHeaderReason };
 
 /** One problem inside a field that has rows: `path` is relative to the field (`[2, 'name']`). */
 export interface FieldIssue {

@@ -229,6 +229,48 @@ describe('the lean transport over node:http', () => {
     expect(answer.headers['x-seen-by']).toBe('interceptor');
   });
 
+  it('without interceptors, sends through the adapter what axios would: the same headers in the same order, body and answer', async () => {
+    const seen: { raw: string[]; body: string }[] = [];
+    const s = await serve((req, res, body) => {
+      seen.push({ raw: req.rawHeaders, body });
+      res.setHeader('Set-Cookie', ['a=1', 'b=2']);
+      res.setHeader('X-Answer', 'yes');
+      res.end('answer');
+    });
+    const request = post(s.url, { headers: { 'X-Team': 'lab', 'Content-Type': 'application/json', 'User-Agent': 'DeviceHooks/test', 'webhook-id': 'msg_1' } });
+    const direct = client();
+    const full = client();
+    full.axios.interceptors.request.use((config) => config);
+    const spy = vi.spyOn(direct.axios, 'request');
+    const a = await direct.send(request);
+    const b = await full.send(request);
+    expect(spy).not.toHaveBeenCalled();
+    expect(seen[0]).toEqual(seen[1]);
+    expect(seen[0]?.raw.filter((_, i) => i % 2 === 0)).toEqual(seen[1]?.raw.filter((_, i) => i % 2 === 0));
+    expect(seen[0]?.raw.slice(0, 2)).toEqual(['Accept', 'application/json, text/plain, */*']);
+    expect({ ...a, headers: { ...a.headers, date: '' } }).toEqual({ ...b, headers: { ...b.headers, date: '' } });
+    expect(a.headers['set-cookie']).toBe('a=1, b=2');
+  });
+
+  it('without interceptors, errors are the same AxiosErrors: timeout, aborted in flight, aborted before', async () => {
+    const hang = await serve(() => undefined);
+    const direct = client();
+    const full = client();
+    full.axios.interceptors.response.use((r) => r);
+    const timeout = post(hang.url, { timeoutMs: 100 });
+    for (const c of [direct, full]) {
+      const t = await rejection(c.send(timeout));
+      expect([t.code, classifyError(t).errorClass]).toEqual(['ETIMEDOUT', 'timeout']);
+      const controller = new AbortController();
+      const pending = rejection(c.send(post(hang.url, { signal: controller.signal })));
+      controller.abort();
+      expect((await pending).code).toBe('ERR_CANCELED');
+      const aborted = new AbortController();
+      aborted.abort();
+      expect((await rejection(c.send(post(hang.url, { signal: aborted.signal })))).code).toBe('ERR_CANCELED');
+    }
+  });
+
   it('refuses a body it cannot send as bytes (a stream) with a clear AxiosError, before connecting', async () => {
     const s = await serve((_req, res) => res.end());
     const { adapter, close } = createTransport();
