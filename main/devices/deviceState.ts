@@ -87,7 +87,7 @@ export async function openDeviceStateStore({
     saved: () => store.data.devices as unknown as SavedDeviceState[],
     forgotten: () => store.data.forgotten as unknown as ForgottenDevice[],
     saveDevices: (devices, forgotten) =>
-      store.update((draft) => {
+      store.change((draft) => {
         draft.devices = devices;
         if (forgotten) draft.forgotten = forgotten;
       }),

@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { z } from 'zod';
 import type { Logger } from '../log';
 import { StorageWriteError } from '../storage/errors';
-import { openJsonStore, zodValidator } from '../storage/jsonStore';
+import { Refusal, openJsonStore, zodValidator } from '../storage/jsonStore';
 import type { JsonStore, Recovery } from '../storage/jsonStore';
 import { DEFAULT_SCRYPT, hashPassphrase, isPassphraseHash, needsRehash, verifyPassphrase } from './passphrase';
 import { AttemptThrottle } from './attemptThrottle';
@@ -187,10 +187,6 @@ const fileSchema = z
     return { ...data, nextProfileId: Math.max(data.nextProfileId, maxProfile + 1), nextRoleId: Math.max(data.nextRoleId, maxRole + 1) };
   });
 
-class Refusal<R> {
-  constructor(readonly result: R) {}
-}
-
 function fail(code: ProfileErrorCode, message: string): { ok: false; error: ProfileError } {
   return { ok: false, error: { code, message } };
 }
@@ -233,7 +229,6 @@ class Profiles implements ProfileStore {
   readonly #scrypt: ScryptParams;
   /** Wrong passphrases per target profile: growing waits between tries. */
   readonly #throttle: AttemptThrottle<number>;
-  readonly #listeners = new Set<(snapshot: ProfilesSnapshot) => void>();
 
   constructor(db: JsonStore<ProfilesFile>, now: () => number, logger: Logger, scrypt: ScryptParams) {
     this.#db = db;
@@ -453,14 +448,11 @@ class Profiles implements ProfileStore {
   }
 
   onChange(listener: (snapshot: ProfilesSnapshot) => void): () => void {
-    this.#listeners.add(listener);
-    return () => {
-      this.#listeners.delete(listener);
-    };
+    // The storage helper calls it after each saved change.
+    return this.#db.onChange(() => listener({ activeProfileId: this.activeProfileId(), profiles: this.listProfiles(), roles: this.listRoles() }));
   }
 
   async close(): Promise<void> {
-    this.#listeners.clear();
     await this.#db.close();
   }
 
@@ -510,28 +502,13 @@ class Profiles implements ProfileStore {
     }
   }
 
+  /** A Refusal (thrown by the checks above) answers without writing; a failed write answers `storage`. */
   async #change<R>(mutator: (draft: ProfilesFile) => R): Promise<R | { ok: false; error: ProfileError }> {
-    let result: R;
     try {
-      result = await this.#db.update(mutator);
+      return await this.#db.change<R, R>(mutator);
     } catch (error) {
-      if (error instanceof Refusal) return error.result as R;
       if (error instanceof StorageWriteError) return fail('storage', error.message);
       throw error;
-    }
-    this.#emit();
-    return result;
-  }
-
-  #emit(): void {
-    if (this.#listeners.size === 0) return;
-    const snapshot: ProfilesSnapshot = { activeProfileId: this.activeProfileId(), profiles: this.listProfiles(), roles: this.listRoles() };
-    for (const listener of this.#listeners) {
-      try {
-        listener(structuredClone(snapshot));
-      } catch (error) {
-        this.#logger('error', `profiles: a change listener failed: ${error instanceof Error ? error.message : String(error)}`);
-      }
     }
   }
 }

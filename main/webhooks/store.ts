@@ -16,7 +16,7 @@ import { join } from 'node:path';
 import { z } from 'zod';
 import type { Logger } from '../log';
 import { StorageWriteError } from '../storage/errors';
-import { openJsonStore, zodValidator } from '../storage/jsonStore';
+import { Refusal, openJsonStore, zodValidator } from '../storage/jsonStore';
 import type { JsonStore, Recovery, Migration, ReloadResult } from '../storage/jsonStore';
 import {
   WEBHOOK_EVENT_KEYS,
@@ -393,11 +393,6 @@ export function migrateWebhooksV3toV4(old: unknown): unknown {
   return { ...old, deletedWebhookIds: [] };
 }
 
-/** Thrown inside a mutator to abandon the change and answer `result` instead. */
-class Refusal<R> {
-  constructor(readonly result: R) {}
-}
-
 export async function openWebhookStore(options: OpenWebhookStoreOptions): Promise<OpenWebhookStoreResult> {
   const now = options.now ?? Date.now;
   const opened = await openJsonStore<WebhooksFile>({
@@ -439,7 +434,6 @@ class Webhooks implements WebhookStore {
   readonly #logger: Logger;
   readonly #box: SecretBox;
   readonly #random: SecretRandom;
-  readonly #listeners = new Set<(snapshot: WebhooksSnapshot) => void>();
   /** deliveryWebhooks() for one committed version of the data (only when every webhook opened). */
   #deliveryCache: { data: unknown; list: WebhookForDelivery[] } | undefined;
   /** The webhooks left out of the last incomplete deliveryWebhooks(), with the reason. */
@@ -786,10 +780,8 @@ class Webhooks implements WebhookStore {
   }
 
   onChange(listener: (snapshot: WebhooksSnapshot) => void): () => void {
-    this.#listeners.add(listener);
-    return () => {
-      this.#listeners.delete(listener);
-    };
+    // The storage helper calls it after each saved change and each reload that brought new data.
+    return this.#db.onChange(() => listener({ org: this.org(), webhooks: this.list() }));
   }
 
   async reload(): Promise<ReloadResult> {
@@ -798,15 +790,12 @@ class Webhooks implements WebhookStore {
       this.#logger('warn', `webhooks: ${this.#db.file} was not reloaded because ${result.reason}; the webhooks loaded before stay in use`);
       return result;
     }
-    if (result.changed) {
-      this.#logger('info', `webhooks: reloaded ${this.#db.file} (${this.#db.data.webhooks.length} webhook(s))`);
-      this.#emit();
-    }
+    // The change listeners have heard of it already (the dispatcher refreshes).
+    if (result.changed) this.#logger('info', `webhooks: reloaded ${this.#db.file} (${this.#db.data.webhooks.length} webhook(s))`);
     return result;
   }
 
   async close(): Promise<void> {
-    this.#listeners.clear();
     this.#deliveryCache = undefined;
     await this.#db.close();
   }
@@ -992,34 +981,18 @@ class Webhooks implements WebhookStore {
    * without writing, a failed write answers `storage`, a value the keyring cannot seal `secret_unavailable`.
    */
   async #change<R>(mutator: (draft: WebhooksFile) => R): Promise<R | { ok: false; error: StoreError }> {
-    let result: R;
     try {
-      result = await this.#db.update((draft) => {
+      return await this.#db.change<R, R>((draft) => {
         const answer = mutator(draft);
         this.#sealPlain(draft);
         return answer;
       });
     } catch (error) {
-      if (error instanceof Refusal) return error.result as R;
       if (error instanceof StorageWriteError) return { ok: false, error: { code: 'storage', message: error.message } };
       if (error instanceof SecretUnavailableError) {
         return { ok: false, error: { code: 'secret_unavailable', message: `Nothing was saved: ${lowerFirst(error.message)}.` } };
       }
       throw error;
-    }
-    this.#emit();
-    return result;
-  }
-
-  #emit(): void {
-    if (this.#listeners.size === 0) return;
-    const snapshot: WebhooksSnapshot = { org: this.org(), webhooks: this.list() };
-    for (const listener of this.#listeners) {
-      try {
-        listener(structuredClone(snapshot));
-      } catch (error) {
-        this.#logger('error', `webhooks: a change listener failed: ${error instanceof Error ? error.message : String(error)}`);
-      }
     }
   }
 }
