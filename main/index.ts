@@ -23,7 +23,7 @@ import { restrictNewFiles, tightenDataDir, tightenSummary } from './ownerOnly';
 import { installSecurity, isAppUrl, openExternal, registerAppScheme } from './security';
 import type { AppEntry } from './security';
 import { StorageError } from './storage/errors';
-import type { Permission } from './webhooks/permissions';
+import type { Permission } from './profiles/permissions';
 import { createOsBox } from './webhooks/secrets';
 import { createMainWindow } from './window';
 import { setLinuxAutostart } from './autostart';

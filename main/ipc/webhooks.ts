@@ -5,7 +5,7 @@ import { dialog } from 'electron';
 import type { BrowserWindow } from 'electron';
 import { z } from 'zod';
 import type { WebhooksState } from '../../preload/contract';
-import type { ProfileStore } from '../webhooks/profiles';
+import type { ProfileStore } from '../profiles/profiles';
 import type { WebhookService } from '../webhooks/service';
 import { IMPORT_MAX_BYTES } from '../webhooks/store';
 import type { WebhookStore } from '../webhooks/store';

@@ -19,8 +19,8 @@ import { AttemptThrottle } from './attemptThrottle';
 import type { ScryptParams } from './passphrase';
 import { ADMIN_ROLE_ID, ALL_PERMISSIONS, BUILT_IN_ROLES, isBuiltInRoleId, isPermission, roleHas } from './permissions';
 import type { Permission, Role } from './permissions';
-import { checkName, codePointLength } from './schema';
-import type { FieldErrors } from './schema';
+import { checkName, codePointLength } from '../webhooks/schema';
+import type { FieldErrors } from '../webhooks/schema';
 
 export const PROFILES_FILE = 'profiles.json';
 export const PROFILES_SCHEMA_VERSION = 1;
