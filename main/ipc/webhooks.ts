@@ -7,7 +7,7 @@ import { z } from 'zod';
 import type { WebhooksState } from '../../preload/contract';
 import type { ProfileStore } from '../profiles/profiles';
 import type { WebhookService } from '../webhooks/service';
-import { IMPORT_MAX_BYTES } from '../webhooks/store';
+import { IMPORT_MAX_BYTES } from '../webhooks/importExport';
 import type { WebhookStore } from '../webhooks/store';
 import { fail, ok } from './register';
 import type { HandlerDef } from './register';

@@ -5,7 +5,8 @@
 // `org_setting.view` (or modify). The store itself stays permission-free for the dispatcher.
 import type { Permission } from '../profiles/permissions';
 import type { ProfileStore } from '../profiles/profiles';
-import type { ImportResult, Org, OrgResult, RevealForEditResult, RotateResult, Webhook, WebhookResult, WebhookStore } from './store';
+import type { ImportResult, OrgResult, RevealForEditResult, RotateResult, Webhook, WebhookResult, WebhookStore } from './store';
+import type { Org } from './webhooksFile';
 
 export interface ForbiddenError {
   code: 'forbidden';
