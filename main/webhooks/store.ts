@@ -12,7 +12,10 @@
 //
 // Permission-free on purpose: service.ts checks the active profile. The dispatcher reads
 // deliveryWebhooks()/org(). The file's shape and migrations are in webhooksFile.ts, the export format and
-// the import checks in importExport.ts; this file keeps the webhooks' CRUD and state.
+// the import checks in importExport.ts, sealing and opening secret material in sealing.ts.
+//
+// One cohesive thing: the webhook store's interface (what it hands out, its results) and the one class
+// that implements it, its CRUD and its state (enabled, paused, the dispatcher's view).
 import { join } from 'node:path';
 import type { Logger } from '../log';
 import { StorageWriteError } from '../storage/errors';

@@ -16,7 +16,7 @@ import { SECRET_RECHECK_MS } from '../../main/secretWait';
 import { DEFAULT_SETTINGS } from '../../main/settings';
 import { FIRST_DELAY_MS, FREE_FAILURES, MAX_DELAY_MS } from '../../main/profiles/attemptThrottle';
 import { DEFAULT_SCRYPT } from '../../main/profiles/passphrase';
-import { PASSPHRASE_MIN } from '../../main/profiles/profiles';
+import { PASSPHRASE_MIN } from '../../main/profiles/profileInput';
 import { WEBHOOK_LIMITS } from '../../main/webhooks/schema';
 
 const root = join(import.meta.dirname, '../..');
