@@ -184,10 +184,7 @@ export async function openCore(options: CoreOptions): Promise<Core> {
     reservations,
     logger: log,
     settings: () => ({ ...deviceState.store.data.localApi }),
-    saveSettings: (settings) =>
-      deviceState.store.update((draft) => {
-        draft.localApi = settings;
-      }),
+    saveSettings: (settings) => deviceState.saveLocalApi(settings),
   });
 
   // Delivery: each event → matching webhooks → durable outbox → HTTP, kept apart from the settings.

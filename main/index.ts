@@ -143,10 +143,7 @@ async function start(): Promise<void> {
         trackedUsb: () => deviceState.store.data.trackedUsb,
         appium: appiumHealth,
         battery: batteryOf,
-        setTrackedUsb: (udids) =>
-          deviceState.store.update((draft) => {
-            draft.trackedUsb = udids;
-          }),
+        setTrackedUsb: (udids) => deviceState.setTrackedUsb(udids),
       }),
       ...deliveryHandlers({ core, receiver }),
       ...settingsHandlers({ settings, canManage: () => can('org_setting.modify'), inUse: deliveryLimitsInUse, applyLoginItem }),

@@ -47,6 +47,9 @@ export interface DeviceStateStore {
   saved(): SavedDeviceState[];
   forgotten(): ForgottenDevice[];
   saveDevices(devices: SavedDeviceState[], forgotten?: ForgottenDevice[]): Promise<void>;
+  /** The USB devices an admin chose to track (by udid). */
+  setTrackedUsb(udids: string[]): Promise<void>;
+  saveLocalApi(settings: LocalApiSettings): Promise<void>;
 }
 
 export async function openDeviceStateStore({
@@ -90,6 +93,14 @@ export async function openDeviceStateStore({
       store.change((draft) => {
         draft.devices = devices;
         if (forgotten) draft.forgotten = forgotten;
+      }),
+    setTrackedUsb: (udids) =>
+      store.change((draft) => {
+        draft.trackedUsb = [...udids];
+      }),
+    saveLocalApi: (settings) =>
+      store.change((draft) => {
+        draft.localApi = { ...settings };
       }),
   };
 }
