@@ -4,7 +4,7 @@
 // and subscribe their views with onChange(); none keeps its own read-modify-validate-write-notify copy.
 //
 // Traps this file exists to avoid:
-// - JSONFilePreset silently goes in-memory under NODE_ENV=test: we build `new Low(adapter, …)` ourselves.
+// - JSONFilePreset silently goes in-memory under NODE_ENV=test: we hold a lowdb Adapter ourselves (no preset).
 // - lowdb's write fails with ENOENT when the folder is missing: we create it on open.
 // - lowdb's read throws the raw SyntaxError on a corrupt or empty file, and `Low.read()` keeps the
 //   defaults when the file holds a falsy JSON value (`null`, `0`): we read through the adapter and
