@@ -2,6 +2,7 @@
 // move a bad file aside), then serialized, atomic, all-or-nothing changes with optional batching, and
 // change listeners. Stores change their data only through change() (a refusal answers without writing)
 // and subscribe their views with onChange(); none keeps its own read-modify-validate-write-notify copy.
+// One cohesive thing: a data file's whole life (open, change, reload, close) behind one queue.
 //
 // Traps this file exists to avoid:
 // - JSONFilePreset silently goes in-memory under NODE_ENV=test: we hold a lowdb Adapter ourselves (no preset).
