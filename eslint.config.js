@@ -28,7 +28,7 @@ export default tseslint.config(
   { files: electronAllowed, rules: { 'no-restricted-imports': 'off' } },
   {
     // The plain-Node layers take their dependencies as arguments and never reach up or sideways.
-    files: ['main/devices/**', 'main/webhooks/**', 'main/delivery/**', 'main/storage/**'],
+    files: ['main/devices/**', 'main/webhooks/**', 'main/profiles/**', 'main/delivery/**', 'main/storage/**'],
     rules: {
       'no-restricted-imports': [
         'error',
@@ -52,7 +52,10 @@ export default tseslint.config(
           patterns: [
             ...electronPatterns,
             { group: ['**/ipc/**', '../index', '../window', '../security'], message: 'Core layers must not import the Electron glue.' },
-            { group: ['**/delivery/**', '**/webhooks/**'], message: 'devices/ never imports delivery/ or webhooks/: the composition root wires them.' },
+            {
+              group: ['**/delivery/**', '**/webhooks/**', '**/profiles/**'],
+              message: 'devices/ never imports delivery/, webhooks/ or profiles/: the composition root wires them.',
+            },
           ],
         },
       ],

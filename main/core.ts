@@ -31,8 +31,8 @@ import { reconcileDevices } from './reconcile';
 import { SecretWait } from './secretWait';
 import { openSettingsStore } from './settings';
 import type { SettingsStore } from './settings';
-import { openProfileStore } from './webhooks/profiles';
-import type { ProfileStore } from './webhooks/profiles';
+import { openProfileStore } from './profiles/profiles';
+import type { ProfileStore } from './profiles/profiles';
 import { plainBox } from './webhooks/secrets';
 import type { SecretBox } from './webhooks/secrets';
 import { createWebhookService } from './webhooks/service';
@@ -185,10 +185,7 @@ export async function openCore(options: CoreOptions): Promise<Core> {
     reservations,
     logger: log,
     settings: () => ({ ...deviceState.store.data.localApi }),
-    saveSettings: (settings) =>
-      deviceState.store.update((draft) => {
-        draft.localApi = settings;
-      }),
+    saveSettings: (settings) => deviceState.saveLocalApi(settings),
   });
 
   // Delivery: each event → matching webhooks → durable outbox → HTTP, kept apart from the settings.

@@ -23,7 +23,7 @@ import { restrictNewFiles, tightenDataDir, tightenSummary } from './ownerOnly';
 import { installSecurity, isAppUrl, openExternal, registerAppScheme } from './security';
 import type { AppEntry } from './security';
 import { StorageError } from './storage/errors';
-import type { Permission } from './webhooks/permissions';
+import type { Permission } from './profiles/permissions';
 import { createOsBox } from './webhooks/secrets';
 import { createMainWindow } from './window';
 import { setLinuxAutostart } from './autostart';
@@ -143,10 +143,7 @@ async function start(): Promise<void> {
         trackedUsb: () => deviceState.store.data.trackedUsb,
         appium: appiumHealth,
         battery: batteryOf,
-        setTrackedUsb: (udids) =>
-          deviceState.store.update((draft) => {
-            draft.trackedUsb = udids;
-          }),
+        setTrackedUsb: (udids) => deviceState.setTrackedUsb(udids),
       }),
       ...deliveryHandlers({ core, receiver }),
       ...settingsHandlers({ settings, canManage: () => can('org_setting.modify'), inUse: deliveryLimitsInUse, applyLoginItem }),

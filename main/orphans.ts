@@ -6,7 +6,8 @@
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Dispatcher, Outbox } from './delivery';
-import { migrateWebhooksV1toV2, WEBHOOKS_FILE } from './webhooks/store';
+import { WEBHOOKS_FILE } from './webhooks/store';
+import { migrateWebhooksV1toV2 } from './webhooks/webhooksFile';
 import type { WebhookStore } from './webhooks/store';
 
 export interface OrphanInfo {

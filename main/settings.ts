@@ -2,7 +2,7 @@
 // delivery limits. Plain Node; the desktop app and the headless runner read the same file.
 import { join } from 'node:path';
 import { z } from 'zod';
-import { openJsonStore, zodValidator } from './storage/jsonStore';
+import { openJsonStore, refuse, zodValidator } from './storage/jsonStore';
 import type { JsonStore, Recovery } from './storage/jsonStore';
 import type { Logger } from './log';
 import { DEFAULT_APPIUM_URL, normalizeAppiumUrl } from './devices/appium';
@@ -143,14 +143,17 @@ export async function openSettingsStore({ dataDir, logger }: { dataDir: string; 
     ...(opened.recovered ? { recovered: opened.recovered } : {}),
     general,
     async update(change) {
-      const parsed = generalSchema.safeParse(change);
-      if (!parsed.success) {
-        const fieldErrors: Record<string, string> = {};
-        for (const issue of parsed.error.issues) fieldErrors[issue.path.map(String).join('.') || '_'] ??= issue.message;
-        return { ok: false, fieldErrors };
-      }
-      await store.update((draft) => Object.assign(draft, parsed.data));
-      return { ok: true, value: general() };
+      const saved = await store.change((draft) => {
+        const parsed = generalSchema.safeParse(change);
+        if (!parsed.success) {
+          const fieldErrors: Record<string, string> = {};
+          for (const issue of parsed.error.issues) fieldErrors[issue.path.map(String).join('.') || '_'] ??= issue.message;
+          return refuse({ ok: false as const, fieldErrors });
+        }
+        Object.assign(draft, parsed.data);
+        return { ok: true as const };
+      });
+      return saved.ok ? { ok: true, value: general() } : saved;
     },
   };
 }

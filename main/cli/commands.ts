@@ -10,7 +10,8 @@ import type { Platform, SourceHealth } from '../devices/types';
 import { WEBHOOK_EVENT_KEYS, validateWebhookInput } from '../webhooks/schema';
 import type { FieldErrors, WebhookEventKey } from '../webhooks/schema';
 import type { WebhookService } from '../webhooks/service';
-import type { ImportProblem, Webhook, WebhookStore } from '../webhooks/store';
+import type { ImportProblem } from '../webhooks/importExport';
+import type { Webhook, WebhookStore } from '../webhooks/store';
 import { CLI_EXIT } from './types';
 import type { CliRequest, CliResponse, OptionValue } from './types';
 

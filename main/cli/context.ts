@@ -17,7 +17,7 @@ import { UsbmuxSource } from '../devices/usbmux';
 import type { Logger } from '../log';
 import { openSettingsStore } from '../settings';
 import type { SettingsStore } from '../settings';
-import { openProfileStore } from '../webhooks/profiles';
+import { openProfileStore } from '../profiles/profiles';
 import { plainBox } from '../webhooks/secrets';
 import { createWebhookService } from '../webhooks/service';
 import { openWebhookStore } from '../webhooks/store';

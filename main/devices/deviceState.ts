@@ -47,6 +47,9 @@ export interface DeviceStateStore {
   saved(): SavedDeviceState[];
   forgotten(): ForgottenDevice[];
   saveDevices(devices: SavedDeviceState[], forgotten?: ForgottenDevice[]): Promise<void>;
+  /** The USB devices an admin chose to track (by udid). */
+  setTrackedUsb(udids: string[]): Promise<void>;
+  saveLocalApi(settings: LocalApiSettings): Promise<void>;
 }
 
 export async function openDeviceStateStore({
@@ -87,9 +90,17 @@ export async function openDeviceStateStore({
     saved: () => store.data.devices as unknown as SavedDeviceState[],
     forgotten: () => store.data.forgotten as unknown as ForgottenDevice[],
     saveDevices: (devices, forgotten) =>
-      store.update((draft) => {
+      store.change((draft) => {
         draft.devices = devices;
         if (forgotten) draft.forgotten = forgotten;
+      }),
+    setTrackedUsb: (udids) =>
+      store.change((draft) => {
+        draft.trackedUsb = [...udids];
+      }),
+    saveLocalApi: (settings) =>
+      store.change((draft) => {
+        draft.localApi = { ...settings };
       }),
   };
 }

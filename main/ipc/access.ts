@@ -2,7 +2,7 @@
 // permission (preload/contract.ts for channels, ACTION_PERMISSIONS here for the OS shell), and every path
 // asks the same `holds` before acting. Plain Node: the composition root passes the active profile's check.
 import type { ChannelPermission } from '../../preload/contract';
-import type { Permission } from '../webhooks/permissions';
+import type { Permission } from '../profiles/permissions';
 import type { Holds } from './register';
 
 /** The tray's and the app menu's actions, each with the permission it needs (as a channel declares one). */

@@ -7,7 +7,7 @@ import type { LocalApiHost } from '../devices/localApiHost';
 import { ReservationError } from '../devices/reservations';
 import type { Reservations } from '../devices/reservations';
 import type { DeviceTracker } from '../devices/tracker';
-import type { Permission } from '../webhooks/permissions';
+import type { Permission } from '../profiles/permissions';
 import { fail, ok } from './register';
 import type { HandlerDef } from './register';
 

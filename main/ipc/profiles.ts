@@ -2,8 +2,8 @@
 // checks its permission and the last-Admin rules.
 import { z } from 'zod';
 import type { ProfilesState } from '../../preload/contract';
-import { PERMISSIONS } from '../webhooks/permissions';
-import type { ProfileStore } from '../webhooks/profiles';
+import { PERMISSIONS } from '../profiles/permissions';
+import type { ProfileStore } from '../profiles/profiles';
 import { ok } from './register';
 import type { HandlerDef } from './register';
 import { mapResult } from './results';

@@ -1,8 +1,11 @@
 // The one lowdb helper for every data file: open (create the folder, read, migrate, check the shape,
-// move a bad file aside), then serialized, atomic, all-or-nothing updates with optional batching.
+// move a bad file aside), then serialized, atomic, all-or-nothing changes with optional batching, and
+// change listeners. Stores change their data only through change() (a refusal answers without writing)
+// and subscribe their views with onChange(); none keeps its own read-modify-validate-write-notify copy.
+// One cohesive thing: a data file's whole life (open, change, reload, close) behind one queue.
 //
 // Traps this file exists to avoid:
-// - JSONFilePreset silently goes in-memory under NODE_ENV=test: we build `new Low(adapter, …)` ourselves.
+// - JSONFilePreset silently goes in-memory under NODE_ENV=test: we hold a lowdb Adapter ourselves (no preset).
 // - lowdb's write fails with ENOENT when the folder is missing: we create it on open.
 // - lowdb's read throws the raw SyntaxError on a corrupt or empty file, and `Low.read()` keeps the
 //   defaults when the file holds a falsy JSON value (`null`, `0`): we read through the adapter and
@@ -10,11 +13,10 @@
 // - lowdb's JSONFile renames its temp file into place without fsync (a power cut can leave an empty
 //   file): we write through DurableJsonFile (durableFile.ts), which fsyncs and creates files 0600.
 // - `Low.update()` mutates `data` in place before writing, so a failed write leaves memory ahead of the
-//   disk: we mutate a copy and swap it in only once it is on disk.
+//   disk: we hold the adapter directly (no `Low`), mutate a copy and swap it in only once it is on disk.
 import { chmod, copyFile, mkdir, readFile, rename, rm, stat } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
-import { Low } from 'lowdb';
 import type { Adapter } from 'lowdb';
 import { DurableJsonFile } from './durableFile';
 import type { z } from 'zod';
@@ -38,6 +40,18 @@ export type DeepReadonly<T> = T extends (infer U)[]
 /** Every data file carries its schema version at the top: `{ "schemaVersion": 3, … }`. */
 export interface Versioned {
   schemaVersion: number;
+}
+
+/**
+ * A mutator's "no": change() answers `result` and writes nothing (edits made to the draft are dropped).
+ * Return it (`return refuse({ ok: false, fieldErrors })`), or throw it from a helper deep in the mutator.
+ */
+export class Refusal<F> {
+  constructor(readonly result: F) {}
+}
+
+export function refuse<F>(result: F): Refusal<F> {
+  return new Refusal(result);
 }
 
 export type ValidationResult<T> = { ok: true; value: T } | { ok: false; reason: string };
@@ -101,18 +115,35 @@ export interface Migration {
 export interface JsonStore<T extends Versioned> {
   readonly file: string;
   readonly label: string;
-  /** The last data known to be on disk (or the defaults, before the first write). Deep-frozen: change it through update(). */
+  /** The last data known to be on disk (or the defaults, before the first write). Deep-frozen: change it through change(). */
   readonly data: DeepReadonly<T>;
+  /**
+   * The way a store changes its data. Runs `mutator` on a copy of the current data when its turn comes
+   * (one at a time, in call order). The mutator edits the draft and answers, or refuses (returns or
+   * throws a Refusal): then nothing is written and change() resolves with the refusal's result. Otherwise
+   * the draft is checked (validate), written atomically through the adapter, made current, and only then
+   * are the change listeners told (once per write), and change() resolves with the mutator's answer.
+   * Rejects with the mutator's own error, a StorageDataError (the draft is not valid) or a
+   * StorageWriteError: in each case memory and disk stay as they were. The mutator must be synchronous.
+   */
+  change<R, F = never>(mutator: (draft: T) => R | Refusal<F>): Promise<R | F>;
+  /**
+   * Called with the new data after every saved change() and every reload() that brought new data (never
+   * for update()). A listener that throws is logged; the others are still called. Returns the unsubscribe.
+   */
+  onChange(listener: (data: DeepReadonly<T>) => void): () => void;
   /**
    * Runs `mutator` on a copy of the current data when its turn comes (one at a time, in call order),
    * writes the copy atomically and only then makes it current. Resolves with the mutator's return value
    * once the data is on disk. Rejects with the mutator's own error (nothing changed), or a
    * StorageWriteError (nothing changed, on disk or in memory). The mutator must be synchronous.
+   * Like change() without refusals and without telling the listeners: for writes no one needs to hear of
+   * (an upgrade written back, a counter, a batch of device states).
    */
   update<R>(mutator: (draft: T) => R): Promise<R>;
   /** Resolves when every update asked so far is settled (batched ones are written now). */
   flush(): Promise<void>;
-  /** flush(), then refuse further updates with StorageClosedError. */
+  /** Forgets the change listeners, flush(), then refuses further changes with StorageClosedError. */
   close(): Promise<void>;
   /** How many writes reached the adapter (successful or not). For diagnostics and tests. */
   readonly writeCount: number;
@@ -171,13 +202,12 @@ export async function openJsonStore<T extends Versioned>(options: JsonStoreOptio
 
   // Temp file created 0600, fsynced, renamed into place, folder fsynced (lowdb's JSONFile does no fsync).
   const adapter = options.adapter ?? new DurableJsonFile<unknown>(file);
-  const low = new Low<unknown>(adapter, freshDefaults());
 
   let raw: unknown;
   let problem: { kind: RecoveryKind; reason: string } | undefined;
   try {
     // Straight through the adapter: Low.read() would keep the defaults for a file holding `null`.
-    raw = await low.adapter.read();
+    raw = await adapter.read();
   } catch (error) {
     if (error instanceof SyntaxError) {
       problem = (await isBlank(file)) ? { kind: 'empty', reason: 'it is empty' } : { kind: 'corrupt', reason: `it is not valid JSON (${error.message})` };
@@ -232,7 +262,7 @@ export async function openJsonStore<T extends Versioned>(options: JsonStoreOptio
     data = freshDefaults();
   }
 
-  const store = new Store<T>(low, data as T, { ...options, label });
+  const store = new Store<T>(adapter, data as T, { ...options, label });
 
   if (migrated) {
     // Keep a copy of the old version, then write the upgraded data so the file and the app agree.
@@ -288,6 +318,8 @@ function migrateAndValidate<T extends Versioned>(raw: unknown, fileVersion: numb
 interface Pending<T> {
   /** A change; absent for a reload, which runs alone in its turn. */
   mutator?: (draft: T) => unknown;
+  /** From change(): a Refusal is answered, and the listeners hear of the write. */
+  notify?: boolean;
   resolve: (value: unknown) => void;
   reject: (error: unknown) => void;
 }
@@ -296,7 +328,8 @@ class Store<T extends Versioned> implements JsonStore<T> {
   readonly file: string;
   readonly label: string;
   #committed: T;
-  readonly #low: Low<unknown>;
+  readonly #adapter: Adapter<unknown>;
+  readonly #listeners = new Set<(data: DeepReadonly<T>) => void>();
   readonly #options: JsonStoreOptions<T>;
   readonly #batchMs: number;
   #pending: Pending<T>[] = [];
@@ -306,14 +339,13 @@ class Store<T extends Versioned> implements JsonStore<T> {
   #closed = false;
   #writes = 0;
 
-  constructor(low: Low<unknown>, initial: T, options: JsonStoreOptions<T> & { label: string }) {
+  constructor(adapter: Adapter<unknown>, initial: T, options: JsonStoreOptions<T> & { label: string }) {
     this.file = options.file;
     this.label = options.label;
-    this.#low = low;
+    this.#adapter = adapter;
     this.#options = options;
     this.#batchMs = options.batchMs ?? 0;
     this.#committed = deepFreeze(initial);
-    this.#low.data = this.#committed;
   }
 
   get data(): DeepReadonly<T> {
@@ -325,11 +357,39 @@ class Store<T extends Versioned> implements JsonStore<T> {
   }
 
   update<R>(mutator: (draft: T) => R): Promise<R> {
+    return this.#enqueue<R>(mutator, false);
+  }
+
+  change<R, F = never>(mutator: (draft: T) => R | Refusal<F>): Promise<R | F> {
+    return this.#enqueue<R | F>(mutator, true);
+  }
+
+  onChange(listener: (data: DeepReadonly<T>) => void): () => void {
+    // A wrapper per subscription: the same function subscribed twice is told twice and unsubscribed once each.
+    const entry = (data: DeepReadonly<T>) => listener(data);
+    this.#listeners.add(entry);
+    return () => {
+      this.#listeners.delete(entry);
+    };
+  }
+
+  #enqueue<R>(mutator: (draft: T) => unknown, notify: boolean): Promise<R> {
     if (this.#closed) return Promise.reject(new StorageClosedError(`Could not save ${this.label}: the store is closed.`, this.file));
     return new Promise<R>((resolve, reject) => {
-      this.#pending.push({ mutator, resolve: resolve as (value: unknown) => void, reject });
+      this.#pending.push({ mutator, notify, resolve: resolve as (value: unknown) => void, reject });
       this.#schedule();
     });
+  }
+
+  #notify(): void {
+    const data = this.#committed as DeepReadonly<T>;
+    for (const listener of [...this.#listeners]) {
+      try {
+        listener(data);
+      } catch (error) {
+        this.#options.logger('error', `${this.label}: a change listener failed: ${error instanceof Error ? error.message : String(error)}`);
+      }
+    }
   }
 
   flush(): Promise<void> {
@@ -344,6 +404,7 @@ class Store<T extends Versioned> implements JsonStore<T> {
 
   async close(): Promise<void> {
     this.#closed = true;
+    this.#listeners.clear();
     await this.flush();
   }
 
@@ -364,7 +425,7 @@ class Store<T extends Versioned> implements JsonStore<T> {
     const { file, version } = this.#options;
     let raw: unknown;
     try {
-      raw = await this.#low.adapter.read();
+      raw = await this.#adapter.read();
     } catch (error) {
       if (error instanceof SyntaxError) return { ok: false, reason: (await isBlank(file)) ? 'it is empty' : `it is not valid JSON (${error.message})` };
       return { ok: false, reason: `it could not be read: ${describeOsError(error)}` };
@@ -386,7 +447,7 @@ class Store<T extends Versioned> implements JsonStore<T> {
     // Compared as JSON (key order and undefined-valued keys do not count), which is what the file holds.
     if (isDeepStrictEqual(asJson(checked.value), asJson(this.#committed))) return { ok: true, changed: false };
     this.#committed = deepFreeze(checked.value);
-    this.#low.data = this.#committed;
+    this.#notify();
     return { ok: true, changed: true };
   }
 
@@ -435,7 +496,7 @@ class Store<T extends Versioned> implements JsonStore<T> {
     let draft: T = this.#committed;
     const applied: { op: Pending<T>; result: unknown }[] = [];
     for (const op of group) {
-      // A copy per mutator: one that throws half-way leaves no trace, and the others still apply.
+      // A copy per mutator: one that throws or refuses half-way leaves no trace, and the others still apply.
       const copy = structuredClone(draft) as T;
       try {
         const result = (op.mutator as (draft: T) => unknown)(copy);
@@ -443,10 +504,15 @@ class Store<T extends Versioned> implements JsonStore<T> {
           void result.catch(() => undefined);
           throw new TypeError('JsonStore.update: the mutator must be synchronous');
         }
+        if (op.notify && result instanceof Refusal) {
+          op.resolve(result.result);
+          continue;
+        }
         draft = copy;
         applied.push({ op, result });
       } catch (error) {
-        op.reject(error);
+        if (op.notify && error instanceof Refusal) op.resolve(error.result);
+        else op.reject(error);
       }
     }
     if (applied.length === 0) return;
@@ -466,10 +532,9 @@ class Store<T extends Versioned> implements JsonStore<T> {
 
     this.#writes++;
     try {
-      this.#low.data = draft;
-      await this.#low.write();
+      await this.#adapter.write(draft);
     } catch (error) {
-      // #committed is untouched; low.data is only read by write(), which is always given the next draft.
+      // #committed is untouched: the draft becomes current only once it is on disk.
       const failure = new StorageWriteError(`Could not save ${this.label}: ${describeOsError(error)} at ${this.file}`, this.file, errnoCode(error), {
         cause: error,
       });
@@ -484,6 +549,8 @@ class Store<T extends Versioned> implements JsonStore<T> {
       });
     }
     this.#committed = deepFreeze(draft);
+    // Told before the callers resume: whoever awaits a change() finds every view already refreshed.
+    if (applied.some(({ op }) => op.notify)) this.#notify();
     for (const { op, result } of applied) op.resolve(result);
   }
 }

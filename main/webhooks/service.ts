@@ -3,9 +3,10 @@
 // needs `org_setting.modify`; so does reveal (secrets and header values are for those who may change
 // them). Reading the list, the org and the export (none holds secret material) needs
 // `org_setting.view` (or modify). The store itself stays permission-free for the dispatcher.
-import type { Permission } from './permissions';
-import type { ProfileStore } from './profiles';
-import type { ImportResult, Org, OrgResult, RevealForEditResult, RotateResult, Webhook, WebhookResult, WebhookStore } from './store';
+import type { Permission } from '../profiles/permissions';
+import type { ProfileStore } from '../profiles/profiles';
+import type { ImportResult, OrgResult, RevealForEditResult, RotateResult, Webhook, WebhookResult, WebhookStore } from './store';
+import type { Org } from './webhooksFile';
 
 export interface ForbiddenError {
   code: 'forbidden';

@@ -5,33 +5,40 @@
 // re-stamps the webhooks in the same atomic write. App-wide preferences, reservations, the outbox and
 // the delivery log live in files of their own, so a burst of deliveries never rewrites the webhooks.
 //
-// Secret material (the signing secret, extra header values) is kept sealed by a SecretBox (OS keyring
-// when there is one) and leaves this file only through reveal() (an admin's edit dialog), rotateSecret()
-// (once, the new secret) and deliveryWebhooks() (the dispatcher). list(), get(), onChange() and the
-// export say only whether there is a secret and which header names there are.
+// Secret material (the signing secret, extra header values) is kept sealed (sealing.ts: a SecretBox, the
+// OS keyring when there is one) and leaves this file only through reveal() (an admin's edit dialog),
+// rotateSecret() (once, the new secret) and deliveryWebhooks() (the dispatcher). list(), get(),
+// onChange() and the export say only whether there is a secret and which header names there are.
 //
 // Permission-free on purpose: service.ts checks the active profile. The dispatcher reads
-// deliveryWebhooks()/org().
+// deliveryWebhooks()/org(). The file's shape and migrations are in webhooksFile.ts, the export format and
+// the import checks in importExport.ts, sealing and opening secret material in sealing.ts.
+//
+// One cohesive thing: the webhook store's interface (what it hands out, its results) and the one class
+// that implements it, its CRUD and its state (enabled, paused, the dispatcher's view).
 import { join } from 'node:path';
-import { z } from 'zod';
 import type { Logger } from '../log';
 import { StorageWriteError } from '../storage/errors';
-import { openJsonStore, zodValidator } from '../storage/jsonStore';
+import { Refusal, openJsonStore, zodValidator } from '../storage/jsonStore';
 import type { JsonStore, Recovery, Migration, ReloadResult } from '../storage/jsonStore';
-import {
-  WEBHOOK_EVENT_KEYS,
-  WEBHOOK_PLATFORMS,
-  checkName,
-  checkReason,
-  duplicateNameMessage,
-  validateWebhookImportEntry,
-  validateWebhookInput,
-} from './schema';
-import type { FieldErrors, WebhookEvents, WebhookHeader, WebhookHeaderInput, WebhookInput, WebhookPlatform, WebhookScope } from './schema';
+import { checkName, checkReason, duplicateNameMessage, validateWebhookInput } from './schema';
+import type { FieldErrors, WebhookEvents, WebhookHeader, WebhookInput, WebhookPlatform } from './schema';
 import { isKeptHeader } from './schema';
 import { SecretUnavailableError, cryptoSecretRandom, generateSecret, plainBox } from './secrets';
+import type { SecretBox, SecretRandom } from './secrets';
 import { joinUrlCredentials, splitUrlCredentials, URL_CREDENTIALS_MASK } from '../urlCredentials';
-import type { Sealed, SecretBox, SecretRandom } from './secrets';
+import { KEYRING_LOCKED_MESSAGE, WebhookSealer, hasPlain } from './sealing';
+import { checkImportEntries, exportWebhooks, parseImport } from './importExport';
+import type { ImportProblem } from './importExport';
+import {
+  emptyScope,
+  migrateWebhooksV1toV2,
+  migrateWebhooksV2toV3,
+  migrateWebhooksV3toV4,
+  storedWebhookSchema,
+  webhooksFileSchema,
+} from './webhooksFile';
+import type { Org, StoredHeader, StoredWebhook, WebhooksFile } from './webhooksFile';
 
 export const WEBHOOKS_FILE = 'webhooks.json';
 /**
@@ -40,49 +47,7 @@ export const WEBHOOKS_FILE = 'webhooks.json';
  * 4: deletedWebhookIds, the ids of webhooks a user deleted.
  */
 export const WEBHOOKS_SCHEMA_VERSION = 4;
-export const EXPORT_FORMAT = 'devicehooks-webhooks';
-/**
- * 1: name, url, description, events. 2: also enabled, scope, header names and signing. Version 1 files
- * still import; a DeviceHooks that reads only version 1 refuses a version 2 file rather than silently
- * dropping its scope and headers (a webhook meant for one phone would hear about all of them).
- */
-export const EXPORT_VERSION = 2;
 export const ORG_NAME_MAX = 100;
-/** An import file larger than this is refused before parsing (a webhook is well under 2 KB). */
-export const IMPORT_MAX_BYTES = 2 * 1024 * 1024;
-
-/** One extra request header as stored: the value is sealed. */
-export interface StoredHeader {
-  name: string;
-  value: Sealed;
-}
-
-/** A webhook as webhooks.json holds it (schema version 2). Never handed out as is. */
-export interface StoredWebhook {
-  id: number;
-  orgId: number;
-  name: string;
-  url: string;
-  description?: string;
-  events: WebhookEvents;
-  /** false: nothing is queued or sent (an admin turned it off, or the receiver answered 410 Gone). */
-  enabled: boolean;
-  /** Why it is disabled, in a sentence; only while disabled. */
-  disabledReason?: string;
-  /** true: new events are queued, nothing is sent until it is resumed. */
-  paused: boolean;
-  /** Why it is paused, in a sentence; only while paused. */
-  pausedReason?: string;
-  scope: WebhookScope;
-  /** Standard Webhooks secret (`whsec_…`), sealed. Absent: requests are not signed. */
-  secret?: Sealed;
-  headers: StoredHeader[];
-  /** The URL's userinfo (`user:password`, as typed), sealed; `url` is then the URL without it. */
-  urlCredentials?: Sealed;
-  /** ISO-8601 UTC */
-  createdAt: string;
-  updatedAt: string;
-}
 
 /** What list(), get(), the results and onChange() give out: the webhook without its secret material. */
 export interface Webhook extends Omit<StoredWebhook, 'secret' | 'headers' | 'urlCredentials'> {
@@ -115,26 +80,6 @@ export interface WebhookForDelivery {
   unavailable?: string;
 }
 
-export interface Org {
-  /** A positive whole number; sent as `orgId` in every callback. */
-  id: number;
-  name: string;
-}
-
-export interface WebhooksFile {
-  schemaVersion: number;
-  /** The id the next webhook gets. Only ever goes up: an id is never reused in this data folder. */
-  nextWebhookId: number;
-  org: Org;
-  webhooks: StoredWebhook[];
-  /**
-   * Ids of webhooks a user deleted, ascending: their waiting callbacks end "Skipped — webhook deleted".
-   * A webhook id missing from the file and not in this list was not deleted (the file was replaced or
-   * set aside): its callbacks are kept.
-   */
-  deletedWebhookIds: number[];
-}
-
 /** `secret_unavailable`: a sealed value cannot be opened (or sealed) by this machine's keyring now. */
 export type StoreErrorCode = 'not_found' | 'storage' | 'secret_unavailable';
 export interface StoreError {
@@ -161,56 +106,16 @@ export interface EditMaterial {
 }
 export type RevealForEditResult = EditMaterial | { ok: false; error: StoreError };
 
-/** The answer to a new secret or header value while the OS keyring that sealed the others is locked. */
-export const KEYRING_LOCKED_MESSAGE = 'The OS keyring is locked; unlock it to change secrets';
 /** The new secret, in plain this once (reveal() can show it again to an admin). */
 export type RotateResult = { ok: true; secret: string; webhook: Webhook } | { ok: false; error: StoreError };
 export type DeliveryLookup = { ok: true; webhook: WebhookForDelivery } | { ok: false; error: StoreError };
 
-export interface ImportProblem {
-  /** 0-based position in the file's `webhooks` array; null for a problem with the file as a whole. */
-  index: number | null;
-  /** A form field key (`name`, `url`, `description`, `events`, `scope`, `signing`, `enabled`, `headers`, `headers.N.name`…), `entry`, or `file`. */
-  field: string;
-  message: string;
-}
 export type RestoreResult = { ok: true; restored: Webhook[]; skipped: { id: number | null; reason: string }[] } | { ok: false; error: StoreError };
 export type ImportResult = { ok: true; imported: Webhook[] } | { ok: false; problems: ImportProblem[] } | { ok: false; error: StoreError };
 
 export interface WebhooksSnapshot {
   org: Org;
   webhooks: Webhook[];
-}
-
-/**
- * One webhook in an export. Never the secret or header values: an export is a file people mail around.
- * Header names are kept so the import can say which values to fill in; `signing` says the webhook signed
- * its requests, and the import generates a new secret for it (the receiver needs that new one).
- */
-export interface ExportedWebhook {
-  name: string;
-  url: string;
-  description?: string;
-  events: WebhookEvents;
-  enabled: boolean;
-  scope: WebhookScope;
-  headers: { name: string }[];
-  signing: boolean;
-  /** Present when the URL had a user name and password: they are not in the export (see URL_CREDENTIALS_REMOVED). */
-  urlCredentials?: string;
-}
-
-/** The placeholder an export carries where a URL's user name and password were. */
-export const URL_CREDENTIALS_REMOVED =
-  'Removed from this export: the URL had a user name and password. Add them again after the import (a header such as Authorization is the better place for a token).';
-
-/** What exportJson() writes and importJson() reads. */
-export interface WebhooksExport {
-  format: typeof EXPORT_FORMAT;
-  version: number;
-  exportedAt: string;
-  org: Org;
-  webhooks: ExportedWebhook[];
 }
 
 export interface WebhookStore {
@@ -303,99 +208,8 @@ export interface OpenWebhookStoreResult {
   migrated?: Migration;
 }
 
-// The file's shape: types and structure only. The product limits (50 characters…) apply to what a
-// person submits; a hand-edited file with a 60-character name still loads rather than being set aside.
-const positiveId = z.number().int().positive().max(Number.MAX_SAFE_INTEGER);
-const sealedSchema = z.object({ scheme: z.enum(['os', 'plain']), data: z.string() });
-const storedWebhook = z.object({
-  id: positiveId,
-  orgId: positiveId,
-  name: z.string(),
-  url: z.string(),
-  description: z.string().optional(),
-  events: z.object(Object.fromEntries(WEBHOOK_EVENT_KEYS.map((k) => [k, z.boolean()])) as Record<keyof WebhookEvents, z.ZodBoolean>),
-  enabled: z.boolean(),
-  disabledReason: z.string().optional(),
-  paused: z.boolean(),
-  pausedReason: z.string().optional(),
-  scope: z.object({ udids: z.array(z.string()), platforms: z.array(z.enum(WEBHOOK_PLATFORMS)) }),
-  secret: sealedSchema.optional(),
-  headers: z.array(z.object({ name: z.string(), value: sealedSchema })),
-  urlCredentials: sealedSchema.optional(),
-  createdAt: z.string(),
-  updatedAt: z.string(),
-});
-const fileSchema = z
-  .object({
-    schemaVersion: z.number().int(),
-    nextWebhookId: positiveId,
-    org: z.object({ id: positiveId, name: z.string() }),
-    webhooks: z.array(storedWebhook),
-    deletedWebhookIds: z.array(positiveId),
-  })
-  .superRefine((data, ctx) => {
-    const seen = new Set<number>();
-    for (const [i, w] of data.webhooks.entries()) {
-      if (seen.has(w.id)) ctx.addIssue({ code: 'custom', path: ['webhooks', i, 'id'], message: `webhook id ${w.id} appears twice` });
-      seen.add(w.id);
-    }
-  })
-  .transform((data): WebhooksFile => {
-    // A hand-edited counter below an existing id would hand that id out again: never let it.
-    const maxId = Math.max(
-      data.webhooks.reduce((m, w) => Math.max(m, w.id), 0),
-      data.deletedWebhookIds.reduce((m, id) => Math.max(m, id), 0),
-    );
-    return { ...data, nextWebhookId: Math.max(data.nextWebhookId, maxId + 1) };
-  });
-
 function defaults(): WebhooksFile {
   return { schemaVersion: WEBHOOKS_SCHEMA_VERSION, nextWebhookId: 1, org: { id: 1, name: '' }, webhooks: [], deletedWebhookIds: [] };
-}
-
-const emptyScope = (): WebhookScope => ({ udids: [], platforms: [] });
-
-/**
- * v1 → v2: every webhook gains `enabled: true`, `paused: false`, an empty scope (every device) and no
- * extra headers; none has a secret. Anything unexpected is passed on for the shape check to name.
- */
-export function migrateWebhooksV1toV2(old: unknown): unknown {
-  if (typeof old !== 'object' || old === null || Array.isArray(old)) return old;
-  const doc = old as { webhooks?: unknown };
-  if (!Array.isArray(doc.webhooks)) return old;
-  const webhooks = doc.webhooks.map((w: unknown) => {
-    if (typeof w !== 'object' || w === null || Array.isArray(w)) return w;
-    const { secret: _ignored, ...rest } = w as Record<string, unknown>;
-    return { ...rest, enabled: true, paused: false, scope: emptyScope(), headers: [] };
-  });
-  return { ...doc, webhooks };
-}
-
-/**
- * v2 → v3: a URL with a userinfo part keeps only the rest in `url`; the userinfo moves to
- * `urlCredentials` as a plain value, which the store seals with the OS keyring right after opening.
- */
-export function migrateWebhooksV2toV3(old: unknown): unknown {
-  if (typeof old !== 'object' || old === null || Array.isArray(old)) return old;
-  const doc = old as { webhooks?: unknown };
-  if (!Array.isArray(doc.webhooks)) return old;
-  const webhooks = doc.webhooks.map((w: unknown) => {
-    if (typeof w !== 'object' || w === null || Array.isArray(w) || typeof (w as { url?: unknown }).url !== 'string') return w;
-    const split = splitUrlCredentials((w as { url: string }).url);
-    return split.credentials === undefined ? w : { ...w, url: split.url, urlCredentials: { scheme: 'plain', data: split.credentials } };
-  });
-  return { ...doc, webhooks };
-}
-
-/** v3 → v4: no webhook is known to have been deleted (earlier versions kept no record). */
-export function migrateWebhooksV3toV4(old: unknown): unknown {
-  if (typeof old !== 'object' || old === null || Array.isArray(old)) return old;
-  return { ...old, deletedWebhookIds: [] };
-}
-
-/** Thrown inside a mutator to abandon the change and answer `result` instead. */
-class Refusal<R> {
-  constructor(readonly result: R) {}
 }
 
 export async function openWebhookStore(options: OpenWebhookStoreOptions): Promise<OpenWebhookStoreResult> {
@@ -406,7 +220,7 @@ export async function openWebhookStore(options: OpenWebhookStoreOptions): Promis
     defaults,
     version: WEBHOOKS_SCHEMA_VERSION,
     migrations: { 2: migrateWebhooksV1toV2, 3: migrateWebhooksV2toV3, 4: migrateWebhooksV3toV4 },
-    validate: zodValidator(fileSchema),
+    validate: zodValidator(webhooksFileSchema),
     logger: options.logger,
     now,
     // Only this OS account may read it: without a keyring the secrets in it are plain text.
@@ -416,7 +230,7 @@ export async function openWebhookStore(options: OpenWebhookStoreOptions): Promis
   const store = new Webhooks(opened.store, {
     now,
     logger: options.logger,
-    box: options.secretBox ?? plainBox,
+    sealer: new WebhookSealer(options.secretBox ?? plainBox, options.logger),
     random: options.random ?? cryptoSecretRandom,
   });
   // Values written in plain before the OS keyring was available are sealed now, not at some later edit.
@@ -431,15 +245,12 @@ function toView(w: StoredWebhook): Webhook {
   return { ...rest, url, hasSecret: secret !== undefined, headers: headers.map((h) => ({ name: h.name })) };
 }
 
-type Material = { ok: true; secret?: string; headers: WebhookHeader[]; urlCredentials?: string } | { ok: false; error: StoreError };
-
 class Webhooks implements WebhookStore {
   readonly #db: JsonStore<WebhooksFile>;
   readonly #now: () => number;
   readonly #logger: Logger;
-  readonly #box: SecretBox;
+  readonly #sealer: WebhookSealer;
   readonly #random: SecretRandom;
-  readonly #listeners = new Set<(snapshot: WebhooksSnapshot) => void>();
   /** deliveryWebhooks() for one committed version of the data (only when every webhook opened). */
   #deliveryCache: { data: unknown; list: WebhookForDelivery[] } | undefined;
   /** The webhooks left out of the last incomplete deliveryWebhooks(), with the reason. */
@@ -447,11 +258,11 @@ class Webhooks implements WebhookStore {
   /** Webhooks already logged as unavailable for one version of the data: one warning, not one per event. */
   #warned: { data: unknown; ids: Set<number> } | undefined;
 
-  constructor(db: JsonStore<WebhooksFile>, deps: { now: () => number; logger: Logger; box: SecretBox; random: SecretRandom }) {
+  constructor(db: JsonStore<WebhooksFile>, deps: { now: () => number; logger: Logger; sealer: WebhookSealer; random: SecretRandom }) {
     this.#db = db;
     this.#now = deps.now;
     this.#logger = deps.logger;
-    this.#box = deps.box;
+    this.#sealer = deps.sealer;
     this.#random = deps.random;
   }
 
@@ -469,7 +280,7 @@ class Webhooks implements WebhookStore {
   }
 
   secretsEncrypted(): boolean {
-    return this.#box.encrypted;
+    return this.#sealer.encrypted;
   }
 
   async create(input: unknown): Promise<WebhookResult> {
@@ -478,7 +289,7 @@ class Webhooks implements WebhookStore {
     const value = checked.value;
     return this.#change<WebhookResult>((draft) => {
       const errors: FieldErrors = {};
-      const locked = this.#lockedIn(draft);
+      const locked = this.#sealer.lockedIn(draft);
       (value.headers ?? []).forEach((h, i) => {
         if (isKeptHeader(h)) errors[`headers.${i}.value`] = `Enter a value for the header "${h.name}"`;
         else if (locked) errors[`headers.${i}.value`] = KEYRING_LOCKED_MESSAGE;
@@ -506,7 +317,7 @@ class Webhooks implements WebhookStore {
       }
       // Header values: kept rows reuse the sealed value as stored; a typed value equal to the stored one is
       // kept as stored too; only a new value is sealed, and not while the keyring is locked.
-      const locked = this.#lockedIn(draft);
+      const locked = this.#sealer.lockedIn(draft);
       const errors: FieldErrors = {};
       const headers = value.headers?.map((h, i): StoredHeader | undefined => {
         const from = isKeptHeader(h) ? h.keepValueOf : h.name;
@@ -516,31 +327,31 @@ class Webhooks implements WebhookStore {
           errors[`headers.${i}.value`] = `Enter a value for the header "${h.name}"`;
           return undefined;
         }
-        if (old && this.#opensTo(old.value, h.value)) return { name: h.name, value: old.value };
+        if (old && this.#sealer.opensTo(old.value, h.value)) return { name: h.name, value: old.value };
         if (locked) {
           errors[`headers.${i}.value`] = KEYRING_LOCKED_MESSAGE;
           return undefined;
         }
-        return { name: h.name, value: this.#box.seal(h.value) };
+        return { name: h.name, value: this.#sealer.seal(h.value) };
       });
       if (value.signing === true && existing.secret === undefined && locked) errors['signing'] = KEYRING_LOCKED_MESSAGE;
       const split = splitUrlCredentials(value.url);
       // The form sends back the mask it was shown (or the same credentials): the stored ones stay as stored.
       const keepCredentials =
         split.credentials === URL_CREDENTIALS_MASK ||
-        (split.credentials !== undefined && existing.urlCredentials !== undefined && this.#opensTo(existing.urlCredentials, split.credentials));
+        (split.credentials !== undefined && existing.urlCredentials !== undefined && this.#sealer.opensTo(existing.urlCredentials, split.credentials));
       if (locked && split.credentials !== undefined && !keepCredentials) errors['url'] = KEYRING_LOCKED_MESSAGE;
       if (Object.keys(errors).length > 0) throw new Refusal<WebhookResult>({ ok: false, fieldErrors: errors });
       existing.name = value.name;
       existing.url = split.url;
       if (split.credentials === undefined) delete existing.urlCredentials;
-      else if (!keepCredentials) existing.urlCredentials = this.#box.seal(split.credentials);
+      else if (!keepCredentials) existing.urlCredentials = this.#sealer.seal(split.credentials);
       if (value.description !== undefined) existing.description = value.description;
       else delete existing.description;
       existing.events = { ...value.events };
       if (value.scope !== undefined) existing.scope = structuredClone(value.scope);
       if (headers !== undefined) existing.headers = headers.filter((h): h is StoredHeader => h !== undefined);
-      if (value.signing === true && existing.secret === undefined) existing.secret = this.#box.seal(generateSecret(this.#random));
+      if (value.signing === true && existing.secret === undefined) existing.secret = this.#sealer.seal(generateSecret(this.#random));
       if (value.signing === false) delete existing.secret;
       existing.updatedAt = this.#iso();
       return { ok: true, webhook: toView(existing) };
@@ -564,7 +375,7 @@ class Webhooks implements WebhookStore {
       const restored: Webhook[] = [];
       const skipped: { id: number | null; reason: string }[] = [];
       for (const entry of entries) {
-        const parsed = storedWebhook.safeParse(entry);
+        const parsed = storedWebhookSchema.safeParse(entry);
         const rawId = (entry as { id?: unknown } | null)?.id;
         const id = typeof rawId === 'number' ? rawId : null;
         if (!parsed.success) {
@@ -600,7 +411,7 @@ class Webhooks implements WebhookStore {
   reveal(id: number): RevealResult {
     const found = this.#find(id);
     if (!found) return notFound(id);
-    const material = this.#open(found);
+    const material = this.#sealer.open(found);
     if (!material.ok) return material;
     const { urlCredentials, ...rest } = material;
     return urlCredentials === undefined ? rest : { ...rest, url: joinUrlCredentials(found.url, urlCredentials) };
@@ -612,32 +423,32 @@ class Webhooks implements WebhookStore {
     const out: EditMaterial = { ok: true, headers: [] };
     if (found.urlCredentials) {
       // Unreadable: the dialog shows the masked URL, and saving it back keeps the stored credentials.
-      const opened = this.#tryOpen(found.urlCredentials);
+      const opened = this.#sealer.tryOpen(found.urlCredentials);
       if (opened.ok) out.url = joinUrlCredentials(found.url, opened.value);
     }
     if (found.secret) {
-      const opened = this.#tryOpen(found.secret);
+      const opened = this.#sealer.tryOpen(found.secret);
       if (opened.ok) out.secret = opened.value;
       else out.secretUnreadable = opened.reason;
     }
     for (const h of found.headers) {
-      const opened = this.#tryOpen(h.value);
+      const opened = this.#sealer.tryOpen(h.value);
       out.headers.push(opened.ok ? { name: h.name, value: opened.value } : { name: h.name, unreadable: opened.reason });
     }
     return out;
   }
 
   keyringLocked(): boolean {
-    return this.#lockedIn(this.#db.data);
+    return this.#sealer.lockedIn(this.#db.data);
   }
 
   async rotateSecret(id: number): Promise<RotateResult> {
     return this.#change<RotateResult>((draft) => {
       const existing = draft.webhooks.find((w) => w.id === id);
       if (!existing) throw new Refusal(notFound(id));
-      if (this.#lockedIn(draft)) throw new Refusal<RotateResult>({ ok: false, error: { code: 'secret_unavailable', message: KEYRING_LOCKED_MESSAGE } });
+      if (this.#sealer.lockedIn(draft)) throw new Refusal<RotateResult>({ ok: false, error: { code: 'secret_unavailable', message: KEYRING_LOCKED_MESSAGE } });
       const secret = generateSecret(this.#random);
-      existing.secret = this.#box.seal(secret);
+      existing.secret = this.#sealer.seal(secret);
       existing.updatedAt = this.#iso();
       return { ok: true, secret, webhook: toView(existing) };
     });
@@ -723,30 +534,7 @@ class Webhooks implements WebhookStore {
   }
 
   exportJson(): string {
-    // Deliberately no secret and no header value: only whether it signs, and the header names.
-    const doc: WebhooksExport = {
-      format: EXPORT_FORMAT,
-      version: EXPORT_VERSION,
-      exportedAt: this.#iso(),
-      org: this.org(),
-      webhooks: this.list().map((w) => {
-        const stored = this.#find(w.id);
-        const entry: ExportedWebhook = {
-          name: w.name,
-          // Without the user name and password (never in an export): the placeholder below says so.
-          url: stored?.url ?? w.url,
-          events: { ...w.events },
-          enabled: w.enabled,
-          scope: structuredClone(w.scope),
-          headers: w.headers.map((h) => ({ name: h.name })),
-          signing: w.hasSecret,
-        };
-        if (w.description !== undefined) entry.description = w.description;
-        if (stored?.urlCredentials) entry.urlCredentials = URL_CREDENTIALS_REMOVED;
-        return entry;
-      }),
-    };
-    return JSON.stringify(doc, null, 2);
+    return exportWebhooks(this.#db.data.org, this.#db.data.webhooks as readonly StoredWebhook[], this.#iso());
   }
 
   async importJson(text: string): Promise<ImportResult> {
@@ -754,25 +542,10 @@ class Webhooks implements WebhookStore {
     if (!parsed.ok) return parsed;
     const entries = parsed.entries;
     return this.#change<ImportResult>((draft) => {
-      const problems: ImportProblem[] = [];
-      const existing = new Set(draft.webhooks.map((w) => w.name));
-      const inFile = new Map<string, number>();
-      const valid: { value: WebhookInput; enabled: boolean }[] = [];
-      entries.forEach((entry, index) => {
-        const checked = validateWebhookImportEntry(entry);
-        if (!checked.ok) {
-          for (const [field, message] of Object.entries(checked.fieldErrors)) problems.push({ index, field: field === '_' ? 'entry' : field, message });
-          return;
-        }
-        const { enabled = true, ...value } = checked.value;
-        const name = value.name;
-        if (existing.has(name)) problems.push({ index, field: 'name', message: duplicateNameMessage(name) });
-        else if (inFile.has(name)) problems.push({ index, field: 'name', message: `The name "${name}" is used more than once in this file` });
-        else inFile.set(name, index);
-        valid.push({ value, enabled });
-      });
-      if (problems.length > 0) throw new Refusal<ImportResult>({ ok: false, problems });
-      if (this.#lockedIn(draft) && valid.some(({ value }) => value.signing === true || (value.headers ?? []).length > 0)) {
+      const checked = checkImportEntries(entries, new Set(draft.webhooks.map((w) => w.name)));
+      if (!checked.ok) throw new Refusal<ImportResult>(checked);
+      const valid = checked.valid;
+      if (this.#sealer.lockedIn(draft) && valid.some(({ value }) => value.signing === true || (value.headers ?? []).length > 0)) {
         throw new Refusal<ImportResult>({ ok: false, error: { code: 'secret_unavailable', message: KEYRING_LOCKED_MESSAGE } });
       }
       const imported = valid.map(({ value, enabled }) => {
@@ -786,10 +559,8 @@ class Webhooks implements WebhookStore {
   }
 
   onChange(listener: (snapshot: WebhooksSnapshot) => void): () => void {
-    this.#listeners.add(listener);
-    return () => {
-      this.#listeners.delete(listener);
-    };
+    // The storage helper calls it after each saved change and each reload that brought new data.
+    return this.#db.onChange(() => listener({ org: this.org(), webhooks: this.list() }));
   }
 
   async reload(): Promise<ReloadResult> {
@@ -798,24 +569,21 @@ class Webhooks implements WebhookStore {
       this.#logger('warn', `webhooks: ${this.#db.file} was not reloaded because ${result.reason}; the webhooks loaded before stay in use`);
       return result;
     }
-    if (result.changed) {
-      this.#logger('info', `webhooks: reloaded ${this.#db.file} (${this.#db.data.webhooks.length} webhook(s))`);
-      this.#emit();
-    }
+    // The change listeners have heard of it already (the dispatcher refreshes).
+    if (result.changed) this.#logger('info', `webhooks: reloaded ${this.#db.file} (${this.#db.data.webhooks.length} webhook(s))`);
     return result;
   }
 
   async close(): Promise<void> {
-    this.#listeners.clear();
     this.#deliveryCache = undefined;
     await this.#db.close();
   }
 
   /** At open: with the OS keyring available, seal the values still in plain text (one write, if any). */
   async sealPlainValues(): Promise<void> {
-    if (!this.#box.encrypted || !this.#db.data.webhooks.some((w) => hasPlain(w as StoredWebhook))) return;
+    if (!this.#sealer.encrypted || !this.#db.data.webhooks.some((w) => hasPlain(w as StoredWebhook))) return;
     try {
-      const sealed = await this.#db.update((draft) => this.#sealPlain(draft));
+      const sealed = await this.#db.update((draft) => this.#sealer.sealPlain(draft));
       this.#logger('info', `webhooks: sealed ${sealed} secret value(s) with the OS keyring`);
     } catch (error) {
       // They stay readable in plain; the next successful write seals them.
@@ -839,52 +607,16 @@ class Webhooks implements WebhookStore {
       enabled: true,
       paused: false,
       scope: value.scope ? structuredClone(value.scope) : emptyScope(),
-      headers: this.#sealHeaders(value.headers ?? []),
+      headers: this.#sealer.sealHeaders(value.headers ?? []),
       createdAt: at,
       updatedAt: at,
     };
     if (value.description !== undefined) webhook.description = value.description;
     // A mask here (an import of a masked URL) is no credential: left out.
-    if (split.credentials !== undefined && split.credentials !== URL_CREDENTIALS_MASK) webhook.urlCredentials = this.#box.seal(split.credentials);
-    if (value.signing === true) webhook.secret = this.#box.seal(generateSecret(this.#random));
+    if (split.credentials !== undefined && split.credentials !== URL_CREDENTIALS_MASK) webhook.urlCredentials = this.#sealer.seal(split.credentials);
+    if (value.signing === true) webhook.secret = this.#sealer.seal(generateSecret(this.#random));
     draft.nextWebhookId += 1;
     return webhook;
-  }
-
-  #sealHeaders(headers: WebhookHeaderInput[]): StoredHeader[] {
-    return headers.map((h) => {
-      // Only the edit form sends kept rows, and update() resolves them; anything else is a caller's bug.
-      if (isKeptHeader(h)) throw new Error(`webhooks: the kept header row "${h.name}" reached sealing`);
-      return { name: h.name, value: this.#box.seal(h.value) };
-    });
-  }
-
-  /** Values sealed by the OS keyring are stored here, but the keyring cannot seal now. */
-  #lockedIn(
-    data: Readonly<{ webhooks: readonly { secret?: Sealed | undefined; urlCredentials?: Sealed | undefined; headers: readonly { value: Sealed }[] }[] }>,
-  ): boolean {
-    if (this.#box.encrypted) return false;
-    return data.webhooks.some((w) => w.secret?.scheme === 'os' || w.urlCredentials?.scheme === 'os' || w.headers.some((h) => h.value.scheme === 'os'));
-  }
-
-  #opensTo(sealed: Sealed, plain: string): boolean {
-    const opened = this.#tryOpen(sealed);
-    return opened.ok && opened.value === plain;
-  }
-
-  #tryOpen(sealed: Sealed): { ok: true; value: string } | { ok: false; reason: string } {
-    try {
-      return { ok: true, value: this.#box.open(sealed) };
-    } catch (error) {
-      if (!(error instanceof SecretUnavailableError)) throw error;
-      const reason =
-        error.reason === 'keyring_unavailable'
-          ? "Can't be read now: the OS keyring is locked or not available."
-          : error.reason === 'decrypt_failed'
-            ? "Can't be read here: it was encrypted by another OS account or on another machine."
-            : `Can't be read: ${error.message}.`;
-      return { ok: false, reason };
-    }
   }
 
   async #setState(id: number, kind: 'enabled' | 'paused', on: boolean, reason: unknown): Promise<WebhookResult> {
@@ -907,34 +639,8 @@ class Webhooks implements WebhookStore {
     });
   }
 
-  /** Opens a webhook's secret and header values, or says in a sentence why it cannot. */
-  #open(w: StoredWebhook): Material {
-    // Each sealed value in turn; the first that cannot be opened is the answer.
-    const open = (sealed: Sealed, what: string, remedy: string): string => {
-      try {
-        return this.#box.open(sealed);
-      } catch (error) {
-        throw new Refusal<Material>(unavailable(error, what, remedy));
-      }
-    };
-    try {
-      const secret = w.secret ? open(w.secret, "This webhook's signing secret", 'rotate the secret and give the receiver the new one') : undefined;
-      const headers: WebhookHeader[] = w.headers.map((h) => ({
-        name: h.name,
-        value: open(h.value, `The value of this webhook's header "${h.name}"`, 'edit the webhook and enter the value again'),
-      }));
-      const urlCredentials = w.urlCredentials
-        ? open(w.urlCredentials, "The user name and password in this webhook's URL", 'edit the webhook and enter the URL again')
-        : undefined;
-      return { ok: true, headers, ...(secret === undefined ? {} : { secret }), ...(urlCredentials === undefined ? {} : { urlCredentials }) };
-    } catch (error) {
-      if (error instanceof Refusal) return error.result as Material;
-      throw error;
-    }
-  }
-
   #forDelivery(w: StoredWebhook): DeliveryLookup {
-    const material = this.#open(w);
+    const material = this.#sealer.open(w);
     if (!material.ok) return material;
     const webhook: WebhookForDelivery = {
       id: w.id,
@@ -960,29 +666,6 @@ class Webhooks implements WebhookStore {
     this.#logger('warn', `webhooks: webhook ${id} is left out of deliveries: ${message}`);
   }
 
-  /** With an encrypting box, seals every plain value in `draft`; answers how many. Failures stay plain (logged). */
-  #sealPlain(draft: WebhooksFile): number {
-    if (!this.#box.encrypted) return 0;
-    let count = 0;
-    const reseal = (value: Sealed): Sealed => {
-      if (value.scheme !== 'plain') return value;
-      try {
-        const sealed = this.#box.seal(value.data);
-        if (sealed.scheme !== 'plain') count++;
-        return sealed;
-      } catch (error) {
-        this.#logger('warn', `webhooks: could not seal a value with the OS keyring: ${error instanceof Error ? error.message : String(error)}`);
-        return value;
-      }
-    };
-    for (const w of draft.webhooks) {
-      if (w.secret) w.secret = reseal(w.secret);
-      if (w.urlCredentials) w.urlCredentials = reseal(w.urlCredentials);
-      for (const h of w.headers) h.value = reseal(h.value);
-    }
-    return count;
-  }
-
   #iso(): string {
     return new Date(this.#now()).toISOString();
   }
@@ -992,58 +675,20 @@ class Webhooks implements WebhookStore {
    * without writing, a failed write answers `storage`, a value the keyring cannot seal `secret_unavailable`.
    */
   async #change<R>(mutator: (draft: WebhooksFile) => R): Promise<R | { ok: false; error: StoreError }> {
-    let result: R;
     try {
-      result = await this.#db.update((draft) => {
+      return await this.#db.change<R, R>((draft) => {
         const answer = mutator(draft);
-        this.#sealPlain(draft);
+        this.#sealer.sealPlain(draft);
         return answer;
       });
     } catch (error) {
-      if (error instanceof Refusal) return error.result as R;
       if (error instanceof StorageWriteError) return { ok: false, error: { code: 'storage', message: error.message } };
       if (error instanceof SecretUnavailableError) {
         return { ok: false, error: { code: 'secret_unavailable', message: `Nothing was saved: ${lowerFirst(error.message)}.` } };
       }
       throw error;
     }
-    this.#emit();
-    return result;
   }
-
-  #emit(): void {
-    if (this.#listeners.size === 0) return;
-    const snapshot: WebhooksSnapshot = { org: this.org(), webhooks: this.list() };
-    for (const listener of this.#listeners) {
-      try {
-        listener(structuredClone(snapshot));
-      } catch (error) {
-        this.#logger('error', `webhooks: a change listener failed: ${error instanceof Error ? error.message : String(error)}`);
-      }
-    }
-  }
-}
-
-function hasPlain(w: StoredWebhook): boolean {
-  return w.secret?.scheme === 'plain' || w.urlCredentials?.scheme === 'plain' || w.headers.some((h) => h.value.scheme === 'plain');
-}
-
-/** A SecretUnavailableError about `what`, as a store error with a way out. */
-function unavailable(error: unknown, what: string, remedy: string): { ok: false; error: StoreError } {
-  if (!(error instanceof SecretUnavailableError)) throw error;
-  let message: string;
-  if (error.reason === 'keyring_unavailable') {
-    message = `${what} was encrypted by your OS account's keyring, which is not available now. Unlock the keyring (or sign in to the OS account that saved it) and restart DeviceHooks, or ${remedy}.`;
-  } else if (error.reason === 'decrypt_failed') {
-    message = `${what} could not be decrypted by your OS account's keyring: it may have been encrypted by another account or on another machine. ${capitalize(remedy)}.`;
-  } else {
-    message = `${what} cannot be read: ${error.message}. ${capitalize(remedy)}.`;
-  }
-  return { ok: false, error: { code: 'secret_unavailable', message } };
-}
-
-function capitalize(s: string): string {
-  return s.charAt(0).toUpperCase() + s.slice(1);
 }
 
 function lowerFirst(s: string): string {
@@ -1072,28 +717,6 @@ export function validateOrg(raw: unknown): { ok: true; value: Org } | { ok: fals
   }
   if (Object.keys(fieldErrors).length > 0) return { ok: false, fieldErrors };
   return { ok: true, value: { id: id as number, name: orgName } };
-}
-
-function parseImport(text: string): { ok: true; entries: unknown[] } | { ok: false; problems: ImportProblem[] } {
-  const fileProblem = (message: string) => ({ ok: false as const, problems: [{ index: null, field: 'file', message }] });
-  if (typeof text !== 'string') return fileProblem('The import must be the text of a DeviceHooks webhooks file');
-  if (text.length > IMPORT_MAX_BYTES) return fileProblem('The file is too large to be a DeviceHooks webhooks file');
-  let doc: unknown;
-  try {
-    doc = JSON.parse(text);
-  } catch (error) {
-    return fileProblem(`The file is not valid JSON (${error instanceof Error ? error.message : String(error)})`);
-  }
-  if (typeof doc !== 'object' || doc === null || Array.isArray(doc) || (doc as { format?: unknown }).format !== EXPORT_FORMAT) {
-    return fileProblem('The file is not a DeviceHooks webhooks export');
-  }
-  const { version, webhooks } = doc as { version?: unknown; webhooks?: unknown };
-  if (typeof version !== 'number' || !Number.isInteger(version) || version < 1) return fileProblem('The file has no valid version number');
-  if (version > EXPORT_VERSION) {
-    return fileProblem(`The file was exported by a newer version of DeviceHooks (format version ${version}; this version reads up to ${EXPORT_VERSION})`);
-  }
-  if (!Array.isArray(webhooks)) return fileProblem('The file has no list of webhooks');
-  return { ok: true, entries: webhooks };
 }
 
 function deepFreeze<T>(value: T): T {

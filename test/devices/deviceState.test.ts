@@ -21,4 +21,16 @@ describe('devices.json', () => {
     expect(file.forgotten).toEqual([{ udid: 'A', seq: 4, forgottenAt: 5, history: [] }]);
     await store.store.close();
   });
+
+  it('saves the tracked USB devices and the local API settings through the store, and reads them back after a reopen', async () => {
+    const dataDir = await tempDir();
+    const store = await openDeviceStateStore({ dataDir, logger });
+    await store.setTrackedUsb(['usb-1', 'usb-2']);
+    await store.saveLocalApi({ port: 0, token: 'dh_abcdefabcdefabcdefabcdef' });
+    await store.store.close();
+    const again = await openDeviceStateStore({ dataDir, logger });
+    expect(again.store.data.trackedUsb).toEqual(['usb-1', 'usb-2']);
+    expect(again.store.data.localApi).toEqual({ port: 0, token: 'dh_abcdefabcdefabcdefabcdef' });
+    await again.store.close();
+  });
 });

@@ -14,9 +14,9 @@ import { MAX_BODY_BYTES } from '../../main/devices/localApi';
 import { FLAP_THRESHOLD, FLAP_WINDOW_MS } from '../../main/devices/tracker';
 import { SECRET_RECHECK_MS } from '../../main/secretWait';
 import { DEFAULT_SETTINGS } from '../../main/settings';
-import { FIRST_DELAY_MS, FREE_FAILURES, MAX_DELAY_MS } from '../../main/webhooks/attemptThrottle';
-import { DEFAULT_SCRYPT } from '../../main/webhooks/passphrase';
-import { PASSPHRASE_MIN } from '../../main/webhooks/profiles';
+import { FIRST_DELAY_MS, FREE_FAILURES, MAX_DELAY_MS } from '../../main/profiles/attemptThrottle';
+import { DEFAULT_SCRYPT } from '../../main/profiles/passphrase';
+import { PASSPHRASE_MIN } from '../../main/profiles/profileInput';
 import { WEBHOOK_LIMITS } from '../../main/webhooks/schema';
 
 const root = join(import.meta.dirname, '../..');

@@ -9,8 +9,8 @@ import { ACTION_PERMISSIONS, holdsFor, runAction } from '../../main/ipc/access';
 import type { ShellAction } from '../../main/ipc/access';
 import { pusher } from '../../main/ipc/push';
 import { channelPermission, runHandler } from '../../main/ipc/register';
-import { BUILT_IN_ROLES, roleHas } from '../../main/webhooks/permissions';
-import type { Permission } from '../../main/webhooks/permissions';
+import { BUILT_IN_ROLES, roleHas } from '../../main/profiles/permissions';
+import type { Permission } from '../../main/profiles/permissions';
 
 const ours = 'app://devicehooks/index.html';
 const event = { senderFrame: { url: ours } } as never;

@@ -15,7 +15,7 @@ const importElectron = "import { app } from 'electron';\nexport const x = app;\n
 
 describe('lint rules', () => {
   it('keep electron out of everything but the composition root, window, tray, security, IPC and preload', async () => {
-    for (const file of ['main/devices/x.ts', 'main/webhooks/x.ts', 'main/delivery/x.ts', 'main/storage/x.ts', 'main/log.ts', 'main/core.ts', 'main/headless.ts', 'renderer/src/x.tsx']) {
+    for (const file of ['main/devices/x.ts', 'main/webhooks/x.ts', 'main/profiles/x.ts', 'main/delivery/x.ts', 'main/storage/x.ts', 'main/log.ts', 'main/core.ts', 'main/headless.ts', 'renderer/src/x.tsx']) {
       expect(await ruleIds(file, importElectron), file).toContain('no-restricted-imports');
     }
     for (const file of ['main/index.ts', 'main/window.ts', 'main/tray.ts', 'main/security.ts', 'main/ipc/x.ts', 'preload/index.ts']) {
@@ -26,6 +26,8 @@ describe('lint rules', () => {
   it('keep devices/ from importing delivery/ and the core from importing the glue', async () => {
     expect(await ruleIds('main/devices/x.ts', "import { a } from '../delivery/outbox';\nexport const x = a;\n")).toContain('no-restricted-imports');
     expect(await ruleIds('main/webhooks/x.ts', "import { a } from '../ipc/register';\nexport const x = a;\n")).toContain('no-restricted-imports');
+    expect(await ruleIds('main/profiles/x.ts', "import { a } from '../ipc/register';\nexport const x = a;\n")).toContain('no-restricted-imports');
+    expect(await ruleIds('main/devices/x.ts', "import { a } from '../profiles/permissions';\nexport const x = a;\n")).toContain('no-restricted-imports');
   });
 
   it('let the renderer import only types from the contract', async () => {

@@ -3,10 +3,10 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { AttemptThrottle } from '../../main/webhooks/attemptThrottle';
-import { DEFAULT_SCRYPT, hashPassphrase, needsRehash } from '../../main/webhooks/passphrase';
-import { PROFILES_FILE, openProfileStore } from '../../main/webhooks/profiles';
-import type { ProfileResult } from '../../main/webhooks/profiles';
+import { AttemptThrottle } from '../../main/profiles/attemptThrottle';
+import { DEFAULT_SCRYPT, hashPassphrase, needsRehash } from '../../main/profiles/passphrase';
+import { PROFILES_FILE, openProfileStore } from '../../main/profiles/profiles';
+import type { ProfileResult } from '../../main/profiles/profiles';
 import { toIpcError } from '../../main/ipc/results';
 import { makeTempDir } from '../support/tmp';
 import { recordingLogger } from './storage.helpers';

@@ -1,11 +1,11 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { hashPassphrase, isPassphraseHash, verifyPassphrase } from '../../main/webhooks/passphrase';
-import { ALL_PERMISSIONS, PERMISSIONS } from '../../main/webhooks/permissions';
-import { PROFILES_FILE, openProfileStore } from '../../main/webhooks/profiles';
-import type { OpenProfileStoreOptions, ProfileResult, ProfileStore, ProfileView, RoleResult } from '../../main/webhooks/profiles';
-import type { Role } from '../../main/webhooks/permissions';
+import { hashPassphrase, isPassphraseHash, verifyPassphrase } from '../../main/profiles/passphrase';
+import { ALL_PERMISSIONS, PERMISSIONS } from '../../main/profiles/permissions';
+import { PROFILES_FILE, openProfileStore } from '../../main/profiles/profiles';
+import type { OpenProfileStoreOptions, ProfileResult, ProfileStore, ProfileView, RoleResult } from '../../main/profiles/profiles';
+import type { Role } from '../../main/profiles/permissions';
 import { makeTempDir } from '../support/tmp';
 import { recordingLogger } from './storage.helpers';
 

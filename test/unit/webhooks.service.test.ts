@@ -1,9 +1,10 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { openProfileStore } from '../../main/webhooks/profiles';
+import { openProfileStore } from '../../main/profiles/profiles';
 import { createWebhookService } from '../../main/webhooks/service';
-import { EXPORT_FORMAT, WEBHOOKS_FILE, openWebhookStore } from '../../main/webhooks/store';
+import { WEBHOOKS_FILE, openWebhookStore } from '../../main/webhooks/store';
+import { EXPORT_FORMAT } from '../../main/webhooks/importExport';
 import { makeTempDir } from '../support/tmp';
 import { recordingLogger } from './storage.helpers';
 

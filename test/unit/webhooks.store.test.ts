@@ -1,7 +1,8 @@
 import { readFile, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { EXPORT_FORMAT, WEBHOOKS_FILE, openWebhookStore } from '../../main/webhooks/store';
+import { WEBHOOKS_FILE, openWebhookStore } from '../../main/webhooks/store';
+import { EXPORT_FORMAT } from '../../main/webhooks/importExport';
 import type { OpenWebhookStoreOptions, Webhook, WebhookResult, WebhooksSnapshot } from '../../main/webhooks/store';
 import { makeTempDir } from '../support/tmp';
 import { FaultyJsonFile, osError, recordingLogger } from './storage.helpers';

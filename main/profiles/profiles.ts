@@ -8,50 +8,27 @@
 // What this protects: a shared workstation where a Member must not change webhooks by accident or on a
 // whim. It is a guard rail inside one OS account, not a security boundary against that account: whoever
 // can edit files in the data folder can edit profiles.json.
+//
+// One cohesive thing: the profile store's interface and the one class that implements it. What the
+// file holds is in profilesFile.ts, the checks on what a person types in profileInput.ts.
 import { join } from 'node:path';
-import { z } from 'zod';
 import type { Logger } from '../log';
 import { StorageWriteError } from '../storage/errors';
-import { openJsonStore, zodValidator } from '../storage/jsonStore';
+import { Refusal, openJsonStore, zodValidator } from '../storage/jsonStore';
 import type { JsonStore, Recovery } from '../storage/jsonStore';
-import { DEFAULT_SCRYPT, hashPassphrase, isPassphraseHash, needsRehash, verifyPassphrase } from './passphrase';
+import { DEFAULT_SCRYPT, hashPassphrase, needsRehash, verifyPassphrase } from './passphrase';
 import { AttemptThrottle } from './attemptThrottle';
 import type { ScryptParams } from './passphrase';
-import { ADMIN_ROLE_ID, ALL_PERMISSIONS, BUILT_IN_ROLES, isBuiltInRoleId, isPermission, roleHas } from './permissions';
+import { ADMIN_ROLE_ID, BUILT_IN_ROLES, isBuiltInRoleId, roleHas } from './permissions';
 import type { Permission, Role } from './permissions';
-import { checkName, codePointLength } from './schema';
-import type { FieldErrors } from './schema';
+import { checkName } from '../webhooks/schema';
+import type { FieldErrors } from '../webhooks/schema';
+import { PROFILE_NAME_MAX, asObject, checkPassphrase, checkRoleInput, foldName } from './profileInput';
+import { profilesFileSchema } from './profilesFile';
+import type { ProfilesFile, StoredProfile, StoredRole } from './profilesFile';
 
 export const PROFILES_FILE = 'profiles.json';
 export const PROFILES_SCHEMA_VERSION = 1;
-export const PROFILE_NAME_MAX = 50;
-export const ROLE_NAME_MAX = 50;
-export const PASSPHRASE_MIN = 8;
-export const PASSPHRASE_MAX = 256;
-
-/** As stored. `passphraseHash` never leaves this module: callers get ProfileView. */
-export interface StoredProfile {
-  id: number;
-  name: string;
-  roleId: string;
-  passphraseHash?: string;
-  createdAt: string;
-}
-
-export interface StoredRole {
-  id: string;
-  name: string;
-  permissions: Permission[];
-}
-
-export interface ProfilesFile {
-  schemaVersion: number;
-  nextProfileId: number;
-  nextRoleId: number;
-  activeProfileId: number;
-  profiles: StoredProfile[];
-  roles: StoredRole[];
-}
 
 /** What the rest of the app sees of a profile. */
 export interface ProfileView {
@@ -90,18 +67,6 @@ export interface ProfileError {
 export type ProfileFailure = { ok: false; fieldErrors: FieldErrors } | { ok: false; error: ProfileError };
 export type ProfileResult = { ok: true; profile: ProfileView } | ProfileFailure;
 export type RoleResult = { ok: true; role: Role } | ProfileFailure;
-
-export interface ProfileInput {
-  name: string;
-  roleId: string;
-  /** Optional; at least 8 characters. Stored as a scrypt hash only. */
-  passphrase?: string;
-}
-
-export interface RoleInput {
-  name: string;
-  permissions: Permission[];
-}
 
 export interface ProfileStore {
   listProfiles(): ProfileView[];
@@ -145,52 +110,6 @@ export interface OpenProfileStoreResult {
   recovered?: Recovery;
 }
 
-const positiveId = z.number().int().positive().max(Number.MAX_SAFE_INTEGER);
-const fileSchema = z
-  .object({
-    schemaVersion: z.number().int(),
-    nextProfileId: positiveId,
-    nextRoleId: positiveId,
-    activeProfileId: positiveId,
-    profiles: z.array(
-      z.object({
-        id: positiveId,
-        name: z.string(),
-        roleId: z.string(),
-        passphraseHash: z.string().refine(isPassphraseHash, 'not a scrypt hash').optional(),
-        createdAt: z.string(),
-      }),
-    ),
-    roles: z.array(
-      z.object({
-        id: z.string().regex(/^role-\d+$/, 'custom role ids look like role-<n>'),
-        name: z.string(),
-        permissions: z.array(z.enum(ALL_PERMISSIONS as [Permission, ...Permission[]])),
-      }),
-    ),
-  })
-  .superRefine((data, ctx) => {
-    const issue = (message: string) => ctx.addIssue({ code: 'custom', message });
-    const profileIds = new Set(data.profiles.map((p) => p.id));
-    if (profileIds.size !== data.profiles.length) issue('two profiles share an id');
-    const roleIds = new Set(data.roles.map((r) => r.id));
-    if (roleIds.size !== data.roles.length) issue('two roles share an id');
-    for (const p of data.profiles) {
-      if (!isBuiltInRoleId(p.roleId) && !roleIds.has(p.roleId)) issue(`profile ${p.id} has an unknown role ${p.roleId}`);
-    }
-    if (!profileIds.has(data.activeProfileId)) issue('the active profile does not exist');
-    if (!data.profiles.some((p) => p.roleId === ADMIN_ROLE_ID)) issue('no profile is an Admin');
-  })
-  .transform((data): ProfilesFile => {
-    const maxProfile = data.profiles.reduce((m, p) => Math.max(m, p.id), 0);
-    const maxRole = data.roles.reduce((m, r) => Math.max(m, Number(r.id.slice('role-'.length))), 0);
-    return { ...data, nextProfileId: Math.max(data.nextProfileId, maxProfile + 1), nextRoleId: Math.max(data.nextRoleId, maxRole + 1) };
-  });
-
-class Refusal<R> {
-  constructor(readonly result: R) {}
-}
-
 function fail(code: ProfileErrorCode, message: string): { ok: false; error: ProfileError } {
   return { ok: false, error: { code, message } };
 }
@@ -212,7 +131,7 @@ export async function openProfileStore(options: OpenProfileStoreOptions): Promis
     defaults,
     version: PROFILES_SCHEMA_VERSION,
     migrations: {},
-    validate: zodValidator(fileSchema),
+    validate: zodValidator(profilesFileSchema),
     logger: options.logger,
     now,
   });
@@ -233,7 +152,6 @@ class Profiles implements ProfileStore {
   readonly #scrypt: ScryptParams;
   /** Wrong passphrases per target profile: growing waits between tries. */
   readonly #throttle: AttemptThrottle<number>;
-  readonly #listeners = new Set<(snapshot: ProfilesSnapshot) => void>();
 
   constructor(db: JsonStore<ProfilesFile>, now: () => number, logger: Logger, scrypt: ScryptParams) {
     this.#db = db;
@@ -453,14 +371,11 @@ class Profiles implements ProfileStore {
   }
 
   onChange(listener: (snapshot: ProfilesSnapshot) => void): () => void {
-    this.#listeners.add(listener);
-    return () => {
-      this.#listeners.delete(listener);
-    };
+    // The storage helper calls it after each saved change.
+    return this.#db.onChange(() => listener({ activeProfileId: this.activeProfileId(), profiles: this.listProfiles(), roles: this.listRoles() }));
   }
 
   async close(): Promise<void> {
-    this.#listeners.clear();
     await this.#db.close();
   }
 
@@ -510,28 +425,13 @@ class Profiles implements ProfileStore {
     }
   }
 
+  /** A Refusal (thrown by the checks above) answers without writing; a failed write answers `storage`. */
   async #change<R>(mutator: (draft: ProfilesFile) => R): Promise<R | { ok: false; error: ProfileError }> {
-    let result: R;
     try {
-      result = await this.#db.update(mutator);
+      return await this.#db.change<R, R>(mutator);
     } catch (error) {
-      if (error instanceof Refusal) return error.result as R;
       if (error instanceof StorageWriteError) return fail('storage', error.message);
       throw error;
-    }
-    this.#emit();
-    return result;
-  }
-
-  #emit(): void {
-    if (this.#listeners.size === 0) return;
-    const snapshot: ProfilesSnapshot = { activeProfileId: this.activeProfileId(), profiles: this.listProfiles(), roles: this.listRoles() };
-    for (const listener of this.#listeners) {
-      try {
-        listener(structuredClone(snapshot));
-      } catch (error) {
-        this.#logger('error', `profiles: a change listener failed: ${error instanceof Error ? error.message : String(error)}`);
-      }
     }
   }
 }
@@ -563,46 +463,10 @@ function adminCount(data: ProfilesFile): number {
   return data.profiles.filter((p) => p.roleId === ADMIN_ROLE_ID).length;
 }
 
-/** Profile and role names are unique regardless of case: "Alice" and "alice" in one switcher confuse. */
-function foldName(name: string): string {
-  return name.normalize('NFC').toLowerCase();
-}
-
 function profileNotFound(id: number): { ok: false; error: ProfileError } {
   return fail('not_found', `Profile ${id} no longer exists: it may have been deleted.`);
 }
 
 function roleNotFound(id: string): { ok: false; error: ProfileError } {
   return fail('not_found', `Role ${id} no longer exists: it may have been deleted.`);
-}
-
-function asObject(raw: unknown): Record<string, unknown> {
-  return typeof raw === 'object' && raw !== null && !Array.isArray(raw) ? (raw as Record<string, unknown>) : {};
-}
-
-/** At least 4 and at most 256 characters, used exactly as typed (spaces count). */
-export function checkPassphrase(raw: unknown): { ok: true; value: string } | { ok: false; message: string } {
-  if (typeof raw !== 'string') return { ok: false, message: 'Passphrase must be text' };
-  const length = codePointLength(raw);
-  if (length < PASSPHRASE_MIN) return { ok: false, message: `Passphrase must be at least ${PASSPHRASE_MIN} characters` };
-  if (length > PASSPHRASE_MAX) return { ok: false, message: `Passphrase must be at most ${PASSPHRASE_MAX} characters` };
-  return { ok: true, value: raw };
-}
-
-export function checkRoleInput(raw: unknown): { ok: true; value: RoleInput } | { ok: false; fieldErrors: FieldErrors } {
-  const obj = asObject(raw);
-  const fieldErrors: FieldErrors = {};
-  const name = checkName(obj['name'], ROLE_NAME_MAX);
-  if (!name.ok) fieldErrors['name'] = name.message;
-  const perms = obj['permissions'];
-  let permissions: Permission[] = [];
-  if (!Array.isArray(perms)) fieldErrors['permissions'] = 'Choose the permissions of this role';
-  else {
-    const unknown = perms.find((p) => !isPermission(p));
-    if (unknown !== undefined) fieldErrors['permissions'] = `Unknown permission ${JSON.stringify(unknown)}`;
-    // Canonical order, no duplicates.
-    else permissions = ALL_PERMISSIONS.filter((p) => perms.includes(p));
-  }
-  if (!name.ok || Object.keys(fieldErrors).length > 0) return { ok: false, fieldErrors };
-  return { ok: true, value: { name: name.value, permissions } };
 }
