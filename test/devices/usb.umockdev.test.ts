@@ -120,16 +120,18 @@ describe.skipIf(!hasUmockdev || !hasPerl)('UsbSource with real node-usb under um
     const cache = join(repo, 'node_modules', '.cache');
     await mkdir(cache, { recursive: true });
     dir = await mkdtemp(join(cache, 'devicehooks-umockdev-'));
-    for (const name of ['types', 'sourceKit', 'deviceText', 'usb']) {
-      const source = await readFile(join(repo, 'main/devices', `${name}.ts`), 'utf8');
+    // The USB source and what it imports, under main/'s layout (devices/ and the shared pieces beside it).
+    await mkdir(join(dir, 'devices'));
+    for (const name of ['devices/types', 'devices/sourceKit', 'devices/deviceText', 'devices/usb', 'clock', 'log', 'listeners']) {
+      const source = await readFile(join(repo, 'main', `${name}.ts`), 'utf8');
       const js = ts.transpileModule(source, {
         compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022, verbatimModuleSyntax: true },
       }).outputText;
-      await writeFile(join(dir, `${name}.mjs`), js.replace(/from '(\.\/[^']+)'/g, "from '$1.mjs'"));
+      await writeFile(join(dir, `${name}.mjs`), js.replace(/from '(\.\.?\/[^']+)'/g, "from '$1.mjs'"));
     }
-    await writeFile(join(dir, 'runner.mjs'), RUNNER);
+    await writeFile(join(dir, 'devices', 'runner.mjs'), RUNNER);
     // Its own process group, so that a failed test can end umockdev-run and the node under it together.
-    child = spawn('umockdev-run', ['-d', fixture, '--', process.execPath, join(dir, 'runner.mjs')], { cwd: dir, detached: true });
+    child = spawn('umockdev-run', ['-d', fixture, '--', process.execPath, join(dir, 'devices', 'runner.mjs')], { cwd: dir, detached: true });
     let buffered = '';
     child.stdout.on('data', (chunk: Buffer) => {
       buffered += chunk.toString();
