@@ -10,7 +10,7 @@ import http from 'node:http';
 import https from 'node:https';
 import { monotonicNow } from './types';
 import type { Clock } from './types';
-import type { LogFunction } from './tracker';
+import type { Logger } from '../log';
 
 export interface AppiumSession {
   /** The server's session id. */
@@ -44,7 +44,7 @@ export type HttpGet = (url: string, timeoutMs: number) => Promise<HttpAnswer>;
 export interface AppiumWatcherOptions {
   urls: readonly string[];
   clock: Clock;
-  logger?: LogFunction;
+  logger?: Logger;
   get?: HttpGet;
   /** Default 2000. */
   intervalMs?: number;
@@ -153,7 +153,7 @@ interface ServerState {
 
 export class AppiumWatcher {
   private readonly clock: Clock;
-  private readonly log: LogFunction;
+  private readonly log: Logger;
   private readonly get: HttpGet;
   private readonly intervalMs: number;
   private readonly graceMs: number;

@@ -4,7 +4,8 @@
 
 import { monotonicNow } from './types';
 import type { Clock } from './types';
-import type { LogFunction, Status } from './tracker';
+import type { Logger } from '../log';
+import type { Status } from './tracker';
 
 export type BatteryHealth = 'Good' | 'Overheat' | 'Dead' | 'Over voltage' | 'Failure' | 'Cold' | 'Unknown';
 
@@ -76,7 +77,7 @@ export interface BatteryDevice {
 
 export interface BatteryMonitorOptions {
   clock: Clock;
-  logger?: LogFunction;
+  logger?: Logger;
   devices: () => BatteryDevice[];
   /** Reads one device's battery; undefined where it does not answer (a USB-only device, an iPhone that refuses). */
   probe: (device: BatteryDevice) => Promise<Battery | undefined>;
@@ -102,7 +103,7 @@ export class BatteryMonitor {
   private running = false;
   private readonly intervalMs: number;
   private readonly alertEveryMs: number;
-  private readonly log: LogFunction;
+  private readonly log: Logger;
 
   constructor(private readonly options: BatteryMonitorOptions) {
     this.intervalMs = options.intervalMs ?? 60_000;

@@ -4,7 +4,7 @@ import type { LocalApiInfo } from '../../preload/contract';
 import { startLocalApi } from './localApi';
 import type { LocalApi, LocalApiDevices, LocalApiReservations } from './localApi';
 import type { LocalApiSettings } from './deviceState';
-import type { LoggerLike } from './tracker';
+import type { LoggerLike } from '../log';
 
 export interface LocalApiHostOptions {
   devices: LocalApiDevices;

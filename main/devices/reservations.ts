@@ -5,8 +5,9 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { monotonicNow } from './types';
 import type { Clock } from './types';
-import type { InUseInfo, Logger, LoggerLike, Status } from './tracker';
-import { asLogger } from './tracker';
+import { asLogMethods } from '../log';
+import type { LogMethods, LoggerLike } from '../log';
+import type { InUseInfo, Status } from './tracker';
 
 /** What reservations need from the tracker (DeviceTracker fits as is). */
 export interface DeviceDirectory {
@@ -92,7 +93,7 @@ function hash(token: string): Buffer {
 export class Reservations {
   private readonly clock: Clock;
   private readonly devices: DeviceDirectory;
-  private readonly log: Logger;
+  private readonly log: LogMethods;
   private readonly maxTtlMs: number;
   private readonly newToken: () => string;
   private readonly entries = new Map<string, Entry>();
@@ -102,7 +103,7 @@ export class Reservations {
   constructor(options: ReservationsOptions) {
     this.clock = options.clock;
     this.devices = options.devices;
-    this.log = asLogger(options.logger);
+    this.log = asLogMethods(options.logger);
     this.maxTtlMs = options.maxTtlMs ?? 7 * 24 * 60 * 60 * 1000;
     this.newToken = options.newToken ?? (() => randomBytes(32).toString('base64url'));
   }
