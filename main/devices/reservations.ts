@@ -8,6 +8,7 @@ import type { Clock } from './types';
 import { asLogMethods } from '../log';
 import type { LogMethods, LoggerLike } from '../log';
 import type { InUseInfo, Status } from './tracker';
+import { Listeners } from '../listeners';
 
 /** What reservations need from the tracker (DeviceTracker fits as is). */
 export interface DeviceDirectory {
@@ -97,7 +98,7 @@ export class Reservations {
   private readonly maxTtlMs: number;
   private readonly newToken: () => string;
   private readonly entries = new Map<string, Entry>();
-  private readonly listeners = new Set<(reservations: Reservation[]) => void>();
+  private readonly listeners = new Listeners<Reservation[]>((err) => this.log.error('reservation listener failed', { error: String(err) }));
   private disposed = false;
 
   constructor(options: ReservationsOptions) {
@@ -168,8 +169,7 @@ export class Reservations {
   }
 
   onChange(listener: (reservations: Reservation[]) => void): () => void {
-    this.listeners.add(listener);
-    return () => this.listeners.delete(listener);
+    return this.listeners.add(listener);
   }
 
   /** Clears the lapse timers. The tracker is not told: it is being torn down too. */
@@ -240,14 +240,7 @@ export class Reservations {
   }
 
   private notify(): void {
-    const list = this.list();
-    for (const listener of [...this.listeners]) {
-      try {
-        listener(list);
-      } catch (err) {
-        this.log.error('reservation listener failed', { error: String(err) });
-      }
-    }
+    this.listeners.emit(this.list());
   }
 }
 
