@@ -7,7 +7,7 @@ import { decodeLine } from '../../main/delivery/framing';
 import { journalFile, openOutbox, SNAPSHOT_FILE } from '../../main/delivery/outbox';
 import { CALLBACK_KEYS } from '../../main/delivery/payload';
 import { generateSecret, verify } from '../../main/delivery/signing';
-import { ManualClock, event, fixedRandom, receiver, rig, tempDir, webhook } from './helpers';
+import { ManualClock, event, fixedRandom, receiver, rig, tempDir, webhook } from '../support/delivery';
 
 const until = (check: () => void, timeout = 10_000): Promise<void> => vi.waitFor(check, { timeout, interval: 5 });
 

@@ -8,7 +8,7 @@ import type { ReceivedRequest } from '../../main/delivery/receiver';
 import { LOCK_FILE } from '../../main/dataLock';
 import { createOsBox } from '../../main/webhooks/secrets';
 import { WEBHOOKS_FILE, openWebhookStore } from '../../main/webhooks/store';
-import { FakeSafeStorage } from '../unit/storage.helpers';
+import { FakeSafeStorage } from '../support/storage';
 import { STARTED, prepareDataDir, receiver, repoRoot, runHeadless, startFakes, stopAll, tempDataDir } from './runner';
 
 afterEach(stopAll);

@@ -7,9 +7,9 @@ import { openOutbox } from '../../main/delivery/outbox';
 import { discardOrphans, orphanInfo, restoreOrphans } from '../../main/orphans';
 import { WEBHOOKS_FILE, openWebhookStore } from '../../main/webhooks/store';
 import type { WebhookResult } from '../../main/webhooks/store';
-import { ManualClock, receiver, rig } from '../delivery/helpers';
+import { ManualClock, receiver, rig } from '../support/delivery';
 import { makeTempDir } from '../support/tmp';
-import { recordingLogger } from './storage.helpers';
+import { recordingLogger } from '../support/storage';
 
 const on = { online: true, offline: false, utilizing: false, unplugged: false };
 const id = (r: WebhookResult): number => {

@@ -5,7 +5,7 @@ import { createOsBox } from '../../main/webhooks/secrets';
 import { openWebhookStore } from '../../main/webhooks/store';
 import type { WebhookResult } from '../../main/webhooks/store';
 import { makeTempDir } from '../support/tmp';
-import { FakeSafeStorage, recordingLogger } from './storage.helpers';
+import { FakeSafeStorage, recordingLogger } from '../support/storage';
 
 const on = { online: true, offline: false, utilizing: false, unplugged: false };
 const id = (r: WebhookResult): number => {

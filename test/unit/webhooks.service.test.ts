@@ -5,7 +5,7 @@ import { openProfileStore } from '../../main/webhooks/profiles';
 import { createWebhookService } from '../../main/webhooks/service';
 import { EXPORT_FORMAT, WEBHOOKS_FILE, openWebhookStore } from '../../main/webhooks/store';
 import { makeTempDir } from '../support/tmp';
-import { recordingLogger } from './storage.helpers';
+import { recordingLogger } from '../support/storage';
 
 const on = { online: true, offline: false, utilizing: false, unplugged: false };
 const hook = (name: string) => ({ name, url: 'https://example.com/hook', events: on });
