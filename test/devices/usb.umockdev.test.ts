@@ -18,6 +18,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import ts from 'typescript';
 import type { Observation } from '../../main/devices/types';
+import { PIXEL_7_ON_USB } from '../support/observations';
 import { until } from './recorder';
 
 const repo = fileURLToPath(new URL('../..', import.meta.url));
@@ -163,19 +164,7 @@ describe.skipIf(!hasUmockdev || !hasPerl)('UsbSource with real node-usb under um
     const first = snapshots()[0] ?? [];
     const byUdid = new Map(first.map((d) => [d.udid, d]));
     expect([...byUdid.keys()].sort()).toEqual(['00008030-001A35E11A88002E', '28011FDH2000F5', 'usb:046d:c31c@1-3']);
-    expect(byUdid.get('28011FDH2000F5')).toEqual({
-      source: 'usb',
-      udid: '28011FDH2000F5',
-      platform: 'android',
-      connection: 'usb',
-      usable: false,
-      rawState: 'present',
-      name: 'Pixel 7',
-      usbPath: '1-4',
-      vendorId: 0x18d1,
-      productId: 0x4ee7,
-      isPhone: true,
-    });
+    expect(byUdid.get('28011FDH2000F5')).toEqual(PIXEL_7_ON_USB);
     expect(byUdid.get('00008030-001A35E11A88002E')).toMatchObject({ platform: 'ios', isPhone: true, usbPath: '1-2.1', name: 'iPhone' });
     expect(byUdid.get('usb:046d:c31c@1-3')).toMatchObject({ platform: 'other', isPhone: false, usbPath: '1-3', name: 'USB Keyboard' });
     // Health may be reported just after the first list.
