@@ -1,5 +1,5 @@
 // Records what a device source emits, for tests: every snapshot, every health change, every log line.
-import { vi } from 'vitest';
+import { expect, vi } from 'vitest';
 import type { DeviceSource, Observation, SourceHealth, SourceSnapshot } from '../../main/devices/types';
 import type { LogLevel, Logger } from '../../main/devices/sourceKit';
 
@@ -40,4 +40,17 @@ export function udids(devices: Observation[] | undefined): string[] {
 /** vi.waitFor with room for a slow CI machine: retries the assertion until it passes or 5 s pass. */
 export function until<T>(check: () => T | Promise<T>, timeout = 5000): Promise<T> {
   return vi.waitFor(check, { timeout, interval: 10 });
+}
+
+/**
+ * Drives a started source that cannot connect through `attempts` reconnection waits on its injected clock,
+ * and answers the delays it logged ("next connection attempt in N ms"), in order.
+ */
+export async function reconnectDelays(rec: Recorded, clock: { advance(ms: number): void }, attempts: number): Promise<number[]> {
+  const delays = (): number[] => rec.logs.flatMap((l) => /next connection attempt in (\d+) ms/.exec(l.msg)?.[1] ?? []).map(Number);
+  for (let attempt = 1; attempt <= attempts; attempt++) {
+    await until(() => expect(delays()).toHaveLength(attempt));
+    clock.advance(delays()[attempt - 1] as number);
+  }
+  return delays();
 }

@@ -14,6 +14,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { PlistObject, PlistValue } from 'plist';
 import { LOCKDOWN_PORT, LockdownDecoder, UsbmuxDecoder, encodeLockdownMessage, encodeUsbmuxPlist, parsePlistDict, swapPort } from '../../main/devices/usbmux';
+import { killServer, listenOn } from './serverKit';
 
 export interface FakeIosDevice {
   udid: string;
@@ -231,24 +232,17 @@ export async function startFakeUsbmuxd(options: { dir?: string } = {}): Promise<
 
   const listen = async (): Promise<void> => {
     await rm(socketPath, { force: true });
-    await new Promise<void>((resolve, reject) => {
-      const s = net.createServer(serve);
-      s.once('error', reject);
-      s.listen(socketPath, () => {
-        s.off('error', reject);
-        server = s;
-        resolve();
-      });
-    });
+    const s = net.createServer(serve);
+    await listenOn(s, { path: socketPath });
+    server = s;
   };
 
   const kill = async (): Promise<void> => {
     const s = server;
     server = undefined;
-    const closed = s ? new Promise<void>((resolve) => s.close(() => resolve())) : Promise.resolve();
-    for (const socket of sockets) socket.destroy();
+    const killed = killServer(s, sockets);
     listeners.clear();
-    await closed;
+    await killed;
     await rm(socketPath, { force: true });
   };
 
