@@ -6,16 +6,12 @@ import { describe, expect, it, vi } from 'vitest';
 import { openOutbox } from '../../main/delivery/outbox';
 import { discardOrphans, orphanInfo, restoreOrphans } from '../../main/orphans';
 import { WEBHOOKS_FILE, openWebhookStore } from '../../main/webhooks/store';
-import type { WebhookResult } from '../../main/webhooks/store';
 import { ManualClock, receiver, rig } from '../support/delivery';
 import { makeTempDir } from '../support/tmp';
-import { recordingLogger } from '../support/storage';
+import { ONLINE_ONLY, createdId, recordingLogger } from '../support/storage';
 
-const on = { online: true, offline: false, utilizing: false, unplugged: false };
-const id = (r: WebhookResult): number => {
-  if (!r.ok) throw new Error(JSON.stringify(r));
-  return r.webhook.id;
-};
+const on = ONLINE_ONLY;
+const id = createdId;
 
 describe('callbacks for webhooks that are no longer defined', () => {
   it('are held, counted; Restore brings back the set-aside webhooks with their ids; Discard ends the rest; ids are not reused', async () => {

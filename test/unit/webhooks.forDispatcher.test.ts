@@ -3,15 +3,11 @@
 import { describe, expect, it } from 'vitest';
 import { createOsBox } from '../../main/webhooks/secrets';
 import { openWebhookStore } from '../../main/webhooks/store';
-import type { WebhookResult } from '../../main/webhooks/store';
 import { makeTempDir } from '../support/tmp';
-import { FakeSafeStorage, recordingLogger } from '../support/storage';
+import { FakeSafeStorage, ONLINE_ONLY, createdId, recordingLogger } from '../support/storage';
 
-const on = { online: true, offline: false, utilizing: false, unplugged: false };
-const id = (r: WebhookResult): number => {
-  if (!r.ok) throw new Error(JSON.stringify(r));
-  return r.webhook.id;
-};
+const on = ONLINE_ONLY;
+const id = createdId;
 
 describe('webhook store: forDispatcher()', () => {
   it('lists a webhook whose secret cannot be opened as unavailable, without secret or headers; back when the keyring is', async () => {
