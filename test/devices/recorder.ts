@@ -54,3 +54,18 @@ export async function reconnectDelays(rec: Recorded, clock: { advance(ms: number
   }
   return delays();
 }
+
+/** Records `source` from its start; `cleanups` gets its stop. */
+export function recordFromStart(source: DeviceSource, cleanups: (() => Promise<void>)[]): Recorded {
+  const rec = recorder();
+  rec.attach(source);
+  cleanups.push(async () => source.stop());
+  source.start();
+  return rec;
+}
+
+/** The name the source gives `udid`, once it gives one. */
+export async function nameOnceListed(rec: Recorded, udid: string): Promise<string> {
+  await until(() => expect(rec.device(udid)?.name).toBeDefined());
+  return rec.device(udid)?.name ?? '';
+}
