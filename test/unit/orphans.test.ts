@@ -10,7 +10,6 @@ import { ManualClock, receiver, rig } from '../support/delivery';
 import { makeTempDir } from '../support/tmp';
 import { ONLINE_ONLY, createdId, recordingLogger } from '../support/storage';
 
-
 describe('callbacks for webhooks that are no longer defined', () => {
   it('are held, counted; Restore brings back the set-aside webhooks with their ids; Discard ends the rest; ids are not reused', async () => {
     const dataDir = await makeTempDir();

@@ -6,7 +6,6 @@ import { openWebhookStore } from '../../main/webhooks/store';
 import { makeTempDir } from '../support/tmp';
 import { FakeSafeStorage, ONLINE_ONLY, createdId, recordingLogger } from '../support/storage';
 
-
 describe('webhook store: forDispatcher()', () => {
   it('lists a webhook whose secret cannot be opened as unavailable, without secret or headers; back when the keyring is', async () => {
     const dir = await makeTempDir();
