@@ -9,7 +9,7 @@
 
 import net from 'node:net';
 import type { AdbDeviceLine } from '../../main/devices/adb';
-import { killServer, listenOn } from './serverKit';
+import { Daemon } from './serverKit';
 
 /** A device as the server lists it (the fields of `adb devices -l`), and what its shell answers. */
 export interface FakeAdbDevice extends Omit<AdbDeviceLine, 'transportId'> {
@@ -97,9 +97,9 @@ export async function startFakeAdb(options: FakeAdbOptions = {}): Promise<FakeAd
   const transportIds = new Map<string, number>();
   let nextTransportId = 1;
   const requests: string[] = [];
-  const sockets = new Set<net.Socket>();
+  const daemon = new Daemon();
+  const sockets = daemon.sockets;
   const trackers = new Map<net.Socket, 'long' | 'short'>();
-  let server: net.Server | undefined;
   let port = options.port ?? 0;
 
   const idOf = (serial: string): number => {
@@ -294,15 +294,12 @@ export async function startFakeAdb(options: FakeAdbOptions = {}): Promise<FakeAd
         trackers.delete(socket);
       });
     });
-    await listenOn(s, { port, host: '127.0.0.1' });
+    await daemon.listen(s, { port, host: '127.0.0.1' });
     port = (s.address() as net.AddressInfo).port;
-    server = s;
   };
 
   const kill = async (): Promise<void> => {
-    const s = server;
-    server = undefined;
-    const killed = killServer(s, sockets);
+    const killed = daemon.kill();
     trackers.clear();
     await killed;
   };
@@ -321,7 +318,7 @@ export async function startFakeAdb(options: FakeAdbOptions = {}): Promise<FakeAd
     },
     kill,
     async restart() {
-      if (!server) await listen();
+      if (!daemon.running) await listen();
     },
     trackerCount: () => trackers.size,
     close: kill,

@@ -14,7 +14,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { PlistObject, PlistValue } from 'plist';
 import { LOCKDOWN_PORT, LockdownDecoder, UsbmuxDecoder, encodeLockdownMessage, encodeUsbmuxPlist, parsePlistDict, swapPort } from '../../main/devices/usbmux';
-import { killServer, listenOn } from './serverKit';
+import { Daemon } from './serverKit';
 
 export interface FakeIosDevice {
   udid: string;
@@ -71,10 +71,10 @@ export async function startFakeUsbmuxd(options: { dir?: string } = {}): Promise<
   const entries: Entry[] = [];
   const refused = new Set<string>();
   const requests: PlistObject[] = [];
-  const sockets = new Set<net.Socket>();
+  const daemon = new Daemon();
+  const sockets = daemon.sockets;
   const listeners = new Set<net.Socket>();
   let nextDeviceId = 1;
-  let server: net.Server | undefined;
 
   const properties = (e: Entry): PlistObject => {
     if (e.connectionType === 'USB') {
@@ -232,15 +232,11 @@ export async function startFakeUsbmuxd(options: { dir?: string } = {}): Promise<
 
   const listen = async (): Promise<void> => {
     await rm(socketPath, { force: true });
-    const s = net.createServer(serve);
-    await listenOn(s, { path: socketPath });
-    server = s;
+    await daemon.listen(net.createServer(serve), { path: socketPath });
   };
 
   const kill = async (): Promise<void> => {
-    const s = server;
-    server = undefined;
-    const killed = killServer(s, sockets);
+    const killed = daemon.kill();
     listeners.clear();
     await killed;
     await rm(socketPath, { force: true });
@@ -277,7 +273,7 @@ export async function startFakeUsbmuxd(options: { dir?: string } = {}): Promise<
     listenerCount: () => listeners.size,
     kill,
     async restart() {
-      if (!server) await listen();
+      if (!daemon.running) await listen();
     },
     async close() {
       await kill();
