@@ -7,6 +7,7 @@ import { z } from 'zod';
 import { openJsonStore, zodValidator } from '../storage/jsonStore';
 import type { JsonStore, Recovery } from '../storage/jsonStore';
 import { listenPortSchema } from '../schemas';
+import type { Logger } from '../log';
 import type { ForgottenDevice, SavedDeviceState } from './tracker';
 
 export const DEVICES_FILE = 'devices.json';
@@ -56,7 +57,7 @@ export async function openDeviceStateStore({
   now,
 }: {
   dataDir: string;
-  logger: (level: 'debug' | 'info' | 'warn' | 'error', message: string) => void;
+  logger: Logger;
   now?: () => number;
 }): Promise<DeviceStateStore> {
   const opened = await openJsonStore<DevicesFile>({

@@ -6,9 +6,6 @@ import { Listeners as SharedListeners } from '../listeners';
 import type { Logger } from '../log';
 import type { Clock, Observation, SourceHealth, SourceHealthState, SourceId, SourceSnapshot } from './types';
 
-export type { LogLevel, Logger } from '../log';
-export { silentLogger } from '../log';
-
 /** A set of listeners (main/listeners.ts); a listener that throws is logged and never stops the others or the source. */
 export class Listeners<T> extends SharedListeners<T> {
   constructor(log: Logger) {
