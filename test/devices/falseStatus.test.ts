@@ -12,7 +12,7 @@ import { startFakeAdb } from '../fakes/adbServer';
 import type { FakeAdbDevice } from '../fakes/adbServer';
 import { startFakeUsbmuxd } from '../fakes/usbmuxd';
 import { FakeClock } from '../support/fakeClock';
-import { usb } from '../support/observations';
+import { adb as adbSeen, usb } from '../support/observations';
 import { until } from './recorder';
 
 const FAST = { initialMs: 20, maxMs: 100 };
@@ -80,16 +80,21 @@ async function restartAdb(adb: Awaited<ReturnType<typeof fakeAdb>>, source: AdbS
   await adb.restart();
 }
 
+/** A tracker expecting `sources`, fed by `source` (started here). */
+function watching<S extends DeviceSource>(clock: FakeClock, sources: SourceId[], source: S) {
+  const rig = trackerOn(clock, sources);
+  rig.wire(source);
+  return { ...rig, source };
+}
+
 /** PHONE on a fake adb server, its source feeding a tracker, committed Online. */
 async function adbPhoneOnline() {
   const adb = await fakeAdb(PHONE);
   const clock = new FakeClock();
-  const rig = trackerOn(clock, ['adb']);
-  const source = adbSource(adb);
-  rig.wire(source);
+  const rig = watching(clock, ['adb'], adbSource(adb));
   await listed(rig.tracker, PHONE.serial, 'adb', 'device');
   clock.advance(600);
-  return { adb, clock, source, ...rig };
+  return { adb, clock, ...rig };
 }
 
 /** Waits until the tracker's row for `udid` shows `source`'s raw state `state`. */
@@ -125,9 +130,7 @@ describe('source restarts are a resync, not a status', () => {
   it('usbmuxd restarted, the phone re-enumerated 4 s later: no callback', async () => {
     const mux = await fakeMux();
     const clock = new FakeClock();
-    const { tracker, wire, brief } = trackerOn(clock, ['usbmux']);
-    const source = muxSource(mux);
-    wire(source);
+    const { tracker, brief, source } = watching(clock, ['usbmux'], muxSource(mux));
     await listed(tracker, IPHONE.udid, 'usbmux', 'Attached');
     clock.advance(600);
     expect(brief()).toEqual([`${IPHONE.udid}:null>Online`]);
@@ -149,10 +152,8 @@ describe('iOS lockdown timing', () => {
   it('a replug whose first lockdown Connect is refused commits no Offline (the retry comes sooner than the hold)', async () => {
     const mux = await fakeMux();
     const clock = new FakeClock();
-    const { tracker, wire, brief } = trackerOn(clock, ['usbmux']);
     // One clock for the source and the tracker: the retry and the hold race on the same time line.
-    const source = muxSource(mux, { clock });
-    wire(source);
+    const { tracker, brief } = watching(clock, ['usbmux'], muxSource(mux, { clock }));
     await until(async () => {
       await pass(clock, 25);
       expect(tracker.get(IPHONE.udid)?.rawStates.usbmux).toBe('Attached');
@@ -184,9 +185,7 @@ describe('a dead adb server does not outrank the USB bus', () => {
       return child;
     });
     const clock = new FakeClock();
-    const { tracker, wire, brief } = trackerOn(clock, ['adb']);
-    const source = adbSource(adb, { findAdb: () => '/usr/bin/adb', spawn });
-    wire(source);
+    const { tracker, brief, source } = watching(clock, ['adb'], adbSource(adb, { findAdb: () => '/usr/bin/adb', spawn }));
     await listed(tracker, PHONE.serial, 'adb', 'device');
     clock.advance(10_000);
 
@@ -231,16 +230,22 @@ describe('a dead adb server does not outrank the USB bus', () => {
   });
 });
 
+/** Phone A Online through adb, then gone from its list: its Unplugged hold (3 s) has just begun. */
+function unpluggedAfterOnline(clock: FakeClock) {
+  const tracker = new DeviceTracker({ clock, settleAfterMs: null, settleWindowMs: 0 });
+  const events: DeviceEvent[] = [];
+  tracker.onEvent((e) => events.push(e));
+  tracker.sourcesSettled();
+  tracker.ingest({ source: 'adb', devices: [adbSeen('A')] });
+  clock.advance(600);
+  tracker.ingest({ source: 'adb', devices: [] });
+  return { tracker, events };
+}
+
 describe('a wall clock stepped during holds', () => {
   it('stepped back 1 h after unplugging: Unplugged commits after its 3 s hold, not an hour late', () => {
     const clock = new FakeClock();
-    const tracker = new DeviceTracker({ clock, settleAfterMs: null, settleWindowMs: 0 });
-    const events: DeviceEvent[] = [];
-    tracker.onEvent((e) => events.push(e));
-    tracker.sourcesSettled();
-    tracker.ingest({ source: 'adb', devices: [{ source: 'adb', udid: 'A', platform: 'android', connection: 'usb', usable: true, rawState: 'device' }] });
-    clock.advance(600);
-    tracker.ingest({ source: 'adb', devices: [] });
+    const { tracker, events } = unpluggedAfterOnline(clock);
     clock.advance(1000);
     clock.stepWall(-3_600_000);
     clock.advance(2000);
@@ -252,18 +257,11 @@ describe('a wall clock stepped during holds', () => {
 
   it('stepped forward 1 h after unplugging: the hold is not skipped', () => {
     const clock = new FakeClock();
-    const tracker = new DeviceTracker({ clock, settleAfterMs: null, settleWindowMs: 0 });
-    const events: DeviceEvent[] = [];
-    tracker.onEvent((e) => events.push(e));
-    tracker.sourcesSettled();
-    const phone = { source: 'adb' as const, udid: 'A', platform: 'android' as const, connection: 'usb' as const, usable: true, rawState: 'device' };
-    tracker.ingest({ source: 'adb', devices: [phone] });
-    clock.advance(600);
-    tracker.ingest({ source: 'adb', devices: [] });
+    const { tracker, events } = unpluggedAfterOnline(clock);
     clock.stepWall(3_600_000);
     tracker.ingest({ source: 'adb', devices: [] }); // anything that makes it look again
     clock.advance(1000);
-    tracker.ingest({ source: 'adb', devices: [phone] }); // back within the hold: nothing happened
+    tracker.ingest({ source: 'adb', devices: [adbSeen('A')] }); // back within the hold: nothing happened
     clock.advance(10_000);
     expect(events.map((e) => e.to)).toEqual(['Online']);
     tracker.dispose();
@@ -342,9 +340,7 @@ describe('sleep and resume', () => {
     const OTHER: FakeAdbDevice = { serial: 'ZY22G7', state: 'device', usb: '1-2' };
     const adb = await fakeAdb(PHONE, OTHER);
     const clock = new FakeClock();
-    const { tracker, wire, brief } = trackerOn(clock, ['adb']);
-    const source = adbSource(adb);
-    wire(source);
+    const { tracker, brief, source } = watching(clock, ['adb'], adbSource(adb));
     await listed(tracker, OTHER.serial, 'adb', 'device');
     clock.advance(10_000);
     expect(brief()).toEqual([`${PHONE.serial}:null>Online`, `${OTHER.serial}:null>Online`]);
