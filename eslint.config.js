@@ -13,6 +13,19 @@ const noElectron = {
 };
 const electronPatterns = [{ group: ['electron/*'], message: noElectron.message }];
 
+// The core folders (plain Node) must not import the Electron shell: the window, tray, icons, notifier,
+// autostart, security, the composition root or the IPC handlers, however many folders up they reach.
+const coreFolders = ['main/devices/**', 'main/webhooks/**', 'main/delivery/**', 'main/storage/**', 'main/profiles/**'];
+const shellFiles = ['window', 'tray', 'trayModel', 'icons', 'notifier', 'autostart', 'security', 'index'];
+const coreWall = [
+  { regex: `^(\\.\\./)+(${shellFiles.join('|')})(\\.[cm]?[jt]s)?$`, message: 'Core layers must not import the Electron shell.' },
+  { group: ['**/ipc', '**/ipc/**'], message: 'Core layers must not import the IPC handlers.' },
+];
+/** The core's import rule, plus any extra wall a folder adds. */
+function coreRule(...extra) {
+  return ['error', { paths: [noElectron], patterns: [...electronPatterns, ...coreWall, ...extra] }];
+}
+
 export default tseslint.config(
   { ignores: ['out/**', 'dist/**', 'release/**', 'node_modules/**', 'test/electron-standin/renderer-side.js'] },
   js.configs.recommended,
@@ -28,37 +41,16 @@ export default tseslint.config(
   { files: electronAllowed, rules: { 'no-restricted-imports': 'off' } },
   {
     // The plain-Node layers take their dependencies as arguments and never reach up or sideways.
-    files: ['main/devices/**', 'main/webhooks/**', 'main/profiles/**', 'main/delivery/**', 'main/storage/**'],
-    rules: {
-      'no-restricted-imports': [
-        'error',
-        {
-          paths: [noElectron],
-          patterns: [
-            ...electronPatterns,
-            { group: ['**/ipc/**', '../index', '../window', '../security'], message: 'Core layers must not import the Electron glue.' },
-          ],
-        },
-      ],
-    },
+    files: coreFolders,
+    rules: { 'no-restricted-imports': coreRule() },
   },
   {
     files: ['main/devices/**'],
     rules: {
-      'no-restricted-imports': [
-        'error',
-        {
-          paths: [noElectron],
-          patterns: [
-            ...electronPatterns,
-            { group: ['**/ipc/**', '../index', '../window', '../security'], message: 'Core layers must not import the Electron glue.' },
-            {
-              group: ['**/delivery/**', '**/webhooks/**', '**/profiles/**'],
-              message: 'devices/ never imports delivery/, webhooks/ or profiles/: the composition root wires them.',
-            },
-          ],
-        },
-      ],
+      'no-restricted-imports': coreRule({
+        group: ['**/delivery/**', '**/webhooks/**', '**/profiles/**'],
+        message: 'devices/ never imports delivery/, webhooks/ or profiles/: the composition root wires them.',
+      }),
     },
   },
   {

@@ -38,3 +38,34 @@ export function createFileLogger({ file, maxBytes = 5 * 1024 * 1024, echo = fals
     }
   };
 }
+
+/** Logs nothing: the default where a caller gives no logger. */
+export const silentLogger: Logger = () => {};
+
+/** The method form some modules log through (`console` fits); `asLogMethods` turns a Logger into it. */
+export interface LogMethods {
+  info(message: string, meta?: Record<string, unknown>): void;
+  warn(message: string, meta?: Record<string, unknown>): void;
+  error(message: string, meta?: Record<string, unknown>): void;
+}
+export const silentLogMethods: LogMethods = { info: () => {}, warn: () => {}, error: () => {} };
+/** Either form: a module that logs through methods accepts the app's Logger too. */
+export type LoggerLike = LogMethods | Logger;
+
+export function asLogMethods(logger: LoggerLike | undefined): LogMethods {
+  if (logger === undefined) return silentLogMethods;
+  if (typeof logger !== 'function') return logger;
+  const line = (message: string, meta?: Record<string, unknown>): string => {
+    if (!meta) return message;
+    try {
+      return `${message} ${JSON.stringify(meta)}`;
+    } catch {
+      return message;
+    }
+  };
+  return {
+    info: (m, meta) => logger('info', line(m, meta)),
+    warn: (m, meta) => logger('warn', line(m, meta)),
+    error: (m, meta) => logger('error', line(m, meta)),
+  };
+}

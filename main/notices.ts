@@ -2,10 +2,11 @@
 // launch redirected here… Plain Node; the composition root pushes each new one to the renderer.
 import { randomUUID } from 'node:crypto';
 import type { Notice } from '../preload/contract';
+import { Listeners } from './listeners';
 
 export class NoticeBoard {
   private readonly notices: Notice[] = [];
-  private readonly listeners = new Set<(notice: Notice) => void>();
+  private readonly listeners = new Listeners<Notice>();
 
   constructor(
     private readonly now: () => number = Date.now,
@@ -16,7 +17,7 @@ export class NoticeBoard {
     const notice: Notice = { id: randomUUID(), level, message, at: this.now() };
     this.notices.push(notice);
     if (this.notices.length > this.max) this.notices.shift();
-    for (const listener of this.listeners) listener(notice);
+    this.listeners.emit(notice);
     return notice;
   }
 
@@ -32,7 +33,6 @@ export class NoticeBoard {
   }
 
   onAdd(listener: (notice: Notice) => void): () => void {
-    this.listeners.add(listener);
-    return () => this.listeners.delete(listener);
+    return this.listeners.add(listener);
   }
 }

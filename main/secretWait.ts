@@ -5,6 +5,7 @@
 // the dispatcher sends what waited. Plain Node: the composition root passes the store, the dispatcher
 // and where notices go.
 import type { Clock } from './devices/types';
+import { Listeners } from './listeners';
 
 export const SECRET_RECHECK_MS = 30_000;
 export const WAITING_LABEL = 'Waiting — secret unavailable';
@@ -26,7 +27,7 @@ export interface SecretWaitOptions {
 
 export class SecretWait {
   #waiting = new Map<number, WaitingWebhook>();
-  readonly #listeners = new Set<() => void>();
+  readonly #listeners = new Listeners<void>();
   readonly #options: SecretWaitOptions;
   #timer: unknown;
   #stopped = false;
@@ -41,8 +42,7 @@ export class SecretWait {
   }
 
   onChange(listener: () => void): () => void {
-    this.#listeners.add(listener);
-    return () => this.#listeners.delete(listener);
+    return this.#listeners.add(listener);
   }
 
   /** Looks now; says what changed; wakes the dispatcher when a webhook can send again. */
@@ -74,7 +74,7 @@ export class SecretWait {
     }
     this.#waiting = now;
     if (released) void Promise.resolve(this.#options.refresh()).catch(() => undefined);
-    if (changed) for (const listener of this.#listeners) listener();
+    if (changed) this.#listeners.emit();
   }
 
   /** Checks now and then every intervalMs until stop(). */

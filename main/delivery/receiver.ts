@@ -8,6 +8,7 @@ import http from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { verify, DEFAULT_TOLERANCE_SEC } from './signing';
 import type { VerifyResult } from './signing';
+import { Listeners } from '../listeners';
 
 export type SignatureCheck =
   | { status: 'valid'; secretIndex: number }
@@ -101,7 +102,8 @@ export async function startReceiver(options: ReceiverOptions = {}): Promise<Rece
   let globalSecrets = [...(options.secrets ?? [])];
   const secretsByPath = new Map(Object.entries(options.secretsByPath ?? {}));
   const kept: ReceivedRequest[] = [];
-  const listeners = new Set<(r: ReceivedRequest) => void>();
+  // A listener's problem is not the sender's.
+  const listeners = new Listeners<ReceivedRequest>(() => {});
   const sockets = new Set<Socket>();
   const timers = new Set<ReturnType<typeof setTimeout>>();
   let counter = 0;
@@ -153,13 +155,7 @@ export async function startReceiver(options: ReceiverOptions = {}): Promise<Rece
           const dropped = kept.shift();
           if (dropped) keptBytes -= sizes.get(dropped) ?? 0;
         }
-        for (const l of listeners) {
-          try {
-            l(record);
-          } catch {
-            // a listener's problem is not the sender's
-          }
-        }
+        listeners.emit(record);
         let answer: ReceiverReply = reply;
         if (options.respond) {
           try {
@@ -204,8 +200,7 @@ export async function startReceiver(options: ReceiverOptions = {}): Promise<Rece
     url: `http://127.0.0.1:${port}`,
     requests: () => [...kept],
     onRequest(listener) {
-      listeners.add(listener);
-      return () => listeners.delete(listener);
+      return listeners.add(listener);
     },
     setReply(next) {
       reply = { status: 200, body: '{"ok":true}', ...next };

@@ -1,5 +1,6 @@
 // The built-in test receiver as the app runs it: started and stopped on request, on 127.0.0.1, with
 // the answer (status, delay) a tester chose, checking signatures with every webhook's secret.
+import { Listeners } from '../listeners';
 import { startReceiver } from './receiver';
 import type { ReceivedRequest, Receiver } from './receiver';
 
@@ -20,8 +21,8 @@ export class ReceiverHost {
   private reply = { status: 200, delayMs: 0 };
   private error: string | null = null;
   private kept: ReceivedRequest[] = [];
-  private readonly changeListeners = new Set<(info: ReceiverHostInfo) => void>();
-  private readonly requestListeners = new Set<(request: ReceivedRequest) => void>();
+  private readonly changeListeners = new Listeners<ReceiverHostInfo>();
+  private readonly requestListeners = new Listeners<ReceivedRequest>();
 
   /** `secrets()` is asked at start and on refreshSecrets(): every signing secret the app knows. */
   constructor(private readonly secrets: () => string[]) {}
@@ -42,13 +43,11 @@ export class ReceiverHost {
   }
 
   onChange(listener: (info: ReceiverHostInfo) => void): () => void {
-    this.changeListeners.add(listener);
-    return () => this.changeListeners.delete(listener);
+    return this.changeListeners.add(listener);
   }
 
   onRequest(listener: (request: ReceivedRequest) => void): () => void {
-    this.requestListeners.add(listener);
-    return () => this.requestListeners.delete(listener);
+    return this.requestListeners.add(listener);
   }
 
   async start(port: number): Promise<ReceiverHostInfo> {
@@ -60,9 +59,7 @@ export class ReceiverHost {
         secrets: this.secrets(),
         reply: { status: this.reply.status, delayMs: this.reply.delayMs, body: JSON.stringify({ ok: this.reply.status < 300 }) },
       });
-      this.receiver.onRequest((request) => {
-        for (const listener of this.requestListeners) listener(request);
-      });
+      this.receiver.onRequest((request) => this.requestListeners.emit(request));
       this.error = null;
     } catch (error) {
       this.receiver = null;
@@ -104,7 +101,6 @@ export class ReceiverHost {
   }
 
   private emit(): void {
-    const info = this.info();
-    for (const listener of this.changeListeners) listener(info);
+    this.changeListeners.emit(this.info());
   }
 }

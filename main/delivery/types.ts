@@ -1,10 +1,14 @@
 // The shapes the delivery layer works with. Plain Node: the composition root adapts the tracker's
 // events and the webhook store's records to these, so delivery/ depends on nothing above or beside it
-// except the Clock type.
+// except the Clock type and the logger (main/clock.ts, main/log.ts).
 import { randomBytes } from 'node:crypto';
-import type { Clock } from '../devices/types';
+import { realTimers } from '../clock';
+import type { Clock } from '../clock';
 
-export type { Clock };
+export type { Clock, Timers } from '../clock';
+export { realTimers } from '../clock';
+export type { LogLevel, Logger } from '../log';
+export { silentLogger } from '../log';
 
 export type Status = 'Online' | 'Offline' | 'Utilizing' | 'Unplugged';
 export const STATUSES: readonly Status[] = ['Online', 'Offline', 'Utilizing', 'Unplugged'];
@@ -61,11 +65,6 @@ export interface DeliveryWebhook {
   unavailable?: string;
 }
 
-export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
-/** Same shape as main/log.ts's Logger. */
-export type Logger = (level: LogLevel, message: string) => void;
-export const silentLogger: Logger = () => {};
-
 /** The one source of randomness: `float()` in [0, 1) for jitter, `bytes(n)` for ids and secrets. */
 export interface RandomSource {
   float(): number;
@@ -98,16 +97,7 @@ export const cryptoRandom: RandomSource = {
 /** The real clock (same as devices/types' systemClock; kept here so delivery/ imports only the Clock type). */
 export const systemClock: Clock = {
   now: () => Date.now(),
-  setTimeout: (fn, ms) => setTimeout(fn, ms),
-  clearTimeout: (handle) => clearTimeout(handle as ReturnType<typeof setTimeout>),
-};
-
-/** Only setTimeout/clearTimeout, for pieces that never read the time (the write batcher). */
-export type Timers = Pick<Clock, 'setTimeout' | 'clearTimeout'>;
-
-export const realTimers: Timers = {
-  setTimeout: (fn, ms) => setTimeout(fn, ms),
-  clearTimeout: (handle) => clearTimeout(handle as ReturnType<typeof setTimeout>),
+  ...realTimers,
 };
 
 /** `prefix_` + 22 characters: base64url of 16 random bytes (128 bits; header- and URL-safe). */

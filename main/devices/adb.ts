@@ -15,8 +15,10 @@ import path from 'node:path';
 import { spawn as nodeSpawn } from 'node:child_process';
 import { monotonicNow, systemClock } from './types';
 import type { Clock, Connection, DeviceSource, Observation } from './types';
-import { Backoff, ReconnectingSource, errorCode, errorText, silentLogger } from './sourceKit';
-import type { BackoffOptions, Logger } from './sourceKit';
+import { silentLogger } from '../log';
+import type { Logger } from '../log';
+import { Backoff, ReconnectingSource, errorCode, errorText } from './sourceKit';
+import type { BackoffOptions } from './sourceKit';
 import { cleanDeviceText } from './deviceText';
 
 // ---------------------------------------------------------------------------------------------------------------

@@ -10,7 +10,8 @@ import http from 'node:http';
 import https from 'node:https';
 import { monotonicNow } from './types';
 import type { Clock } from './types';
-import type { LogFunction } from './tracker';
+import type { Logger } from '../log';
+import { Listeners } from '../listeners';
 
 export interface AppiumSession {
   /** The server's session id. */
@@ -44,7 +45,7 @@ export type HttpGet = (url: string, timeoutMs: number) => Promise<HttpAnswer>;
 export interface AppiumWatcherOptions {
   urls: readonly string[];
   clock: Clock;
-  logger?: LogFunction;
+  logger?: Logger;
   get?: HttpGet;
   /** Default 2000. */
   intervalMs?: number;
@@ -153,14 +154,14 @@ interface ServerState {
 
 export class AppiumWatcher {
   private readonly clock: Clock;
-  private readonly log: LogFunction;
+  private readonly log: Logger;
   private readonly get: HttpGet;
   private readonly intervalMs: number;
   private readonly graceMs: number;
   private readonly timeoutMs: number;
   private readonly servers: ServerState[];
-  private readonly sessionListeners = new Set<(sessions: AppiumSession[]) => void>();
-  private readonly healthListeners = new Set<(health: AppiumServerHealth[]) => void>();
+  private readonly sessionListeners = new Listeners<AppiumSession[]>((err) => this.log('error', `appium session listener failed: ${String(err)}`));
+  private readonly healthListeners = new Listeners<AppiumServerHealth[]>((err) => this.log('error', `appium health listener failed: ${String(err)}`));
   private timer: unknown = null;
   private running = false;
   private polling: Promise<void> | null = null;
@@ -212,13 +213,11 @@ export class AppiumWatcher {
   }
 
   onSessions(listener: (sessions: AppiumSession[]) => void): () => void {
-    this.sessionListeners.add(listener);
-    return () => this.sessionListeners.delete(listener);
+    return this.sessionListeners.add(listener);
   }
 
   onHealth(listener: (health: AppiumServerHealth[]) => void): () => void {
-    this.healthListeners.add(listener);
-    return () => this.healthListeners.delete(listener);
+    return this.healthListeners.add(listener);
   }
 
   private tick(): void {
@@ -283,14 +282,7 @@ export class AppiumWatcher {
   private setHealth(server: ServerState, state: AppiumServerState, message: string): void {
     if (server.health.state === state && server.health.message === message) return;
     server.health = { url: server.url, state, message, since: server.health.state === state ? server.health.since : this.clock.now() };
-    const list = this.health();
-    for (const l of [...this.healthListeners]) {
-      try {
-        l(list);
-      } catch (err) {
-        this.log('error', `appium health listener failed: ${String(err)}`);
-      }
-    }
+    this.healthListeners.emit(this.health());
   }
 
   private publish(): void {
@@ -298,13 +290,7 @@ export class AppiumWatcher {
     const key = JSON.stringify(list);
     if (key === this.lastSessionsKey) return;
     this.lastSessionsKey = key;
-    for (const l of [...this.sessionListeners]) {
-      try {
-        l(list);
-      } catch (err) {
-        this.log('error', `appium session listener failed: ${String(err)}`);
-      }
-    }
+    this.sessionListeners.emit(list);
   }
 }
 

@@ -4,7 +4,9 @@
 
 import { monotonicNow } from './types';
 import type { Clock } from './types';
-import type { LogFunction, Status } from './tracker';
+import type { Logger } from '../log';
+import type { Status } from './tracker';
+import { Listeners } from '../listeners';
 
 export type BatteryHealth = 'Good' | 'Overheat' | 'Dead' | 'Over voltage' | 'Failure' | 'Cold' | 'Unknown';
 
@@ -76,7 +78,7 @@ export interface BatteryDevice {
 
 export interface BatteryMonitorOptions {
   clock: Clock;
-  logger?: LogFunction;
+  logger?: Logger;
   devices: () => BatteryDevice[];
   /** Reads one device's battery; undefined where it does not answer (a USB-only device, an iPhone that refuses). */
   probe: (device: BatteryDevice) => Promise<Battery | undefined>;
@@ -96,13 +98,13 @@ export class BatteryMonitor {
   private readonly inFlight = new Set<string>();
   /** Per device and kind: when (monotonic) its last alert went out, and whether the condition holds now. */
   private readonly alerted = new Map<string, { at: number; active: boolean }>();
-  private readonly changeListeners = new Set<() => void>();
-  private readonly alertListeners = new Set<(alert: BatteryAlert) => void>();
+  private readonly changeListeners = new Listeners<void>((err) => this.log('error', `battery listener failed: ${String(err)}`));
+  private readonly alertListeners = new Listeners<BatteryAlert>((err) => this.log('error', `battery alert listener failed: ${String(err)}`));
   private timer: unknown = null;
   private running = false;
   private readonly intervalMs: number;
   private readonly alertEveryMs: number;
-  private readonly log: LogFunction;
+  private readonly log: Logger;
 
   constructor(private readonly options: BatteryMonitorOptions) {
     this.intervalMs = options.intervalMs ?? 60_000;
@@ -152,13 +154,11 @@ export class BatteryMonitor {
   }
 
   onChange(listener: () => void): () => void {
-    this.changeListeners.add(listener);
-    return () => this.changeListeners.delete(listener);
+    return this.changeListeners.add(listener);
   }
 
   onAlert(listener: (alert: BatteryAlert) => void): () => void {
-    this.alertListeners.add(listener);
-    return () => this.alertListeners.delete(listener);
+    return this.alertListeners.add(listener);
   }
 
   private schedule(): void {
@@ -220,22 +220,10 @@ export class BatteryMonitor {
       return;
     }
     this.alerted.set(key, { at: now, active: true });
-    for (const l of [...this.alertListeners]) {
-      try {
-        l({ udid: d.udid, kind, message });
-      } catch (err) {
-        this.log('error', `battery alert listener failed: ${String(err)}`);
-      }
-    }
+    this.alertListeners.emit({ udid: d.udid, kind, message });
   }
 
   private emitChange(): void {
-    for (const l of [...this.changeListeners]) {
-      try {
-        l();
-      } catch (err) {
-        this.log('error', `battery listener failed: ${String(err)}`);
-      }
-    }
+    this.changeListeners.emit();
   }
 }

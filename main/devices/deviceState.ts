@@ -6,6 +6,8 @@ import { join } from 'node:path';
 import { z } from 'zod';
 import { openJsonStore, zodValidator } from '../storage/jsonStore';
 import type { JsonStore, Recovery } from '../storage/jsonStore';
+import { listenPortSchema } from '../schemas';
+import type { Logger } from '../log';
 import type { ForgottenDevice, SavedDeviceState } from './tracker';
 
 export const DEVICES_FILE = 'devices.json';
@@ -38,7 +40,7 @@ const schema = z.object({
   devices: z.array(z.unknown()),
   forgotten: z.array(z.unknown()),
   trackedUsb: z.array(z.string()),
-  localApi: z.object({ port: z.number().int().min(0).max(65_535), token: z.string().min(16) }),
+  localApi: z.object({ port: listenPortSchema, token: z.string().min(16) }),
 });
 
 export interface DeviceStateStore {
@@ -58,7 +60,7 @@ export async function openDeviceStateStore({
   now,
 }: {
   dataDir: string;
-  logger: (level: 'debug' | 'info' | 'warn' | 'error', message: string) => void;
+  logger: Logger;
   now?: () => number;
 }): Promise<DeviceStateStore> {
   const opened = await openJsonStore<DevicesFile>({

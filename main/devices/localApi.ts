@@ -7,8 +7,9 @@ import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import { z } from 'zod';
 import { deviceHeadJson } from './deviceJson';
-import type { DeviceView, LoggerLike } from './tracker';
-import { asLogger } from './tracker';
+import { asLogMethods } from '../log';
+import type { LoggerLike } from '../log';
+import type { DeviceView } from './tracker';
 import type { Reservation, ReservationErrorCode, ReservationGrant, Actor, MarkInUseOptions } from './reservations';
 import { ReservationError } from './reservations';
 
@@ -126,7 +127,7 @@ function toApiDevice(d: DeviceView & { status: NonNullable<DeviceView['status']>
 
 export async function startLocalApi(options: LocalApiOptions): Promise<LocalApi> {
   if (typeof options.token !== 'string' || options.token.length < 16) throw new RangeError('local API token must be at least 16 characters');
-  const log = asLogger(options.logger);
+  const log = asLogMethods(options.logger);
   const tokenDigest = digest(options.token);
   const sockets = new Set<Socket>();
   let port = 0;

@@ -4,7 +4,8 @@ import type { LocalApiInfo } from '../../preload/contract';
 import { startLocalApi } from './localApi';
 import type { LocalApi, LocalApiDevices, LocalApiReservations } from './localApi';
 import type { LocalApiSettings } from './deviceState';
-import type { LoggerLike } from './tracker';
+import type { LoggerLike } from '../log';
+import { Listeners } from '../listeners';
 
 export interface LocalApiHostOptions {
   devices: LocalApiDevices;
@@ -17,7 +18,7 @@ export interface LocalApiHostOptions {
 export class LocalApiHost {
   private api: LocalApi | null = null;
   private error: string | null = null;
-  private readonly listeners = new Set<(info: Omit<LocalApiInfo, 'canManage'>) => void>();
+  private readonly listeners = new Listeners<Omit<LocalApiInfo, 'canManage'>>();
 
   constructor(private readonly options: LocalApiHostOptions) {}
 
@@ -27,8 +28,7 @@ export class LocalApiHost {
   }
 
   onChange(listener: (info: Omit<LocalApiInfo, 'canManage'>) => void): () => void {
-    this.listeners.add(listener);
-    return () => this.listeners.delete(listener);
+    return this.listeners.add(listener);
   }
 
   async start(): Promise<void> {
@@ -61,7 +61,6 @@ export class LocalApiHost {
   }
 
   private emit(): void {
-    const info = this.info();
-    for (const listener of this.listeners) listener(info);
+    this.listeners.emit(this.info());
   }
 }

@@ -5,8 +5,10 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { monotonicNow } from './types';
 import type { Clock } from './types';
-import type { InUseInfo, Logger, LoggerLike, Status } from './tracker';
-import { asLogger } from './tracker';
+import { asLogMethods } from '../log';
+import type { LogMethods, LoggerLike } from '../log';
+import type { InUseInfo, Status } from './tracker';
+import { Listeners } from '../listeners';
 
 /** What reservations need from the tracker (DeviceTracker fits as is). */
 export interface DeviceDirectory {
@@ -92,17 +94,17 @@ function hash(token: string): Buffer {
 export class Reservations {
   private readonly clock: Clock;
   private readonly devices: DeviceDirectory;
-  private readonly log: Logger;
+  private readonly log: LogMethods;
   private readonly maxTtlMs: number;
   private readonly newToken: () => string;
   private readonly entries = new Map<string, Entry>();
-  private readonly listeners = new Set<(reservations: Reservation[]) => void>();
+  private readonly listeners = new Listeners<Reservation[]>((err) => this.log.error('reservation listener failed', { error: String(err) }));
   private disposed = false;
 
   constructor(options: ReservationsOptions) {
     this.clock = options.clock;
     this.devices = options.devices;
-    this.log = asLogger(options.logger);
+    this.log = asLogMethods(options.logger);
     this.maxTtlMs = options.maxTtlMs ?? 7 * 24 * 60 * 60 * 1000;
     this.newToken = options.newToken ?? (() => randomBytes(32).toString('base64url'));
   }
@@ -167,8 +169,7 @@ export class Reservations {
   }
 
   onChange(listener: (reservations: Reservation[]) => void): () => void {
-    this.listeners.add(listener);
-    return () => this.listeners.delete(listener);
+    return this.listeners.add(listener);
   }
 
   /** Clears the lapse timers. The tracker is not told: it is being torn down too. */
@@ -239,14 +240,7 @@ export class Reservations {
   }
 
   private notify(): void {
-    const list = this.list();
-    for (const listener of [...this.listeners]) {
-      try {
-        listener(list);
-      } catch (err) {
-        this.log.error('reservation listener failed', { error: String(err) });
-      }
-    }
+    this.listeners.emit(this.list());
   }
 }
 

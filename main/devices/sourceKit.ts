@@ -2,37 +2,14 @@
 // Plain Node, no Electron.
 
 import type * as net from 'node:net';
+import { Listeners as SharedListeners } from '../listeners';
+import type { Logger } from '../log';
 import type { Clock, Observation, SourceHealth, SourceHealthState, SourceId, SourceSnapshot } from './types';
 
-export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
-export type Logger = (level: LogLevel, msg: string) => void;
-export const silentLogger: Logger = () => {};
-
-/** A set of listeners; a listener that throws is logged and never stops the others or the source. */
-export class Listeners<T> {
-  private readonly set = new Set<(value: T) => void>();
-
-  constructor(private readonly log: Logger) {}
-
-  add(listener: (value: T) => void): () => void {
-    this.set.add(listener);
-    return () => {
-      this.set.delete(listener);
-    };
-  }
-
-  emit(value: T): void {
-    for (const listener of [...this.set]) {
-      try {
-        listener(value);
-      } catch (err) {
-        this.log('error', `device source listener threw: ${errorText(err)}`);
-      }
-    }
-  }
-
-  clear(): void {
-    this.set.clear();
+/** A set of listeners (main/listeners.ts); a listener that throws is logged and never stops the others or the source. */
+export class Listeners<T> extends SharedListeners<T> {
+  constructor(log: Logger) {
+    super((err) => log('error', `device source listener threw: ${errorText(err)}`));
   }
 }
 

@@ -1,6 +1,12 @@
 // The one interface every device source implements, and what the tracker consumes.
 // Plain Node: no Electron, no delivery, no webhooks.
 
+import { realTimers } from '../clock';
+import type { Clock } from '../clock';
+
+export type { Clock } from '../clock';
+export { monotonicNow } from '../clock';
+
 export type SourceId = 'usb' | 'adb' | 'usbmux';
 export type Platform = 'android' | 'ios' | 'other';
 export type Connection = 'usb' | 'network';
@@ -64,26 +70,9 @@ export interface DeviceSource {
   health(): SourceHealth;
 }
 
-/** Injectable time, so tests drive debounce and backoff without sleeping. */
-export interface Clock {
-  /** Wall-clock epoch ms: for what people read, payloads, and deadlines stored across restarts. */
-  now(): number;
-  /**
-   * Monotonic ms (any origin; never stepped by NTP or a person changing the time): for every in-process duration
-   * (holds, TTLs, retry delays, settle windows). Timers (setTimeout) run on it. Without it, now() is used.
-   */
-  monotonic?(): number;
-  setTimeout(fn: () => void, ms: number): unknown;
-  clearTimeout(handle: unknown): void;
-}
-
-export function monotonicNow(clock: Clock): number {
-  return clock.monotonic ? clock.monotonic() : clock.now();
-}
-
+/** The clock lives in main/clock.ts; the real one here also reads performance.now() as its monotonic time. */
 export const systemClock: Clock = {
   now: () => Date.now(),
   monotonic: () => performance.now(),
-  setTimeout: (fn, ms) => setTimeout(fn, ms),
-  clearTimeout: (handle) => clearTimeout(handle as ReturnType<typeof setTimeout>),
+  ...realTimers,
 };

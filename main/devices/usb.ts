@@ -9,8 +9,9 @@ import { join } from 'node:path';
 import { systemClock } from './types';
 import type { Clock, DeviceSource, Observation, Platform } from './types';
 import { cleanDeviceText } from './deviceText';
-import { SourceBase, errorText, normalizeAppleUdid, silentLogger } from './sourceKit';
-import type { Logger } from './sourceKit';
+import { silentLogger } from '../log';
+import type { Logger } from '../log';
+import { SourceBase, errorText, normalizeAppleUdid } from './sourceKit';
 import type * as NodeUsb from 'usb';
 
 // ---------------------------------------------------------------------------------------------------------------

@@ -16,8 +16,10 @@ import type { Battery } from './battery';
 import { systemClock } from './types';
 import type { Clock, DeviceSource, Observation } from './types';
 import { cleanDeviceText } from './deviceText';
-import { Backoff, ReconnectingSource, errorText, normalizeAppleUdid, silentLogger } from './sourceKit';
-import type { BackoffOptions, Logger } from './sourceKit';
+import { silentLogger } from '../log';
+import type { Logger } from '../log';
+import { Backoff, ReconnectingSource, errorText, normalizeAppleUdid } from './sourceKit';
+import type { BackoffOptions } from './sourceKit';
 
 // ---------------------------------------------------------------------------------------------------------------
 // Where the daemon is

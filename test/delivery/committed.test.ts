@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { openOutbox } from '../../main/delivery/outbox';
 import { reconcileDevices } from '../../main/reconcile';
 import type { SavedDeviceState } from '../../main/devices/tracker';
-import { ManualClock, event, receiver, rig, tempDir, webhook } from './helpers';
+import { ManualClock, event, receiver, rig, tempDir, webhook } from '../support/delivery';
 
 describe('committed device status in the outbox', () => {
   it('is on disk with the event’s callbacks, and survives a reopen', async () => {

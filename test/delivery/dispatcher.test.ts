@@ -8,7 +8,7 @@ import { openHistory } from '../../main/delivery/history';
 import { createAxiosClient } from '../../main/delivery/http';
 import { journalFile, openOutbox } from '../../main/delivery/outbox';
 import { generateSecret, sign, verify } from '../../main/delivery/signing';
-import { ManualClock, event, fixedRandom, receiver, rig, tempDir, webhook } from './helpers';
+import { ManualClock, event, fixedRandom, receiver, rig, tempDir, webhook } from '../support/delivery';
 
 const until = (check: () => void, timeout = 10_000): Promise<void> => vi.waitFor(check, { timeout, interval: 5 });
 

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { openHistory } from '../../main/delivery/history';
 import type { NewAttemptRecord } from '../../main/delivery/history';
-import { tempDir } from './helpers';
+import { tempDir } from '../support/delivery';
 
 const attempt = (i: number, over: Partial<NewAttemptRecord> = {}): NewAttemptRecord => ({
   deliveryId: `dlv_${i}`,

@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { HIDDEN_HEADER_VALUE } from '../../main/delivery/dispatcher';
 import { openHistory } from '../../main/delivery/history';
 import type { NewAttemptRecord } from '../../main/delivery/history';
-import { event, receiver, rig, tempDir, webhook } from './helpers';
+import { event, receiver, rig, tempDir, webhook } from '../support/delivery';
 
 const attempt = (i: number, over: Partial<NewAttemptRecord> = {}): NewAttemptRecord => ({
   deliveryId: `dlv_${i}`,

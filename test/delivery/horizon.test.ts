@@ -3,7 +3,7 @@
 import { describe, expect, it, vi } from 'vitest';
 import { openOutbox } from '../../main/delivery/outbox';
 import { DEFAULT_MAX_INTERVAL_MS, DEFAULT_RETRY_HORIZON_MS, nextDelay } from '../../main/delivery/retry';
-import { ManualClock, event, fixedRandom, receiver, rig, tempDir, webhook } from './helpers';
+import { ManualClock, event, fixedRandom, receiver, rig, tempDir, webhook } from '../support/delivery';
 
 const until = (check: () => void, timeout = 10_000): Promise<void> => vi.waitFor(check, { timeout, interval: 2 });
 

@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { generateSecret } from '../../main/delivery/signing';
 import type { ReceivedRequest } from '../../main/delivery/receiver';
-import { event, receiver, rig, webhook } from './helpers';
+import { event, receiver, rig, webhook } from '../support/delivery';
 
 const DEVICES = 50;
 const EVENTS = 20;

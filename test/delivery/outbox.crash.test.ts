@@ -4,7 +4,7 @@ import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { openOutbox } from '../../main/delivery/outbox';
-import { tempDir } from './helpers';
+import { tempDir } from '../support/delivery';
 
 const child = fileURLToPath(new URL('./fixtures/enqueue-child.mjs', import.meta.url));
 const outboxModule = fileURLToPath(new URL('../../main/delivery/outbox.ts', import.meta.url));

@@ -9,7 +9,7 @@ import type { AppendHandle, StorageFs } from '../../main/delivery/files';
 import { decodeLine, frameRecord } from '../../main/delivery/framing';
 import { SNAPSHOT_FILE, describeSaveProblem, journalFile, openOutbox } from '../../main/delivery/outbox';
 import type { Delivery, EnqueueInput, Outbox, SaveProblem } from '../../main/delivery/outbox';
-import { tempDir } from './helpers';
+import { tempDir } from '../support/delivery';
 
 const input = (i: number): EnqueueInput => ({
   webhookId: 1,

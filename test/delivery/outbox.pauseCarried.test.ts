@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { readJsonLines } from '../../main/delivery/files';
 import { SNAPSHOT_FILE, journalFile, openOutbox } from '../../main/delivery/outbox';
-import { tempDir, v2Folder } from './helpers';
+import { tempDir, v2Folder } from '../support/delivery';
 
 
 describe('outbox: pause state written by record version 2', () => {

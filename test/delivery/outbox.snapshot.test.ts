@@ -7,7 +7,7 @@ import { nodeStorageFs } from '../../main/delivery/files';
 import type { StorageFs } from '../../main/delivery/files';
 import { SNAPSHOT_FILE, journalFile, openOutbox } from '../../main/delivery/outbox';
 import type { Delivery, EnqueueInput } from '../../main/delivery/outbox';
-import { memoryLog, tempDir } from './helpers';
+import { memoryLog, tempDir } from '../support/delivery';
 
 const input = (i: number): EnqueueInput => ({ webhookId: 1, udid: `dev-${i}`, seq: i, body: JSON.stringify({ i }), createdAt: 1_000 + i });
 

@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { OutboxFullError, SNAPSHOT_FILE, journalFile, openOutbox } from '../../main/delivery/outbox';
 import type { EnqueueInput, Outbox, OutboxOptions } from '../../main/delivery/outbox';
 import { decodeLine } from '../../main/delivery/framing';
-import { memoryLog, tempDir } from './helpers';
+import { memoryLog, tempDir } from '../support/delivery';
 
 const input = (i: number, over: Partial<EnqueueInput> = {}): EnqueueInput => ({
   webhookId: 1,

@@ -10,7 +10,7 @@ import type { CarriedPausesStore } from '../../main/carriedPauses';
 import { openOutbox } from '../../main/delivery/outbox';
 import { WEBHOOKS_FILE, openWebhookStore } from '../../main/webhooks/store';
 import { makeTempDir } from '../support/tmp';
-import { ManualClock, event, fixedRandom, memoryLog, receiver, rig, tempDir, v2Folder, webhook } from './helpers';
+import { ManualClock, event, fixedRandom, memoryLog, receiver, rig, tempDir, v2Folder, webhook } from '../support/delivery';
 
 const until = (check: () => void, timeout = 10_000): Promise<void> => vi.waitFor(check, { timeout, interval: 5 });
 const never = new Promise<never>(() => {});

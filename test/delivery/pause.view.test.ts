@@ -2,8 +2,8 @@
 // auto-pause (it still says "not paused") answers late; it must not read as a resume.
 import { describe, expect, it, vi } from 'vitest';
 import type { DeliveryWebhook } from '../../main/delivery/types';
-import { ManualClock, event, fixedRandom, receiver, rig, webhook } from './helpers';
-import type { Rig } from './helpers';
+import { ManualClock, event, fixedRandom, receiver, rig, webhook } from '../support/delivery';
+import type { Rig } from '../support/delivery';
 
 const until = (check: () => void, timeout = 10_000): Promise<void> => vi.waitFor(check, { timeout, interval: 5 });
 

@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { openOutbox, OutboxFullError } from '../../main/delivery/outbox';
 import type { EnqueueInput } from '../../main/delivery/outbox';
-import { ManualClock, event, memoryLog, receiver, rig, tempDir, webhook } from './helpers';
+import { ManualClock, event, memoryLog, receiver, rig, tempDir, webhook } from '../support/delivery';
 
 const input = (webhookId: number, seq: number): EnqueueInput => ({
   webhookId,

@@ -3,7 +3,7 @@
 // the memory its kept requests use by bytes, not only by count.
 import { describe, expect, it } from 'vitest';
 import { RECEIVER_MAX_KEPT_BYTES } from '../../main/delivery/receiver';
-import { post, receiver } from './helpers';
+import { post, receiver } from '../support/delivery';
 
 /** POSTs to the receiver on 127.0.0.1:`port` (the headers may name another Host). */
 function send(port: number, path: string, body: string, headers: Record<string, string>): Promise<{ status: number; body: string }> {

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { startReceiver } from '../../main/delivery/receiver';
 import type { ReceivedRequest } from '../../main/delivery/receiver';
 import { generateSecret, signatureHeaders } from '../../main/delivery/signing';
-import { post, receiver } from './helpers';
+import { post, receiver } from '../support/delivery';
 
 describe('test receiver', () => {
   it('listens on 127.0.0.1 only, on the port it reports, and answers 200 {"ok":true} by default', async () => {

@@ -3,7 +3,7 @@
 // before the rule or edited by hand in webhooks.json.
 import { describe, expect, it } from 'vitest';
 import { reservedHeaderReason } from '../../main/webhooks/schema';
-import { event, receiver, rig, webhook } from './helpers';
+import { event, receiver, rig, webhook } from '../support/delivery';
 
 const reserved = [
   'Content-Type',

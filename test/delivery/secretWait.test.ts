@@ -2,7 +2,7 @@
 // nothing is sent unsigned, the others go on; when it can sign again they go out in order.
 import { describe, expect, it, vi } from 'vitest';
 import { generateSecret } from '../../main/delivery/signing';
-import { ManualClock, event, receiver, rig, webhook } from './helpers';
+import { ManualClock, event, receiver, rig, webhook } from '../support/delivery';
 
 const until = (check: () => void, timeout = 10_000): Promise<void> => vi.waitFor(check, { timeout, interval: 5 });
 

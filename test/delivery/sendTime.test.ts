@@ -7,9 +7,17 @@ import { decodeLine } from '../../main/delivery/framing';
 import { journalFile, openOutbox, SNAPSHOT_FILE } from '../../main/delivery/outbox';
 import { CALLBACK_KEYS } from '../../main/delivery/payload';
 import { generateSecret, verify } from '../../main/delivery/signing';
-import { ManualClock, event, fixedRandom, receiver, rig, tempDir, webhook } from './helpers';
+import { ManualClock, event, fixedRandom, receiver, rig, tempDir, webhook } from '../support/delivery';
 
 const until = (check: () => void, timeout = 10_000): Promise<void> => vi.waitFor(check, { timeout, interval: 5 });
+
+/** A receiver answering as `options` say, and one webhook to it dispatched on a manual clock. */
+async function clockedRig(options: Parameters<typeof receiver>[0] = {}) {
+  const clock = new ManualClock();
+  const r = await receiver(options);
+  const t = await rig({ webhooks: [webhook({ url: r.url })], dispatcher: { clock } });
+  return { clock, r, t };
+}
 
 describe('creationTime is when the try is sent', () => {
   it('a callback retried after 500, 500: each try carries its own creationTime, the same webhook-id, a signature over the body sent', async () => {
@@ -42,9 +50,7 @@ describe('creationTime is when the try is sent', () => {
   });
 
   it('the outbox record holds the event, not a finished body', async () => {
-    const clock = new ManualClock();
-    const r = await receiver({ reply: { status: 500 } });
-    const t = await rig({ webhooks: [webhook({ url: r.url })], dispatcher: { clock } });
+    const { t } = await clockedRig({ reply: { status: 500 } });
     const { deliveries } = await t.dispatcher.dispatch(event({ udid: 'U9', name: 'Pixel 9', to: 'Offline' }));
     const d = t.outbox.get(deliveries[0]!.id)!;
     expect(d.body).toBeUndefined();
@@ -52,9 +58,7 @@ describe('creationTime is when the try is sent', () => {
   });
 
   it('a redelivery and a test event carry the time they are sent; the redelivery keeps the webhook-id', async () => {
-    const clock = new ManualClock();
-    const r = await receiver();
-    const t = await rig({ webhooks: [webhook({ url: r.url })], dispatcher: { clock } });
+    const { clock, r, t } = await clockedRig();
     const { deliveries } = await t.dispatcher.dispatch(event());
     await t.attemptsReach(1);
     clock.advance(3_600_000);
@@ -119,9 +123,7 @@ describe('creationTime is when the try is sent', () => {
 
 describe('webhook-id and webhook-timestamp on every callback', () => {
   it('an unsigned webhook’s callbacks carry webhook-id and webhook-timestamp, and no webhook-signature', async () => {
-    const clock = new ManualClock();
-    const r = await receiver();
-    const t = await rig({ webhooks: [webhook({ url: r.url })], dispatcher: { clock } });
+    const { clock, r, t } = await clockedRig();
     const { deliveries } = await t.dispatcher.dispatch(event());
     await t.attemptsReach(1);
     const q = r.requests()[0]!;

@@ -2,7 +2,7 @@ import { createHmac, randomBytes } from 'node:crypto';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { decodeSecret, generateSecret, sign, signatureHeaders, verify } from '../../main/delivery/signing';
-import { fixedRandom } from './helpers';
+import { fixedRandom } from '../support/delivery';
 
 // Written from the spec text only, with node:crypto directly: HMAC-SHA256 keyed with the base64-decoded
 // part after "whsec_", over `${id}.${timestamp}.${body}`, base64, prefixed "v1,".

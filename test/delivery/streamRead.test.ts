@@ -4,7 +4,7 @@ import { describe, expect, it, vi } from 'vitest';
 import { openHistory } from '../../main/delivery/history';
 import type * as fsPromises from 'node:fs/promises';
 import { openOutbox } from '../../main/delivery/outbox';
-import { tempDir } from './helpers';
+import { tempDir } from '../support/delivery';
 
 vi.mock('node:fs/promises', async (importOriginal) => {
   const real = await importOriginal<typeof fsPromises>();

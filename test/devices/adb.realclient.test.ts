@@ -1,13 +1,13 @@
 // Keeps the fake adb server honest: Debian's real `adb` client (1.0.41) must accept it. Always with -P: a
 // client that finds no server on the port it asks starts one of its own.
 import { afterEach, describe, expect, it } from 'vitest';
-import { execFile, spawnSync } from 'node:child_process';
-import { promisify } from 'node:util';
+import { spawnSync } from 'node:child_process';
 import { parseDumpsysBattery } from '../../main/devices/battery';
 import { startFakeAdb } from '../fakes/adbServer';
 import type { FakeAdb } from '../fakes/adbServer';
+import { runTool } from '../support/runTool';
+import type { ToolResult } from '../support/runTool';
 
-const run = promisify(execFile);
 const hasAdb = spawnSync('adb', ['version'], { stdio: 'ignore' }).status === 0;
 
 let adb: FakeAdb | undefined;
@@ -16,15 +16,9 @@ afterEach(async () => {
   adb = undefined;
 });
 
-async function client(...args: string[]): Promise<{ stdout: string; stderr: string; code: number }> {
+async function client(...args: string[]): Promise<ToolResult> {
   if (!adb) throw new Error('no fake');
-  try {
-    const { stdout, stderr } = await run('adb', ['-P', String(adb.port), ...args], { timeout: 15_000 });
-    return { stdout, stderr, code: 0 };
-  } catch (err) {
-    const e = err as { stdout?: string; stderr?: string; code?: number };
-    return { stdout: e.stdout ?? '', stderr: e.stderr ?? '', code: typeof e.code === 'number' ? e.code : -1 };
-  }
+  return runTool('adb', ['-P', String(adb.port), ...args]);
 }
 
 describe.skipIf(!hasAdb)('the real adb client against the fake server (skipped: no `adb` on PATH)', () => {

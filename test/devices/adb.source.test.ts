@@ -7,7 +7,7 @@ import type { AdbAddress, AdbSourceOptions, ChildLike, SpawnLike } from '../../m
 import { startFakeAdb } from '../fakes/adbServer';
 import type { FakeAdb, FakeAdbDevice } from '../fakes/adbServer';
 import { FakeClock } from '../support/fakeClock';
-import { recorder, udids, until } from './recorder';
+import { reconnectDelays, recorder, udids, until } from './recorder';
 
 const FAST = { initialMs: 20, maxMs: 100 };
 const lanAddress = Object.values(networkInterfaces())
@@ -284,11 +284,6 @@ describe('AdbSource against the fake adb server', () => {
     const clock = new FakeClock();
     const { src, rec } = source(port, { clock, backoff: undefined });
     src.start();
-    const delays = (): number[] => rec.logs.flatMap((l) => /next connection attempt in (\d+) ms/.exec(l.msg)?.[1] ?? []).map(Number);
-    for (let attempt = 1; attempt <= 7; attempt++) {
-      await until(() => expect(delays()).toHaveLength(attempt));
-      clock.advance(delays()[attempt - 1] as number);
-    }
-    expect(delays()).toEqual([500, 1000, 2000, 4000, 8000, 10_000, 10_000]);
+    expect(await reconnectDelays(rec, clock, 7)).toEqual([500, 1000, 2000, 4000, 8000, 10_000, 10_000]);
   });
 });

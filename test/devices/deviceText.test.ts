@@ -5,7 +5,7 @@ import { AdbSource, ADB_SHELL_MAX_BYTES, adbShell } from '../../main/devices/adb
 import { cleanDeviceText, DEVICE_TEXT_MAX } from '../../main/devices/deviceText';
 import { startFakeAdb } from '../fakes/adbServer';
 import type { FakeAdb, FakeAdbDevice } from '../fakes/adbServer';
-import { recorder, until } from './recorder';
+import { nameOnceListed, recordFromStart, until } from './recorder';
 
 /** A name with colours, a title-setting OSC, a bell, bidi overrides, zero-width and line separators. */
 // eslint-disable-next-line no-control-regex -- the test looks for control characters
@@ -64,13 +64,8 @@ describe('adb: device strings at the source', () => {
 
   it('a device named with escape sequences and 1 MB of text arrives capped and clean', async () => {
     const adb = await fakeAdb([hostile]);
-    const rec = recorder();
-    const src = new AdbSource({ address: address(adb.port), findAdb: () => undefined, backoff: { initialMs: 20, maxMs: 100 }, logger: rec.logger });
-    rec.attach(src);
-    cleanups.push(async () => src.stop());
-    src.start();
-    await until(() => expect(rec.device('EVIL0001')?.name).toBeDefined());
-    const name = rec.device('EVIL0001')?.name ?? '';
+    const rec = recordFromStart(new AdbSource({ address: address(adb.port), findAdb: () => undefined, backoff: { initialMs: 20, maxMs: 100 } }), cleanups);
+    const name = await nameOnceListed(rec, 'EVIL0001');
     expect(name.startsWith('Lab S21 gnp.exex ok')).toBe(true);
     expect([...name].length).toBe(128);
     expect(name).not.toMatch(CONTROL);
@@ -89,19 +84,13 @@ describe('usbmuxd: device names at the source', () => {
     cleanups.push(() => mux.close());
     // An XML plist cannot carry C0 controls: bidi, zero-width and separators, and a long tail.
     mux.attach({ udid: '00008030-001A35E11A88002E', name: '\u202Egnp.exe\u202C Ana\u200B iPad\u2028\u2066' + 'C'.repeat(10_000) });
-    const rec = recorder();
-    const src = new UsbmuxSource({
+    const source = new UsbmuxSource({
       address: { kind: 'unix', path: mux.socketPath, label: mux.socketPath },
       backoff: { initialMs: 20, maxMs: 100 },
       lockdownBackoff: { initialMs: 20, maxMs: 100 },
       settleMs: 30,
-      logger: rec.logger,
     });
-    rec.attach(src);
-    cleanups.push(async () => src.stop());
-    src.start();
-    await until(() => expect(rec.device('00008030-001A35E11A88002E')?.name).toBeDefined());
-    const name = rec.device('00008030-001A35E11A88002E')?.name ?? '';
+    const name = await nameOnceListed(recordFromStart(source, cleanups), '00008030-001A35E11A88002E');
     expect(name.startsWith('gnp.exe Ana iPad CCC')).toBe(true);
     expect([...name]).toHaveLength(128);
   });

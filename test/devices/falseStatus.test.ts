@@ -12,7 +12,7 @@ import { startFakeAdb } from '../fakes/adbServer';
 import type { FakeAdbDevice } from '../fakes/adbServer';
 import { startFakeUsbmuxd } from '../fakes/usbmuxd';
 import { FakeClock } from '../support/fakeClock';
-import { usb } from '../support/observations';
+import { adb as adbSeen, usb } from '../support/observations';
 import { until } from './recorder';
 
 const FAST = { initialMs: 20, maxMs: 100 };
@@ -47,47 +47,80 @@ function trackerOn(clock: FakeClock, sources: SourceId[], options: Partial<Track
   return { tracker, events, wire, brief };
 }
 
+/** A fake adb server (closed after the test) listing `devices`. */
+async function fakeAdb(...devices: FakeAdbDevice[]) {
+  const adb = await startFakeAdb();
+  cleanups.push(() => adb.close());
+  if (devices.length > 0) adb.setDevices(devices);
+  return adb;
+}
+
+/** An AdbSource on the fake server; `options` adds to (or replaces) the test defaults. */
+function adbSource(adb: { port: number }, options: Partial<ConstructorParameters<typeof AdbSource>[0]> = {}): AdbSource {
+  return new AdbSource({ address: { kind: 'tcp', host: '127.0.0.1', port: adb.port, label: 'fake' }, findAdb: () => undefined, backoff: FAST, ...options });
+}
+
+/** A fake usbmuxd (closed after the test) with IPHONE attached. */
+async function fakeMux() {
+  const mux = await startFakeUsbmuxd();
+  cleanups.push(() => mux.close());
+  mux.attach(IPHONE);
+  return mux;
+}
+
+function muxSource(mux: { socketPath: string }, options: Partial<ConstructorParameters<typeof UsbmuxSource>[0]> = {}): UsbmuxSource {
+  return new UsbmuxSource({ address: { kind: 'unix', path: mux.socketPath, label: mux.socketPath }, backoff: FAST, settleMs: 20, ...options });
+}
+
+/** Kills the adb server and brings it back listing `devices` (the source sees it down, then its list). */
+async function restartAdb(adb: Awaited<ReturnType<typeof fakeAdb>>, source: AdbSource, ...devices: FakeAdbDevice[]): Promise<void> {
+  await adb.kill();
+  await until(() => expect(source.health().state).toBe('down'));
+  adb.setDevices(devices);
+  await adb.restart();
+}
+
+/** A tracker expecting `sources`, fed by `source` (started here). */
+function watching<S extends DeviceSource>(clock: FakeClock, sources: SourceId[], source: S) {
+  const rig = trackerOn(clock, sources);
+  rig.wire(source);
+  return { ...rig, source };
+}
+
+/** PHONE on a fake adb server, its source feeding a tracker, committed Online. */
+async function adbPhoneOnline() {
+  const adb = await fakeAdb(PHONE);
+  const clock = new FakeClock();
+  const rig = watching(clock, ['adb'], adbSource(adb));
+  await listed(rig.tracker, PHONE.serial, 'adb', 'device');
+  clock.advance(600);
+  return { adb, clock, ...rig };
+}
+
+/** Waits until the tracker's row for `udid` shows `source`'s raw state `state`. */
+async function listed(tracker: DeviceTracker, udid: string, source: SourceId, state: string): Promise<void> {
+  await until(() => expect(tracker.get(udid)?.rawStates[source]).toBe(state));
+}
+
 describe('source restarts are a resync, not a status', () => {
   it('adb server killed and restarted, the phone listed offline for 2.6 s: no callback', async () => {
-    const adb = await startFakeAdb();
-    cleanups.push(() => adb.close());
-    adb.setDevices([PHONE]);
-    const clock = new FakeClock();
-    const { tracker, wire, brief } = trackerOn(clock, ['adb']);
-    const source = new AdbSource({ address: { kind: 'tcp', host: '127.0.0.1', port: adb.port, label: 'fake' }, findAdb: () => undefined, backoff: FAST });
-    wire(source);
-    await until(() => expect(tracker.get(PHONE.serial)?.rawStates.adb).toBe('device'));
-    clock.advance(600);
+    const { adb, clock, source, tracker, brief } = await adbPhoneOnline();
     expect(brief()).toEqual([`${PHONE.serial}:null>Online`]);
 
-    await adb.kill();
-    await until(() => expect(source.health().state).toBe('down'));
-    adb.setDevices([{ ...PHONE, state: 'offline' }]);
-    await adb.restart();
-    await until(() => expect(tracker.get(PHONE.serial)?.rawStates.adb).toBe('offline'));
+    await restartAdb(adb, source, { ...PHONE, state: 'offline' });
+    await listed(tracker, PHONE.serial, 'adb', 'offline');
     clock.advance(2600);
     adb.setDevices([PHONE]);
-    await until(() => expect(tracker.get(PHONE.serial)?.rawStates.adb).toBe('device'));
+    await listed(tracker, PHONE.serial, 'adb', 'device');
     clock.advance(10_000);
     expect(brief()).toEqual([`${PHONE.serial}:null>Online`]);
     expect(tracker.get(PHONE.serial)?.status).toBe('Online');
   });
 
   it('a phone still offline after the settle window commits Offline (5 s after the resync)', async () => {
-    const adb = await startFakeAdb();
-    cleanups.push(() => adb.close());
-    adb.setDevices([PHONE]);
-    const clock = new FakeClock();
-    const { tracker, wire, brief } = trackerOn(clock, ['adb']);
-    const source = new AdbSource({ address: { kind: 'tcp', host: '127.0.0.1', port: adb.port, label: 'fake' }, findAdb: () => undefined, backoff: FAST });
-    wire(source);
-    await until(() => expect(tracker.get(PHONE.serial)?.rawStates.adb).toBe('device'));
-    clock.advance(600);
-    await adb.kill();
-    await until(() => expect(source.health().state).toBe('down'));
-    adb.setDevices([{ ...PHONE, state: 'offline' }]);
-    await adb.restart();
-    await until(() => expect(tracker.get(PHONE.serial)?.rawStates.adb).toBe('offline'));
+    const { adb, clock, source, tracker, brief } = await adbPhoneOnline();
+    await restartAdb(adb, source, { ...PHONE, state: 'offline' });
+    await listed(tracker, PHONE.serial, 'adb', 'offline');
     clock.advance(4999);
     expect(brief()).toHaveLength(1);
     clock.advance(1);
@@ -95,14 +128,10 @@ describe('source restarts are a resync, not a status', () => {
   });
 
   it('usbmuxd restarted, the phone re-enumerated 4 s later: no callback', async () => {
-    const mux = await startFakeUsbmuxd();
-    cleanups.push(() => mux.close());
-    mux.attach(IPHONE);
+    const mux = await fakeMux();
     const clock = new FakeClock();
-    const { tracker, wire, brief } = trackerOn(clock, ['usbmux']);
-    const source = new UsbmuxSource({ address: { kind: 'unix', path: mux.socketPath, label: mux.socketPath }, backoff: FAST, settleMs: 20 });
-    wire(source);
-    await until(() => expect(tracker.get(IPHONE.udid)?.rawStates.usbmux).toBe('Attached'));
+    const { tracker, brief, source } = watching(clock, ['usbmux'], muxSource(mux));
+    await listed(tracker, IPHONE.udid, 'usbmux', 'Attached');
     clock.advance(600);
     expect(brief()).toEqual([`${IPHONE.udid}:null>Online`]);
 
@@ -113,7 +142,7 @@ describe('source restarts are a resync, not a status', () => {
     await until(() => expect(tracker.get(IPHONE.udid)?.sources).toEqual([]));
     clock.advance(4000);
     mux.attach(IPHONE);
-    await until(() => expect(tracker.get(IPHONE.udid)?.rawStates.usbmux).toBe('Attached'));
+    await listed(tracker, IPHONE.udid, 'usbmux', 'Attached');
     clock.advance(10_000);
     expect(brief()).toEqual([`${IPHONE.udid}:null>Online`]);
   });
@@ -121,14 +150,10 @@ describe('source restarts are a resync, not a status', () => {
 
 describe('iOS lockdown timing', () => {
   it('a replug whose first lockdown Connect is refused commits no Offline (the retry comes sooner than the hold)', async () => {
-    const mux = await startFakeUsbmuxd();
-    cleanups.push(() => mux.close());
-    mux.attach(IPHONE);
+    const mux = await fakeMux();
     const clock = new FakeClock();
-    const { tracker, wire, brief } = trackerOn(clock, ['usbmux']);
     // One clock for the source and the tracker: the retry and the hold race on the same time line.
-    const source = new UsbmuxSource({ address: { kind: 'unix', path: mux.socketPath, label: mux.socketPath }, clock, backoff: FAST, settleMs: 20 });
-    wire(source);
+    const { tracker, brief } = watching(clock, ['usbmux'], muxSource(mux, { clock }));
     await until(async () => {
       await pass(clock, 25);
       expect(tracker.get(IPHONE.udid)?.rawStates.usbmux).toBe('Attached');
@@ -140,7 +165,7 @@ describe('iOS lockdown timing', () => {
     mux.detach(IPHONE.udid);
     mux.refuseLockdown(IPHONE.udid);
     mux.attach(IPHONE);
-    await until(() => expect(tracker.get(IPHONE.udid)?.rawStates.usbmux).toBe('Attached (lockdown refused)'));
+    await listed(tracker, IPHONE.udid, 'usbmux', 'Attached (lockdown refused)');
     mux.refuseLockdown(IPHONE.udid, false);
     await pass(clock, 6000);
 
@@ -151,9 +176,7 @@ describe('iOS lockdown timing', () => {
 
 describe('a dead adb server does not outrank the USB bus', () => {
   it('adb kill-server twice: start-server is tried again, and the phone unplugged meanwhile turns Unplugged', async () => {
-    const adb = await startFakeAdb();
-    cleanups.push(() => adb.close());
-    adb.setDevices([PHONE]);
+    const adb = await fakeAdb(PHONE);
     let listAtStart: FakeAdbDevice[] = [PHONE];
     const spawn = vi.fn<SpawnLike>(() => {
       const child = new EventEmitter() as EventEmitter & ChildLike;
@@ -162,10 +185,8 @@ describe('a dead adb server does not outrank the USB bus', () => {
       return child;
     });
     const clock = new FakeClock();
-    const { tracker, wire, brief } = trackerOn(clock, ['adb']);
-    const source = new AdbSource({ address: { kind: 'tcp', host: '127.0.0.1', port: adb.port, label: 'fake' }, findAdb: () => '/usr/bin/adb', spawn, backoff: FAST });
-    wire(source);
-    await until(() => expect(tracker.get(PHONE.serial)?.rawStates.adb).toBe('device'));
+    const { tracker, brief, source } = watching(clock, ['adb'], adbSource(adb, { findAdb: () => '/usr/bin/adb', spawn }));
+    await listed(tracker, PHONE.serial, 'adb', 'device');
     clock.advance(10_000);
 
     await adb.kill();
@@ -181,9 +202,7 @@ describe('a dead adb server does not outrank the USB bus', () => {
 
   it('while the server stays dead, the phone whose USB device left the bus turns Unplugged; the one still on it keeps Online', async () => {
     const OTHER: FakeAdbDevice = { serial: 'ZY22G7', state: 'device', usb: '1-2' };
-    const adb = await startFakeAdb();
-    cleanups.push(() => adb.close());
-    adb.setDevices([PHONE, OTHER]);
+    const adb = await fakeAdb(PHONE, OTHER);
     const spawn = vi.fn<SpawnLike>(() => {
       const child = new EventEmitter() as EventEmitter & ChildLike;
       setImmediate(() => child.emit('exit', 1)); // cannot start a server
@@ -193,9 +212,9 @@ describe('a dead adb server does not outrank the USB bus', () => {
     const { tracker, wire, brief } = trackerOn(clock, ['adb', 'usb']);
     const bus = (...paths: string[]) => tracker.ingest({ source: 'usb', devices: paths.map((p) => usb(`usb:18d1:4ee7@${p}`, { usbPath: p })) });
     bus('1-1.4', '1-2');
-    const source = new AdbSource({ address: { kind: 'tcp', host: '127.0.0.1', port: adb.port, label: 'fake' }, findAdb: () => '/usr/bin/adb', spawn, backoff: FAST });
+    const source = adbSource(adb, { findAdb: () => '/usr/bin/adb', spawn });
     wire(source);
-    await until(() => expect(tracker.get(OTHER.serial)?.rawStates.adb).toBe('device'));
+    await listed(tracker, OTHER.serial, 'adb', 'device');
     clock.advance(10_000);
     expect(brief()).toEqual([`${PHONE.serial}:null>Online`, `${OTHER.serial}:null>Online`]);
 
@@ -211,16 +230,22 @@ describe('a dead adb server does not outrank the USB bus', () => {
   });
 });
 
+/** Phone A Online through adb, then gone from its list: its Unplugged hold (3 s) has just begun. */
+function unpluggedAfterOnline(clock: FakeClock) {
+  const tracker = new DeviceTracker({ clock, settleAfterMs: null, settleWindowMs: 0 });
+  const events: DeviceEvent[] = [];
+  tracker.onEvent((e) => events.push(e));
+  tracker.sourcesSettled();
+  tracker.ingest({ source: 'adb', devices: [adbSeen('A')] });
+  clock.advance(600);
+  tracker.ingest({ source: 'adb', devices: [] });
+  return { tracker, events };
+}
+
 describe('a wall clock stepped during holds', () => {
   it('stepped back 1 h after unplugging: Unplugged commits after its 3 s hold, not an hour late', () => {
     const clock = new FakeClock();
-    const tracker = new DeviceTracker({ clock, settleAfterMs: null, settleWindowMs: 0 });
-    const events: DeviceEvent[] = [];
-    tracker.onEvent((e) => events.push(e));
-    tracker.sourcesSettled();
-    tracker.ingest({ source: 'adb', devices: [{ source: 'adb', udid: 'A', platform: 'android', connection: 'usb', usable: true, rawState: 'device' }] });
-    clock.advance(600);
-    tracker.ingest({ source: 'adb', devices: [] });
+    const { tracker, events } = unpluggedAfterOnline(clock);
     clock.advance(1000);
     clock.stepWall(-3_600_000);
     clock.advance(2000);
@@ -232,18 +257,11 @@ describe('a wall clock stepped during holds', () => {
 
   it('stepped forward 1 h after unplugging: the hold is not skipped', () => {
     const clock = new FakeClock();
-    const tracker = new DeviceTracker({ clock, settleAfterMs: null, settleWindowMs: 0 });
-    const events: DeviceEvent[] = [];
-    tracker.onEvent((e) => events.push(e));
-    tracker.sourcesSettled();
-    const phone = { source: 'adb' as const, udid: 'A', platform: 'android' as const, connection: 'usb' as const, usable: true, rawState: 'device' };
-    tracker.ingest({ source: 'adb', devices: [phone] });
-    clock.advance(600);
-    tracker.ingest({ source: 'adb', devices: [] });
+    const { tracker, events } = unpluggedAfterOnline(clock);
     clock.stepWall(3_600_000);
     tracker.ingest({ source: 'adb', devices: [] }); // anything that makes it look again
     clock.advance(1000);
-    tracker.ingest({ source: 'adb', devices: [phone] }); // back within the hold: nothing happened
+    tracker.ingest({ source: 'adb', devices: [adbSeen('A')] }); // back within the hold: nothing happened
     clock.advance(10_000);
     expect(events.map((e) => e.to)).toEqual(['Online']);
     tracker.dispose();
@@ -276,14 +294,12 @@ describe('one phone over USB and Wi-Fi is one device', () => {
   const WIFI: FakeAdbDevice = { serial: '192.168.1.20:5555', state: 'device', product: 'greatltexx', model: 'SM-N950F', props: { 'ro.serialno': PHONE.serial }, settings: PHONE.settings };
 
   it('one row under the hardware serial; no callback when the cable is pulled; Unplugged when Wi-Fi goes too', async () => {
-    const adb = await startFakeAdb();
-    cleanups.push(() => adb.close());
-    adb.setDevices([PHONE, WIFI]);
+    const adb = await fakeAdb(PHONE, WIFI);
     const clock = new FakeClock();
     const { tracker, wire, brief } = trackerOn(clock, ['adb']);
     const rows = new Set<string>();
     tracker.onChange((list) => list.forEach((d) => rows.add(d.udid)));
-    wire(new AdbSource({ address: { kind: 'tcp', host: '127.0.0.1', port: adb.port, label: 'fake' }, findAdb: () => undefined, backoff: FAST }));
+    wire(adbSource(adb));
     await until(() => expect(tracker.get(PHONE.serial)?.transports).toEqual(['usb', 'network']));
     clock.advance(10_000);
     expect(tracker.list().map((d) => d.udid)).toEqual([PHONE.serial]);
@@ -303,8 +319,7 @@ describe('one phone over USB and Wi-Fi is one device', () => {
   });
 
   it('emulators are never merged, even with the same ro.serialno', async () => {
-    const adb = await startFakeAdb();
-    cleanups.push(() => adb.close());
+    const adb = await fakeAdb();
     const emu = { state: 'device', props: { 'ro.serialno': 'EMULATOR35X1X10X0', 'ro.kernel.qemu': '1' } };
     adb.setDevices([
       { serial: 'emulator-5554', ...emu },
@@ -312,7 +327,7 @@ describe('one phone over USB and Wi-Fi is one device', () => {
     ]);
     const clock = new FakeClock();
     const { tracker, wire } = trackerOn(clock, ['adb']);
-    const source = new AdbSource({ address: { kind: 'tcp', host: '127.0.0.1', port: adb.port, label: 'fake' }, findAdb: () => undefined, backoff: FAST });
+    const source = adbSource(adb);
     wire(source);
     await until(() => expect(adb.requests.filter((r) => r === 'shell:getprop ro.kernel.qemu')).toHaveLength(2));
     await until(() => expect(tracker.list().map((d) => d.udid).sort()).toEqual(['127.0.0.1:5557', 'emulator-5554']));
@@ -323,14 +338,10 @@ describe('sleep and resume', () => {
   it('one phone removed during sleep: Unplugged for that one only, once adb has re-listed; the other (listed offline after the wake) fires nothing', async () => {
     const { resumeDevices } = await import('../../main/devices/sleep');
     const OTHER: FakeAdbDevice = { serial: 'ZY22G7', state: 'device', usb: '1-2' };
-    const adb = await startFakeAdb();
-    cleanups.push(() => adb.close());
-    adb.setDevices([PHONE, OTHER]);
+    const adb = await fakeAdb(PHONE, OTHER);
     const clock = new FakeClock();
-    const { tracker, wire, brief } = trackerOn(clock, ['adb']);
-    const source = new AdbSource({ address: { kind: 'tcp', host: '127.0.0.1', port: adb.port, label: 'fake' }, findAdb: () => undefined, backoff: FAST });
-    wire(source);
-    await until(() => expect(tracker.get(OTHER.serial)?.rawStates.adb).toBe('device'));
+    const { tracker, brief, source } = watching(clock, ['adb'], adbSource(adb));
+    await listed(tracker, OTHER.serial, 'adb', 'device');
     clock.advance(10_000);
     expect(brief()).toEqual([`${PHONE.serial}:null>Online`, `${OTHER.serial}:null>Online`]);
 
@@ -345,7 +356,7 @@ describe('sleep and resume', () => {
     await until(() => expect(source.health().state).toBe('ok'));
     clock.advance(2600);
     adb.setDevices([PHONE]); // back after 2.6 s
-    await until(() => expect(tracker.get(PHONE.serial)?.rawStates.adb).toBe('device'));
+    await listed(tracker, PHONE.serial, 'adb', 'device');
     clock.advance(30_000);
     expect(brief()).toEqual([`${PHONE.serial}:null>Online`, `${OTHER.serial}:null>Online`, `${OTHER.serial}:Online>Unplugged`]);
   });

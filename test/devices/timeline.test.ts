@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { TimelineLog, computeUtilization, readTimeline, utilizationCsv } from '../../main/devices/timeline';
 import type { TimelineRecord } from '../../main/devices/timeline';
+import { device, mark } from '../support/timeline';
 import { makeTempDir } from '../support/tmp';
 
 const T0 = Date.UTC(2026, 10, 2, 8, 0, 0);
@@ -11,21 +12,23 @@ const s = (seconds: number) => T0 + seconds * 1000;
 // A scripted day: DeviceHooks starts at 0 s; A comes Online, is in a session 600–1500 s, goes Offline at 2000 s;
 // DeviceHooks stops at 3000 s and starts again at 3600 s (A Unplugged meanwhile, so its new status is Unplugged);
 // B appears at 1000 s; the run that starts at 4000 s follows a crash: its last record was an `alive` at 3900 s.
+const A = device('A', 'Pixel, "7"', 'android');
+const B = device('B', '=cmd', 'ios');
 const script: TimelineRecord[] = [
-  { t: s(0), e: 'start' },
-  { t: s(0), u: 'A', s: 'Online', n: 'Pixel, "7"', p: 'android' },
-  { t: s(600), u: 'A', s: 'Utilizing', n: 'Pixel, "7"', p: 'android' },
-  { t: s(1000), u: 'B', s: 'Online', n: '=cmd', p: 'ios' },
-  { t: s(1500), u: 'A', s: 'Online', n: 'Pixel, "7"', p: 'android' },
-  { t: s(2000), u: 'A', s: 'Offline', n: 'Pixel, "7"', p: 'android' },
-  { t: s(3000), e: 'stop' },
-  { t: s(3600), e: 'start' },
-  { t: s(3600), u: 'A', s: 'Unplugged', n: 'Pixel, "7"', p: 'android' },
-  { t: s(3600), u: 'B', s: 'Online', n: '=cmd', p: 'ios' },
-  { t: s(3900), e: 'alive' },
-  { t: s(4000), e: 'start' },
-  { t: s(4000), u: 'A', s: 'Unplugged', n: 'Pixel, "7"', p: 'android' },
-  { t: s(4000), u: 'B', s: 'Utilizing', n: '=cmd', p: 'ios' },
+  mark(s(0), 'start'),
+  A(s(0), 'Online'),
+  A(s(600), 'Utilizing'),
+  B(s(1000), 'Online'),
+  A(s(1500), 'Online'),
+  A(s(2000), 'Offline'),
+  mark(s(3000), 'stop'),
+  mark(s(3600), 'start'),
+  A(s(3600), 'Unplugged'),
+  B(s(3600), 'Online'),
+  mark(s(3900), 'alive'),
+  mark(s(4000), 'start'),
+  A(s(4000), 'Unplugged'),
+  B(s(4000), 'Utilizing'),
 ];
 
 describe('utilization figures', () => {

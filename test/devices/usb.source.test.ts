@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { UsbSource, classifyUsbDevice, usbPathOf } from '../../main/devices/usb';
 import type { UsbDeviceLike, UsbInterfaceLike, UsbModuleLike, UsbSourceOptions } from '../../main/devices/usb';
 import { FakeClock } from '../support/fakeClock';
+import { PIXEL_7_ON_USB } from '../support/observations';
 import { makeTempDir } from '../support/tmp';
 import { recorder, udids, until } from './recorder';
 
@@ -130,6 +131,14 @@ function source(usb: UsbModuleLike | (() => UsbModuleLike), opts: Partial<UsbSou
   return { src, rec };
 }
 
+/** A started source on `usb`, once its list holds exactly `expected` (udids, sorted). */
+async function listing(usb: UsbModuleLike, expected: string[], opts: Partial<UsbSourceOptions> = {}) {
+  const started = source(usb, opts);
+  started.src.start();
+  await until(() => expect(started.rec.last() && udids(started.rec.last())).toEqual(expected));
+  return started;
+}
+
 describe('UsbSource with a fake node-usb', () => {
   it('lists the devices already plugged in at start (no attach events come for them)', async () => {
     const usb = new FakeUsb(PIXEL, IPHONE, KEYBOARD, HUB);
@@ -138,19 +147,7 @@ describe('UsbSource with a fake node-usb', () => {
     await until(() => expect(rec.snapshots).toHaveLength(1));
     expect(rec.snapshots[0]?.source).toBe('usb');
     expect(udids(rec.last())).toEqual(['00008030-001A35E11A88002E', '28011FDH2000F5', 'usb:046d:c31c@2-1']);
-    expect(rec.device('28011FDH2000F5')).toEqual({
-      source: 'usb',
-      udid: '28011FDH2000F5',
-      platform: 'android',
-      connection: 'usb',
-      usable: false,
-      rawState: 'present',
-      name: 'Pixel 7',
-      usbPath: '1-4',
-      vendorId: 0x18d1,
-      productId: 0x4ee7,
-      isPhone: true,
-    });
+    expect(rec.device('28011FDH2000F5')).toEqual(PIXEL_7_ON_USB);
     expect(rec.device('00008030-001A35E11A88002E')).toMatchObject({ platform: 'ios', isPhone: true, usbPath: '1-2.1', name: 'iPhone', usable: false });
     expect(rec.device('usb:046d:c31c@2-1')).toMatchObject({ platform: 'other', isPhone: false, name: 'USB Keyboard', usbPath: '2-1' });
     expect(src.health()).toMatchObject({ source: 'usb', state: 'ok' });
@@ -160,9 +157,7 @@ describe('UsbSource with a fake node-usb', () => {
 
   it('follows attach and detach', async () => {
     const usb = new FakeUsb();
-    const { src, rec } = source(usb);
-    src.start();
-    await until(() => expect(rec.last()).toEqual([]));
+    const { rec } = await listing(usb, []);
     const pixel = usb.plug(PIXEL);
     await until(() => expect(udids(rec.last())).toEqual(['28011FDH2000F5']));
     const iphone = usb.plug(IPHONE);
@@ -177,9 +172,7 @@ describe('UsbSource with a fake node-usb', () => {
 
   it('drops a device whose detach event was missed, at the next attach', async () => {
     const usb = new FakeUsb(PIXEL);
-    const { src, rec } = source(usb);
-    src.start();
-    await until(() => expect(udids(rec.last())).toEqual(['28011FDH2000F5']));
+    const { rec } = await listing(usb, ['28011FDH2000F5']);
     usb.devices = []; // unplugged, but no detach event came (seen on Windows)
     usb.plug(IPHONE);
     await until(() => expect(udids(rec.last())).toEqual(['00008030-001A35E11A88002E']));
@@ -187,9 +180,7 @@ describe('UsbSource with a fake node-usb', () => {
 
   it('ignores a second announcement of a device it already has (same bus, address and ids)', async () => {
     const usb = new FakeUsb();
-    const { src, rec } = source(usb);
-    src.start();
-    await until(() => expect(rec.last()).toEqual([]));
+    const { rec } = await listing(usb, []);
     const pixel = usb.plug(PIXEL);
     await until(() => expect(udids(rec.last())).toEqual(['28011FDH2000F5']));
     const count = rec.snapshots.length;
@@ -203,9 +194,7 @@ describe('UsbSource with a fake node-usb', () => {
 
   it('still lists a device it cannot open, under usb:VVVV:PPPP@bus-ports', async () => {
     const usb = new FakeUsb({ ...IPHONE, openFails: true });
-    const { src, rec } = source(usb);
-    src.start();
-    await until(() => expect(udids(rec.last())).toEqual(['usb:05ac:12a8@1-2.1']));
+    const { rec } = await listing(usb, ['usb:05ac:12a8@1-2.1']);
     expect(rec.device('usb:05ac:12a8@1-2.1')).toMatchObject({ platform: 'ios', isPhone: true, usbPath: '1-2.1' });
     expect(rec.device('usb:05ac:12a8@1-2.1')?.name).toBeUndefined();
   });
@@ -229,18 +218,14 @@ describe('UsbSource with a fake node-usb', () => {
     await writeFile(join(root, '1-2.1', 'serial'), '00008030001A35E11A88002E\n');
     await writeFile(join(root, '1-2.1', 'product'), 'iPhone\n');
     const usb = new FakeUsb({ ...IPHONE, openFails: true, serial: undefined, product: undefined });
-    const { src, rec } = source(usb, { sysfsRoot: root });
-    src.start();
-    await until(() => expect(udids(rec.last())).toEqual(['00008030-001A35E11A88002E']));
+    const { rec } = await listing(usb, ['00008030-001A35E11A88002E'], { sysfsRoot: root });
     expect(rec.device('00008030-001A35E11A88002E')?.name).toBe('iPhone');
   });
 
   it('falls back to opening the device when sysfs has no folder for it', async () => {
     const root = await makeTempDir('usb-sysfs-empty-');
     const usb = new FakeUsb(PIXEL);
-    const { src, rec } = source(usb, { sysfsRoot: root });
-    src.start();
-    await until(() => expect(udids(rec.last())).toEqual(['28011FDH2000F5']));
+    await listing(usb, ['28011FDH2000F5'], { sysfsRoot: root });
     expect(usb.devices[0]?.opened).toBe(1);
   });
 

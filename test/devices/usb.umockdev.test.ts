@@ -18,6 +18,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import ts from 'typescript';
 import type { Observation } from '../../main/devices/types';
+import { PIXEL_7_ON_USB } from '../support/observations';
 import { until } from './recorder';
 
 const repo = fileURLToPath(new URL('../..', import.meta.url));
@@ -120,16 +121,18 @@ describe.skipIf(!hasUmockdev || !hasPerl)('UsbSource with real node-usb under um
     const cache = join(repo, 'node_modules', '.cache');
     await mkdir(cache, { recursive: true });
     dir = await mkdtemp(join(cache, 'devicehooks-umockdev-'));
-    for (const name of ['types', 'sourceKit', 'deviceText', 'usb']) {
-      const source = await readFile(join(repo, 'main/devices', `${name}.ts`), 'utf8');
+    // The USB source and what it imports, under main/'s layout (devices/ and the shared pieces beside it).
+    await mkdir(join(dir, 'devices'));
+    for (const name of ['devices/types', 'devices/sourceKit', 'devices/deviceText', 'devices/usb', 'clock', 'log', 'listeners']) {
+      const source = await readFile(join(repo, 'main', `${name}.ts`), 'utf8');
       const js = ts.transpileModule(source, {
         compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022, verbatimModuleSyntax: true },
       }).outputText;
-      await writeFile(join(dir, `${name}.mjs`), js.replace(/from '(\.\/[^']+)'/g, "from '$1.mjs'"));
+      await writeFile(join(dir, `${name}.mjs`), js.replace(/from '(\.\.?\/[^']+)'/g, "from '$1.mjs'"));
     }
-    await writeFile(join(dir, 'runner.mjs'), RUNNER);
+    await writeFile(join(dir, 'devices', 'runner.mjs'), RUNNER);
     // Its own process group, so that a failed test can end umockdev-run and the node under it together.
-    child = spawn('umockdev-run', ['-d', fixture, '--', process.execPath, join(dir, 'runner.mjs')], { cwd: dir, detached: true });
+    child = spawn('umockdev-run', ['-d', fixture, '--', process.execPath, join(dir, 'devices', 'runner.mjs')], { cwd: dir, detached: true });
     let buffered = '';
     child.stdout.on('data', (chunk: Buffer) => {
       buffered += chunk.toString();
@@ -161,19 +164,7 @@ describe.skipIf(!hasUmockdev || !hasPerl)('UsbSource with real node-usb under um
     const first = snapshots()[0] ?? [];
     const byUdid = new Map(first.map((d) => [d.udid, d]));
     expect([...byUdid.keys()].sort()).toEqual(['00008030-001A35E11A88002E', '28011FDH2000F5', 'usb:046d:c31c@1-3']);
-    expect(byUdid.get('28011FDH2000F5')).toEqual({
-      source: 'usb',
-      udid: '28011FDH2000F5',
-      platform: 'android',
-      connection: 'usb',
-      usable: false,
-      rawState: 'present',
-      name: 'Pixel 7',
-      usbPath: '1-4',
-      vendorId: 0x18d1,
-      productId: 0x4ee7,
-      isPhone: true,
-    });
+    expect(byUdid.get('28011FDH2000F5')).toEqual(PIXEL_7_ON_USB);
     expect(byUdid.get('00008030-001A35E11A88002E')).toMatchObject({ platform: 'ios', isPhone: true, usbPath: '1-2.1', name: 'iPhone' });
     expect(byUdid.get('usb:046d:c31c@1-3')).toMatchObject({ platform: 'other', isPhone: false, usbPath: '1-3', name: 'USB Keyboard' });
     // Health may be reported just after the first list.

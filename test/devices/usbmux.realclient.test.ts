@@ -1,11 +1,11 @@
 // Keeps the fake usbmuxd honest: libimobiledevice's real tools (Debian's libimobiledevice-utils) must accept it.
 import { afterEach, describe, expect, it } from 'vitest';
-import { execFile, spawnSync } from 'node:child_process';
-import { promisify } from 'node:util';
+import { spawnSync } from 'node:child_process';
 import { startFakeUsbmuxd } from '../fakes/usbmuxd';
 import type { FakeUsbmuxd } from '../fakes/usbmuxd';
+import { runTool } from '../support/runTool';
+import type { ToolResult } from '../support/runTool';
 
-const run = promisify(execFile);
 const hasTools = ['idevice_id', 'ideviceinfo'].every((tool) => spawnSync(tool, ['--help'], { stdio: 'ignore' }).error === undefined);
 
 const IPHONE = '00008030-001A35E11A88002E';
@@ -17,16 +17,10 @@ afterEach(async () => {
   mux = undefined;
 });
 
-async function tool(name: string, ...args: string[]): Promise<{ stdout: string; stderr: string; code: number }> {
+async function tool(name: string, ...args: string[]): Promise<ToolResult> {
   if (!mux) throw new Error('no fake');
   const env = { ...process.env, USBMUXD_SOCKET_ADDRESS: `UNIX:${mux.socketPath}` };
-  try {
-    const { stdout, stderr } = await run(name, args, { timeout: 15_000, env });
-    return { stdout, stderr, code: 0 };
-  } catch (err) {
-    const e = err as { stdout?: string; stderr?: string; code?: number };
-    return { stdout: e.stdout ?? '', stderr: e.stderr ?? '', code: typeof e.code === 'number' ? e.code : -1 };
-  }
+  return runTool(name, args, { env });
 }
 
 describe.skipIf(!hasTools)('libimobiledevice tools against the fake usbmuxd (skipped: idevice_id/ideviceinfo not installed)', () => {

@@ -6,7 +6,7 @@ import { startFakeUsbmuxd } from '../fakes/usbmuxd';
 import type { FakeUsbmuxd } from '../fakes/usbmuxd';
 import { FakeClock } from '../support/fakeClock';
 import { makeTempDir } from '../support/tmp';
-import { recorder, udids, until } from './recorder';
+import { reconnectDelays, recorder, udids, until } from './recorder';
 
 const FAST = { initialMs: 20, maxMs: 100 };
 const IPHONE = '00008030-001A35E11A88002E';
@@ -189,12 +189,7 @@ describe('UsbmuxSource against the fake usbmuxd', () => {
     const clock = new FakeClock();
     const { src, rec } = source({ socketPath: `${dir}/none` }, { clock, backoff: undefined });
     src.start();
-    const delays = (): number[] => rec.logs.flatMap((l) => /next connection attempt in (\d+) ms/.exec(l.msg)?.[1] ?? []).map(Number);
-    for (let attempt = 1; attempt <= 7; attempt++) {
-      await until(() => expect(delays()).toHaveLength(attempt));
-      clock.advance(delays()[attempt - 1] as number);
-    }
-    expect(delays()).toEqual([500, 1000, 2000, 4000, 8000, 10_000, 10_000]);
+    expect(await reconnectDelays(rec, clock, 7)).toEqual([500, 1000, 2000, 4000, 8000, 10_000, 10_000]);
   });
 });
 

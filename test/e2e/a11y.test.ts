@@ -2,7 +2,7 @@
 // light and the dark colour scheme: no serious or critical violation. Exceptions, each with its reason,
 // are in EXCEPTIONS below; there are none today.
 import { AxeBuilder } from '@axe-core/playwright';
-import type { Page } from 'playwright-core';
+import type { Locator, Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
 import { launchApp } from './harness';
 import type { LaunchedApp } from './harness';
@@ -110,14 +110,22 @@ describe('accessibility (axe-core)', () => {
     for (const scheme of ['light', 'dark'] as const) {
       await page.emulateMedia({ colorScheme: scheme });
       const check = (view: string) => scan(app, scheme, view, findings, scanned);
+      /** Clicks `opener`, waits for `shown` and scans the page as `view`. */
+      const checkAfter = async (opener: Locator, shown: Locator, view: string) => {
+        await opener.click();
+        await shown.waitFor();
+        await check(view);
+      };
+      /** The same for a dialog or menu, closed again after the scan. */
+      const checkPopup = async (opener: Locator, shown: Locator, view: string) => {
+        await checkAfter(opener, shown, view);
+        await closeDialog(page);
+      };
 
       await nav(page, 'Devices');
       await page.getByRole('list', { name: 'Recent events' }).getByText('Online').first().waitFor();
       await check('devices');
-      await page.getByRole('row', { name: 'Galaxy Note 8' }).getByRole('button', { name: 'Mark in use', exact: true }).click();
-      await page.getByRole('dialog').waitFor();
-      await check('mark-in-use-dialog');
-      await closeDialog(page);
+      await checkPopup(page.getByRole('row', { name: 'Galaxy Note 8' }).getByRole('button', { name: 'Mark in use', exact: true }), page.getByRole('dialog'), 'mark-in-use-dialog');
       // Devices › Report: the phones seen in this run, as stacked bars and percentages.
       await page.getByRole('tab', { name: 'Report' }).click();
       await page.getByRole('radio', { name: 'Today' }).check();
@@ -133,10 +141,7 @@ describe('accessibility (axe-core)', () => {
       await attempts.getByRole('button').first().click();
       await page.getByRole('region', { name: /Attempt/ }).waitFor();
       await check('deliveries');
-      await page.getByRole('button', { name: 'Send test event' }).click();
-      await page.getByRole('menu').waitFor();
-      await check('send-test-event-menu');
-      await closeDialog(page);
+      await checkPopup(page.getByRole('button', { name: 'Send test event' }), page.getByRole('menu'), 'send-test-event-menu');
 
       await nav(page, 'Test receiver');
       await page.getByRole('list', { name: 'Received requests' }).getByText('Signature valid').first().waitFor();
@@ -147,58 +152,27 @@ describe('accessibility (axe-core)', () => {
       const row = page.getByRole('row', { name: /^Lab receiver/ });
       await row.waitFor();
       await check('webhook-settings');
-      await page.getByRole('button', { name: 'Create Webhook' }).click();
-      await page.getByRole('dialog').waitFor();
-      await check('create-webhook-dialog');
-      await page.getByRole('dialog').getByRole('button', { name: 'Save' }).click();
-      await page.getByRole('dialog').getByText('Choose at least one event').waitFor();
-      await check('create-webhook-dialog-errors');
-      await closeDialog(page);
-      await row.getByRole('button', { name: 'Edit', exact: true }).click();
-      await page.getByTestId('signing-secret').waitFor();
-      await check('edit-webhook-dialog');
-      await closeDialog(page);
-      await row.getByRole('button', { name: 'Delete', exact: true }).click();
-      await page.getByRole('alertdialog').waitFor();
-      await check('delete-webhook-dialog');
-      await closeDialog(page);
+      await checkAfter(page.getByRole('button', { name: 'Create Webhook' }), page.getByRole('dialog'), 'create-webhook-dialog');
+      await checkPopup(page.getByRole('dialog').getByRole('button', { name: 'Save' }), page.getByRole('dialog').getByText('Choose at least one event'), 'create-webhook-dialog-errors');
+      await checkPopup(row.getByRole('button', { name: 'Edit', exact: true }), page.getByTestId('signing-secret'), 'edit-webhook-dialog');
+      await checkPopup(row.getByRole('button', { name: 'Delete', exact: true }), page.getByRole('alertdialog'), 'delete-webhook-dialog');
 
-      await page.getByRole('tab', { name: 'Organization' }).click();
-      await page.getByRole('textbox', { name: 'Organization ID' }).waitFor();
-      await check('organization');
+      await checkAfter(page.getByRole('tab', { name: 'Organization' }), page.getByRole('textbox', { name: 'Organization ID' }), 'organization');
 
       await page.getByRole('tab', { name: 'Profiles' }).click();
       const lead = page.getByRole('row', { name: /Lab Lead/ });
       await lead.waitFor();
       await check('profiles');
-      await lead.getByRole('button', { name: 'Edit', exact: true }).click();
-      await page.getByRole('dialog').waitFor();
-      await check('edit-profile-dialog');
-      await closeDialog(page);
-      await lead.getByRole('button', { name: 'Remove', exact: true }).click();
-      await page.getByRole('alertdialog').waitFor();
-      await check('remove-profile-dialog');
-      await closeDialog(page);
+      await checkPopup(lead.getByRole('button', { name: 'Edit', exact: true }), page.getByRole('dialog'), 'edit-profile-dialog');
+      await checkPopup(lead.getByRole('button', { name: 'Remove', exact: true }), page.getByRole('alertdialog'), 'remove-profile-dialog');
 
-      await page.getByRole('tab', { name: 'Local API' }).click();
-      await page.getByRole('heading', { name: 'Local API' }).waitFor();
-      await check('local-api');
-      await page.getByRole('tab', { name: 'General' }).click();
-      await page.getByRole('heading', { name: 'General' }).waitFor();
-      await check('general');
+      await checkAfter(page.getByRole('tab', { name: 'Local API' }), page.getByRole('heading', { name: 'Local API' }), 'local-api');
+      await checkAfter(page.getByRole('tab', { name: 'General' }), page.getByRole('heading', { name: 'General' }), 'general');
 
-      await page.getByRole('button', { name: 'About' }).click();
-      await page.getByTestId('about-version').waitFor();
-      await check('about-dialog');
-      await closeDialog(page);
+      await checkPopup(page.getByRole('button', { name: 'About' }), page.getByTestId('about-version'), 'about-dialog');
 
-      await page.getByRole('button', { name: /^Profile:/ }).click();
-      await page.getByRole('menu').waitFor();
-      await check('profile-menu');
-      await page.getByRole('menuitem', { name: /Switch to Lab Lead/ }).click();
-      await page.getByRole('dialog', { name: 'Switch to Lab Lead' }).waitFor();
-      await check('switch-profile-dialog');
-      await closeDialog(page);
+      await checkAfter(page.getByRole('button', { name: /^Profile:/ }), page.getByRole('menu'), 'profile-menu');
+      await checkPopup(page.getByRole('menuitem', { name: /Switch to Lab Lead/ }), page.getByRole('dialog', { name: 'Switch to Lab Lead' }), 'switch-profile-dialog');
     }
 
     expect(askScanned).toEqual(['light:set-passphrase-dialog', 'dark:set-passphrase-dialog']);

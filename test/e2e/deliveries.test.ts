@@ -2,8 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { launchApp, makeUserData } from './harness';
 import { createWebhook, note8, signatureValid, startRecorder } from './helpers';
 import type { Reply } from './helpers';
+import { CALLBACK_KEYS, ISO_TIME, note8Online } from '../support/callbacks';
 
-const CALLBACK_KEYS = ['creationTime', 'deviceName', 'deviceUdid', 'eventActivity', 'eventDescription', 'eventType', 'orgId', 'webhookId', 'webhookName'];
 
 /** An independent receiver written for the hosted product: it just records what arrives. */
 const hostedReply = (): Reply => ({ status: 200, headers: { 'Content-Type': 'application/json' }, body: '{"received":true}' });
@@ -21,17 +21,8 @@ describe('Callbacks', () => {
     const [first] = recorder.received;
     const body = JSON.parse(first?.body ?? '{}') as Record<string, unknown>;
     expect(Object.keys(body).sort()).toEqual(CALLBACK_KEYS);
-    expect(body).toMatchObject({
-      eventType: 'DEVICE',
-      eventActivity: 'device.status.online',
-      eventDescription: 'Online',
-      deviceUdid: note8.serial,
-      deviceName: 'Galaxy Note 8',
-      orgId: 1,
-      webhookId: 1,
-      webhookName: 'Lab receiver',
-    });
-    expect(String(body.creationTime)).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/);
+    expect(body).toMatchObject(note8Online(note8.serial));
+    expect(String(body.creationTime)).toMatch(ISO_TIME);
     expect(first?.headers['content-type']).toBe('application/json');
     expect(first?.headers['user-agent']).toMatch(/^DeviceHooks\/\d+\.\d+\.\d+/);
     expect(signatureValid(first?.headers ?? {}, first?.body ?? '', secret ?? '')).toBe(true);

@@ -1,16 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
 import { launchApp, makeUserData } from './harness';
-
-const note8 = {
-  serial: 'ce0917193a6e4f2b05',
-  usb: '1-1',
-  product: 'greatltexx',
-  model: 'SM-N950F',
-  device: 'greatlte',
-  settings: { global: { device_name: 'Galaxy Note 8' } },
-  props: { 'ro.product.model': 'SM-N950F' },
-};
+import { note8Full as note8 } from './helpers';
 
 function statusOf(page: Page, name: string) {
   return page.getByRole('row', { name }).getByTestId('status');

@@ -6,6 +6,7 @@ import { copyFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { launchApp, repoRoot } from './harness';
+import { note8Full } from './helpers';
 
 describe('the front page screenshot', () => {
   it('shows the Devices view with an Android phone and an iPhone Online', async () => {
@@ -14,16 +15,7 @@ describe('the front page screenshot', () => {
     await page.setViewportSize({ width: 1280, height: 720 });
     await page.getByRole('heading', { name: 'Devices', level: 1 }).waitFor();
     app.adb.setDevices([
-      {
-        serial: 'ce0917193a6e4f2b05',
-        usb: '1-1',
-        product: 'greatltexx',
-        model: 'SM-N950F',
-        device: 'greatlte',
-        settings: { global: { device_name: 'Galaxy Note 8' } },
-        props: { 'ro.product.model': 'SM-N950F' },
-        state: 'device',
-      },
+      { ...note8Full, state: 'device' },
     ]);
     app.usbmux.attach({ udid: '00008030-001A35E11A88002E', name: 'Ana’s iPhone' });
     for (const name of ['Galaxy Note 8', 'Ana’s iPhone']) {

@@ -132,3 +132,5 @@ export async function editWebhook(page: Page, name: string, change: { name?: str
 }
 
 export const note8 = { serial: 'ce0917193a6e4f2b05', usb: '1-1', model: 'SM-N950F', settings: { global: { device_name: 'Galaxy Note 8' } } };
+/** The same phone with everything `adb devices -l` and getprop tell about it. */
+export const note8Full = { ...note8, product: 'greatltexx', device: 'greatlte', props: { 'ro.product.model': 'SM-N950F' } };

@@ -3,13 +3,19 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { launchApp } from './harness';
 
+/** The app started, on Settings › Profiles (reached through the profile menu). */
+async function profilesTab() {
+  const app = await launchApp();
+  await app.page.getByRole('button', { name: /^Profile:/ }).click();
+  await app.page.getByRole('menuitem', { name: 'Settings' }).click();
+  await app.page.getByRole('tab', { name: 'Profiles' }).click();
+  return app;
+}
+
 describe('Profiles', () => {
   it('asks for a passphrase when switching, refuses a wrong one, and never stores it in plain text', async () => {
-    const app = await launchApp();
+    const app = await profilesTab();
     const { page } = app;
-    await page.getByRole('button', { name: /^Profile:/ }).click();
-    await page.getByRole('menuitem', { name: 'Settings' }).click();
-    await page.getByRole('tab', { name: 'Profiles' }).click();
 
     const add = page.getByRole('form', { name: 'Add a profile' });
     await add.getByRole('textbox', { name: 'Profile name' }).fill('Lab Lead');
@@ -56,11 +62,8 @@ describe('Profiles', () => {
   });
 
   it('keeps the last Admin an Admin', async () => {
-    const app = await launchApp();
+    const app = await profilesTab();
     const { page } = app;
-    await page.getByRole('button', { name: /^Profile:/ }).click();
-    await page.getByRole('menuitem', { name: 'Settings' }).click();
-    await page.getByRole('tab', { name: 'Profiles' }).click();
     const row = page.getByRole('row').nth(1);
     await row.getByRole('combobox').selectOption('member');
     await row.getByRole('alert').filter({ hasText: /Admin/ }).waitFor();

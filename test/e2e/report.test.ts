@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { computeUtilization, utilizationCsv } from '../../main/devices/timeline';
 import type { TimelineRecord } from '../../main/devices/timeline';
 import { launchApp, makeUserData } from './harness';
+import { device, mark } from '../support/timeline';
 
 const DAY = 24 * 60 * 60 * 1000;
 const pad = (n: number) => String(n).padStart(2, '0');
@@ -16,14 +17,16 @@ describe('Devices › Report', () => {
     const day = new Date(Date.now() - 3 * DAY);
     day.setHours(0, 0, 0, 0);
     const t = (hours: number) => day.getTime() + hours * 3600_000;
+    const galaxy = device('R58M42ABCDE', 'Galaxy Note 8', 'android');
+    const iphone = device('00008030-001A35E11A88002E', 'QA iPhone', 'ios');
     const script: TimelineRecord[] = [
-      { t: t(8), e: 'start' },
-      { t: t(8), u: 'R58M42ABCDE', s: 'Online', n: 'Galaxy Note 8', p: 'android' },
-      { t: t(8), u: '00008030-001A35E11A88002E', s: 'Online', n: 'QA iPhone', p: 'ios' },
-      { t: t(9), u: 'R58M42ABCDE', s: 'Utilizing', n: 'Galaxy Note 8', p: 'android' },
-      { t: t(15), u: 'R58M42ABCDE', s: 'Online', n: 'Galaxy Note 8', p: 'android' },
-      { t: t(16), u: '00008030-001A35E11A88002E', s: 'Offline', n: 'QA iPhone', p: 'ios' },
-      { t: t(18), e: 'stop' },
+      mark(t(8), 'start'),
+      galaxy(t(8), 'Online'),
+      iphone(t(8), 'Online'),
+      galaxy(t(9), 'Utilizing'),
+      galaxy(t(15), 'Online'),
+      iphone(t(16), 'Offline'),
+      mark(t(18), 'stop'),
     ];
     const userData = makeUserData('report');
     writeFileSync(join(userData, 'timeline.jsonl'), [JSON.stringify({ format: 'devicehooks-timeline', version: 1 }), ...script.map((r) => JSON.stringify(r))].join('\n') + '\n');

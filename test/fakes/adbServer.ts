@@ -8,17 +8,11 @@
 //   await adb.close();
 
 import net from 'node:net';
+import type { AdbDeviceLine } from '../../main/devices/adb';
+import { Daemon } from './serverKit';
 
-export interface FakeAdbDevice {
-  serial: string;
-  /** `device`, `offline`, `unauthorized`, `no permissions (...); see [...]`, ... */
-  state: string;
-  /** devpath without the key, e.g. `1-1.4` (printed as ` usb:1-1.4`). */
-  usb?: string;
-  product?: string;
-  /** Printed with non-alphanumerics turned into `_`, like the real server. */
-  model?: string;
-  device?: string;
+/** A device as the server lists it (the fields of `adb devices -l`), and what its shell answers. */
+export interface FakeAdbDevice extends Omit<AdbDeviceLine, 'transportId'> {
   /** `getprop` answers, e.g. { 'ro.product.model': 'SM-N950F' }. */
   props?: Record<string, string>;
   /** `settings get NAMESPACE KEY` answers, e.g. { global: { device_name: 'Galaxy Note 8' } }. */
@@ -103,9 +97,9 @@ export async function startFakeAdb(options: FakeAdbOptions = {}): Promise<FakeAd
   const transportIds = new Map<string, number>();
   let nextTransportId = 1;
   const requests: string[] = [];
-  const sockets = new Set<net.Socket>();
+  const daemon = new Daemon();
+  const sockets = daemon.sockets;
   const trackers = new Map<net.Socket, 'long' | 'short'>();
-  let server: net.Server | undefined;
   let port = options.port ?? 0;
 
   const idOf = (serial: string): number => {
@@ -289,34 +283,25 @@ export async function startFakeAdb(options: FakeAdbOptions = {}): Promise<FakeAd
     }
   };
 
-  const listen = (): Promise<void> =>
-    new Promise((resolve, reject) => {
-      const s = net.createServer((socket) => {
-        sockets.add(socket);
-        const conn: Conn = { socket, buffer: Buffer.alloc(0) };
-        socket.on('data', (chunk: Buffer) => onData(conn, chunk));
-        socket.on('error', () => {});
-        socket.on('close', () => {
-          sockets.delete(socket);
-          trackers.delete(socket);
-        });
-      });
-      s.once('error', reject);
-      s.listen(port, '127.0.0.1', () => {
-        s.off('error', reject);
-        port = (s.address() as net.AddressInfo).port;
-        server = s;
-        resolve();
+  const listen = async (): Promise<void> => {
+    const s = net.createServer((socket) => {
+      sockets.add(socket);
+      const conn: Conn = { socket, buffer: Buffer.alloc(0) };
+      socket.on('data', (chunk: Buffer) => onData(conn, chunk));
+      socket.on('error', () => {});
+      socket.on('close', () => {
+        sockets.delete(socket);
+        trackers.delete(socket);
       });
     });
+    await daemon.listen(s, { port, host: '127.0.0.1' });
+    port = (s.address() as net.AddressInfo).port;
+  };
 
   const kill = async (): Promise<void> => {
-    const s = server;
-    server = undefined;
-    const closed = s ? new Promise<void>((resolve) => s.close(() => resolve())) : Promise.resolve();
-    for (const socket of sockets) socket.destroy();
+    const killed = daemon.kill();
     trackers.clear();
-    await closed;
+    await killed;
   };
 
   await listen();
@@ -333,7 +318,7 @@ export async function startFakeAdb(options: FakeAdbOptions = {}): Promise<FakeAd
     },
     kill,
     async restart() {
-      if (!server) await listen();
+      if (!daemon.running) await listen();
     },
     trackerCount: () => trackers.size,
     close: kill,

@@ -14,6 +14,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { PlistObject, PlistValue } from 'plist';
 import { LOCKDOWN_PORT, LockdownDecoder, UsbmuxDecoder, encodeLockdownMessage, encodeUsbmuxPlist, parsePlistDict, swapPort } from '../../main/devices/usbmux';
+import { Daemon } from './serverKit';
 
 export interface FakeIosDevice {
   udid: string;
@@ -70,10 +71,10 @@ export async function startFakeUsbmuxd(options: { dir?: string } = {}): Promise<
   const entries: Entry[] = [];
   const refused = new Set<string>();
   const requests: PlistObject[] = [];
-  const sockets = new Set<net.Socket>();
+  const daemon = new Daemon();
+  const sockets = daemon.sockets;
   const listeners = new Set<net.Socket>();
   let nextDeviceId = 1;
-  let server: net.Server | undefined;
 
   const properties = (e: Entry): PlistObject => {
     if (e.connectionType === 'USB') {
@@ -231,24 +232,13 @@ export async function startFakeUsbmuxd(options: { dir?: string } = {}): Promise<
 
   const listen = async (): Promise<void> => {
     await rm(socketPath, { force: true });
-    await new Promise<void>((resolve, reject) => {
-      const s = net.createServer(serve);
-      s.once('error', reject);
-      s.listen(socketPath, () => {
-        s.off('error', reject);
-        server = s;
-        resolve();
-      });
-    });
+    await daemon.listen(net.createServer(serve), { path: socketPath });
   };
 
   const kill = async (): Promise<void> => {
-    const s = server;
-    server = undefined;
-    const closed = s ? new Promise<void>((resolve) => s.close(() => resolve())) : Promise.resolve();
-    for (const socket of sockets) socket.destroy();
+    const killed = daemon.kill();
     listeners.clear();
-    await closed;
+    await killed;
     await rm(socketPath, { force: true });
   };
 
@@ -283,7 +273,7 @@ export async function startFakeUsbmuxd(options: { dir?: string } = {}): Promise<
     listenerCount: () => listeners.size,
     kill,
     async restart() {
-      if (!server) await listen();
+      if (!daemon.running) await listen();
     },
     async close() {
       await kill();

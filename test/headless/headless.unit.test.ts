@@ -6,7 +6,7 @@ import { EXIT, USAGE, defaultDataDir, parseHeadlessArgs, readVersion, reportKeyr
 import { createOsBox, plainBox } from '../../main/webhooks/secrets';
 import { openWebhookStore } from '../../main/webhooks/store';
 import { makeTempDir } from '../support/tmp';
-import { FakeSafeStorage, recordingLogger } from '../unit/storage.helpers';
+import { FakeSafeStorage, recordingLogger } from '../support/storage';
 import { headlessJs, repoRoot } from './runner';
 
 describe('defaultDataDir: the desktop app’s folder', () => {

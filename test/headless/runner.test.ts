@@ -8,12 +8,12 @@ import type { ReceivedRequest } from '../../main/delivery/receiver';
 import { LOCK_FILE } from '../../main/dataLock';
 import { createOsBox } from '../../main/webhooks/secrets';
 import { WEBHOOKS_FILE, openWebhookStore } from '../../main/webhooks/store';
-import { FakeSafeStorage } from '../unit/storage.helpers';
-import { STARTED, prepareDataDir, receiver, repoRoot, runHeadless, startFakes, stopAll, tempDataDir } from './runner';
+import { CALLBACK_KEYS, ISO_TIME, note8Online } from '../support/callbacks';
+import { FakeSafeStorage } from '../support/storage';
+import { STARTED, labWithHook, prepareDataDir, receiver, repoRoot, runHeadless, startFakes, stopAll, tempDataDir } from './runner';
 
 afterEach(stopAll);
 
-const CALLBACK_KEYS = ['creationTime', 'deviceName', 'deviceUdid', 'eventActivity', 'eventDescription', 'eventType', 'orgId', 'webhookId', 'webhookName'];
 const version = (JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf-8')) as { version: string }).version;
 const note8 = { serial: 'ce0917193a6e4f2b05', state: 'device', usb: '1-1', model: 'SM-N950F', settings: { global: { device_name: 'Galaxy Note 8' } } };
 const pixel = { serial: '8AKX0Q9N1', state: 'device', usb: '1-2', model: 'Pixel 7' };
@@ -31,10 +31,7 @@ const count = (text: string, pattern: RegExp) => text.match(new RegExp(pattern.s
 
 describe('headless runner', () => {
   it('sends the exact callback for a phone that comes online, logs to stdout and its log file, and serves the local API', async () => {
-    const dataDir = await tempDataDir();
-    const fakes = await startFakes();
-    const hooks = await receiver();
-    const { apiToken } = await prepareDataDir(dataDir, [{ name: 'Lab receiver', url: `${hooks.url}/hooks` }]);
+    const { dataDir, fakes, hooks, apiToken } = await labWithHook('Lab receiver');
 
     const runner = runHeadless(dataDir, fakes);
     const started = await runner.waitFor(STARTED);
@@ -53,17 +50,7 @@ describe('headless runner', () => {
     expect(request?.headers['user-agent']).toBe(`DeviceHooks/${version}`);
     const sent = body(request);
     expect(Object.keys(sent).sort()).toEqual(CALLBACK_KEYS);
-    expect(sent).toEqual({
-      creationTime: expect.stringMatching(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/),
-      eventType: 'DEVICE',
-      eventActivity: 'device.status.online',
-      eventDescription: 'Online',
-      deviceUdid: note8.serial,
-      deviceName: 'Galaxy Note 8',
-      orgId: 1,
-      webhookId: 1,
-      webhookName: 'Lab receiver',
-    });
+    expect(sent).toEqual({ creationTime: expect.stringMatching(ISO_TIME), ...note8Online(note8.serial) });
 
     // The local API answers with the same tracker.
     const answer = await fetch(`${apiUrl}/v1/devices`, { headers: { Authorization: `Bearer ${apiToken}` } });
@@ -130,10 +117,7 @@ describe('headless runner', () => {
   });
 
   it('on SIGTERM with a delivery pending: exits 0, keeps it in the outbox, and sends it after a restart', async () => {
-    const dataDir = await tempDataDir();
-    const fakes = await startFakes();
-    const hooks = await receiver({ reply: { status: 503 } });
-    await prepareDataDir(dataDir, [{ name: 'Flaky', url: `${hooks.url}/hooks` }]);
+    const { dataDir, fakes, hooks } = await labWithHook('Flaky', { status: 503 });
 
     const first = runHeadless(dataDir, fakes, ['--no-local-api']);
     await first.waitFor(STARTED);

@@ -192,3 +192,12 @@ export async function stopAll(): Promise<void> {
   children.clear();
   await Promise.allSettled(closers.splice(0).reverse().map((close) => close()));
 }
+
+/** A data folder with one webhook (all events off but Online) to a receiver answering `reply`, and the device fakes. */
+export async function labWithHook(name: string, reply?: ReceiverOptions['reply']) {
+  const dataDir = await tempDataDir();
+  const fakes = await startFakes();
+  const hooks = await receiver(reply ? { reply } : {});
+  const { apiToken } = await prepareDataDir(dataDir, [{ name, url: `${hooks.url}/hooks` }]);
+  return { dataDir, fakes, hooks, apiToken };
+}

@@ -4,7 +4,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { SNAPSHOT_FILE, openOutbox } from '../../main/delivery/outbox';
-import { STARTED, prepareDataDir, receiver, runHeadless, startFakes, stopAll, tempDataDir } from './runner';
+import { STARTED, labWithHook, runHeadless, stopAll } from './runner';
 
 afterEach(stopAll);
 
@@ -12,10 +12,7 @@ const phones = ['DAMAGE001', 'DAMAGE002', 'DAMAGE003'].map((serial, i) => ({ ser
 
 describe('headless runner and a damaged outbox file', () => {
   it('sends every readable callback and says how many records were lost', async () => {
-    const dataDir = await tempDataDir();
-    const fakes = await startFakes();
-    const hooks = await receiver({ reply: { status: 503 } });
-    await prepareDataDir(dataDir, [{ name: 'Lab', url: `${hooks.url}/hooks` }]);
+    const { dataDir, fakes, hooks } = await labWithHook('Lab', { status: 503 });
 
     // Three callbacks wait (the receiver answers 503), then the runner stops.
     const first = runHeadless(dataDir, fakes, ['--no-local-api']);

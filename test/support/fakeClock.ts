@@ -1,4 +1,4 @@
-import type { Clock } from '../../main/devices/types';
+import type { Clock } from '../../main/clock';
 
 interface Timer {
   id: number;
@@ -64,6 +64,11 @@ export class FakeClock implements Clock {
     }
     this.mono += target - this.current;
     this.current = target;
+  }
+
+  /** Due times of the timers waiting, soonest first. */
+  dues(): number[] {
+    return [...this.timers.values()].map((t) => t.due).sort((a, b) => a - b);
   }
 
   /** Number of timers waiting. */

@@ -21,3 +21,18 @@ export function mux(udid: string, extra: Partial<Observation> = {}): Observation
 export function usb(udid: string, extra: Partial<Observation> = {}): Observation {
   return { source: 'usb', udid, platform: 'android', connection: 'usb', usable: false, rawState: 'present', isPhone: true, ...extra };
 }
+
+/** What the USB source reports for the Pixel 7 of the USB fixtures (test/devices/usb.*.test.ts) on port 1-4. */
+export const PIXEL_7_ON_USB: Observation = {
+  source: 'usb',
+  udid: '28011FDH2000F5',
+  platform: 'android',
+  connection: 'usb',
+  usable: false,
+  rawState: 'present',
+  name: 'Pixel 7',
+  usbPath: '1-4',
+  vendorId: 0x18d1,
+  productId: 0x4ee7,
+  isPhone: true,
+};

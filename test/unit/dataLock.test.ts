@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { LOCK_FILE, acquireDataLock, heldMessage } from '../../main/dataLock';
 import type { AcquireResult } from '../../main/dataLock';
 import { makeTempDir } from '../support/tmp';
-import { recordingLogger } from './storage.helpers';
+import { recordingLogger } from '../support/storage';
 
 /** A pid that surely ran and is surely gone: a child that has already exited. */
 function deadPid(): number {

@@ -30,6 +30,19 @@ describe('lint rules', () => {
     expect(await ruleIds('main/devices/x.ts', "import { a } from '../profiles/permissions';\nexport const x = a;\n")).toContain('no-restricted-imports');
   });
 
+  it('keep the core from importing the Electron shell files', async () => {
+    const shell = ['../window', '../tray', '../trayModel', '../icons', '../notifier', '../autostart', '../security', '../index', '../ipc/register', '../ipc', '../window.js'];
+    for (const folder of ['devices', 'webhooks', 'delivery', 'storage', 'profiles']) {
+      for (const source of shell) {
+        expect(await ruleIds(`main/${folder}/x.ts`, `import { a } from '${source}';\nexport const x = a;\n`), `${folder} <- ${source}`).toContain('no-restricted-imports');
+      }
+    }
+    // A deeper core file reaches the shell with more steps up; a core neighbour of the same name is not the shell.
+    expect(await ruleIds('main/devices/sub/x.ts', "import { a } from '../../tray';\nexport const x = a;\n")).toContain('no-restricted-imports');
+    expect(await ruleIds('main/devices/x.ts', "import { a } from '../log';\nexport const x = a;\n")).not.toContain('no-restricted-imports');
+    expect(await ruleIds('main/delivery/x.ts', "import { a } from './trayState';\nexport const x = a;\n")).not.toContain('no-restricted-imports');
+  });
+
   it('let the renderer import only types from the contract', async () => {
     expect(await ruleIds('renderer/src/x.ts', "import { invokeChannels } from '../../preload/contract';\nexport const x = invokeChannels;\n")).toContain(
       'no-restricted-imports',

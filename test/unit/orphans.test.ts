@@ -6,16 +6,9 @@ import { describe, expect, it, vi } from 'vitest';
 import { openOutbox } from '../../main/delivery/outbox';
 import { discardOrphans, orphanInfo, restoreOrphans } from '../../main/orphans';
 import { WEBHOOKS_FILE, openWebhookStore } from '../../main/webhooks/store';
-import type { WebhookResult } from '../../main/webhooks/store';
-import { ManualClock, receiver, rig } from '../delivery/helpers';
+import { ManualClock, receiver, rig } from '../support/delivery';
 import { makeTempDir } from '../support/tmp';
-import { recordingLogger } from './storage.helpers';
-
-const on = { online: true, offline: false, utilizing: false, unplugged: false };
-const id = (r: WebhookResult): number => {
-  if (!r.ok) throw new Error(JSON.stringify(r));
-  return r.webhook.id;
-};
+import { ONLINE_ONLY, createdId, recordingLogger } from '../support/storage';
 
 describe('callbacks for webhooks that are no longer defined', () => {
   it('are held, counted; Restore brings back the set-aside webhooks with their ids; Discard ends the rest; ids are not reused', async () => {
@@ -23,8 +16,8 @@ describe('callbacks for webhooks that are no longer defined', () => {
     const clock = new ManualClock();
     const r = await receiver({ reply: { status: 503, headers: { 'retry-after': '3600' } } });
     const first = await openWebhookStore({ dataDir, logger: recordingLogger().log });
-    const a = id(await first.store.create({ name: 'A', url: `${r.url}/a`, events: on }));
-    const b = id(await first.store.create({ name: 'B', url: `${r.url}/b`, events: on }));
+    const a = createdId(await first.store.create({ name: 'A', url: `${r.url}/a`, events: ONLINE_ONLY }));
+    const b = createdId(await first.store.create({ name: 'B', url: `${r.url}/b`, events: ONLINE_ONLY }));
     await first.store.close();
 
     // The file becomes unreadable for DeviceHooks: webhook B's entry is broken (hand-edited).
@@ -55,7 +48,7 @@ describe('callbacks for webhooks that are no longer defined', () => {
 
     // Ids are never handed out again while they may come back.
     await store.ensureIdsAbove(Math.max(...t.outbox.list().map((d) => d.webhookId)));
-    const c = id(await store.create({ name: 'C', url: `${r.url}/c`, events: on }));
+    const c = createdId(await store.create({ name: 'C', url: `${r.url}/c`, events: ONLINE_ONLY }));
     expect(c).toBeGreaterThan(b);
 
     // Restore: A comes back with its id; B's entry cannot be read and is named.

@@ -9,7 +9,7 @@ import { PROFILES_FILE, openProfileStore } from '../../main/profiles/profiles';
 import type { ProfileResult } from '../../main/profiles/profiles';
 import { toIpcError } from '../../main/ipc/results';
 import { makeTempDir } from '../support/tmp';
-import { recordingLogger } from './storage.helpers';
+import { recordingLogger } from '../support/storage';
 
 const fast = { N: 2 ** 10, r: 8, p: 1 };
 const code = (r: ProfileResult) => (!r.ok && 'error' in r ? r.error.code : r.ok ? 'ok' : 'fields');

@@ -7,7 +7,7 @@ import { PROFILES_FILE, openProfileStore } from '../../main/profiles/profiles';
 import type { OpenProfileStoreOptions, ProfileResult, ProfileStore, ProfileView, RoleResult } from '../../main/profiles/profiles';
 import type { Role } from '../../main/profiles/permissions';
 import { makeTempDir } from '../support/tmp';
-import { recordingLogger } from './storage.helpers';
+import { recordingLogger } from '../support/storage';
 
 const T0 = Date.UTC(2026, 10, 27, 9, 0, 0);
 

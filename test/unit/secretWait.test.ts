@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { SecretWait } from '../../main/secretWait';
-import { ManualClock } from '../delivery/helpers';
+import { ManualClock } from '../support/delivery';
 
 describe('SecretWait', () => {
   it('says once that a webhook waits, looks again every 30 s, and wakes the dispatcher when it can send', () => {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { SecretUnavailableError, createOsBox, generateSecret, plainBox } from '../../main/webhooks/secrets';
 import type { Sealed } from '../../main/webhooks/secrets';
-import { FakeSafeStorage, countingRandom } from './storage.helpers';
+import { FakeSafeStorage, countingRandom } from '../support/storage';
 
 const SECRET = 'whsec_c2VjcmV0LWJ5dGVzLWZvci10aGUtdGVzdHMtMDEyMzQ1';
 

@@ -9,7 +9,7 @@ import { StorageDataError, StorageWriteError } from '../../main/storage/errors';
 import { Refusal, openJsonStore, refuse, zodValidator } from '../../main/storage/jsonStore';
 import type { JsonStoreOptions } from '../../main/storage/jsonStore';
 import { makeTempDir } from '../support/tmp';
-import { FaultyJsonFile, osError, recordingLogger } from './storage.helpers';
+import { FaultyJsonFile, osError, recordingLogger } from '../support/storage';
 
 interface Things {
   schemaVersion: number;

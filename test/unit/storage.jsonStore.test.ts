@@ -13,7 +13,7 @@ import {
 import { fileStamp, openJsonStore, zodValidator } from '../../main/storage/jsonStore';
 import type { JsonStoreOptions } from '../../main/storage/jsonStore';
 import { makeTempDir } from '../support/tmp';
-import { FaultyJsonFile, osError, recordingLogger } from './storage.helpers';
+import { FaultyJsonFile, osError, recordingLogger } from '../support/storage';
 
 interface Things {
   schemaVersion: number;

@@ -7,7 +7,7 @@ import { z } from 'zod';
 import { openJsonStore, zodValidator } from '../../main/storage/jsonStore';
 import type { JsonStoreOptions } from '../../main/storage/jsonStore';
 import { makeTempDir } from '../support/tmp';
-import { recordingLogger } from './storage.helpers';
+import { recordingLogger } from '../support/storage';
 
 interface Things {
   schemaVersion: number;

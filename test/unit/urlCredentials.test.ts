@@ -8,9 +8,9 @@ import { createOsBox } from '../../main/webhooks/secrets';
 import { openWebhookStore, WEBHOOKS_FILE, WEBHOOKS_SCHEMA_VERSION } from '../../main/webhooks/store';
 import { migrateWebhooksV2toV3 } from '../../main/webhooks/webhooksFile';
 import type { WebhookResult } from '../../main/webhooks/store';
-import { event, receiver, rig, webhook as deliveryHook } from '../delivery/helpers';
+import { event, receiver, rig, webhook as deliveryHook } from '../support/delivery';
 import { makeTempDir } from '../support/tmp';
-import { FakeSafeStorage, recordingLogger } from './storage.helpers';
+import { FakeSafeStorage, recordingLogger } from '../support/storage';
 
 const on = { online: true, offline: false, utilizing: false, unplugged: false };
 const SECRET_URL = 'https://lab-user:s3cret-PASS@hooks.example.com:8443/path/hook?x=1#frag';

@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { WEBHOOKS_FILE, WEBHOOKS_SCHEMA_VERSION, openWebhookStore } from '../../main/webhooks/store';
 import type { Webhook, WebhookResult } from '../../main/webhooks/store';
 import { makeTempDir } from '../support/tmp';
-import { recordingLogger } from './storage.helpers';
+import { recordingLogger } from '../support/storage';
 
 const T0 = Date.UTC(2026, 10, 27, 9, 0, 0);
 const on = { online: true, offline: false, utilizing: false, unplugged: false };

@@ -3,23 +3,16 @@
 import { describe, expect, it } from 'vitest';
 import { createOsBox } from '../../main/webhooks/secrets';
 import { openWebhookStore } from '../../main/webhooks/store';
-import type { WebhookResult } from '../../main/webhooks/store';
 import { makeTempDir } from '../support/tmp';
-import { FakeSafeStorage, recordingLogger } from './storage.helpers';
-
-const on = { online: true, offline: false, utilizing: false, unplugged: false };
-const id = (r: WebhookResult): number => {
-  if (!r.ok) throw new Error(JSON.stringify(r));
-  return r.webhook.id;
-};
+import { FakeSafeStorage, ONLINE_ONLY, createdId, recordingLogger } from '../support/storage';
 
 describe('webhook store: forDispatcher()', () => {
   it('lists a webhook whose secret cannot be opened as unavailable, without secret or headers; back when the keyring is', async () => {
     const dir = await makeTempDir();
     const os = new FakeSafeStorage();
     const { store } = await openWebhookStore({ dataDir: dir, logger: recordingLogger().log, secretBox: createOsBox(os) });
-    const signed = id(await store.create({ name: 'Signed', url: 'https://e.test/s', events: on, signing: true, headers: [{ name: 'X-Token', value: 't' }] }));
-    const plain = id(await store.create({ name: 'Plain', url: 'https://e.test/p', events: on }));
+    const signed = createdId(await store.create({ name: 'Signed', url: 'https://e.test/s', events: ONLINE_ONLY, signing: true, headers: [{ name: 'X-Token', value: 't' }] }));
+    const plain = createdId(await store.create({ name: 'Plain', url: 'https://e.test/p', events: ONLINE_ONLY }));
     expect(store.forDispatcher().map((w) => [w.id, w.unavailable])).toEqual([
       [signed, undefined],
       [plain, undefined],

@@ -16,6 +16,13 @@ function valueOf(input: unknown) {
   return result.value;
 }
 
+/** Values a required text field refuses as blank. */
+const BLANK: [string, string | undefined][] = [
+  ['empty', ''],
+  ['whitespace only', ' \t\n '],
+  ['missing', undefined],
+];
+
 describe('validateWebhookInput: a valid webhook', () => {
   it('passes and comes back normalized, without unknown keys', () => {
     expect(valueOf({ ...valid, name: '  Build farm ', url: ' https://example.com/hook\n', extra: 1 })).toEqual({
@@ -60,11 +67,7 @@ describe('name', () => {
     expect(valueOf({ ...valid, name: ` ${'b'.repeat(50)}\t` }).name).toBe('b'.repeat(50));
   });
 
-  it.each([
-    ['empty', ''],
-    ['whitespace only', ' \t\n '],
-    ['missing', undefined],
-  ])('is required (%s)', (_label, name) => {
+  it.each(BLANK)('is required (%s)', (_label, name) => {
     expect(errorsOf({ ...valid, name })).toEqual({ name: 'Enter a name' });
   });
 
@@ -127,11 +130,7 @@ describe('url', () => {
     expect(valueOf({ ...valid, url: `  ${at512}  ` }).url).toBe(at512);
   });
 
-  it.each([
-    ['empty', ''],
-    ['whitespace only', '   '],
-    ['missing', undefined],
-  ])('is required (%s)', (_label, url) => {
+  it.each(BLANK)('is required (%s)', (_label, url) => {
     expect(errorsOf({ ...valid, url })).toEqual({ url: 'Enter a URL' });
   });
 

@@ -6,7 +6,7 @@ import { createWebhookService } from '../../main/webhooks/service';
 import { WEBHOOKS_FILE, openWebhookStore } from '../../main/webhooks/store';
 import { EXPORT_FORMAT } from '../../main/webhooks/importExport';
 import { makeTempDir } from '../support/tmp';
-import { recordingLogger } from './storage.helpers';
+import { recordingLogger } from '../support/storage';
 
 const on = { online: true, offline: false, utilizing: false, unplugged: false };
 const hook = (name: string) => ({ name, url: 'https://example.com/hook', events: on });

@@ -7,7 +7,7 @@ import { createOsBox } from '../../main/webhooks/secrets';
 import { WEBHOOKS_FILE, openWebhookStore } from '../../main/webhooks/store';
 import type { Webhook, WebhookResult } from '../../main/webhooks/store';
 import { makeTempDir } from '../support/tmp';
-import { FakeSafeStorage, recordingLogger } from './storage.helpers';
+import { FakeSafeStorage, recordingLogger } from '../support/storage';
 
 const on = { online: true, offline: false, utilizing: false, unplugged: false };
 const TOKEN = 'Bearer tok-locked-keyring';

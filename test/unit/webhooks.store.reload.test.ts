@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { WEBHOOKS_FILE, openWebhookStore } from '../../main/webhooks/store';
 import type { WebhookResult, WebhooksSnapshot } from '../../main/webhooks/store';
 import { makeTempDir } from '../support/tmp';
-import { recordingLogger } from './storage.helpers';
+import { recordingLogger } from '../support/storage';
 
 const on = { online: true, offline: false, utilizing: false, unplugged: false };
 const hook = (name: string) => ({ name, url: `http://127.0.0.1:9/${encodeURIComponent(name)}`, events: on });

@@ -5,7 +5,7 @@ import { WEBHOOKS_FILE, openWebhookStore } from '../../main/webhooks/store';
 import { EXPORT_FORMAT } from '../../main/webhooks/importExport';
 import type { OpenWebhookStoreOptions, Webhook, WebhookResult, WebhooksSnapshot } from '../../main/webhooks/store';
 import { makeTempDir } from '../support/tmp';
-import { FaultyJsonFile, osError, recordingLogger } from './storage.helpers';
+import { FaultyJsonFile, osError, recordingLogger } from '../support/storage';
 
 const T0 = Date.UTC(2026, 10, 27, 9, 0, 0);
 const on = { online: true, offline: false, utilizing: false, unplugged: false };

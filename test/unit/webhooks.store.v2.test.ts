@@ -9,7 +9,7 @@ import { WEBHOOKS_FILE, WEBHOOKS_SCHEMA_VERSION, openWebhookStore } from '../../
 import { EXPORT_FORMAT } from '../../main/webhooks/importExport';
 import type { OpenWebhookStoreOptions, Webhook, WebhookResult, WebhooksSnapshot } from '../../main/webhooks/store';
 import { makeTempDir } from '../support/tmp';
-import { FakeSafeStorage, FaultyJsonFile, countingRandom, recordingLogger } from './storage.helpers';
+import { FakeSafeStorage, FaultyJsonFile, countingRandom, recordingLogger } from '../support/storage';
 
 const T0 = Date.UTC(2026, 10, 27, 9, 0, 0);
 const on = { online: true, offline: false, utilizing: false, unplugged: false };

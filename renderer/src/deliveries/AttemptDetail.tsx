@@ -1,4 +1,5 @@
 import type { DeliveryAttempt } from '../../../preload/contract';
+import { OptionalDetail } from '../ui/bits';
 
 function Headers({ headers }: { headers: Record<string, string> }) {
   const entries = Object.entries(headers);
@@ -100,12 +101,7 @@ export function AttemptDetail({ attempt, onRedeliver, canRedeliver }: { attempt:
           {attempt.outcome}
           {attempt.nextAttemptAt ? ` · next try ${new Date(attempt.nextAttemptAt).toLocaleTimeString()}` : ''}
         </dd>
-        {attempt.errorDetail ? (
-          <>
-            <dt>Error</dt>
-            <dd className="mono">{attempt.errorDetail}</dd>
-          </>
-        ) : null}
+        <OptionalDetail term="Error" value={attempt.errorDetail} className="mono" />
         <IdAndDevice attempt={attempt} />
       </dl>
       <h4>Request</h4>

@@ -5,6 +5,7 @@ import type { DeliveryAttempt, WebhookEventKey } from '../../../preload/contract
 import { api } from '../api';
 import { useDeliveryHealth, useWebhooksState } from '../state';
 import { AttemptDetail } from './AttemptDetail';
+import { EmptyState, Options } from '../ui/bits';
 
 type Filter = 'all' | 'success' | 'failure' | 'skipped';
 const FILTER_LABEL: Record<Filter, string> = { all: 'All', success: 'Succeeded', failure: 'Failed', skipped: 'Skipped' };
@@ -56,10 +57,9 @@ export function DeliveriesView({ webhookId, onWebhookChange }: { webhookId: numb
     return (
       <section aria-labelledby="deliveries-title">
         <h1 id="deliveries-title">Deliveries</h1>
-        <div className="panel empty-state">
-          <p>No webhooks yet.</p>
-          <p className="empty">Create a webhook in Settings › Webhook Settings; every callback it sends is listed here with what came back.</p>
-        </div>
+        <EmptyState className="panel" title="No webhooks yet.">
+          Create a webhook in Settings › Webhook Settings; every callback it sends is listed here with what came back.
+        </EmptyState>
       </section>
     );
   }
@@ -88,11 +88,7 @@ export function DeliveriesView({ webhookId, onWebhookChange }: { webhookId: numb
         <label>
           Webhook{' '}
           <select value={current ?? ''} onChange={(e) => onWebhookChange(Number(e.target.value))} aria-label="Webhook">
-            {state.webhooks.map((w) => (
-              <option key={w.id} value={w.id}>
-                {w.name}
-              </option>
-            ))}
+            <Options items={state.webhooks} />
           </select>
         </label>
         <fieldset className="segmented" aria-label="Show">
@@ -139,10 +135,7 @@ export function DeliveriesView({ webhookId, onWebhookChange }: { webhookId: numb
       <div className="split">
         <div className="panel list-panel">
           {attempts.length === 0 ? (
-            <div className="empty-state">
-              <p>No deliveries{filter === 'all' ? '' : ' with this result'} yet.</p>
-              <p className="empty">Plug in a device, or use Send test event.</p>
-            </div>
+            <EmptyState title={`No deliveries${filter === 'all' ? '' : ' with this result'} yet.`}>Plug in a device, or use Send test event.</EmptyState>
           ) : (
             <div ref={scroller} className="virtual-scroller" role="list" aria-label="Delivery attempts">
               <div style={{ height: virtualizer.getTotalSize(), position: 'relative' }}>

@@ -8,6 +8,7 @@ import { useDevicesState, useDeviceEvents } from '../state';
 import { Field } from '../ui/Field';
 import { ReportView } from './ReportView';
 import { Timeline } from './Timeline';
+import { EmptyState, TableHead } from '../ui/bits';
 
 const SOURCE_LABELS: Record<SourceHealthInfo['source'], string> = { usb: 'USB', adb: 'Android (adb)', usbmux: 'iOS (usbmuxd)' };
 const PLATFORM_LABELS: Record<Device['platform'], string> = { android: 'Android', ios: 'iOS', other: 'USB' };
@@ -85,31 +86,13 @@ function DeviceList() {
       <SourceHealth health={state.health} appium={state.appium ?? []} now={now} />
       <div className="panel">
         {state.devices.length === 0 ? (
-          <div className="empty-state">
-            <p>No devices yet.</p>
-            <p className="empty">
-              Plug in an Android phone with USB debugging allowed, or an iPhone or iPad that trusts this computer. It appears here within a second or
-              two, and its status changes are sent to your webhooks.
-            </p>
-          </div>
+          <EmptyState title="No devices yet.">
+            Plug in an Android phone with USB debugging allowed, or an iPhone or iPad that trusts this computer. It appears here within a second or two,
+            and its status changes are sent to your webhooks.
+          </EmptyState>
         ) : (
           <table className="table devices" aria-label="Devices">
-            <thead>
-              <tr>
-                <th scope="col">Name</th>
-                <th scope="col">Status</th>
-                <th scope="col">UDID</th>
-                <th scope="col">Platform</th>
-                <th scope="col">Connection</th>
-                <th scope="col">Visibility</th>
-                <th scope="col">Battery</th>
-                <th scope="col">In use by</th>
-                <th scope="col">History</th>
-                <th scope="col">
-                  <span className="visually-hidden">Actions</span>
-                </th>
-              </tr>
-            </thead>
+            <TableHead columns={['Name', 'Status', 'UDID', 'Platform', 'Connection', 'Visibility', 'Battery', 'In use by', 'History']} />
             <tbody>
               {state.devices.map((device) => (
                 <DeviceRow

@@ -5,6 +5,7 @@ import type { GeneralInfo, GeneralSettings } from '../../../preload/contract';
 import { api } from '../api';
 import { Field } from '../ui/Field';
 import { FormError } from '../ui/FormDialog';
+import { SubmitRow } from '../ui/bits';
 
 function useGeneral() {
   const [info, setInfo] = useState<GeneralInfo | null>(null);
@@ -28,6 +29,25 @@ const DEBOUNCE: { key: keyof GeneralSettings['debounce']; label: string; hint: s
   { key: 'offlineMs', label: 'Offline counts after (ms)', hint: 'default 2000' },
   { key: 'unpluggedMs', label: 'Unplugged counts after (ms)', hint: 'default 3000' },
   { key: 'settleMs', label: 'Settle after adb or usbmuxd restarts (ms)', hint: 'default 5000' },
+];
+
+/** The other device limits: the draft's key, main's error key, and where the saved value lives. */
+const DEVICE_LIMITS: { key: string; errorKey: string; label: string; hint: string; current: (settings: GeneralSettings) => number }[] = [
+  {
+    key: 'deviceRetentionDays',
+    errorKey: 'deviceRetentionDays',
+    label: 'Forget devices unplugged for more than (days)',
+    hint: 'default 30; a device that comes back later gets a new row, its event numbers continue',
+    current: (settings) => settings.deviceRetentionDays,
+  },
+  {
+    key: 'lowPercent',
+    errorKey: 'battery.lowPercent',
+    label: 'Battery low at or below (%)',
+    hint: 'default 15; notifies once when a device is this low and not charging',
+    current: (settings) => settings.battery.lowPercent,
+  },
+  { key: 'hotC', errorKey: 'battery.hotC', label: 'Battery hot at or above (°C)', hint: 'default 45; Android reports the temperature', current: (settings) => settings.battery.hotC },
 ];
 
 const LIMITS: { key: keyof GeneralSettings['delivery']; label: string; hint: string }[] = [
@@ -130,30 +150,9 @@ export function GeneralTab() {
         {DEBOUNCE.map(({ key, label, hint }) => (
           <NumberField key={key} label={label} hint={hint} error={errors[`debounce.${key}`]} disabled={disabled} value={limits?.[key] ?? String(current.debounce[key])} onChange={(v) => setLimits((l) => ({ ...(l ?? {}), [key]: v }))} />
         ))}
-        <NumberField
-          label="Forget devices unplugged for more than (days)"
-          hint="default 30; a device that comes back later gets a new row, its event numbers continue"
-          error={errors.deviceRetentionDays}
-          disabled={disabled}
-          value={limits?.deviceRetentionDays ?? String(current.deviceRetentionDays)}
-          onChange={(v) => setLimits((l) => ({ ...(l ?? {}), deviceRetentionDays: v }))}
-        />
-        <NumberField
-          label="Battery low at or below (%)"
-          hint="default 15; notifies once when a device is this low and not charging"
-          error={errors['battery.lowPercent']}
-          disabled={disabled}
-          value={limits?.lowPercent ?? String(current.battery.lowPercent)}
-          onChange={(v) => setLimits((l) => ({ ...(l ?? {}), lowPercent: v }))}
-        />
-        <NumberField
-          label="Battery hot at or above (°C)"
-          hint="default 45; Android reports the temperature"
-          error={errors['battery.hotC']}
-          disabled={disabled}
-          value={limits?.hotC ?? String(current.battery.hotC)}
-          onChange={(v) => setLimits((l) => ({ ...(l ?? {}), hotC: v }))}
-        />
+        {DEVICE_LIMITS.map(({ key, errorKey, label, hint, current: value }) => (
+          <NumberField key={key} label={label} hint={hint} error={errors[errorKey]} disabled={disabled} value={limits?.[key] ?? String(value(current))} onChange={(v) => setLimits((l) => ({ ...(l ?? {}), [key]: v }))} />
+        ))}
         <h3>Appium</h3>
         <Field
           label="Appium servers (one URL per line)"
@@ -174,12 +173,9 @@ export function GeneralTab() {
         {LIMITS.map(({ key, label, hint }) => (
           <NumberField key={key} label={label} hint={hint} error={errors[`delivery.${key}`]} disabled={disabled} value={limits?.[key] ?? String(current.delivery[key])} onChange={(v) => setLimits((l) => ({ ...(l ?? {}), [key]: v }))} />
         ))}
-        <div className="form-actions">
-          <button type="submit" className="button primary" disabled={disabled}>
-            Save limits
-          </button>
+        <SubmitRow label="Save limits" disabled={disabled}>
           {status ? <span role="status">{status}</span> : null}
-        </div>
+        </SubmitRow>
         {info.restartNeeded ? (
           <p className="readonly-note" role="note">
             The new limits apply when DeviceHooks next starts.

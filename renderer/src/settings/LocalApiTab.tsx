@@ -3,6 +3,7 @@ import type { FormEvent } from 'react';
 import { api } from '../api';
 import { useLocalApiInfo } from '../state';
 import { Field } from '../ui/Field';
+import { OptionalDetail, SubmitRow } from '../ui/bits';
 
 export function LocalApiTab() {
   const { value: info, error } = useLocalApiInfo();
@@ -41,12 +42,7 @@ export function LocalApiTab() {
         <dd>
           <span role="status">{info.running ? `Listening on ${info.url}` : 'Not running'}</span>
         </dd>
-        {info.error ? (
-          <>
-            <dt>Problem</dt>
-            <dd className="error">{info.error}</dd>
-          </>
-        ) : null}
+        <OptionalDetail term="Problem" value={info.error} className="error" />
         <dt>Token</dt>
         <dd>
           {info.canManage ? (
@@ -71,11 +67,7 @@ export function LocalApiTab() {
           <Field label="Port" error={fieldError} hint="0 picks any free port at each start">
             {(props) => <input {...props} type="text" inputMode="numeric" value={port ?? String(info.configuredPort)} onChange={(e) => setPort(e.target.value)} />}
           </Field>
-          <div className="form-actions">
-            <button type="submit" className="button primary">
-              Save port
-            </button>
-          </div>
+          <SubmitRow label="Save port" />
         </form>
       ) : null}
       <h3>Example</h3>

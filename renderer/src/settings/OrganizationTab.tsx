@@ -5,6 +5,7 @@ import { api } from '../api';
 import { useWebhooksState } from '../state';
 import { Field } from '../ui/Field';
 import { FormError } from '../ui/FormDialog';
+import { SubmitRow } from '../ui/bits';
 
 export function OrganizationTab() {
   const { value: state, error } = useWebhooksState();
@@ -70,12 +71,9 @@ function OrganizationForm({
         <Field label="Organization name" error={errors['name']}>
           {(props) => <input {...props} type="text" value={name} onChange={(e) => setName(e.target.value)} disabled={!canModify} />}
         </Field>
-        <div className="form-actions">
-          <button type="submit" className="button primary" disabled={!canModify}>
-            Save
-          </button>
+        <SubmitRow label="Save" disabled={!canModify}>
           {status ? <span role="status">{status}</span> : null}
-        </div>
+        </SubmitRow>
       </form>
     </section>
   );

@@ -7,6 +7,7 @@ import { api } from '../api';
 import { useProfilesState } from '../state';
 import { ConfirmDialog } from '../ui/ConfirmDialog';
 import { Field } from '../ui/Field';
+import { Options, SubmitRow, TableHead } from '../ui/bits';
 
 type Errors = Record<string, string>;
 
@@ -55,16 +56,7 @@ function ProfilesPanel({ state }: { state: ProfilesState }) {
         </p>
       ) : null}
       <table className="table" aria-labelledby="profiles-title">
-        <thead>
-          <tr>
-            <th scope="col">Name</th>
-            <th scope="col">Role</th>
-            <th scope="col">Passphrase</th>
-            <th scope="col">
-              <span className="visually-hidden">Actions</span>
-            </th>
-          </tr>
-        </thead>
+        <TableHead columns={['Name', 'Role', 'Passphrase']} />
         <tbody>
           {state.profiles.map((profile, profileIndex) => (
             <tr key={profile.id}>
@@ -79,11 +71,7 @@ function ProfilesPanel({ state }: { state: ProfilesState }) {
               </th>
               <td>
                 <select aria-label={`Role of ${profile.name}`} value={profile.roleId} disabled={!canManage} onChange={(e) => setRole(profile, e.target.value)}>
-                  {state.roles.map((role) => (
-                    <option key={role.id} value={role.id}>
-                      {role.name}
-                    </option>
-                  ))}
+                  <Options items={state.roles} />
                 </select>
               </td>
               <td>{profile.hasPassphrase ? 'Set' : 'None'}</td>
@@ -223,11 +211,7 @@ function CreateProfileForm({ roles, onCreated }: { roles: Role[]; onCreated: () 
       <Field label="Passphrase (optional)" error={errors['passphrase']} hint="At least 8 characters; asked when someone switches to this profile; stored only as a hash">
         {(props) => <input {...props} type="password" value={passphrase} onChange={(e) => setPassphrase(e.target.value)} autoComplete="new-password" />}
       </Field>
-      <div className="form-actions">
-        <button type="submit" className="button primary">
-          Add profile
-        </button>
-      </div>
+      <SubmitRow label="Add profile" />
     </form>
   );
 }
@@ -295,17 +279,14 @@ function RoleEditor({ role, state, disabled }: { role?: Role; state: ProfilesSta
         {errors['permissions'] ? <div className="field-error">{errors['permissions']}</div> : null}
       </div>
       {!disabled ? (
-        <div className="form-actions">
-          <button type="submit" className="button primary">
-            {role ? 'Save role' : 'Add role'}
-          </button>
+        <SubmitRow label={role ? 'Save role' : 'Add role'}>
           {role ? (
             <button type="button" className="button" onClick={remove}>
               Delete role
             </button>
           ) : null}
           {status ? <span role="status">{status}</span> : null}
-        </div>
+        </SubmitRow>
       ) : null}
     </form>
   );

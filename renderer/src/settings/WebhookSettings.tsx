@@ -7,6 +7,7 @@ import { useDeliveryHealth, useWebhooksState } from '../state';
 import { OrphansNotice } from './OrphansNotice';
 import { ConfirmDialog } from '../ui/ConfirmDialog';
 import { WebhookDialog } from './WebhookDialog';
+import { EmptyState, TableHead } from '../ui/bits';
 
 const EVENT_LABELS: Record<WebhookEventKey, string> = { online: 'Online', offline: 'Offline', utilizing: 'Utilizing', unplugged: 'Unplugged' };
 
@@ -88,29 +89,12 @@ export function WebhookSettings() {
         </div>
       ) : null}
       {state.webhooks.length === 0 ? (
-        <div className="empty-state">
-          <p>No webhooks yet.</p>
-          <p className="empty">
-            {canModify
-              ? 'Create one to receive a callback when a device goes Online, Offline, Utilizing or Unplugged.'
-              : 'An admin can create webhooks here.'}
-          </p>
-        </div>
+        <EmptyState title="No webhooks yet.">
+          {canModify ? 'Create one to receive a callback when a device goes Online, Offline, Utilizing or Unplugged.' : 'An admin can create webhooks here.'}
+        </EmptyState>
       ) : (
         <table className="table" aria-labelledby="webhook-settings-title">
-          <thead>
-            <tr>
-              <th scope="col">Name</th>
-              <th scope="col">ID</th>
-              <th scope="col">URL</th>
-              <th scope="col">Events</th>
-              <th scope="col">Description</th>
-              <th scope="col">Recent deliveries</th>
-              <th scope="col">
-                <span className="visually-hidden">Actions</span>
-              </th>
-            </tr>
-          </thead>
+          <TableHead columns={['Name', 'ID', 'URL', 'Events', 'Description', 'Recent deliveries']} />
           <tbody>
             {state.webhooks.map((webhook) => (
               <tr key={webhook.id}>

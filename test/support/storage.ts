@@ -101,3 +101,12 @@ export function countingRandom(start = 1): { bytes(n: number): Uint8Array; calls
   };
   return source;
 }
+
+/** A webhook's events with only Online on. */
+export const ONLINE_ONLY = { online: true, offline: false, utilizing: false, unplugged: false };
+
+/** The id of the webhook a store call made (throws with the refusal when it made none). */
+export function createdId(r: { ok: true; webhook: { id: number } } | { ok: false }): number {
+  if (!r.ok) throw new Error(JSON.stringify(r));
+  return r.webhook.id;
+}

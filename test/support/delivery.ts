@@ -1,8 +1,6 @@
-// Shared pieces for the delivery tests: a manual clock, temp folders, a one-line dispatcher rig.
+// Shared pieces for the delivery tests: their clock, temp folders, a one-line dispatcher rig.
 import http from 'node:http';
-import { cp, mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { cp } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { onTestFinished, vi } from 'vitest';
 import { createDispatcher } from '../../main/delivery/dispatcher';
@@ -14,66 +12,30 @@ import { openOutbox } from '../../main/delivery/outbox';
 import type { Outbox, OutboxOptions } from '../../main/delivery/outbox';
 import { startReceiver } from '../../main/delivery/receiver';
 import type { Receiver, ReceiverOptions } from '../../main/delivery/receiver';
-import type { Clock, DeliveryEvent, DeliveryWebhook, LogLevel, RandomSource } from '../../main/delivery/types';
+import type { DeliveryEvent, DeliveryWebhook, LogLevel, RandomSource } from '../../main/delivery/types';
 import { randomBytes } from 'node:crypto';
+import { FakeClock } from './fakeClock';
+import { makeTempDir } from './tmp';
 
-interface Timer {
-  id: number;
-  due: number;
-  fn: () => void;
-}
-
-/** Time moves only through advance(); timers run in due order, each at its own time. */
-export class ManualClock implements Clock {
-  private current: number;
-  private nextId = 1;
-  private readonly timers = new Map<number, Timer>();
+/** The delivery tests' clock: the one FakeClock (./fakeClock.ts), starting at the time their fixtures use. */
+export class ManualClock extends FakeClock {
   constructor(start = Date.UTC(2026, 10, 27, 10, 15, 0, 123)) {
-    this.current = start;
-  }
-  now(): number {
-    return this.current;
-  }
-  setTimeout(fn: () => void, ms: number): unknown {
-    const id = this.nextId++;
-    this.timers.set(id, { id, due: this.current + Math.max(0, Number.isFinite(ms) ? ms : 0), fn });
-    return id;
-  }
-  clearTimeout(handle: unknown): void {
-    if (typeof handle === 'number') this.timers.delete(handle);
-  }
-  advance(ms: number): void {
-    const target = this.current + ms;
-    for (;;) {
-      let next: Timer | undefined;
-      for (const t of this.timers.values()) if (t.due <= target && (!next || t.due < next.due || (t.due === next.due && t.id < next.id))) next = t;
-      if (!next) break;
-      this.timers.delete(next.id);
-      this.current = Math.max(this.current, next.due);
-      next.fn();
-    }
-    this.current = target;
-  }
-  /** Due times of the timers waiting, soonest first. */
-  dues(): number[] {
-    return [...this.timers.values()].map((t) => t.due).sort((a, b) => a - b);
+    super(start);
   }
 }
 
 /** A fresh folder, removed when the test finishes. */
-export async function tempDir(): Promise<string> {
-  const dir = await mkdtemp(join(tmpdir(), 'dh-delivery-'));
-  onTestFinished(() => rm(dir, { recursive: true, force: true }));
-  return dir;
+export function tempDir(): Promise<string> {
+  return makeTempDir('dh-delivery-');
 }
 
 /**
- * A copy of an outbox folder written by record version 2 (fixtures/outbox-v2-paused/, made by that
+ * A copy of an outbox folder written by record version 2 (test/delivery/fixtures/outbox-v2-paused/, made by that
  * version's code): webhook 7 paused only in the journal, or (snapshot) in the snapshot header too.
  */
 export async function v2Folder(which: 'journal' | 'snapshot'): Promise<string> {
   const dir = await tempDir();
-  await cp(fileURLToPath(new URL(`./fixtures/outbox-v2-paused/${which}`, import.meta.url)), dir, { recursive: true });
+  await cp(fileURLToPath(new URL(`../delivery/fixtures/outbox-v2-paused/${which}`, import.meta.url)), dir, { recursive: true });
   return dir;
 }
 

@@ -1,0 +1,178 @@
+// The tracker's public shapes: statuses, the events it emits, the view the Devices list shows, what is
+// saved at quit, and the options it takes. Plain Node; main/devices/tracker.ts re-exports all of it.
+import type { LoggerLike } from '../log';
+import type { Clock, Connection, Platform, SourceId } from './types';
+
+export type Status = 'Online' | 'Offline' | 'Utilizing' | 'Unplugged';
+export type Visibility = 'Local' | 'Private' | 'Public';
+export const STATUSES: readonly Status[] = ['Online', 'Offline', 'Utilizing', 'Unplugged'];
+export const VISIBILITIES: readonly Visibility[] = ['Local', 'Private', 'Public'];
+
+export interface Transition {
+  from: Status | null;
+  to: Status;
+  /** epoch ms */
+  at: number;
+}
+
+export interface DeviceEvent {
+  udid: string;
+  name: string;
+  platform: Platform;
+  connection: Connection;
+  visibility: Visibility;
+  /** null when the device is seen for the first time ever. */
+  from: Status | null;
+  to: Status;
+  /** epoch ms of the commit */
+  at: number;
+  /** per device, starts at 1, +1 per event, survives restarts through exportState(). */
+  seq: number;
+}
+
+export interface InUseInfo {
+  by?: string;
+  note?: string;
+  /** epoch ms when a reservation with a TTL lapses */
+  until?: number;
+  /** Set when a reservation holds the device (beside a session, or alone). */
+  reserved?: true;
+  /** A test session (Appium) holds the device. */
+  session?: SessionHold;
+}
+
+export interface SessionHold {
+  /** The server's session id. */
+  id: string;
+  /** The server's URL as configured. */
+  server: string;
+  /** epoch ms */
+  since: number;
+}
+
+export interface DeviceView {
+  udid: string;
+  name: string;
+  platform: Platform;
+  connection: Connection;
+  /** Committed status; null for a device first seen whose entry status is still being debounced. */
+  status: Status | null;
+  /** epoch ms: when `status` was committed (first-seen time while status is null) */
+  since: number;
+  /** The status the device is heading to, not committed yet (debounce running or waiting for the sources). */
+  pending?: { to: Status; since: number };
+  visibility: Visibility;
+  /** Set when an admin overrode the default visibility. */
+  visibilityOverride?: Visibility;
+  inUse?: InUseInfo;
+  /** Sources whose current list has the device (a source that is down keeps its last list). */
+  sources: SourceId[];
+  /** How it is connected now, USB first: both for a phone on a cable and on Wi-Fi (adb), empty when gone. */
+  transports: Connection[];
+  rawStates: Partial<Record<SourceId, string>>;
+  usbPath?: string;
+  /** Committed transitions of the last 24 h, oldest first (bounded). */
+  history: Transition[];
+  /** Set while the device flaps (more than 6 committed changes in 10 minutes): its holds are doubled. */
+  flapping?: FlappingView;
+}
+
+export interface FlappingView {
+  /** USB port (`1-2.3`) when known, and the hub it hangs from (`1-2`). */
+  port?: string;
+  hub?: string;
+  /** Committed status changes in the last 10 minutes. */
+  changes: number;
+}
+
+/** A device started flapping: the composition root shows one rate-limited notification naming the port. */
+export interface FlappingNotice {
+  udid: string;
+  name: string;
+  port?: string;
+  hub?: string;
+  /** Times it went Offline or Unplugged in the window. */
+  disconnects: number;
+  /** "Pixel 7 on USB port 1-2.3 disconnected 9 times in 10 min — check the cable or hub" */
+  message: string;
+}
+
+/** One USB port's recent disconnects, for the Devices view. */
+export interface PortStat {
+  port: string;
+  hub?: string;
+  /** Offline/Unplugged commits of devices on this port in the last hour. */
+  disconnects: number;
+  /** Devices seen on this port (names). */
+  devices: string[];
+  flapping: boolean;
+}
+
+/** What the composition root saves at quit and gives back at launch. */
+export interface SavedDeviceState {
+  udid: string;
+  name: string;
+  /** Where the name came from: a device source (adb/usbmux), the USB product string, or the udid itself. */
+  nameSource?: NameSource;
+  platform: Platform;
+  connection: Connection;
+  usbPath?: string;
+  status: Status;
+  since: number;
+  seq: number;
+  visibilityOverride?: Visibility;
+  history?: Transition[];
+}
+
+export type NameSource = 'device' | 'usb' | 'udid';
+
+/** A forgotten device: its sequence number continues if it comes back; its timeline stays until it ages out. */
+export interface ForgottenDevice {
+  udid: string;
+  seq: number;
+  /** epoch ms */
+  forgottenAt: number;
+  history?: Transition[];
+}
+
+export interface DebounceMs {
+  /** into Online (from Offline/Unplugged/first seen). Default 500. */
+  online: number;
+  /** into Offline. Default 2000. */
+  offline: number;
+  /** into Unplugged. Default 3000. */
+  unplugged: number;
+  /** Online → Utilizing (marking in use is an explicit act). Default 0. */
+  utilizing: number;
+  /** Utilizing → Online when released (no event fires, explicit act). Default 0. */
+  release: number;
+}
+export const DEFAULT_DEBOUNCE_MS: Readonly<DebounceMs> = { online: 500, offline: 2000, unplugged: 3000, utilizing: 0, release: 0 };
+
+export interface TrackerOptions {
+  clock: Clock;
+  logger?: LoggerLike;
+  /** Device states at the last quit (exportState() of the previous run). */
+  previous?: readonly SavedDeviceState[];
+  debounceMs?: Partial<DebounceMs>;
+  /** The sources that will report; launch comparison waits for each one's first snapshot. Default all three. */
+  sources?: readonly SourceId[];
+  /** udids of non-phone USB devices the admin chose to track. */
+  trackedUsb?: Iterable<string>;
+  /** Settle by itself this long after construction if some source never reported. null: only sourcesSettled(). Default 10 000. */
+  settleAfterMs?: number | null;
+  /** History kept per device: at most this many entries … Default 500. */
+  historyLimit?: number;
+  /** … and no older than this. Default 24 h. */
+  historyWindowMs?: number;
+  /**
+   * After a source (re)connects (its snapshot says `resync`), Offline and Unplugged commits for its devices wait
+   * this long: a restarted adb server lists phones `offline` while it reconnects to them. Default 5000.
+   */
+  settleWindowMs?: number;
+  /** Devices forgotten before (exportForgotten() of the previous run). */
+  forgotten?: readonly ForgottenDevice[];
+  /** Forget devices Unplugged for longer than this (wall clock: it outlives restarts). null: never. Default 30 days. */
+  retentionMs?: number | null;
+}
+
