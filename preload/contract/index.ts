@@ -13,6 +13,7 @@ export * from './dtos';
 export * from './settings';
 export { invokeContract, pushContract } from './channels';
 export type { InvokeSpec, PushSpec } from './channels';
+import type { InvokeSpec } from './channels';
 
 export type InvokeChannel = keyof typeof invokeContract;
 export type PushChannel = keyof typeof pushContract;
@@ -43,6 +44,12 @@ export const pushPermissions = Object.freeze(
 /** The permission an invoke channel declares; undefined for a name that is not a channel (never allowed). */
 export function invokePermission(channel: string): ChannelPermission | undefined {
   return Object.hasOwn(invokeContract, channel) ? invokeContract[channel as InvokeChannel].permission : undefined;
+}
+
+/** A channel's request schema, typed by its channel (TypeScript cannot follow a generic key into the table). */
+export function requestSchemaOf<C extends InvokeChannel>(channel: C): z.ZodType<RequestOf<C>> {
+  const spec: InvokeSpec = invokeContract[channel];
+  return spec.request as z.ZodType<RequestOf<C>>;
 }
 
 /** The one answer to a request the active profile's role does not allow. */
