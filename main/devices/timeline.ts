@@ -14,6 +14,7 @@ import { mkdir, open, rename, stat, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { createInterface } from 'node:readline';
 import type { Status } from './tracker';
+import type { UtilizationRow } from '../../preload/contract';
 
 export const TIMELINE_FORMAT = 'devicehooks-timeline';
 export const TIMELINE_VERSION = 1;
@@ -68,16 +69,7 @@ export async function* readTimeline(file: string): AsyncGenerator<TimelineRecord
   }
 }
 
-export interface UtilizationRow {
-  udid: string;
-  name: string;
-  platform: 'android' | 'ios' | 'other';
-  online_s: number;
-  utilizing_s: number;
-  offline_s: number;
-  unplugged_s: number;
-  not_watched_s: number;
-}
+export type { UtilizationRow };
 
 export const CSV_COLUMNS = ['udid', 'name', 'platform', 'online_s', 'utilizing_s', 'offline_s', 'unplugged_s', 'not_watched_s'] as const;
 

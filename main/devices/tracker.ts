@@ -6,10 +6,13 @@ import { z } from 'zod';
 import { monotonicNow } from './types';
 import type { Clock, Connection, Observation, Platform, SourceHealth, SourceId, SourceSnapshot } from './types';
 
-export type Status = 'Online' | 'Offline' | 'Utilizing' | 'Unplugged';
-export type Visibility = 'Local' | 'Private' | 'Public';
-export const STATUSES: readonly Status[] = ['Online', 'Offline', 'Utilizing', 'Unplugged'];
-export const VISIBILITIES: readonly Visibility[] = ['Local', 'Private', 'Public'];
+import { DEVICE_STATUSES, DEVICE_VISIBILITIES } from '../../preload/contract/vocabulary';
+import type { DeviceStatus, DeviceVisibility } from '../../preload/contract/vocabulary';
+
+export type Status = DeviceStatus;
+export type Visibility = DeviceVisibility;
+export const STATUSES: readonly Status[] = DEVICE_STATUSES;
+export const VISIBILITIES: readonly Visibility[] = DEVICE_VISIBILITIES;
 
 /** Minimal logger; `console` fits. */
 export interface Logger {

@@ -1,9 +1,11 @@
 // The one interface every device source implements, and what the tracker consumes.
 // Plain Node: no Electron, no delivery, no webhooks.
 
-export type SourceId = 'usb' | 'adb' | 'usbmux';
-export type Platform = 'android' | 'ios' | 'other';
-export type Connection = 'usb' | 'network';
+import type { DeviceConnection, DevicePlatform, DeviceSourceId } from '../../preload/contract/vocabulary';
+
+export type SourceId = DeviceSourceId;
+export type Platform = DevicePlatform;
+export type Connection = DeviceConnection;
 
 /** What one source says about one device at this moment. */
 export interface Observation {

@@ -1,5 +1,5 @@
 // deliveries:*, the webhook delivery controls (resume, enable, secrets) and receiver:* channels.
-import type { DeliveryAttempt, ReceivedCallback, WebhookDeliveryHealth } from '../../preload/contract';
+import type { ReceivedCallback, WebhookDeliveryHealth } from '../../preload/contract';
 import type { Core } from '../core';
 import type { DeliveryEvent } from '../delivery';
 import type { ReceiverHost } from '../delivery/receiverHost';
@@ -68,7 +68,7 @@ export function deliveryHandlers(deps: DeliveryHandlerDeps): {
       handle: async ({ webhookId, result, before, limit }) => {
         if (!service.abilities().canView) return forbidden('see deliveries');
         const records = await core.history.query({ webhookId, limit: limit ?? 200, ...(result ? { result } : {}), ...(before ? { before } : {}) });
-        return ok(records as DeliveryAttempt[]);
+        return ok(records);
       },
     },
     'deliveries:health': {
@@ -100,7 +100,7 @@ export function deliveryHandlers(deps: DeliveryHandlerDeps): {
           at: now(),
           seq: 0,
         };
-        return ok((await core.dispatcher.sendTest(webhookId, testEvent)) as DeliveryAttempt);
+        return ok(await core.dispatcher.sendTest(webhookId, testEvent));
       },
     },
     'deliveries:orphans': {
@@ -152,7 +152,7 @@ export function deliveryHandlers(deps: DeliveryHandlerDeps): {
       },
     },
     'receiver:state': { handle: () => ok(receiver.info()) },
-    'receiver:requests': { handle: () => ok(receiver.requests().map((r) => toReceived(r as ReceivedCallback))) },
+    'receiver:requests': { handle: () => ok(receiver.requests().map((r) => toReceived(r))) },
     'receiver:start': {
       handle: async ({ port }) => {
         if (port > 0 && port < 1024) return fail({ code: 'validation', message: 'Use 0 (any free port) or 1024–65535', fieldErrors: { port: 'Use 0 (any free port) or 1024–65535' } });

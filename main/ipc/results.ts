@@ -4,7 +4,7 @@ import type { IpcError, IpcResult } from '../../preload/contract';
 
 type CoreFailure = { ok: false; fieldErrors: Record<string, string> } | { ok: false; error: { code: string; message: string } };
 
-const codeMap: Record<string, IpcError['code']> = {
+const codeMap: Record<string, Exclude<IpcError['code'], 'validation'>> = {
   forbidden: 'forbidden',
   not_found: 'not_found',
   storage: 'storage',
@@ -21,7 +21,7 @@ export function toIpcError(failure: CoreFailure): IpcError {
   }
   const { code, message } = failure.error;
   if (code === 'passphrase_required' || code === 'wrong_passphrase' || code === 'throttled') return { code: 'validation', message, fieldErrors: { passphrase: message } };
-  return { code: codeMap[code] ?? 'internal', message } as IpcError;
+  return { code: codeMap[code] ?? 'internal', message };
 }
 
 /** `{ ok: true, [key]: value }` from the core → `{ ok: true, value }`. */

@@ -305,6 +305,7 @@ export const deliveryEventSummarySchema = z.object({ udid: z.string(), name: z.s
 
 /** One attempt to deliver a callback, exactly as sent and as answered. */
 export const deliveryAttemptSchema = z.object({
+  /** History entry number, increasing (use it as `before` to page). */
   id: z.number(),
   deliveryId: z.string(),
   /** The `webhook-id` header: the same for every attempt and redelivery of one message. */
@@ -312,20 +313,25 @@ export const deliveryAttemptSchema = z.object({
   webhookId: z.number(),
   udid: z.string(),
   seq: z.number(),
+  /** 1-based attempt number of this delivery */
   attempt: z.number(),
+  /** epoch ms when the attempt started */
   at: epochMs,
   latencyMs: z.number(),
   result: z.enum(DELIVERY_RESULTS),
   errorClass: z.enum(DELIVERY_ERROR_CLASSES).optional(),
-  /** "DNS", "Connection refused", "TLS", "Timeout", "HTTP 503"… */
+  /** "DNS", "Connection refused", "TLS", "Timeout", "HTTP 503", "Connection reset", "Error" */
   errorLabel: z.string().optional(),
+  /** The underlying message, e.g. "connect ECONNREFUSED 127.0.0.1:9" */
   errorDetail: z.string().optional(),
   outcome: z.enum(DELIVERY_OUTCOMES),
+  /** When outcome is 'retrying' */
   nextAttemptAt: epochMs.optional(),
   test: z.boolean().optional(),
   redeliveryOf: z.string().optional(),
   event: deliveryEventSummarySchema.optional(),
   request: z.object({ method: z.literal('POST'), url: z.string(), headers: stringMap, body: z.string() }),
+  /** The answer: the first 16 KiB of its body, decoded as UTF-8 (`truncated`: the body was longer and was cut). */
   response: z.object({ status: z.number(), headers: stringMap, body: z.string(), truncated: z.boolean() }).optional(),
 });
 export type DeliveryAttempt = z.infer<typeof deliveryAttemptSchema>;
@@ -361,14 +367,17 @@ export type SignatureCheck = z.infer<typeof signatureCheckSchema>;
 
 /** One request the Test receiver captured, word for word. */
 export const receivedCallbackSchema = z.object({
+  /** 1, 2, 3… in arrival order */
   n: z.number(),
   method: z.string(),
+  /** path and query, e.g. /hooks/a?x=1 */
   path: z.string(),
   headers: stringMap,
   body: z.string(),
   bodyTruncated: z.boolean(),
   receivedAt: epochMs,
   signature: signatureCheckSchema,
+  /** What the receiver answered */
   answeredStatus: z.number().optional(),
 });
 export type ReceivedCallback = z.infer<typeof receivedCallbackSchema>;
