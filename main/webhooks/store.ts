@@ -14,6 +14,7 @@
 // deliveryWebhooks()/org().
 import { join } from 'node:path';
 import { z } from 'zod';
+import type { Org, Webhook } from '../../preload/contract';
 import type { Logger } from '../log';
 import { StorageWriteError } from '../storage/errors';
 import { openJsonStore, zodValidator } from '../storage/jsonStore';
@@ -57,40 +58,20 @@ export interface StoredHeader {
   value: Sealed;
 }
 
-/** A webhook as webhooks.json holds it (schema version 2). Never handed out as is. */
-export interface StoredWebhook {
-  id: number;
-  orgId: number;
-  name: string;
-  url: string;
-  description?: string;
-  events: WebhookEvents;
-  /** false: nothing is queued or sent (an admin turned it off, or the receiver answered 410 Gone). */
-  enabled: boolean;
-  /** Why it is disabled, in a sentence; only while disabled. */
-  disabledReason?: string;
-  /** true: new events are queued, nothing is sent until it is resumed. */
-  paused: boolean;
-  /** Why it is paused, in a sentence; only while paused. */
-  pausedReason?: string;
-  scope: WebhookScope;
+/**
+ * A webhook as webhooks.json holds it (schema version 2). Never handed out as is: list(), get(), the
+ * results and onChange() give out the contract's `Webhook` (preload/contract/dtos.ts), which says only
+ * whether there is a secret and which header names there are.
+ */
+export interface StoredWebhook extends Omit<Webhook, 'hasSecret' | 'headers'> {
   /** Standard Webhooks secret (`whsec_…`), sealed. Absent: requests are not signed. */
   secret?: Sealed;
   headers: StoredHeader[];
   /** The URL's userinfo (`user:password`, as typed), sealed; `url` is then the URL without it. */
   urlCredentials?: Sealed;
-  /** ISO-8601 UTC */
-  createdAt: string;
-  updatedAt: string;
 }
 
-/** What list(), get(), the results and onChange() give out: the webhook without its secret material. */
-export interface Webhook extends Omit<StoredWebhook, 'secret' | 'headers' | 'urlCredentials'> {
-  /** The webhook signs its requests; the secret itself only through reveal(). */
-  hasSecret: boolean;
-  /** Extra header names, in order; their values only through reveal(). */
-  headers: { name: string }[];
-}
+export type { Org, Webhook };
 
 /**
  * What the dispatcher gets: structurally a delivery/types.ts `DeliveryWebhook` (this layer does not
@@ -113,12 +94,6 @@ export interface WebhookForDelivery {
    * locked or unavailable). Such a webhook comes without secret and headers: its callbacks queue and wait.
    */
   unavailable?: string;
-}
-
-export interface Org {
-  /** A positive whole number; sent as `orgId` in every callback. */
-  id: number;
-  name: string;
 }
 
 export interface WebhooksFile {

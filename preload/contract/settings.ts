@@ -109,8 +109,13 @@ function reshape(schema: z.ZodType, mode: 'form' | 'file'): z.ZodType {
 
 /** What the renderer sends: every field, nothing unknown (an unknown field is a field error naming it). */
 export const generalSettingsForm = reshape(generalSettingsSchema, 'form') as z.ZodType<GeneralSettings>;
-/** What settings.json holds: a missing field gets its default, an unknown one is kept (and not used). */
-export const generalSettingsFile = reshape(generalSettingsSchema, 'file') as z.ZodType<GeneralSettings>;
+/**
+ * What settings.json holds: the General settings and the file's own fields (`extra`). A missing field
+ * gets its default; an unknown one, at any depth, is kept as it is (and not used).
+ */
+export function generalSettingsFileSchema<S extends z.ZodRawShape>(extra: S): z.ZodType<GeneralSettings & z.output<z.ZodObject<S>>> {
+  return reshape(generalSettingsSchema.extend(extra), 'file') as z.ZodType<GeneralSettings & z.output<z.ZodObject<S>>>;
+}
 
 export const generalInfoSchema = z.object({
   settings: generalSettingsSchema,
