@@ -5,6 +5,7 @@
 import { monotonicNow } from './types';
 import type { Clock } from './types';
 import type { LogFunction, Status } from './tracker';
+import type { DevicePlatform } from '../../preload/contract/vocabulary';
 
 export type BatteryHealth = 'Good' | 'Overheat' | 'Dead' | 'Over voltage' | 'Failure' | 'Cold' | 'Unknown';
 
@@ -70,7 +71,7 @@ export interface BatteryAlert {
 export interface BatteryDevice {
   udid: string;
   name: string;
-  platform: 'android' | 'ios' | 'other';
+  platform: DevicePlatform;
   status: Status | null;
 }
 

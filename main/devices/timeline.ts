@@ -14,7 +14,8 @@ import { mkdir, open, rename, stat, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { createInterface } from 'node:readline';
 import type { Status } from './tracker';
-import type { UtilizationRow } from '../../preload/contract';
+import { DEVICE_STATUSES } from '../../preload/contract';
+import type { DevicePlatform, UtilizationRow } from '../../preload/contract';
 
 export const TIMELINE_FORMAT = 'devicehooks-timeline';
 export const TIMELINE_VERSION = 1;
@@ -23,9 +24,9 @@ const DAY_MS = 24 * 60 * 60 * 1000;
 
 export type TimelineRecord =
   | { t: number; e: 'start' | 'alive' | 'stop' }
-  | { t: number; u: string; s: Status; n: string; p: 'android' | 'ios' | 'other' };
+  | { t: number; u: string; s: Status; n: string; p: DevicePlatform };
 
-const STATUSES = new Set<string>(['Online', 'Offline', 'Utilizing', 'Unplugged']);
+const STATUSES = new Set<string>(DEVICE_STATUSES);
 
 function parseRecord(line: string): TimelineRecord | undefined {
   let v: unknown;
@@ -179,7 +180,7 @@ export class TimelineLog {
   }
 
   /** A device's status (written only when it differs from the last one written for it in this run). */
-  status(udid: string, status: Status, name: string, platform: 'android' | 'ios' | 'other', at = this.options.now()): void {
+  status(udid: string, status: Status, name: string, platform: DevicePlatform, at = this.options.now()): void {
     const key = `${status}\n${name}\n${platform}`;
     if (this.last.get(udid) === key) return;
     this.last.set(udid, key);
