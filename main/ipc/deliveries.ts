@@ -7,7 +7,7 @@ import type { Status } from '../devices/tracker';
 import { discardOrphans, orphanInfo, restoreOrphans } from '../orphans';
 import { fail, ok } from './register';
 import type { HandlerDef } from './register';
-import { mapResult } from './results';
+import { mapResult, messageOf } from './results';
 
 const EVENT_STATUS = { online: 'Online', offline: 'Offline', utilizing: 'Utilizing', unplugged: 'Unplugged' } as const satisfies Record<string, Status>;
 
@@ -81,7 +81,7 @@ export function deliveryHandlers(deps: DeliveryHandlerDeps): {
           await core.dispatcher.redeliver(deliveryId);
           return ok(null);
         } catch (error) {
-          return fail({ code: 'not_found', message: (error as Error).message });
+          return fail({ code: 'not_found', message: messageOf(error) });
         }
       },
     },

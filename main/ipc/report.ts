@@ -6,6 +6,7 @@ import { utilizationCsv } from '../devices/timeline';
 import type { UtilizationRow } from '../devices/timeline';
 import { fail, ok } from './register';
 import type { HandlerDef } from './register';
+import { messageOf } from './results';
 
 export interface ReportHandlerDeps {
   report: (from: number, to: number) => Promise<UtilizationRow[]>;
@@ -37,7 +38,7 @@ export function reportHandlers(deps: ReportHandlerDeps): {
         try {
           await writeFile(choice.filePath, utilizationCsv(rows), 'utf8');
         } catch (error) {
-          return fail({ code: 'storage', message: `Could not write ${choice.filePath}: ${(error as Error).message}` });
+          return fail({ code: 'storage', message: `Could not write ${choice.filePath}: ${messageOf(error)}` });
         }
         return ok({ status: 'saved' as const, file: choice.filePath, count: rows.length });
       },

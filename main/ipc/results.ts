@@ -26,6 +26,20 @@ export function toIpcError(failure: CoreFailure): IpcError {
 
 /** `{ ok: true, [key]: value }` from the core → `{ ok: true, value }`. */
 export function mapResult<R extends { ok: true } | CoreFailure, T>(result: R, pick: (ok: Extract<R, { ok: true }>) => T): IpcResult<T> {
-  if (result.ok) return { ok: true, value: pick(result as Extract<R, { ok: true }>) };
-  return { ok: false, error: toIpcError(result as CoreFailure) };
+  return isOk(result) ? { ok: true, value: pick(result) } : { ok: false, error: toIpcError(failureOf(result)) };
+}
+
+function isOk<R extends { ok: boolean }>(result: R): result is Extract<R, { ok: true }> {
+  return result.ok;
+}
+
+function failureOf<R extends { ok: true } | CoreFailure>(result: R): CoreFailure {
+  if ('fieldErrors' in result) return { ok: false, fieldErrors: result.fieldErrors };
+  if ('error' in result) return { ok: false, error: result.error };
+  return { ok: false, error: { code: 'internal', message: 'Something went wrong in DeviceHooks.' } };
+}
+
+/** A thrown value's message, for a sentence. */
+export function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
 }

@@ -10,7 +10,7 @@ import { IMPORT_MAX_BYTES } from '../webhooks/store';
 import type { WebhookStore } from '../webhooks/store';
 import { fail, ok } from './register';
 import type { HandlerDef } from './register';
-import { mapResult, toIpcError } from './results';
+import { mapResult, messageOf, toIpcError } from './results';
 
 export interface WebhookHandlerDeps {
   service: WebhookService;
@@ -80,7 +80,7 @@ export function webhookHandlers(deps: WebhookHandlerDeps): {
         try {
           await writeFile(choice.filePath, exported.json, 'utf8');
         } catch (error) {
-          return fail({ code: 'storage', message: `Could not write ${choice.filePath}: ${(error as Error).message}` });
+          return fail({ code: 'storage', message: `Could not write ${choice.filePath}: ${messageOf(error)}` });
         }
         return ok({ status: 'saved' as const, file: choice.filePath, count: deps.store.list().length });
       },
@@ -104,7 +104,7 @@ export function webhookHandlers(deps: WebhookHandlerDeps): {
           }
           text = await readFile(file, 'utf8');
         } catch (error) {
-          return fail({ code: 'storage', message: `Could not read ${file}: ${(error as Error).message}` });
+          return fail({ code: 'storage', message: `Could not read ${file}: ${messageOf(error)}` });
         }
         const result = await service.importJson(text);
         if (result.ok) return ok({ status: 'imported' as const, count: result.imported.length, file });
