@@ -6,6 +6,7 @@
 import type { z } from 'zod';
 import { invokeContract, pushContract } from './channels';
 import type { IpcResult } from './dtos';
+import type { ListenerName, MethodName } from './names';
 import type { ChannelPermission } from './vocabulary';
 
 export * from './vocabulary';
@@ -55,18 +56,7 @@ export function requestSchemaOf<C extends InvokeChannel>(channel: C): z.ZodType<
 /** The one answer to a request the active profile's role does not allow. */
 export const NOT_ALLOWED_MESSAGE = 'Your profile’s role does not allow this: ask an Admin.';
 
-/** `webhooks:create` → `webhooksCreate`; the preload and the types agree on this one rule. */
-type MethodName<C extends string> = C extends `${infer D}:${infer A}` ? `${D}${Capitalize<A>}` : never;
-type ListenerName<C extends string> = C extends `${infer D}:${infer E}` ? `on${Capitalize<D>}${Capitalize<E>}` : never;
-
-export function methodName(channel: string): string {
-  const [domain = '', action = ''] = channel.split(':');
-  return domain + action.charAt(0).toUpperCase() + action.slice(1);
-}
-export function listenerName(channel: string): string {
-  const [domain = '', event = ''] = channel.split(':');
-  return 'on' + domain.charAt(0).toUpperCase() + domain.slice(1) + event.charAt(0).toUpperCase() + event.slice(1);
-}
+export { listenerName, methodName } from './names';
 
 /** window.api: one function per channel, nothing raw. */
 export type Api = {
