@@ -1,6 +1,7 @@
 import { resolve } from 'node:path';
 import { defineConfig } from 'electron-vite';
 import react from '@vitejs/plugin-react';
+import { invokeChannels, pushChannels } from './preload/contract';
 
 // The design card keeps main/, preload/ and renderer/ at the top level, so each part names its entry.
 export default defineConfig({
@@ -15,6 +16,8 @@ export default defineConfig({
     },
   },
   preload: {
+    // The contract's channel lists, as data: the preload builds window.api from them without loading zod.
+    define: { __DEVICEHOOKS_CHANNELS__: JSON.stringify({ invoke: invokeChannels, push: pushChannels }) },
     build: {
       // A sandboxed preload can require nothing but `electron`: bundle everything else into one file.
       externalizeDeps: false,

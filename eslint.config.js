@@ -2,6 +2,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 import reactHooks from 'eslint-plugin-react-hooks';
 import globals from 'globals';
+import { builtinModules } from 'node:module';
 
 // Only the composition root, the window factory, the tray (the OS shell around the window), the security
 // module and the IPC handlers may touch Electron (docs/architecture.md); the preload entry needs
@@ -59,7 +60,8 @@ export default tseslint.config(
     plugins: { 'react-hooks': reactHooks },
     rules: {
       ...reactHooks.configs.recommended.rules,
-      // The renderer is untrusted and bundled for the browser: it may import only types from the contract.
+      // The renderer is untrusted and bundled for the browser: from the preload it imports only the
+      // contract (types and values: it is pure, see the block below), and only through its index.
       'no-restricted-imports': [
         'error',
         {
@@ -67,7 +69,26 @@ export default tseslint.config(
           patterns: [
             ...electronPatterns,
             { group: ['**/main/**', 'node:*'], message: 'The renderer talks to main only through window.api.' },
-            { group: ['**/preload/contract'], allowTypeImports: true, message: 'Import only types from the contract.' },
+            { group: ['**/preload/**', '!**/preload/contract'], message: 'From the preload the renderer imports only the contract (preload/contract).' },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    // The IPC contract is pure: main, the sandboxed preload and the renderer all load it.
+    files: ['preload/contract/**'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: [
+            { name: 'electron', message: 'The contract is pure: no electron.' },
+            ...builtinModules.map((name) => ({ name, message: 'The contract is pure: no Node modules.' })),
+          ],
+          patterns: [
+            { group: ['node:*', 'electron/*'], message: 'The contract is pure: no node: modules, no electron.' },
+            { group: ['**/main/**', '../*'], message: 'The contract imports nothing from main/ or the rest of the preload.' },
           ],
         },
       ],

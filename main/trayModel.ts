@@ -1,9 +1,11 @@
 // What the tray says: counts by status, failing or paused webhooks, and which icon to show. Plain Node;
 // the composition root turns it into Electron's Tray and Menu.
+import type { DeviceStatus } from '../preload/contract/vocabulary';
+
 export type TrayIconState = 'ok' | 'failing' | 'paused';
 
 export interface TrayInput {
-  devices: { status: 'Online' | 'Offline' | 'Utilizing' | 'Unplugged' | null }[];
+  devices: { status: DeviceStatus | null }[];
   webhooks: { id: number; name: string; enabled: boolean; paused: boolean }[];
   /** consecutive failed attempts per webhook id */
   failures: (webhookId: number) => number;

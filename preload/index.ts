@@ -1,7 +1,14 @@
 // Sandboxed preload: builds window.api from the contract's channel lists. It requires nothing but
 // `electron` (a sandboxed preload can load nothing else) and never hands Electron's event object over.
+// The lists are read from preload/contract at build time (electron.vite.config.ts), so the preload
+// carries the channel names and not the schemas (main parses every request with those).
 import { contextBridge, ipcRenderer } from 'electron';
-import { invokeChannels, listenerName, methodName, pushChannels } from './contract';
+import type { InvokeChannel, PushChannel } from './contract';
+import { listenerName, methodName } from './contract/names';
+
+declare const __DEVICEHOOKS_CHANNELS__: { invoke: readonly InvokeChannel[]; push: readonly PushChannel[] };
+const invokeChannels = __DEVICEHOOKS_CHANNELS__.invoke;
+const pushChannels = __DEVICEHOOKS_CHANNELS__.push;
 
 const api: Record<string, unknown> = {};
 

@@ -13,54 +13,21 @@ import type { FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { WriteBatcher } from './batcher';
 import { appendDurably, scanJsonLines } from './files';
+import type { DeliveryAttempt, DeliveryErrorClass, DeliveryOutcome, DeliveryResult } from '../../preload/contract';
 import { realTimers, silentLogger } from './types';
 import type { Logger, QueuedEvent, Timers } from './types';
 
-export type ErrorClass = 'dns' | 'refused' | 'tls' | 'timeout' | 'http' | 'reset' | 'other';
-
+export type ErrorClass = DeliveryErrorClass;
 /** What happened to the delivery after this attempt. `skipped`: nothing was sent (see errorLabel). */
-export type AttemptOutcome = 'succeeded' | 'retrying' | 'failed' | 'dead' | 'paused' | 'test' | 'skipped';
-export type AttemptResult = 'success' | 'failure' | 'skipped';
+export type AttemptOutcome = DeliveryOutcome;
+export type AttemptResult = DeliveryResult;
 
 export const RESPONSE_BODY_LIMIT = 16 * 1024;
 
-export interface AttemptRecord {
-  /** History entry number, increasing (use it as `before` to page). */
-  id: number;
-  deliveryId: string;
-  /** `webhook-id` sent */
-  messageId: string;
-  webhookId: number;
-  udid: string;
-  seq: number;
-  /** 1-based attempt number of this delivery */
-  attempt: number;
-  /** epoch ms when the attempt started */
-  at: number;
-  latencyMs: number;
-  /** `skipped`: no request went out (the webhook no longer wants the callback, or was deleted). */
-  result: AttemptResult;
-  errorClass?: ErrorClass;
-  /** "DNS", "Connection refused", "TLS", "Timeout", "HTTP 503", "Connection reset", "Error" */
-  errorLabel?: string;
-  /** The underlying message, e.g. "connect ECONNREFUSED 127.0.0.1:9" */
-  errorDetail?: string;
-  outcome: AttemptOutcome;
-  /** When outcome is 'retrying' */
-  nextAttemptAt?: number;
-  test?: boolean;
-  redeliveryOf?: string;
+/** One attempt as the history keeps it: the contract's DeliveryAttempt, with its event as it was queued. */
+export interface AttemptRecord extends Omit<DeliveryAttempt, 'event'> {
   /** The event the callback announces; `at` is when the status changed (creationTime is when the try was sent). */
   event?: QueuedEvent;
-  request: { method: 'POST'; url: string; headers: Record<string, string>; body: string };
-  response?: {
-    status: number;
-    headers: Record<string, string>;
-    /** The first 16 KiB of the body, decoded as UTF-8. */
-    body: string;
-    /** true when the body was longer than 16 KiB and was cut. */
-    truncated: boolean;
-  };
 }
 
 export type NewAttemptRecord = Omit<AttemptRecord, 'id'>;

@@ -6,6 +6,7 @@
 // kept is bounded by bytes as well as by count.
 import http from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
+import type { ReceivedCallback } from '../../preload/contract';
 import { verify, DEFAULT_TOLERANCE_SEC } from './signing';
 import type { VerifyResult } from './signing';
 import { Listeners } from '../listeners';
@@ -15,19 +16,9 @@ export type SignatureCheck =
   | { status: 'invalid'; reason: Exclude<VerifyResult, { ok: true }>['reason'] }
   | { status: 'no-secret' };
 
-export interface ReceivedRequest {
-  /** 1, 2, 3… in arrival order */
-  n: number;
-  method: string;
-  /** path and query, e.g. /hooks/a?x=1 */
-  path: string;
-  headers: Record<string, string>;
-  body: string;
-  bodyTruncated: boolean;
-  receivedAt: number;
+/** A captured request: the contract's ReceivedCallback, its signature verdict with this verifier's reasons. */
+export interface ReceivedRequest extends Omit<ReceivedCallback, 'signature'> {
   signature: SignatureCheck;
-  /** What we answered */
-  answeredStatus?: number;
 }
 
 export interface ReceiverReply {

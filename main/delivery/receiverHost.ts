@@ -1,19 +1,13 @@
 // The built-in test receiver as the app runs it: started and stopped on request, on 127.0.0.1, with
 // the answer (status, delay) a tester chose, checking signatures with every webhook's secret.
 import { Listeners } from '../listeners';
+import type { ReceiverInfo } from '../../preload/contract';
 import { startReceiver } from './receiver';
 import type { ReceivedRequest, Receiver } from './receiver';
 
 export const DEFAULT_RECEIVER_PORT = 47_616;
 
-export interface ReceiverHostInfo {
-  running: boolean;
-  url: string | null;
-  port: number;
-  configuredPort: number;
-  reply: { status: number; delayMs: number };
-  error: string | null;
-}
+export type ReceiverHostInfo = ReceiverInfo;
 
 export class ReceiverHost {
   private receiver: Receiver | null = null;

@@ -10,10 +10,12 @@ export { realTimers } from '../clock';
 export type { LogLevel, Logger } from '../log';
 export { silentLogger } from '../log';
 
-export type Status = 'Online' | 'Offline' | 'Utilizing' | 'Unplugged';
-export const STATUSES: readonly Status[] = ['Online', 'Offline', 'Utilizing', 'Unplugged'];
+import { DEVICE_STATUSES } from '../../preload/contract/vocabulary';
+import type { DevicePlatform, DeviceStatus } from '../../preload/contract/vocabulary';
 
-export type DevicePlatform = 'android' | 'ios' | 'other';
+export type Status = DeviceStatus;
+export const STATUSES: readonly Status[] = DEVICE_STATUSES;
+export type { DevicePlatform };
 
 /** One status transition of one device, as the dispatcher receives it. */
 export interface DeliveryEvent {

@@ -8,6 +8,7 @@
 
 import http from 'node:http';
 import https from 'node:https';
+import { normalizeAppiumUrl } from '../../preload/contract/settings';
 import { monotonicNow } from './types';
 import type { Clock } from './types';
 import type { Logger } from '../log';
@@ -55,7 +56,8 @@ export interface AppiumWatcherOptions {
   timeoutMs?: number;
 }
 
-export const DEFAULT_APPIUM_URL = 'http://127.0.0.1:4723';
+// The watched servers are a General setting: their URL rule and default live with its schema.
+export { DEFAULT_APPIUM_URL, normalizeAppiumUrl } from '../../preload/contract/settings';
 export const SESSION_DISCOVERY_FLAG = '--allow-insecure=*:session_discovery';
 
 /** `DEVICEHOOKS_APPIUM_URLS` (comma-separated) replaces the configured list when set. */
@@ -66,19 +68,6 @@ export function appiumUrlsFrom(env: NodeJS.ProcessEnv, configured: readonly stri
     .split(',')
     .map((u) => u.trim())
     .filter((u) => u !== '');
-}
-
-/** Checks one configured URL: http(s), a host, no query; returns it without a trailing slash, or an error sentence. */
-export function normalizeAppiumUrl(input: string): { ok: true; url: string } | { ok: false; error: string } {
-  let parsed: URL;
-  try {
-    parsed = new URL(input.trim());
-  } catch {
-    return { ok: false, error: 'Enter a URL such as http://127.0.0.1:4723' };
-  }
-  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') return { ok: false, error: 'Use an http:// or https:// URL' };
-  if (parsed.search !== '' || parsed.hash !== '' || parsed.username !== '' || parsed.password !== '') return { ok: false, error: 'Leave out the query, fragment and credentials' };
-  return { ok: true, url: `${parsed.origin}${parsed.pathname.replace(/\/+$/, '')}` };
 }
 
 /** The device a session runs on, from its capabilities (W3C-prefixed or not). */

@@ -7,6 +7,7 @@ import type { Clock } from './types';
 import type { Logger } from '../log';
 import type { Status } from './tracker';
 import { Listeners } from '../listeners';
+import type { DevicePlatform } from '../../preload/contract/vocabulary';
 
 export type BatteryHealth = 'Good' | 'Overheat' | 'Dead' | 'Over voltage' | 'Failure' | 'Cold' | 'Unknown';
 
@@ -72,7 +73,7 @@ export interface BatteryAlert {
 export interface BatteryDevice {
   udid: string;
   name: string;
-  platform: 'android' | 'ios' | 'other';
+  platform: DevicePlatform;
   status: Status | null;
 }
 

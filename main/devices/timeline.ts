@@ -14,6 +14,8 @@ import { mkdir, open, rename, stat, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { createInterface } from 'node:readline';
 import type { Status } from './tracker';
+import { DEVICE_STATUSES } from '../../preload/contract';
+import type { DevicePlatform, UtilizationRow } from '../../preload/contract';
 
 export const TIMELINE_FORMAT = 'devicehooks-timeline';
 export const TIMELINE_VERSION = 1;
@@ -22,9 +24,9 @@ const DAY_MS = 24 * 60 * 60 * 1000;
 
 export type TimelineRecord =
   | { t: number; e: 'start' | 'alive' | 'stop' }
-  | { t: number; u: string; s: Status; n: string; p: 'android' | 'ios' | 'other' };
+  | { t: number; u: string; s: Status; n: string; p: DevicePlatform };
 
-const STATUSES = new Set<string>(['Online', 'Offline', 'Utilizing', 'Unplugged']);
+const STATUSES = new Set<string>(DEVICE_STATUSES);
 
 function parseRecord(line: string): TimelineRecord | undefined {
   let v: unknown;
@@ -68,16 +70,7 @@ export async function* readTimeline(file: string): AsyncGenerator<TimelineRecord
   }
 }
 
-export interface UtilizationRow {
-  udid: string;
-  name: string;
-  platform: 'android' | 'ios' | 'other';
-  online_s: number;
-  utilizing_s: number;
-  offline_s: number;
-  unplugged_s: number;
-  not_watched_s: number;
-}
+export type { UtilizationRow };
 
 export const CSV_COLUMNS = ['udid', 'name', 'platform', 'online_s', 'utilizing_s', 'offline_s', 'unplugged_s', 'not_watched_s'] as const;
 
@@ -187,7 +180,7 @@ export class TimelineLog {
   }
 
   /** A device's status (written only when it differs from the last one written for it in this run). */
-  status(udid: string, status: Status, name: string, platform: 'android' | 'ios' | 'other', at = this.options.now()): void {
+  status(udid: string, status: Status, name: string, platform: DevicePlatform, at = this.options.now()): void {
     const key = `${status}\n${name}\n${platform}`;
     if (this.last.get(udid) === key) return;
     this.last.set(udid, key);

@@ -2,11 +2,13 @@
 // saved at quit, and the options it takes. Plain Node; main/devices/tracker.ts re-exports all of it.
 import type { LoggerLike } from '../log';
 import type { Clock, Connection, Platform, SourceId } from './types';
+import { DEVICE_STATUSES, DEVICE_VISIBILITIES } from '../../preload/contract/vocabulary';
+import type { DeviceStatus, DeviceVisibility } from '../../preload/contract/vocabulary';
 
-export type Status = 'Online' | 'Offline' | 'Utilizing' | 'Unplugged';
-export type Visibility = 'Local' | 'Private' | 'Public';
-export const STATUSES: readonly Status[] = ['Online', 'Offline', 'Utilizing', 'Unplugged'];
-export const VISIBILITIES: readonly Visibility[] = ['Local', 'Private', 'Public'];
+export type Status = DeviceStatus;
+export type Visibility = DeviceVisibility;
+export const STATUSES: readonly Status[] = DEVICE_STATUSES;
+export const VISIBILITIES: readonly Visibility[] = DEVICE_VISIBILITIES;
 
 export interface Transition {
   from: Status | null;

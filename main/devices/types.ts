@@ -3,13 +3,14 @@
 
 import { realTimers } from '../clock';
 import type { Clock } from '../clock';
+import type { DeviceConnection, DevicePlatform, DeviceSourceId } from '../../preload/contract/vocabulary';
 
 export type { Clock } from '../clock';
 export { monotonicNow } from '../clock';
 
-export type SourceId = 'usb' | 'adb' | 'usbmux';
-export type Platform = 'android' | 'ios' | 'other';
-export type Connection = 'usb' | 'network';
+export type SourceId = DeviceSourceId;
+export type Platform = DevicePlatform;
+export type Connection = DeviceConnection;
 
 /** What one source says about one device at this moment. */
 export interface Observation {

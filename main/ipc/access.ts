@@ -1,5 +1,5 @@
 // Who may do what, in one place for IPC requests, pushes and the tray/menu actions: each declares a
-// permission (preload/contract.ts for channels, ACTION_PERMISSIONS here for the OS shell), and every path
+// permission (preload/contract/channels.ts for channels, ACTION_PERMISSIONS here for the OS shell), and every path
 // asks the same `holds` before acting. Plain Node: the composition root passes the active profile's check.
 import type { ChannelPermission } from '../../preload/contract';
 import type { Permission } from '../profiles/permissions';

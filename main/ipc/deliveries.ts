@@ -1,6 +1,5 @@
 // deliveries:*, the webhook delivery controls (resume, enable, secrets) and receiver:* channels.
-import { z } from 'zod';
-import type { DeliveryAttempt, ReceivedCallback, WebhookDeliveryHealth } from '../../preload/contract';
+import type { ReceivedCallback, WebhookDeliveryHealth } from '../../preload/contract';
 import type { Core } from '../core';
 import type { DeliveryEvent } from '../delivery';
 import type { ReceiverHost } from '../delivery/receiverHost';
@@ -8,9 +7,8 @@ import type { Status } from '../devices/tracker';
 import { discardOrphans, orphanInfo, restoreOrphans } from '../orphans';
 import { fail, ok } from './register';
 import type { HandlerDef } from './register';
-import { mapResult } from './results';
+import { mapResult, messageOf } from './results';
 
-const id = z.number().int().positive().max(Number.MAX_SAFE_INTEGER);
 const EVENT_STATUS = { online: 'Online', offline: 'Offline', utilizing: 'Utilizing', unplugged: 'Unplugged' } as const satisfies Record<string, Status>;
 
 export const SAMPLE_DEVICE = { udid: '00000000-0000-0000-0000-SAMPLE000001', name: 'Sample device', platform: 'android' as const };
@@ -67,36 +65,27 @@ export function deliveryHandlers(deps: DeliveryHandlerDeps): {
   const forbidden = (what: string) => fail({ code: 'forbidden', message: `Your profile cannot ${what}: ask an admin.` });
   return {
     'deliveries:list': {
-      schema: z.strictObject({
-        webhookId: id,
-        result: z.enum(['success', 'failure', 'skipped']).optional(),
-        before: z.number().int().positive().optional(),
-        limit: z.number().int().min(1).max(1000).optional(),
-      }),
       handle: async ({ webhookId, result, before, limit }) => {
         if (!service.abilities().canView) return forbidden('see deliveries');
         const records = await core.history.query({ webhookId, limit: limit ?? 200, ...(result ? { result } : {}), ...(before ? { before } : {}) });
-        return ok(records as DeliveryAttempt[]);
+        return ok(records);
       },
     },
     'deliveries:health': {
-      schema: z.undefined(),
       handle: async () => (service.abilities().canView ? ok(await deliveryHealth(core, core.webhooks.list().map((w) => w.id))) : ok([])),
     },
     'deliveries:redeliver': {
-      schema: z.strictObject({ deliveryId: z.string().min(1).max(100) }),
       handle: async ({ deliveryId }) => {
         if (!service.abilities().canModify) return forbidden('redeliver callbacks');
         try {
           await core.dispatcher.redeliver(deliveryId);
           return ok(null);
         } catch (error) {
-          return fail({ code: 'not_found', message: (error as Error).message });
+          return fail({ code: 'not_found', message: messageOf(error) });
         }
       },
     },
     'deliveries:sendTest': {
-      schema: z.strictObject({ webhookId: id, event: z.enum(['online', 'offline', 'utilizing', 'unplugged']) }),
       handle: async ({ webhookId, event }) => {
         if (!service.abilities().canModify) return forbidden('send test events');
         if (!core.webhooks.get(webhookId)) return fail({ code: 'not_found', message: `Webhook ${webhookId} no longer exists.` });
@@ -111,18 +100,16 @@ export function deliveryHandlers(deps: DeliveryHandlerDeps): {
           at: now(),
           seq: 0,
         };
-        return ok((await core.dispatcher.sendTest(webhookId, testEvent)) as DeliveryAttempt);
+        return ok(await core.dispatcher.sendTest(webhookId, testEvent));
       },
     },
     'deliveries:orphans': {
-      schema: z.undefined(),
       handle: async () => {
         if (!service.abilities().canView) return ok({ count: 0, webhookIds: [], setAside: null });
         return ok(await orphanInfo({ dataDir: core.dataDir ?? '', webhooks: core.webhooks, outbox: core.outbox, dispatcher: core.dispatcher }));
       },
     },
     'deliveries:restoreOrphans': {
-      schema: z.undefined(),
       handle: async () => {
         if (!service.abilities().canModify) return forbidden('restore webhooks');
         const result = await restoreOrphans({ dataDir: core.dataDir ?? '', webhooks: core.webhooks, outbox: core.outbox, dispatcher: core.dispatcher });
@@ -130,7 +117,6 @@ export function deliveryHandlers(deps: DeliveryHandlerDeps): {
       },
     },
     'deliveries:discardOrphans': {
-      schema: z.undefined(),
       handle: async () => {
         if (!service.abilities().canModify) return forbidden('discard callbacks');
         const discarded = await discardOrphans({ dataDir: core.dataDir ?? '', webhooks: core.webhooks, outbox: core.outbox, dispatcher: core.dispatcher });
@@ -138,16 +124,13 @@ export function deliveryHandlers(deps: DeliveryHandlerDeps): {
       },
     },
     'webhooks:resume': {
-      schema: z.strictObject({ id }),
       // The store owns pause state; the dispatcher hears of the change and sends the backlog in order.
       handle: async ({ id: webhookId }) => mapResult(await service.setPaused(webhookId, false), () => null),
     },
     'webhooks:setEnabled': {
-      schema: z.strictObject({ id, enabled: z.boolean() }),
       handle: async ({ id: webhookId, enabled }) => mapResult(await service.setEnabled(webhookId, enabled), () => null),
     },
     'webhooks:reveal': {
-      schema: z.strictObject({ id }),
       handle: ({ id: webhookId }) => {
         const result = service.reveal(webhookId);
         return mapResult(result, (r) => ({
@@ -159,29 +142,25 @@ export function deliveryHandlers(deps: DeliveryHandlerDeps): {
       },
     },
     'webhooks:rotateSecret': {
-      schema: z.strictObject({ id }),
       handle: async ({ id: webhookId }) => {
         const result = await service.rotateSecret(webhookId);
         if (result.ok) receiver.refreshSecrets();
         return mapResult(result, (r) => ({ secret: r.secret }));
       },
     },
-    'receiver:state': { schema: z.undefined(), handle: () => ok(receiver.info()) },
-    'receiver:requests': { schema: z.undefined(), handle: () => ok(receiver.requests().map((r) => toReceived(r as ReceivedCallback))) },
+    'receiver:state': { handle: () => ok(receiver.info()) },
+    'receiver:requests': { handle: () => ok(receiver.requests().map((r) => toReceived(r))) },
     'receiver:start': {
-      schema: z.strictObject({ port: z.number().int().min(0).max(65_535) }),
       handle: async ({ port }) => {
         if (port > 0 && port < 1024) return fail({ code: 'validation', message: 'Use 0 (any free port) or 1024–65535', fieldErrors: { port: 'Use 0 (any free port) or 1024–65535' } });
         return ok(await receiver.start(port));
       },
     },
-    'receiver:stop': { schema: z.undefined(), handle: async () => ok(await receiver.stop()) },
+    'receiver:stop': { handle: async () => ok(await receiver.stop()) },
     'receiver:setReply': {
-      schema: z.strictObject({ status: z.number().int().min(100, 'A status is 100–599').max(599, 'A status is 100–599'), delayMs: z.number().int().min(0).max(60_000, 'At most 60000 ms') }),
       handle: ({ status, delayMs }) => ok(receiver.setReply({ status, delayMs })),
     },
     'receiver:clear': {
-      schema: z.undefined(),
       handle: () => {
         receiver.clear();
         return ok(null);

@@ -1,6 +1,5 @@
 // devices:* and localApi:* channels: thin handlers over the tracker, reservations and the local API
 // host, with the active profile's permission checked here (devices/ knows nothing of profiles).
-import { z } from 'zod';
 import type { AppiumServerInfo, Device, DeviceEventInfo, DevicesState, LocalApiInfo } from '../../preload/contract';
 import { newApiToken } from '../devices/deviceState';
 import type { LocalApiHost } from '../devices/localApiHost';
@@ -27,8 +26,6 @@ export interface DeviceHandlerDeps {
   setTrackedUsb: (udids: string[]) => Promise<void>;
 }
 
-const udid = z.string().min(1).max(256);
-const note = z.string().trim().max(200);
 
 export function devicesState(deps: Pick<DeviceHandlerDeps, 'tracker' | 'can' | 'trackedUsb' | 'appium' | 'battery'>): DevicesState {
   const tracked = new Set(deps.trackedUsb());
@@ -75,7 +72,7 @@ function reservationFailure(error: unknown) {
 export function deviceHandlers(deps: DeviceHandlerDeps): {
   'devices:state': HandlerDef<'devices:state'>;
   'devices:events': HandlerDef<'devices:events'>;
-  'devices:markInUse': HandlerDef<'devices:markInUse', { udid: string; by?: string | undefined; note?: string | undefined }>;
+  'devices:markInUse': HandlerDef<'devices:markInUse'>;
   'devices:release': HandlerDef<'devices:release'>;
   'devices:setVisibility': HandlerDef<'devices:setVisibility'>;
   'devices:trackUsb': HandlerDef<'devices:trackUsb'>;
@@ -86,10 +83,9 @@ export function deviceHandlers(deps: DeviceHandlerDeps): {
 } {
   const forbidden = (what: string) => fail({ code: 'forbidden', message: `${deps.activeProfileName()} cannot ${what}: ask an admin for a role that allows it.` });
   return {
-    'devices:state': { schema: z.undefined(), handle: () => ok(devicesState(deps)) },
-    'devices:events': { schema: z.undefined(), handle: () => ok(deps.recentEvents()) },
+    'devices:state': { handle: () => ok(devicesState(deps)) },
+    'devices:events': { handle: () => ok(deps.recentEvents()) },
     'devices:markInUse': {
-      schema: z.strictObject({ udid, by: note.optional(), note: note.optional() }),
       handle: ({ udid: id, by, note: why }) => {
         if (!deps.can('device.reserve')) return forbidden('mark devices in use');
         try {
@@ -101,7 +97,6 @@ export function deviceHandlers(deps: DeviceHandlerDeps): {
       },
     },
     'devices:release': {
-      schema: z.strictObject({ udid }),
       handle: ({ udid: id }) => {
         if (!deps.can('device.reserve')) return forbidden('release devices');
         try {
@@ -113,7 +108,6 @@ export function deviceHandlers(deps: DeviceHandlerDeps): {
       },
     },
     'devices:setVisibility': {
-      schema: z.strictObject({ udid, visibility: z.enum(['Local', 'Private', 'Public']).nullable() }),
       handle: ({ udid: id, visibility }) => {
         if (!deps.can('device.visibility.modify')) return forbidden('change device visibility');
         if (!deps.tracker.get(id)) return fail({ code: 'not_found', message: `No device ${id} is known.` });
@@ -122,7 +116,6 @@ export function deviceHandlers(deps: DeviceHandlerDeps): {
       },
     },
     'devices:trackUsb': {
-      schema: z.strictObject({ udid, tracked: z.boolean() }),
       handle: async ({ udid: id, tracked }) => {
         if (!deps.can('org_setting.modify')) return forbidden('choose which USB devices are tracked');
         const next = new Set(deps.trackedUsb());
@@ -134,7 +127,6 @@ export function deviceHandlers(deps: DeviceHandlerDeps): {
       },
     },
     'devices:forget': {
-      schema: z.strictObject({ udid }),
       handle: ({ udid: id }) => {
         if (!deps.can('org_setting.modify')) return forbidden('forget devices');
         const result = deps.tracker.forget(id);
@@ -143,9 +135,8 @@ export function deviceHandlers(deps: DeviceHandlerDeps): {
         return ok(null);
       },
     },
-    'localApi:state': { schema: z.undefined(), handle: () => ok(localApiInfo(deps)) },
+    'localApi:state': { handle: () => ok(localApiInfo(deps)) },
     'localApi:setPort': {
-      schema: z.strictObject({ port: z.number({ error: 'Enter a port number' }).int('A port is a whole number').min(0, 'Use 0 (any free port) or 1024–65535').max(65_535, 'A port is at most 65535') }),
       handle: async ({ port }) => {
         if (!deps.can('org_setting.modify')) return forbidden('change the local API');
         if (port > 0 && port < 1024) return fail({ code: 'validation', message: 'Use 0 (any free port) or 1024–65535', fieldErrors: { port: 'Use 0 (any free port) or 1024–65535' } });
@@ -154,7 +145,6 @@ export function deviceHandlers(deps: DeviceHandlerDeps): {
       },
     },
     'localApi:newToken': {
-      schema: z.undefined(),
       handle: async () => {
         if (!deps.can('org_setting.modify')) return forbidden('change the local API');
         await deps.localApi.update({ token: newApiToken() });

@@ -1,5 +1,5 @@
 // Typed main → renderer pushes. A send to a closed window is dropped, never thrown; so is a push whose
-// declared permission (preload/contract.ts) the active profile does not hold.
+// declared permission (preload/contract/channels.ts) the active profile does not hold.
 import type { BrowserWindow } from 'electron';
 import { pushPermissions } from '../../preload/contract';
 import type { PushChannel, PushContract } from '../../preload/contract';

@@ -1,25 +1,27 @@
 // Every IPC handler goes through this one wrapper: it refuses senders that are not our own page, refuses
-// a profile whose role lacks the channel's declared permission (preload/contract.ts) before the handler
-// runs, parses the request with the channel's schema (the renderer is untrusted), and always answers an
+// a profile whose role lacks the channel's declared permission (preload/contract/channels.ts) before the handler
+// runs, parses the request with the channel's schema from the same entry (the renderer is untrusted), and always answers an
 // IpcResult.
 import type { IpcMain, IpcMainInvokeEvent } from 'electron';
 import type { z } from 'zod';
-import { invokePermissions, NOT_ALLOWED_MESSAGE } from '../../preload/contract';
+import { invokeChannels, invokePermission, NOT_ALLOWED_MESSAGE, requestSchemaOf } from '../../preload/contract';
 import type { ChannelPermission, InvokeChannel, IpcError, IpcResult, RequestOf, ResponseOf } from '../../preload/contract';
 import type { Logger } from '../log';
 
 /**
- * One channel's handler. `P` is what the schema yields: by default the contract's request type; looser
- * where the core applies the product's rules itself (a webhook form is checked by the store, so the
- * envelope schema only passes the fields on).
+ * One channel's handler: it receives what the channel's request schema (preload/contract/channels.ts)
+ * yields and must answer the channel's response type, so a handler cannot drift from the contract.
  */
-export interface HandlerDef<C extends InvokeChannel, P = RequestOf<C>> {
-  schema: z.ZodType<P>;
-  handle: (request: P) => IpcResult<ResponseOf<C>> | Promise<IpcResult<ResponseOf<C>>>;
+export interface HandlerDef<C extends InvokeChannel> {
+  handle: (request: RequestOf<C>) => IpcResult<ResponseOf<C>> | Promise<IpcResult<ResponseOf<C>>>;
 }
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any -- each entry fixes its own P; the map only needs every channel present
-export type Handlers = { [C in InvokeChannel]: HandlerDef<C, any> };
+/** A handler with the schema its request is parsed with; absent: the channel's own from the contract. */
+export interface CheckedHandler<C extends InvokeChannel> extends HandlerDef<C> {
+  schema?: z.ZodType<RequestOf<C>>;
+}
+
+export type Handlers = { [C in InvokeChannel]: HandlerDef<C> };
 
 export function ok<T>(value: T): IpcResult<T> {
   return { ok: true, value };
@@ -47,18 +49,18 @@ export function notAllowed<T = never>(): IpcResult<T> {
   return fail({ code: 'forbidden', message: NOT_ALLOWED_MESSAGE });
 }
 
-/** The permission a channel declares; a channel missing from the table is never allowed. */
+/** The permission a channel declares; a name that is not a channel is never allowed. */
 export function channelPermission(channel: string): ChannelPermission | undefined {
-  return Object.hasOwn(invokePermissions, channel) ? invokePermissions[channel as InvokeChannel] : undefined;
+  return invokePermission(channel);
 }
 
 export function senderUrl(event: Pick<IpcMainInvokeEvent, 'senderFrame'>): string {
   return event.senderFrame?.url ?? '';
 }
 
-export async function runHandler<C extends InvokeChannel, P>(
+export async function runHandler<C extends InvokeChannel>(
   channel: C,
-  def: HandlerDef<C, P>,
+  def: CheckedHandler<C>,
   event: Pick<IpcMainInvokeEvent, 'senderFrame'>,
   raw: unknown,
   isTrustedSender: (url: string) => boolean,
@@ -75,7 +77,7 @@ export async function runHandler<C extends InvokeChannel, P>(
     log('warn', `ipc ${channel}: refused, the active profile lacks ${required ?? 'a declared permission'}`);
     return notAllowed();
   }
-  const parsed = def.schema.safeParse(raw);
+  const parsed = (def.schema ?? requestSchemaOf(channel)).safeParse(raw);
   if (!parsed.success) {
     return fail({ code: 'validation', message: 'Some fields need attention.', fieldErrors: fieldErrorsOf(parsed.error) });
   }
@@ -88,8 +90,9 @@ export async function runHandler<C extends InvokeChannel, P>(
 }
 
 export function registerIpc(ipcMain: IpcMain, handlers: Handlers, isTrustedSender: (url: string) => boolean, log: Logger, holds: Holds): void {
-  for (const channel of Object.keys(handlers) as InvokeChannel[]) {
-    const def = handlers[channel] as HandlerDef<InvokeChannel, unknown>;
+  const register = <C extends InvokeChannel>(channel: C) => {
+    const def: HandlerDef<C> = handlers[channel];
     ipcMain.handle(channel, (event, raw: unknown) => runHandler(channel, def, event, raw, isTrustedSender, log, holds));
-  }
+  };
+  for (const channel of invokeChannels) register(channel);
 }

@@ -1,7 +1,6 @@
 // settings:* — Settings › General. Start at login is applied through the injected `applyLoginItem`
 // (Electron's login item settings, or the Linux autostart entry).
 import { isDeepStrictEqual } from 'node:util';
-import { z } from 'zod';
 import type { GeneralInfo } from '../../preload/contract';
 import type { GeneralSettings, SettingsStore } from '../settings';
 import { fail, ok } from './register';
@@ -26,13 +25,12 @@ export function generalInfo(deps: Pick<SettingsHandlerDeps, 'settings' | 'canMan
 
 export function settingsHandlers(deps: SettingsHandlerDeps): {
   'settings:general': HandlerDef<'settings:general'>;
-  'settings:updateGeneral': HandlerDef<'settings:updateGeneral', unknown>;
+  'settings:updateGeneral': HandlerDef<'settings:updateGeneral'>;
 } {
   return {
-    'settings:general': { schema: z.undefined(), handle: () => ok(generalInfo(deps)) },
+    'settings:general': { handle: () => ok(generalInfo(deps)) },
     'settings:updateGeneral': {
       // The settings store applies the one rule set (generalSchema) and answers field errors.
-      schema: z.unknown(),
       handle: async (change) => {
         if (!deps.canManage()) return fail({ code: 'forbidden', message: 'Only an Admin can change the general settings.' });
         const result = await deps.settings.update(change);

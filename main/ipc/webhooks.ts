@@ -3,7 +3,6 @@
 import { readFile, stat, writeFile } from 'node:fs/promises';
 import { dialog } from 'electron';
 import type { BrowserWindow } from 'electron';
-import { z } from 'zod';
 import type { WebhooksState } from '../../preload/contract';
 import type { ProfileStore } from '../profiles/profiles';
 import type { WebhookService } from '../webhooks/service';
@@ -11,7 +10,7 @@ import { IMPORT_MAX_BYTES } from '../webhooks/importExport';
 import type { WebhookStore } from '../webhooks/store';
 import { fail, ok } from './register';
 import type { HandlerDef } from './register';
-import { mapResult, toIpcError } from './results';
+import { mapResult, messageOf, toIpcError } from './results';
 
 export interface WebhookHandlerDeps {
   service: WebhookService;
@@ -21,9 +20,6 @@ export interface WebhookHandlerDeps {
   now?: () => Date;
 }
 
-const id = z.number().int().positive().max(Number.MAX_SAFE_INTEGER);
-// The form's fields are checked by the store with the product's rules; here only the envelope.
-const form = z.record(z.string(), z.unknown());
 
 export function webhooksState({ service, store, profiles }: Pick<WebhookHandlerDeps, 'service' | 'store' | 'profiles'>): WebhooksState {
   const { canView, canModify } = service.abilities();
@@ -50,31 +46,27 @@ async function showOpen(win: BrowserWindow | null, options: Electron.OpenDialogO
 
 export function webhookHandlers(deps: WebhookHandlerDeps): {
   'webhooks:state': HandlerDef<'webhooks:state'>;
-  'webhooks:create': HandlerDef<'webhooks:create', { webhook: Record<string, unknown> }>;
-  'webhooks:update': HandlerDef<'webhooks:update', { id: number; webhook: Record<string, unknown> }>;
+  'webhooks:create': HandlerDef<'webhooks:create'>;
+  'webhooks:update': HandlerDef<'webhooks:update'>;
   'webhooks:remove': HandlerDef<'webhooks:remove'>;
   'webhooks:export': HandlerDef<'webhooks:export'>;
   'webhooks:import': HandlerDef<'webhooks:import'>;
-  'org:update': HandlerDef<'org:update', { id?: unknown; name?: unknown }>;
+  'org:update': HandlerDef<'org:update'>;
 } {
   const { service } = deps;
   const now = deps.now ?? (() => new Date());
   return {
-    'webhooks:state': { schema: z.undefined(), handle: () => ok(webhooksState(deps)) },
+    'webhooks:state': { handle: () => ok(webhooksState(deps)) },
     'webhooks:create': {
-      schema: z.strictObject({ webhook: form }),
       handle: async ({ webhook }) => mapResult(await service.create(webhook), (r) => r.webhook),
     },
     'webhooks:update': {
-      schema: z.strictObject({ id, webhook: form }),
       handle: async ({ id: webhookId, webhook }) => mapResult(await service.update(webhookId, webhook), (r) => r.webhook),
     },
     'webhooks:remove': {
-      schema: z.strictObject({ id }),
       handle: async ({ id: webhookId }) => mapResult(await service.remove(webhookId), () => null),
     },
     'webhooks:export': {
-      schema: z.undefined(),
       handle: async () => {
         const exported = service.exportJson();
         if (!exported.ok) return mapResult(exported, () => ({ status: 'cancelled' as const }));
@@ -88,13 +80,12 @@ export function webhookHandlers(deps: WebhookHandlerDeps): {
         try {
           await writeFile(choice.filePath, exported.json, 'utf8');
         } catch (error) {
-          return fail({ code: 'storage', message: `Could not write ${choice.filePath}: ${(error as Error).message}` });
+          return fail({ code: 'storage', message: `Could not write ${choice.filePath}: ${messageOf(error)}` });
         }
         return ok({ status: 'saved' as const, file: choice.filePath, count: deps.store.list().length });
       },
     },
     'webhooks:import': {
-      schema: z.undefined(),
       handle: async () => {
         if (!service.abilities().canModify) {
           return fail({ code: 'forbidden', message: `Your profile (${deps.profiles.activeProfile().roleName}) cannot change webhooks: ask an admin.` });
@@ -113,7 +104,7 @@ export function webhookHandlers(deps: WebhookHandlerDeps): {
           }
           text = await readFile(file, 'utf8');
         } catch (error) {
-          return fail({ code: 'storage', message: `Could not read ${file}: ${(error as Error).message}` });
+          return fail({ code: 'storage', message: `Could not read ${file}: ${messageOf(error)}` });
         }
         const result = await service.importJson(text);
         if (result.ok) return ok({ status: 'imported' as const, count: result.imported.length, file });
@@ -122,7 +113,6 @@ export function webhookHandlers(deps: WebhookHandlerDeps): {
       },
     },
     'org:update': {
-      schema: z.strictObject({ id: z.unknown(), name: z.unknown() }),
       handle: async (org) => mapResult(await service.setOrg(org), (r) => r.org),
     },
   };

@@ -9,13 +9,16 @@
 // Unicode version of whoever counts.
 import { z } from 'zod';
 import { reservedHeaderReason } from '../delivery/request';
+import { DEVICE_PLATFORMS, WEBHOOK_EVENT_KEYS } from '../../preload/contract/vocabulary';
+import type { DevicePlatform, WebhookEventKey } from '../../preload/contract/vocabulary';
 
-export const WEBHOOK_EVENT_KEYS = ['online', 'offline', 'utilizing', 'unplugged'] as const;
-export type WebhookEventKey = (typeof WEBHOOK_EVENT_KEYS)[number];
+// The words come from the contract's vocabulary (the renderer shows the same ones).
+export { WEBHOOK_EVENT_KEYS };
+export type { WebhookEventKey };
 export type WebhookEvents = Record<WebhookEventKey, boolean>;
 
-export const WEBHOOK_PLATFORMS = ['android', 'ios', 'other'] as const;
-export type WebhookPlatform = (typeof WEBHOOK_PLATFORMS)[number];
+export const WEBHOOK_PLATFORMS = DEVICE_PLATFORMS;
+export type WebhookPlatform = DevicePlatform;
 
 export const WEBHOOK_LIMITS = {
   nameMax: 50,

@@ -17,6 +17,7 @@
 // One cohesive thing: the webhook store's interface (what it hands out, its results) and the one class
 // that implements it, its CRUD and its state (enabled, paused, the dispatcher's view).
 import { join } from 'node:path';
+import type { Org, Webhook } from '../../preload/contract';
 import type { Logger } from '../log';
 import { StorageWriteError } from '../storage/errors';
 import { Refusal, openJsonStore, zodValidator } from '../storage/jsonStore';
@@ -38,7 +39,7 @@ import {
   storedWebhookSchema,
   webhooksFileSchema,
 } from './webhooksFile';
-import type { Org, StoredHeader, StoredWebhook, WebhooksFile } from './webhooksFile';
+import type { StoredHeader, StoredWebhook, WebhooksFile } from './webhooksFile';
 
 export const WEBHOOKS_FILE = 'webhooks.json';
 /**
@@ -49,13 +50,7 @@ export const WEBHOOKS_FILE = 'webhooks.json';
 export const WEBHOOKS_SCHEMA_VERSION = 4;
 export const ORG_NAME_MAX = 100;
 
-/** What list(), get(), the results and onChange() give out: the webhook without its secret material. */
-export interface Webhook extends Omit<StoredWebhook, 'secret' | 'headers' | 'urlCredentials'> {
-  /** The webhook signs its requests; the secret itself only through reveal(). */
-  hasSecret: boolean;
-  /** Extra header names, in order; their values only through reveal(). */
-  headers: { name: string }[];
-}
+export type { Org, Webhook };
 
 /**
  * What the dispatcher gets: structurally a delivery/types.ts `DeliveryWebhook` (this layer does not

@@ -1,6 +1,7 @@
 // What webhooks.json holds: the stored shapes (secret material sealed), the shape check a file must pass
 // to be loaded, and the migrations from older versions of the file. main/webhooks/store.ts opens it.
 import { z } from 'zod';
+import type { Org, Webhook } from '../../preload/contract';
 import { WEBHOOK_EVENT_KEYS, WEBHOOK_PLATFORMS } from './schema';
 import type { WebhookEvents, WebhookScope } from './schema';
 import type { Sealed } from './secrets';
@@ -12,38 +13,20 @@ export interface StoredHeader {
   value: Sealed;
 }
 
-/** A webhook as webhooks.json holds it (schema version 2). Never handed out as is. */
-export interface StoredWebhook {
-  id: number;
-  orgId: number;
-  name: string;
-  url: string;
-  description?: string;
-  events: WebhookEvents;
-  /** false: nothing is queued or sent (an admin turned it off, or the receiver answered 410 Gone). */
-  enabled: boolean;
-  /** Why it is disabled, in a sentence; only while disabled. */
-  disabledReason?: string;
-  /** true: new events are queued, nothing is sent until it is resumed. */
-  paused: boolean;
-  /** Why it is paused, in a sentence; only while paused. */
-  pausedReason?: string;
-  scope: WebhookScope;
+/**
+ * A webhook as webhooks.json holds it (schema version 2). Never handed out as is: list(), get(), the
+ * results and onChange() give out the contract's `Webhook` (preload/contract/dtos.ts), which says only
+ * whether there is a secret and which header names there are.
+ */
+export interface StoredWebhook extends Omit<Webhook, 'hasSecret' | 'headers'> {
   /** Standard Webhooks secret (`whsec_…`), sealed. Absent: requests are not signed. */
   secret?: Sealed;
   headers: StoredHeader[];
   /** The URL's userinfo (`user:password`, as typed), sealed; `url` is then the URL without it. */
   urlCredentials?: Sealed;
-  /** ISO-8601 UTC */
-  createdAt: string;
-  updatedAt: string;
 }
 
-export interface Org {
-  /** A positive whole number; sent as `orgId` in every callback. */
-  id: number;
-  name: string;
-}
+export type { Org };
 
 export interface WebhooksFile {
   schemaVersion: number;

@@ -25,6 +25,12 @@ describe('the built preload', () => {
     expect(source).not.toMatch(/^\s*(import|export)\s/m);
   });
 
+  it('carries the channel names, not the schemas (main parses every request; zod stays out of the preload)', () => {
+    const source = readFileSync(join(dir, 'index.cjs'), 'utf8');
+    expect(source).not.toMatch(/safeParse|ZodError|\$ZodType/);
+    expect(source.length).toBeLessThan(16 * 1024);
+  });
+
   it('requires only electron and exposes one function per contract channel, nothing raw', () => {
     const source = readFileSync(join(dir, 'index.cjs'), 'utf8');
     const required: string[] = [];

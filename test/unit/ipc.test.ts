@@ -2,7 +2,7 @@ import { describe, expect, it, vi } from 'vitest';
 import { z } from 'zod';
 import { methodName, listenerName, invokeChannels, pushChannels } from '../../preload/contract';
 import { runHandler } from '../../main/ipc/register';
-import type { HandlerDef } from '../../main/ipc/register';
+import type { CheckedHandler } from '../../main/ipc/register';
 import { appHandlers } from '../../main/ipc/app';
 import { NoticeBoard } from '../../main/notices';
 
@@ -11,7 +11,7 @@ const trusted = (url: string) => url === ours;
 const event = (url: string) => ({ senderFrame: { url } }) as never;
 const log = vi.fn();
 
-const echo: HandlerDef<'app:dismissNotice'> = {
+const echo: CheckedHandler<'app:dismissNotice'> = {
   schema: z.strictObject({ id: z.string().min(1, 'An id is required') }),
   handle: () => ({ ok: true, value: null }),
 };
@@ -39,7 +39,7 @@ describe('the IPC wrapper', () => {
   });
 
   it('turns a thrown error into an internal error with its message, and logs it', async () => {
-    const broken: HandlerDef<'app:dismissNotice'> = { ...echo, handle: () => { throw new Error('disk on fire'); } };
+    const broken: CheckedHandler<'app:dismissNotice'> = { ...echo, handle: () => { throw new Error('disk on fire'); } };
     const result = await runHandler('app:dismissNotice', broken, event(ours), { id: 'a' }, trusted, log, () => true);
     expect(result).toEqual({ ok: false, error: { code: 'internal', message: 'disk on fire' } });
     expect(log).toHaveBeenCalledWith('error', expect.stringContaining('disk on fire'));

@@ -43,11 +43,23 @@ describe('lint rules', () => {
     expect(await ruleIds('main/delivery/x.ts', "import { a } from './trayState';\nexport const x = a;\n")).not.toContain('no-restricted-imports');
   });
 
-  it('let the renderer import only types from the contract', async () => {
-    expect(await ruleIds('renderer/src/x.ts', "import { invokeChannels } from '../../preload/contract';\nexport const x = invokeChannels;\n")).toContain(
+  it('let the renderer import from the preload only the contract, values included', async () => {
+    expect(await ruleIds('renderer/src/x.ts', "import { invokeChannels } from '../../preload/contract';\nexport const x = invokeChannels;\n")).not.toContain(
       'no-restricted-imports',
     );
     expect(await ruleIds('renderer/src/x.ts', "import type { Api } from '../../preload/contract';\nexport type X = Api;\n")).not.toContain(
+      'no-restricted-imports',
+    );
+    for (const other of ['../../preload/index', '../../preload/contract/channels']) {
+      expect(await ruleIds('renderer/src/x.ts', `import { a } from '${other}';\nexport const x = a;\n`), other).toContain('no-restricted-imports');
+    }
+  });
+
+  it('keep the contract pure: no node: or Node modules, no electron, nothing from main/', async () => {
+    for (const source of ['node:fs', 'fs', 'path', 'electron', '../../main/settings', '../index']) {
+      expect(await ruleIds('preload/contract/x.ts', `import { a } from '${source}';\nexport const x = a;\n`), source).toContain('no-restricted-imports');
+    }
+    expect(await ruleIds('preload/contract/x.ts', "import { z } from 'zod';\nimport { DEVICE_STATUSES } from './vocabulary';\nexport const x = z.enum(DEVICE_STATUSES);\n")).not.toContain(
       'no-restricted-imports',
     );
   });

@@ -1,0 +1,50 @@
+// The words main, the preload and the renderer share, each once: a tuple at run time (zod enums, select
+// options, loops) and the type derived from it.
+
+/** A device's committed status. */
+export const DEVICE_STATUSES = ['Online', 'Offline', 'Utilizing', 'Unplugged'] as const;
+export type DeviceStatus = (typeof DEVICE_STATUSES)[number];
+
+export const DEVICE_PLATFORMS = ['android', 'ios', 'other'] as const;
+export type DevicePlatform = (typeof DEVICE_PLATFORMS)[number];
+
+export const DEVICE_VISIBILITIES = ['Local', 'Private', 'Public'] as const;
+export type DeviceVisibility = (typeof DEVICE_VISIBILITIES)[number];
+
+/** Where a device is seen: node-usb, the adb server, usbmuxd. */
+export const DEVICE_SOURCES = ['usb', 'adb', 'usbmux'] as const;
+export type DeviceSourceId = (typeof DEVICE_SOURCES)[number];
+
+export const DEVICE_CONNECTIONS = ['usb', 'network'] as const;
+export type DeviceConnection = (typeof DEVICE_CONNECTIONS)[number];
+
+export const SOURCE_HEALTH_STATES = ['starting', 'ok', 'down'] as const;
+export type SourceHealthState = (typeof SOURCE_HEALTH_STATES)[number];
+
+/** `not-running` (never answered: neutral), `refused` (session discovery off), `down` (stopped answering). */
+export const APPIUM_SERVER_STATES = ['not-running', 'ok', 'refused', 'down'] as const;
+export type AppiumServerState = (typeof APPIUM_SERVER_STATES)[number];
+
+/** The events a webhook subscribes to, one per status. */
+export const WEBHOOK_EVENT_KEYS = ['online', 'offline', 'utilizing', 'unplugged'] as const;
+export type WebhookEventKey = (typeof WEBHOOK_EVENT_KEYS)[number];
+
+/** `skipped`: nothing was sent (the webhook no longer subscribes to it, or was deleted); errorLabel says which. */
+export const DELIVERY_OUTCOMES = ['succeeded', 'retrying', 'failed', 'dead', 'paused', 'test', 'skipped'] as const;
+export type DeliveryOutcome = (typeof DELIVERY_OUTCOMES)[number];
+
+export const DELIVERY_RESULTS = ['success', 'failure', 'skipped'] as const;
+export type DeliveryResult = (typeof DELIVERY_RESULTS)[number];
+
+export const DELIVERY_ERROR_CLASSES = ['dns', 'refused', 'tls', 'timeout', 'http', 'reset', 'other'] as const;
+export type DeliveryErrorClass = (typeof DELIVERY_ERROR_CLASSES)[number];
+
+export const NOTICE_LEVELS = ['info', 'warning', 'error'] as const;
+export type NoticeLevel = (typeof NOTICE_LEVELS)[number];
+
+/** What the active profile must hold for a channel or a tray action: 'none' (any profile), or a role permission. */
+export const CHANNEL_PERMISSIONS = ['none', 'org_setting.view', 'org_setting.modify', 'device.reserve', 'device.visibility.modify'] as const;
+export type ChannelPermission = (typeof CHANNEL_PERMISSIONS)[number];
+
+export const IPC_ERROR_CODES = ['validation', 'forbidden', 'not_found', 'conflict', 'storage', 'bad_sender', 'internal'] as const;
+export type IpcErrorCode = (typeof IPC_ERROR_CODES)[number];
