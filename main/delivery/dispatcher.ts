@@ -669,9 +669,14 @@ export class Dispatcher {
 
     const d = { ...queued };
     const attempt = d.attempts + 1;
-    void this.outbox.update(d.id, { state: 'in_flight', attempts: attempt, updatedAt: this.clock.now() }).catch(() => undefined);
+    // In memory only: the outcome below is the attempt's one journal line (and carries its count).
+    this.outbox.startAttempt(d.id, attempt, this.clock.now());
     const done = await this.perform(webhook, d);
-    if (done.aborted) return; // stop(): stays in flight on disk, pending at the next open
+    if (done.aborted) {
+      // stop(): the attempt counts; the delivery stays queued on disk, pending at the next open.
+      void this.outbox.update(d.id, { attempts: attempt, updatedAt: this.clock.now() }).catch(() => undefined);
+      return;
+    }
 
     const end = this.clock.now();
     const status = done.response?.status;
@@ -685,11 +690,11 @@ export class Dispatcher {
       hook.consecutiveFailures = 0;
       outcome = 'succeeded';
       lane.items.shift();
-      void this.outbox.update(d.id, { state: 'succeeded', updatedAt: end }).catch(() => undefined);
+      void this.outbox.update(d.id, { state: 'succeeded', attempts: attempt, updatedAt: end }).catch(() => undefined);
     } else if (status === 410) {
       outcome = 'dead';
       lane.items.shift();
-      void this.outbox.update(d.id, { state: 'dead', lastError, updatedAt: end }).catch(() => undefined);
+      void this.outbox.update(d.id, { state: 'dead', attempts: attempt, lastError, updatedAt: end }).catch(() => undefined);
       this.markGone(webhook);
     } else {
       hook.consecutiveFailures++;
@@ -712,13 +717,13 @@ export class Dispatcher {
         outcome = 'failed';
         lane.items.shift();
         this.logger('warn', `Callback ${d.id} to webhook ${webhook.id} (device ${d.udid}) failed after ${attempt} attempts (retry horizon used up): ${lastError}`);
-        void this.outbox.update(d.id, { state: 'failed', lastError, updatedAt: end }).catch(() => undefined);
+        void this.outbox.update(d.id, { state: 'failed', attempts: attempt, lastError, updatedAt: end }).catch(() => undefined);
       } else {
         nextAttemptAt = end + delay;
         // Only the planned wait counts towards the horizon: time held (paused, disabled, waiting for the
         // secret, the app not running) beyond it does not.
         const retriedMs = (d.retriedMs ?? 0) + delay;
-        void this.outbox.update(d.id, { state: 'pending', nextAttemptAt, retriedMs, lastError, updatedAt: end }).catch(() => undefined);
+        void this.outbox.update(d.id, { state: 'pending', attempts: attempt, nextAttemptAt, retriedMs, lastError, updatedAt: end }).catch(() => undefined);
         outcome = this.isPaused(webhook) || this.pausedSeen.has(webhook.id) ? 'paused' : 'retrying';
       }
     }

@@ -3,7 +3,7 @@
 //
 // On disk, in the folder the caller gives (every line is one framed, checked record: framing.ts):
 //   outbox-snapshot.jsonl        the unfinished deliveries at the last compaction:
-//                                  {"kind":"outbox-snapshot","version":3,"gen":G,"nextN":…,"paused":[…],"count":C}
+//                                  {"kind":"outbox-snapshot","version":4,"gen":G,"nextN":…,"paused":[…],"count":C}
 //                                  one Delivery per line (C lines)
 //                                  {"end":true,"count":C}
 //                                written to a temp file (0600), fsynced, read back and checked, renamed
@@ -11,6 +11,8 @@
 //   outbox-journal-<G>.jsonl     every change since snapshot G, one record per line, appended:
 //                                  {"t":"enq","d":Delivery}
 //                                  {"t":"upd","id":…,"p":{state?,attempts?,nextAttemptAt?,lastError?,updatedAt?}}
+//                                   (an attempt's outcome, with the attempt count; the start of an
+//                                   attempt is not written: see startAttempt())
 //                                  {"t":"handed","w":webhookId}  (a carried pause is now in webhooks.json)
 //                                  {"t":"fails","w":webhookId,"n":count}  (consecutive failed attempts)
 //                                  {"t":"dev","d":CommittedDevice}  (a device's committed status and seq,
@@ -35,7 +37,12 @@
 // problem is reported through onSaveProblem, and the write is tried again every retryMs until it
 // succeeds (or retrySave() is called). Files written before framing (plain JSON lines) are still read.
 //
-// Record versions: 3 (the snapshot header's `version`): the outbox does not own pause state, the
+// Record versions: 4 (the snapshot header's `version`): an attempt writes one journal line, its outcome
+// `upd` with the attempt count; the start of an attempt (in_flight) is kept in memory only. Versions 1 to
+// 3 wrote an `upd` with state in_flight and the new count before each attempt: still read (in_flight
+// becomes pending at open, the count kept). A crash during an attempt finds the delivery pending in
+// either case, and it is sent again; since version 4 without that attempt counted.
+// 3: the outbox does not own pause state, the
 // webhook store does (webhooks.json `paused`); no delivery is in the `paused` state, and the header's
 // `paused` lists only pauses carried over from data written by version 2 or 1 that have not yet been
 // handed to the webhook store (see carriedPauses(); normally empty). Versions 2 and 1 wrote
@@ -79,8 +86,8 @@ export function isSettled(state: DeliveryState): boolean {
 }
 
 /** The snapshot format written now; versions 1 to 3 are read. */
-export const OUTBOX_RECORD_VERSION = 3;
-const READABLE_SNAPSHOT_VERSIONS: readonly number[] = [1, 2, 3];
+export const OUTBOX_RECORD_VERSION = 4;
+const READABLE_SNAPSHOT_VERSIONS: readonly number[] = [1, 2, 3, 4];
 
 /** A record of version 1 (a finished `body`) as version 2 (its `event`), when the body is one of our callbacks. */
 export function upgradeDelivery(d: Delivery): Delivery {
@@ -527,6 +534,19 @@ export class Outbox {
     const record: JournalRecord = { t: 'upd', id, p: patch };
     this.apply(record);
     return this.batcher.push(frameRecord(record));
+  }
+
+  /**
+   * An attempt starts: in flight, with its count, in memory only (nothing is written). The attempt's
+   * outcome, an update() with the same count, is its one journal line; a crash before it leaves the
+   * delivery as it was on disk (pending, the attempts before this one), so it is sent again.
+   */
+  startAttempt(id: string, attempts: number, at: number): void {
+    const d = this.live.get(id);
+    if (!d || this.closed) return;
+    d.state = 'in_flight';
+    d.attempts = attempts;
+    d.updatedAt = at;
   }
 
   /**
