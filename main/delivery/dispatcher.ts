@@ -26,7 +26,7 @@ import type { ClassifiedError, HttpClient, HttpResponse } from './http';
 import { RESPONSE_BODY_LIMIT } from './history';
 import type { AttemptOutcome, AttemptRecord, DeliveryHistory, HistoryQuery, NewAttemptRecord } from './history';
 import { EVENT_KEY_BY_STATUS, isEnabled, matchWebhooks } from './match';
-import type { Delivery, Outbox } from './outbox';
+import type { Delivery, EnqueueInput, Outbox } from './outbox';
 import { eventFromBody } from './payload';
 import type { CallbackContent } from './payload';
 import { RequestBuilder, UnusableSecretError } from './request';
@@ -197,27 +197,30 @@ export class Dispatcher {
 
   /** Matches, queues (durably) and schedules one event. Resolves when every delivery is on disk. */
   async dispatch(event: DeliveryEvent): Promise<DispatchResult> {
-    const admitted = await this.serialize(async () => {
+    // Wrapped so the admission step does not wait for the disk write.
+    const { change } = await this.serialize(async () => {
       const webhooks = matchWebhooks(event, await this.webhookList());
       const queued: QueuedEvent = { udid: event.udid, name: event.name, platform: event.platform, to: event.to, at: event.at, seq: event.seq };
-      const admitted = webhooks.map((webhook) => {
+      const createdAt = this.clock.now();
+      const inputs: EnqueueInput[] = [];
+      for (const webhook of webhooks) {
         if (this.sendable(webhook)) this.wake(webhook.id, false);
         const messageId = this.outbox.messageIdFor(webhook.id, event.udid, event.seq);
-        return { webhookId: webhook.id, promise: this.admit({ webhookId: webhook.id, udid: event.udid, seq: event.seq, event: queued, messageId }) };
-      });
-      // The device's committed status goes in the same write, after its callbacks.
-      this.outbox
-        .commitDevice({ udid: event.udid, name: event.name, platform: event.platform, to: event.to, seq: event.seq, at: event.at })
-        .catch((error: unknown) => this.logger('error', `Could not save the committed status of device ${event.udid}: ${String(error)}`));
-      return admitted;
-    });
-    const result: DispatchResult = { deliveries: [], refused: [] };
-    for (const { webhookId, promise } of admitted) {
-      try {
-        result.deliveries.push(await promise);
-      } catch (error) {
-        result.refused.push({ webhookId, error: error instanceof Error ? error : new Error(String(error)) });
+        inputs.push({ webhookId: webhook.id, udid: event.udid, seq: event.seq, messageId, id: randomId('dlv', this.random), createdAt });
       }
+      // The callbacks and the device's committed status in one write (the status after its callbacks),
+      // with one promise for the whole change.
+      const change = this.outbox.enqueueChange(inputs, queued, { udid: event.udid, name: event.name, platform: event.platform, to: event.to, seq: event.seq, at: event.at });
+      this.place(change.added, change.written, event.udid);
+      return { change };
+    });
+    const result: DispatchResult = { deliveries: [], refused: change.refused };
+    try {
+      await change.written;
+      for (const d of change.added) result.deliveries.push({ ...d });
+    } catch (error) {
+      const failure = error instanceof Error ? error : new Error(String(error));
+      for (const d of change.added) result.refused.push({ webhookId: d.webhookId, error: failure });
     }
     return result;
   }
@@ -423,6 +426,41 @@ export class Dispatcher {
       },
     );
     return promise;
+  }
+
+  /** Puts the deliveries of one change in their lanes (startable once `written` resolves; dropped if it rejects). */
+  private place(added: readonly Readonly<Delivery>[], written: Promise<void>, udid: string): void {
+    if (added.length === 0) {
+      written.catch((error: unknown) => this.logger('error', `Could not save the committed status of device ${udid}: ${String(error)}`));
+      return;
+    }
+    const lanes: Lane[] = [];
+    const items: LaneItem[] = [];
+    for (const d of added) {
+      const { lane, item } = this.insert(d, false);
+      lanes.push(lane);
+      items.push(item);
+    }
+    this.undurable += items.length;
+    written.then(
+      () => {
+        for (const item of items) item.durable = true;
+        this.undurable -= items.length;
+        for (const lane of lanes) this.consider(lane);
+        this.checkIdle();
+      },
+      (error: unknown) => {
+        this.logger('error', `Could not save the callbacks and committed status of device ${udid}: ${String(error)}`);
+        for (let i = 0; i < items.length; i++) {
+          const lane = lanes[i] as Lane;
+          const at = lane.items.indexOf(items[i] as LaneItem);
+          if (at >= 0) lane.items.splice(at, 1);
+        }
+        this.undurable -= items.length;
+        for (const lane of lanes) this.consider(lane);
+        this.checkIdle();
+      },
+    );
   }
 
   private hook(webhookId: number): HookState {

@@ -487,33 +487,11 @@ export class Outbox {
    */
   enqueue(input: EnqueueInput): Promise<Delivery> {
     if (this.closed) return Promise.reject(new OutboxClosedError());
-    if (this.pendingFor(input.webhookId) >= this.maxPending) return Promise.reject(this.refuse(input));
-    const refused = this.refusedSinceFull.get(input.webhookId) ?? 0;
-    if (refused > 0) {
-      this.logger('warn', `Delivery outbox accepts callbacks for webhook ${input.webhookId} again after refusing ${refused} while its queue was full`);
-      this.refusedSinceFull.delete(input.webhookId);
-    }
-    const id = input.id ?? randomId('dlv', this.random);
-    if (this.live.has(id)) return Promise.reject(new Error(`delivery ${id} already exists`));
-    const delivery: Delivery = {
-      id,
-      messageId: input.messageId ?? randomId('msg', this.random),
-      webhookId: input.webhookId,
-      udid: input.udid,
-      seq: input.seq,
-      ...(input.event !== undefined ? { event: { ...input.event } } : {}),
-      ...(input.body !== undefined ? { body: input.body } : {}),
-      createdAt: input.createdAt,
-      attempts: 0,
-      nextAttemptAt: input.nextAttemptAt ?? input.createdAt,
-      state: 'pending',
-      n: this.nextN,
-      ...(input.redeliveryOf !== undefined ? { redeliveryOf: input.redeliveryOf } : {}),
-    };
-    const record: JournalRecord = { t: 'enq', d: delivery };
-    this.apply(record);
-    this.notDurable.add(id);
-    return this.batcher.push(frameRecord(record)).then(
+    const added = this.add(input, input.event !== undefined ? { ...input.event } : undefined);
+    if (added instanceof Error) return Promise.reject(added);
+    const { delivery, written } = added;
+    const id = delivery.id;
+    return written.then(
       () => {
         this.notDurable.delete(id);
         return { ...delivery };
@@ -525,6 +503,77 @@ export class Outbox {
         throw error;
       },
     );
+  }
+
+  /**
+   * The callbacks of one committed status change and the device's new status, in one write (the device
+   * after its callbacks). Like enqueue() for each, but with one promise for the whole change: `written`
+   * resolves once all of it is on disk, or rejects, and then none of the deliveries is kept. The
+   * deliveries share one event object (never changed). `added` are the live records; `refused` the
+   * inputs refused at once (queue full).
+   */
+  enqueueChange(
+    inputs: readonly EnqueueInput[],
+    event: QueuedEvent,
+    device: CommittedDevice,
+  ): { added: readonly Readonly<Delivery>[]; refused: { webhookId: number; error: Error }[]; written: Promise<void> } {
+    if (this.closed) {
+      const error = new OutboxClosedError();
+      return { added: [], refused: inputs.map((i) => ({ webhookId: i.webhookId, error })), written: Promise.reject(error) };
+    }
+    const added: Delivery[] = [];
+    const refused: { webhookId: number; error: Error }[] = [];
+    for (const input of inputs) {
+      const result = this.add(input, event);
+      if (result instanceof Error) refused.push({ webhookId: input.webhookId, error: result });
+      else added.push(result.delivery);
+    }
+    const record: JournalRecord = { t: 'dev', d: { ...device } };
+    this.apply(record);
+    const written = this.batcher.push(`${JSON.stringify(record)}\n`).then(
+      () => {
+        for (const d of added) this.notDurable.delete(d.id);
+      },
+      (error: unknown) => {
+        for (const d of added) {
+          this.notDurable.delete(d.id);
+          this.deleteLive(d.id);
+        }
+        throw error;
+      },
+    );
+    return { added, refused, written };
+  }
+
+  /** Checks, makes and journals one delivery (in memory at once); `written` is its batch's promise. */
+  private add(input: EnqueueInput, event: QueuedEvent | undefined): { delivery: Delivery; written: Promise<void> } | Error {
+    if (this.pendingFor(input.webhookId) >= this.maxPending) return this.refuse(input);
+    const refused = this.refusedSinceFull.get(input.webhookId) ?? 0;
+    if (refused > 0) {
+      this.logger('warn', `Delivery outbox accepts callbacks for webhook ${input.webhookId} again after refusing ${refused} while its queue was full`);
+      this.refusedSinceFull.delete(input.webhookId);
+    }
+    const id = input.id ?? randomId('dlv', this.random);
+    if (this.live.has(id)) return new Error(`delivery ${id} already exists`);
+    const delivery: Delivery = {
+      id,
+      messageId: input.messageId ?? randomId('msg', this.random),
+      webhookId: input.webhookId,
+      udid: input.udid,
+      seq: input.seq,
+      ...(event !== undefined ? { event } : {}),
+      ...(input.body !== undefined ? { body: input.body } : {}),
+      createdAt: input.createdAt,
+      attempts: 0,
+      nextAttemptAt: input.nextAttemptAt ?? input.createdAt,
+      state: 'pending',
+      n: this.nextN,
+      ...(input.redeliveryOf !== undefined ? { redeliveryOf: input.redeliveryOf } : {}),
+    };
+    const record: JournalRecord = { t: 'enq', d: delivery };
+    this.apply(record);
+    this.notDurable.add(id);
+    return { delivery, written: this.batcher.push(frameRecord(record)) };
   }
 
   /** Changes a delivery; a settled state (succeeded, failed, dead) removes it from the outbox. */
@@ -652,7 +701,8 @@ export class Outbox {
   private apply(record: JournalRecord): void {
     switch (record.t) {
       case 'enq': {
-        const d = upgradeDelivery({ ...record.d });
+        // Live, the record made by add() is kept as it is (one object per delivery); replayed, a copy.
+        const d = upgradeDelivery(this.replaying ? { ...record.d } : record.d);
         if (this.replaying && d.state === 'pending' && this.carried.has(d.webhookId)) d.state = 'paused';
         if (isSettled(d.state)) this.deleteLive(d.id);
         else this.setLive(d);
