@@ -85,7 +85,7 @@ export function isSettled(state: DeliveryState): boolean {
   return state === 'succeeded' || state === 'failed' || state === 'dead' || state === 'skipped';
 }
 
-/** The snapshot format written now; versions 1 to 3 are read. */
+/** The snapshot format written now; versions 1 to 4 are read. */
 export const OUTBOX_RECORD_VERSION = 4;
 const READABLE_SNAPSHOT_VERSIONS: readonly number[] = [1, 2, 3, 4];
 
