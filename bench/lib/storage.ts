@@ -1,7 +1,7 @@
 // Phase 3, storage: what one delivery costs the disk layer, with an empty history and with 50,000 past
 // deliveries behind it. Per event, exactly the storage calls the dispatcher makes for a delivery that
-// succeeds at once: outbox.enqueue (journal line), outbox.update in_flight, outbox.update succeeded,
-// history.append (the attempt with request and response). Events go in chunks of 100 (about what is
+// succeeds at once: outbox.enqueue (journal line), outbox.startAttempt (in memory), outbox.update
+// succeeded with the attempt count (journal line), history.append (the attempt with request and response). Events go in chunks of 100 (about what is
 // in flight in a storm), each chunk written out (outbox.flush + history.flush, i.e. write + fdatasync
 // of the outbox journal with the app's defaults) before the next. 10,000 events per measurement: two
 // history segments, so the full store's segment rotation (dropping the oldest file) is in the figure.
@@ -74,8 +74,8 @@ async function deliveries(s: Store, n: number): Promise<void> {
       // Ids made here as the dispatcher makes them (it passes its own `dlv_` id too).
       const d = { id: randomId('dlv', cryptoRandom), messageId: randomId('msg', cryptoRandom) };
       enqueued.push(s.outbox.enqueue({ webhookId, udid, seq: k, body, createdAt: at, ...d }));
-      void s.outbox.update(d.id, { state: 'in_flight', attempts: 1, updatedAt: at });
-      void s.outbox.update(d.id, { state: 'succeeded', updatedAt: at + 1 });
+      s.outbox.startAttempt(d.id, 1, at);
+      void s.outbox.update(d.id, { state: 'succeeded', attempts: 1, updatedAt: at + 1 });
       const headers = {
         'Content-Type': 'application/json',
         'User-Agent': 'DeviceHooks/bench',

@@ -26,7 +26,7 @@ import type { ClassifiedError, HttpClient, HttpResponse } from './http';
 import { RESPONSE_BODY_LIMIT } from './history';
 import type { AttemptOutcome, AttemptRecord, DeliveryHistory, HistoryQuery, NewAttemptRecord } from './history';
 import { EVENT_KEY_BY_STATUS, isEnabled, matchWebhooks } from './match';
-import type { Delivery, Outbox } from './outbox';
+import type { Delivery, EnqueueInput, Outbox } from './outbox';
 import { eventFromBody } from './payload';
 import type { CallbackContent } from './payload';
 import { RequestBuilder, UnusableSecretError } from './request';
@@ -197,27 +197,30 @@ export class Dispatcher {
 
   /** Matches, queues (durably) and schedules one event. Resolves when every delivery is on disk. */
   async dispatch(event: DeliveryEvent): Promise<DispatchResult> {
-    const admitted = await this.serialize(async () => {
+    // Wrapped so the admission step does not wait for the disk write.
+    const { change } = await this.serialize(async () => {
       const webhooks = matchWebhooks(event, await this.webhookList());
       const queued: QueuedEvent = { udid: event.udid, name: event.name, platform: event.platform, to: event.to, at: event.at, seq: event.seq };
-      const admitted = webhooks.map((webhook) => {
+      const createdAt = this.clock.now();
+      const inputs: EnqueueInput[] = [];
+      for (const webhook of webhooks) {
         if (this.sendable(webhook)) this.wake(webhook.id, false);
         const messageId = this.outbox.messageIdFor(webhook.id, event.udid, event.seq);
-        return { webhookId: webhook.id, promise: this.admit({ webhookId: webhook.id, udid: event.udid, seq: event.seq, event: queued, messageId }) };
-      });
-      // The device's committed status goes in the same write, after its callbacks.
-      this.outbox
-        .commitDevice({ udid: event.udid, name: event.name, platform: event.platform, to: event.to, seq: event.seq, at: event.at })
-        .catch((error: unknown) => this.logger('error', `Could not save the committed status of device ${event.udid}: ${String(error)}`));
-      return admitted;
-    });
-    const result: DispatchResult = { deliveries: [], refused: [] };
-    for (const { webhookId, promise } of admitted) {
-      try {
-        result.deliveries.push(await promise);
-      } catch (error) {
-        result.refused.push({ webhookId, error: error instanceof Error ? error : new Error(String(error)) });
+        inputs.push({ webhookId: webhook.id, udid: event.udid, seq: event.seq, messageId, id: randomId('dlv', this.random), createdAt });
       }
+      // The callbacks and the device's committed status in one write (the status after its callbacks),
+      // with one promise for the whole change.
+      const change = this.outbox.enqueueChange(inputs, queued, { udid: event.udid, name: event.name, platform: event.platform, to: event.to, seq: event.seq, at: event.at });
+      this.place(change.added, change.written, event.udid);
+      return { change };
+    });
+    const result: DispatchResult = { deliveries: [], refused: change.refused };
+    try {
+      await change.written;
+      for (const d of change.added) result.deliveries.push({ ...d });
+    } catch (error) {
+      const failure = error instanceof Error ? error : new Error(String(error));
+      for (const d of change.added) result.refused.push({ webhookId: d.webhookId, error: failure });
     }
     return result;
   }
@@ -423,6 +426,41 @@ export class Dispatcher {
       },
     );
     return promise;
+  }
+
+  /** Puts the deliveries of one change in their lanes (startable once `written` resolves; dropped if it rejects). */
+  private place(added: readonly Readonly<Delivery>[], written: Promise<void>, udid: string): void {
+    if (added.length === 0) {
+      written.catch((error: unknown) => this.logger('error', `Could not save the committed status of device ${udid}: ${String(error)}`));
+      return;
+    }
+    const lanes: Lane[] = [];
+    const items: LaneItem[] = [];
+    for (const d of added) {
+      const { lane, item } = this.insert(d, false);
+      lanes.push(lane);
+      items.push(item);
+    }
+    this.undurable += items.length;
+    written.then(
+      () => {
+        for (const item of items) item.durable = true;
+        this.undurable -= items.length;
+        for (const lane of lanes) this.consider(lane);
+        this.checkIdle();
+      },
+      (error: unknown) => {
+        this.logger('error', `Could not save the callbacks and committed status of device ${udid}: ${String(error)}`);
+        for (let i = 0; i < items.length; i++) {
+          const lane = lanes[i] as Lane;
+          const at = lane.items.indexOf(items[i] as LaneItem);
+          if (at >= 0) lane.items.splice(at, 1);
+        }
+        this.undurable -= items.length;
+        for (const lane of lanes) this.consider(lane);
+        this.checkIdle();
+      },
+    );
   }
 
   private hook(webhookId: number): HookState {
@@ -669,9 +707,14 @@ export class Dispatcher {
 
     const d = { ...queued };
     const attempt = d.attempts + 1;
-    void this.outbox.update(d.id, { state: 'in_flight', attempts: attempt, updatedAt: this.clock.now() }).catch(() => undefined);
+    // In memory only: the outcome below is the attempt's one journal line (and carries its count).
+    this.outbox.startAttempt(d.id, attempt, this.clock.now());
     const done = await this.perform(webhook, d);
-    if (done.aborted) return; // stop(): stays in flight on disk, pending at the next open
+    if (done.aborted) {
+      // stop(): the attempt counts; the delivery stays queued on disk, pending at the next open.
+      void this.outbox.update(d.id, { attempts: attempt, updatedAt: this.clock.now() }).catch(() => undefined);
+      return;
+    }
 
     const end = this.clock.now();
     const status = done.response?.status;
@@ -685,11 +728,11 @@ export class Dispatcher {
       hook.consecutiveFailures = 0;
       outcome = 'succeeded';
       lane.items.shift();
-      void this.outbox.update(d.id, { state: 'succeeded', updatedAt: end }).catch(() => undefined);
+      void this.outbox.update(d.id, { state: 'succeeded', attempts: attempt, updatedAt: end }).catch(() => undefined);
     } else if (status === 410) {
       outcome = 'dead';
       lane.items.shift();
-      void this.outbox.update(d.id, { state: 'dead', lastError, updatedAt: end }).catch(() => undefined);
+      void this.outbox.update(d.id, { state: 'dead', attempts: attempt, lastError, updatedAt: end }).catch(() => undefined);
       this.markGone(webhook);
     } else {
       hook.consecutiveFailures++;
@@ -712,13 +755,13 @@ export class Dispatcher {
         outcome = 'failed';
         lane.items.shift();
         this.logger('warn', `Callback ${d.id} to webhook ${webhook.id} (device ${d.udid}) failed after ${attempt} attempts (retry horizon used up): ${lastError}`);
-        void this.outbox.update(d.id, { state: 'failed', lastError, updatedAt: end }).catch(() => undefined);
+        void this.outbox.update(d.id, { state: 'failed', attempts: attempt, lastError, updatedAt: end }).catch(() => undefined);
       } else {
         nextAttemptAt = end + delay;
         // Only the planned wait counts towards the horizon: time held (paused, disabled, waiting for the
         // secret, the app not running) beyond it does not.
         const retriedMs = (d.retriedMs ?? 0) + delay;
-        void this.outbox.update(d.id, { state: 'pending', nextAttemptAt, retriedMs, lastError, updatedAt: end }).catch(() => undefined);
+        void this.outbox.update(d.id, { state: 'pending', attempts: attempt, nextAttemptAt, retriedMs, lastError, updatedAt: end }).catch(() => undefined);
         outcome = this.isPaused(webhook) || this.pausedSeen.has(webhook.id) ? 'paused' : 'retrying';
       }
     }

@@ -74,7 +74,12 @@ interface Segment {
 }
 
 interface WebhookIndex {
-  entries: AttemptRecord[];
+  /**
+   * Oldest first. An attempt recorded by this process is kept as its disk line (one string, the one
+   * written, instead of the record's objects: these entries outlive a storm's young generation), one
+   * read back at open as its record.
+   */
+  entries: (AttemptRecord | string)[];
   /** true when older entries of this webhook exist on disk but not here */
   partial: boolean;
 }
@@ -123,9 +128,10 @@ export class DeliveryHistory {
   append(entry: NewAttemptRecord): { record: AttemptRecord; written: Promise<void> } {
     const record: AttemptRecord = { id: this.nextId++, ...entry };
     if (this.closed) return { record, written: Promise.resolve() };
-    this.remember(record);
+    const line = toDiskLine(record);
+    this.remember(record.webhookId, line);
     this.queuedIds.push(record.id);
-    const written = this.batcher.push(`${toDiskLine(record)}\n`).catch((error: unknown) => {
+    const written = this.batcher.push(`${line}\n`).catch((error: unknown) => {
       this.logger('error', `Delivery history write failed: ${String(error)}`);
     });
     for (const listener of this.listeners) {
@@ -152,7 +158,7 @@ export class DeliveryHistory {
     const fromMemory: AttemptRecord[] = [];
     if (idx) {
       for (let i = idx.entries.length - 1; i >= 0 && fromMemory.length < max; i--) {
-        const r = idx.entries[i] as AttemptRecord;
+        const r = entryRecord(idx.entries[i] as AttemptRecord | string);
         if (keep(r)) fromMemory.push(r);
       }
     }
@@ -164,7 +170,9 @@ export class DeliveryHistory {
   async findByDelivery(deliveryId: string): Promise<AttemptRecord | undefined> {
     for (const idx of this.index.values()) {
       for (let i = idx.entries.length - 1; i >= 0; i--) {
-        const r = idx.entries[i] as AttemptRecord;
+        const entry = idx.entries[i] as AttemptRecord | string;
+        if (typeof entry === 'string' && !entry.includes(deliveryId)) continue;
+        const r = entryRecord(entry);
         if (r.deliveryId === deliveryId) return r;
       }
     }
@@ -200,13 +208,13 @@ export class DeliveryHistory {
     return this.segments[0]?.firstId ?? 0;
   }
 
-  private remember(record: AttemptRecord): void {
-    let idx = this.index.get(record.webhookId);
+  private remember(webhookId: number, entry: AttemptRecord | string): void {
+    let idx = this.index.get(webhookId);
     if (!idx) {
       idx = { entries: [], partial: false };
-      this.index.set(record.webhookId, idx);
+      this.index.set(webhookId, idx);
     }
-    idx.entries.push(record);
+    idx.entries.push(entry);
     if (idx.entries.length > this.indexPerWebhook * 2) {
       // Trim in chunks so a push is O(1) amortized.
       idx.entries.splice(0, idx.entries.length - this.indexPerWebhook);
@@ -295,7 +303,8 @@ export class DeliveryHistory {
         count++;
         if (typeof r?.id !== 'number' || typeof r.webhookId !== 'number') return;
         firstId ??= r.id;
-        this.remember(fromDisk(r));
+        const record = fromDisk(r);
+        this.remember(record.webhookId, record);
         this.lastWrittenId = Math.max(this.lastWrittenId, r.id);
       });
       if (scan.tornTail) torn = true;
@@ -329,6 +338,11 @@ export function toDiskLine(record: AttemptRecord): string {
     }
   }
   return JSON.stringify(record);
+}
+
+/** An index entry as its record (a disk line is parsed: a fresh object each time). */
+function entryRecord(entry: AttemptRecord | string): AttemptRecord {
+  return typeof entry === 'string' ? fromDisk(JSON.parse(entry) as AttemptRecord) : entry;
 }
 
 /** A record as read from disk, with a base64-stored response body decoded back. */

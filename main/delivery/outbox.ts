@@ -3,7 +3,7 @@
 //
 // On disk, in the folder the caller gives (every line is one framed, checked record: framing.ts):
 //   outbox-snapshot.jsonl        the unfinished deliveries at the last compaction:
-//                                  {"kind":"outbox-snapshot","version":3,"gen":G,"nextN":…,"paused":[…],"count":C}
+//                                  {"kind":"outbox-snapshot","version":4,"gen":G,"nextN":…,"paused":[…],"count":C}
 //                                  one Delivery per line (C lines)
 //                                  {"end":true,"count":C}
 //                                written to a temp file (0600), fsynced, read back and checked, renamed
@@ -11,6 +11,8 @@
 //   outbox-journal-<G>.jsonl     every change since snapshot G, one record per line, appended:
 //                                  {"t":"enq","d":Delivery}
 //                                  {"t":"upd","id":…,"p":{state?,attempts?,nextAttemptAt?,lastError?,updatedAt?}}
+//                                   (an attempt's outcome, with the attempt count; the start of an
+//                                   attempt is not written: see startAttempt())
 //                                  {"t":"handed","w":webhookId}  (a carried pause is now in webhooks.json)
 //                                  {"t":"fails","w":webhookId,"n":count}  (consecutive failed attempts)
 //                                  {"t":"dev","d":CommittedDevice}  (a device's committed status and seq,
@@ -35,7 +37,12 @@
 // problem is reported through onSaveProblem, and the write is tried again every retryMs until it
 // succeeds (or retrySave() is called). Files written before framing (plain JSON lines) are still read.
 //
-// Record versions: 3 (the snapshot header's `version`): the outbox does not own pause state, the
+// Record versions: 4 (the snapshot header's `version`): an attempt writes one journal line, its outcome
+// `upd` with the attempt count; the start of an attempt (in_flight) is kept in memory only. Versions 1 to
+// 3 wrote an `upd` with state in_flight and the new count before each attempt: still read (in_flight
+// becomes pending at open, the count kept). A crash during an attempt finds the delivery pending in
+// either case, and it is sent again; since version 4 without that attempt counted.
+// 3: the outbox does not own pause state, the
 // webhook store does (webhooks.json `paused`); no delivery is in the `paused` state, and the header's
 // `paused` lists only pauses carried over from data written by version 2 or 1 that have not yet been
 // handed to the webhook store (see carriedPauses(); normally empty). Versions 2 and 1 wrote
@@ -78,9 +85,9 @@ export function isSettled(state: DeliveryState): boolean {
   return state === 'succeeded' || state === 'failed' || state === 'dead' || state === 'skipped';
 }
 
-/** The snapshot format written now; versions 1 to 3 are read. */
-export const OUTBOX_RECORD_VERSION = 3;
-const READABLE_SNAPSHOT_VERSIONS: readonly number[] = [1, 2, 3];
+/** The snapshot format written now; versions 1 to 4 are read. */
+export const OUTBOX_RECORD_VERSION = 4;
+const READABLE_SNAPSHOT_VERSIONS: readonly number[] = [1, 2, 3, 4];
 
 /** A record of version 1 (a finished `body`) as version 2 (its `event`), when the body is one of our callbacks. */
 export function upgradeDelivery(d: Delivery): Delivery {
@@ -480,33 +487,11 @@ export class Outbox {
    */
   enqueue(input: EnqueueInput): Promise<Delivery> {
     if (this.closed) return Promise.reject(new OutboxClosedError());
-    if (this.pendingFor(input.webhookId) >= this.maxPending) return Promise.reject(this.refuse(input));
-    const refused = this.refusedSinceFull.get(input.webhookId) ?? 0;
-    if (refused > 0) {
-      this.logger('warn', `Delivery outbox accepts callbacks for webhook ${input.webhookId} again after refusing ${refused} while its queue was full`);
-      this.refusedSinceFull.delete(input.webhookId);
-    }
-    const id = input.id ?? randomId('dlv', this.random);
-    if (this.live.has(id)) return Promise.reject(new Error(`delivery ${id} already exists`));
-    const delivery: Delivery = {
-      id,
-      messageId: input.messageId ?? randomId('msg', this.random),
-      webhookId: input.webhookId,
-      udid: input.udid,
-      seq: input.seq,
-      ...(input.event !== undefined ? { event: { ...input.event } } : {}),
-      ...(input.body !== undefined ? { body: input.body } : {}),
-      createdAt: input.createdAt,
-      attempts: 0,
-      nextAttemptAt: input.nextAttemptAt ?? input.createdAt,
-      state: 'pending',
-      n: this.nextN,
-      ...(input.redeliveryOf !== undefined ? { redeliveryOf: input.redeliveryOf } : {}),
-    };
-    const record: JournalRecord = { t: 'enq', d: delivery };
-    this.apply(record);
-    this.notDurable.add(id);
-    return this.batcher.push(frameRecord(record)).then(
+    const added = this.add(input, input.event !== undefined ? { ...input.event } : undefined);
+    if (added instanceof Error) return Promise.reject(added);
+    const { delivery, written } = added;
+    const id = delivery.id;
+    return written.then(
       () => {
         this.notDurable.delete(id);
         return { ...delivery };
@@ -520,6 +505,77 @@ export class Outbox {
     );
   }
 
+  /**
+   * The callbacks of one committed status change and the device's new status, in one write (the device
+   * after its callbacks). Like enqueue() for each, but with one promise for the whole change: `written`
+   * resolves once all of it is on disk, or rejects, and then none of the deliveries is kept. The
+   * deliveries share one event object (never changed). `added` are the live records; `refused` the
+   * inputs refused at once (queue full).
+   */
+  enqueueChange(
+    inputs: readonly EnqueueInput[],
+    event: QueuedEvent,
+    device: CommittedDevice,
+  ): { added: readonly Readonly<Delivery>[]; refused: { webhookId: number; error: Error }[]; written: Promise<void> } {
+    if (this.closed) {
+      const error = new OutboxClosedError();
+      return { added: [], refused: inputs.map((i) => ({ webhookId: i.webhookId, error })), written: Promise.reject(error) };
+    }
+    const added: Delivery[] = [];
+    const refused: { webhookId: number; error: Error }[] = [];
+    for (const input of inputs) {
+      const result = this.add(input, event);
+      if (result instanceof Error) refused.push({ webhookId: input.webhookId, error: result });
+      else added.push(result.delivery);
+    }
+    const record: JournalRecord = { t: 'dev', d: { ...device } };
+    this.apply(record);
+    const written = this.batcher.push(`${JSON.stringify(record)}\n`).then(
+      () => {
+        for (const d of added) this.notDurable.delete(d.id);
+      },
+      (error: unknown) => {
+        for (const d of added) {
+          this.notDurable.delete(d.id);
+          this.deleteLive(d.id);
+        }
+        throw error;
+      },
+    );
+    return { added, refused, written };
+  }
+
+  /** Checks, makes and journals one delivery (in memory at once); `written` is its batch's promise. */
+  private add(input: EnqueueInput, event: QueuedEvent | undefined): { delivery: Delivery; written: Promise<void> } | Error {
+    if (this.pendingFor(input.webhookId) >= this.maxPending) return this.refuse(input);
+    const refused = this.refusedSinceFull.get(input.webhookId) ?? 0;
+    if (refused > 0) {
+      this.logger('warn', `Delivery outbox accepts callbacks for webhook ${input.webhookId} again after refusing ${refused} while its queue was full`);
+      this.refusedSinceFull.delete(input.webhookId);
+    }
+    const id = input.id ?? randomId('dlv', this.random);
+    if (this.live.has(id)) return new Error(`delivery ${id} already exists`);
+    const delivery: Delivery = {
+      id,
+      messageId: input.messageId ?? randomId('msg', this.random),
+      webhookId: input.webhookId,
+      udid: input.udid,
+      seq: input.seq,
+      ...(event !== undefined ? { event } : {}),
+      ...(input.body !== undefined ? { body: input.body } : {}),
+      createdAt: input.createdAt,
+      attempts: 0,
+      nextAttemptAt: input.nextAttemptAt ?? input.createdAt,
+      state: 'pending',
+      n: this.nextN,
+      ...(input.redeliveryOf !== undefined ? { redeliveryOf: input.redeliveryOf } : {}),
+    };
+    const record: JournalRecord = { t: 'enq', d: delivery };
+    this.apply(record);
+    this.notDurable.add(id);
+    return { delivery, written: this.batcher.push(frameRecord(record)) };
+  }
+
   /** Changes a delivery; a settled state (succeeded, failed, dead) removes it from the outbox. */
   update(id: string, patch: DeliveryPatch): Promise<void> {
     if (this.closed) return Promise.reject(new OutboxClosedError());
@@ -527,6 +583,19 @@ export class Outbox {
     const record: JournalRecord = { t: 'upd', id, p: patch };
     this.apply(record);
     return this.batcher.push(frameRecord(record));
+  }
+
+  /**
+   * An attempt starts: in flight, with its count, in memory only (nothing is written). The attempt's
+   * outcome, an update() with the same count, is its one journal line; a crash before it leaves the
+   * delivery as it was on disk (pending, the attempts before this one), so it is sent again.
+   */
+  startAttempt(id: string, attempts: number, at: number): void {
+    const d = this.live.get(id);
+    if (!d || this.closed) return;
+    d.state = 'in_flight';
+    d.attempts = attempts;
+    d.updatedAt = at;
   }
 
   /**
@@ -632,7 +701,8 @@ export class Outbox {
   private apply(record: JournalRecord): void {
     switch (record.t) {
       case 'enq': {
-        const d = upgradeDelivery({ ...record.d });
+        // Live, the record made by add() is kept as it is (one object per delivery); replayed, a copy.
+        const d = upgradeDelivery(this.replaying ? { ...record.d } : record.d);
         if (this.replaying && d.state === 'pending' && this.carried.has(d.webhookId)) d.state = 'paused';
         if (isSettled(d.state)) this.deleteLive(d.id);
         else this.setLive(d);

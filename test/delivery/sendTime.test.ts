@@ -116,7 +116,7 @@ describe('creationTime is when the try is sent', () => {
     const firstLine = bytes.subarray(0, bytes.indexOf(0x0a));
     const [header] = decodeLine<{ version: number }>(firstLine).records;
     expect(header).toBeDefined();
-    expect(header?.version).toBe(3);
+    expect(header?.version).toBe(4);
     await outbox.close();
   });
 });
