@@ -8,7 +8,7 @@ import { describe, expect, it, vi } from 'vitest';
 import { nodeStorageFs, readJsonLines } from '../../main/delivery/files';
 import type { AppendHandle, StorageFs } from '../../main/delivery/files';
 import { openOutbox } from '../../main/delivery/outbox';
-import { event, receiver, rig, tempDir, webhook } from './helpers';
+import { event, receiver, rig, tempDir, webhook } from '../support/delivery';
 
 const until = (check: () => void | Promise<void>, timeout = 10_000): Promise<void> => vi.waitFor(check, { timeout, interval: 5 });
 

@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { openHistory } from '../../main/delivery/history';
 import type { NewAttemptRecord } from '../../main/delivery/history';
-import { tempDir } from './helpers';
+import { tempDir } from '../support/delivery';
 
 const attempt = (i: number, body = '{"ok":true}'): NewAttemptRecord => ({
   deliveryId: `dlv_${i}`,

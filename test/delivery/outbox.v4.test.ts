@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it, vi } from 'vitest';
 import { readJsonLines } from '../../main/delivery/files';
 import { OUTBOX_RECORD_VERSION, SNAPSHOT_FILE, journalFile, openOutbox } from '../../main/delivery/outbox';
-import { event, receiver, rig, tempDir, webhook } from './helpers';
+import { event, receiver, rig, tempDir, webhook } from '../support/delivery';
 
 const until = (check: () => void | Promise<void>, timeout = 10_000): Promise<void> => vi.waitFor(check, { timeout, interval: 5 });
 
