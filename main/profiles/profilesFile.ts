@@ -6,7 +6,7 @@ import { ADMIN_ROLE_ID, ALL_PERMISSIONS, isBuiltInRoleId } from './permissions';
 import type { Permission } from './permissions';
 import { idSchema } from '../schemas';
 
-/** As stored. `passphraseHash` never leaves this module: callers get ProfileView. */
+/** As stored. `passphraseHash` never leaves this module: callers get the contract's Profile. */
 export interface StoredProfile {
   id: number;
   name: string;
