@@ -1,6 +1,7 @@
 // Device identity: which observations from the three sources are one phone (the adb serial, the USB
 // port, the iOS serial/UDID spelled two ways, one hardware serial over USB and Wi-Fi), and what they say
 // about it (name, platform, transports). Plain Node, pure functions over the sources' current lists.
+import { DEVICE_CONNECTIONS } from '../../preload/contract/vocabulary';
 import type { DeviceRecord } from './deviceRecords';
 import type { NameSource } from './trackerTypes';
 import type { Connection, Observation, Platform, SourceId } from './types';
@@ -139,7 +140,7 @@ export function applyObservations(rec: DeviceRecord, observations: Observation[]
   }
   rec.connection = observations.some((o) => o.connection === 'usb') ? 'usb' : 'network';
   const transports = new Set((deviceLevel.length > 0 ? deviceLevel : observations).map((o) => o.connection));
-  rec.transports = (['usb', 'network'] as const).filter((c) => transports.has(c));
+  rec.transports = DEVICE_CONNECTIONS.filter((c) => transports.has(c));
   if (rec.connection === 'usb') rec.usbSeen = true;
   const path = observations.map((o) => normalizeUsbPath(o.usbPath)).find((p) => p !== undefined);
   if (path) rec.usbPath = path;

@@ -126,7 +126,9 @@ export interface SavedDeviceState {
   history?: Transition[];
 }
 
-export type NameSource = 'device' | 'usb' | 'udid';
+/** Where a device's name came from: its own source, the USB product string, or the udid itself. */
+export const NAME_SOURCES = ['device', 'usb', 'udid'] as const;
+export type NameSource = (typeof NAME_SOURCES)[number];
 
 /** A forgotten device: its sequence number continues if it comes back; its timeline stays until it ages out. */
 export interface ForgottenDevice {
