@@ -2,12 +2,11 @@
 // saved at quit, and the options it takes. Plain Node; main/devices/tracker.ts re-exports all of it.
 import type { LoggerLike } from '../log';
 import type { Clock, Connection, Platform, SourceId } from './types';
-import { DEVICE_STATUSES, DEVICE_VISIBILITIES } from '../../preload/contract/vocabulary';
+import { DEVICE_VISIBILITIES } from '../../preload/contract/vocabulary';
 import type { DeviceStatus, DeviceVisibility } from '../../preload/contract/vocabulary';
 
 export type Status = DeviceStatus;
 export type Visibility = DeviceVisibility;
-export const STATUSES: readonly Status[] = DEVICE_STATUSES;
 export const VISIBILITIES: readonly Visibility[] = DEVICE_VISIBILITIES;
 
 export interface Transition {

@@ -15,10 +15,6 @@ export function isPermission(value: unknown): value is Permission {
   return typeof value === 'string' && (ALL_PERMISSIONS as readonly string[]).includes(value);
 }
 
-export function permissionLabel(permission: Permission): string {
-  return PERMISSIONS.find((p) => p.id === permission)?.label ?? permission;
-}
-
 export const ADMIN_ROLE_ID = 'admin';
 export const MEMBER_ROLE_ID = 'member';
 

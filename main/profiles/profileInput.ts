@@ -9,13 +9,6 @@ export const ROLE_NAME_MAX = 50;
 export const PASSPHRASE_MIN = 8;
 export const PASSPHRASE_MAX = 256;
 
-export interface ProfileInput {
-  name: string;
-  roleId: string;
-  /** Optional; at least 8 characters. Stored as a scrypt hash only. */
-  passphrase?: string;
-}
-
 export interface RoleInput {
   name: string;
   permissions: Permission[];

@@ -81,11 +81,9 @@ export const webhookSchema = z.object({
 export type Webhook = z.infer<typeof webhookSchema>;
 
 /**
- * What the webhook dialog sends. The envelope only: main's webhook store applies the product's rules to
- * every field (and answers field errors keyed like `name`), so the fields pass on as they are.
+ * What the webhook dialog sends: the form's fields as the renderer fills them in. Main's webhook store
+ * applies the product's rules to every field (and answers field errors keyed like `name`).
  */
-export const webhookFormSchema = z.record(z.string(), z.unknown());
-/** The form's fields as the renderer fills them in. */
 export interface WebhookForm {
   name: string;
   url: string;
