@@ -41,7 +41,7 @@ import type { WebhookService } from './webhooks/service';
 import { openWebhookStore, WEBHOOKS_FILE } from './webhooks/store';
 import type { WebhookStore } from './webhooks/store';
 
-export interface CoreOptions {
+interface CoreOptions {
   dataDir: string;
   logger: Logger;
   /** Where the sources look for the adb server and usbmuxd (ADB_SERVER_SOCKET, USBMUXD_SOCKET_ADDRESS…). */

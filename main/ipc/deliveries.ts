@@ -11,19 +11,19 @@ import { mapResult, messageOf } from './results';
 
 const EVENT_STATUS = { online: 'Online', offline: 'Offline', utilizing: 'Utilizing', unplugged: 'Unplugged' } as const satisfies Record<string, Status>;
 
-export const SAMPLE_DEVICE = { udid: '00000000-0000-0000-0000-SAMPLE000001', name: 'Sample device', platform: 'android' as const };
+const SAMPLE_DEVICE = { udid: '00000000-0000-0000-0000-SAMPLE000001', name: 'Sample device', platform: 'android' as const };
 
-export interface DeliveryHandlerDeps {
+interface DeliveryHandlerDeps {
   core: Pick<Core, 'webhooks' | 'webhookService' | 'dispatcher' | 'outbox' | 'history' | 'tracker'> & Partial<Pick<Core, 'secretWait' | 'dataDir'>>;
   receiver: ReceiverHost;
   now?: () => number;
 }
 
-export function toReceived(request: ReceivedCallback): ReceivedCallback {
+function toReceived(request: ReceivedCallback): ReceivedCallback {
   return { ...request };
 }
 
-export function deliveryHealth(core: DeliveryHandlerDeps['core'], webhookIds: number[]): Promise<WebhookDeliveryHealth[]> {
+function deliveryHealth(core: DeliveryHandlerDeps['core'], webhookIds: number[]): Promise<WebhookDeliveryHealth[]> {
   return Promise.all(
     webhookIds.map(async (webhookId) => {
       const recent = await core.history.query({ webhookId, limit: 20 });

@@ -10,7 +10,7 @@ import type { Permission } from '../profiles/permissions';
 import { fail, ok } from './register';
 import type { HandlerDef } from './register';
 
-export interface DeviceHandlerDeps {
+interface DeviceHandlerDeps {
   tracker: DeviceTracker;
   reservations: Reservations;
   localApi: LocalApiHost;

@@ -36,7 +36,7 @@ export function fail<T = never>(error: IpcError): IpcResult<T> {
 export type Holds = (permission: ChannelPermission) => boolean;
 
 /** The one "not allowed" answer, for IPC, the tray and the app menu alike. */
-export function notAllowed<T = never>(): IpcResult<T> {
+function notAllowed<T = never>(): IpcResult<T> {
   return fail({ code: 'forbidden', message: NOT_ALLOWED_MESSAGE });
 }
 
@@ -45,7 +45,7 @@ export function channelPermission(channel: string): ChannelPermission | undefine
   return invokePermission(channel);
 }
 
-export function senderUrl(event: Pick<IpcMainInvokeEvent, 'senderFrame'>): string {
+function senderUrl(event: Pick<IpcMainInvokeEvent, 'senderFrame'>): string {
   return event.senderFrame?.url ?? '';
 }
 

@@ -16,7 +16,7 @@ export function isPermission(value: unknown): value is Permission {
 }
 
 export const ADMIN_ROLE_ID = 'admin';
-export const MEMBER_ROLE_ID = 'member';
+const MEMBER_ROLE_ID = 'member';
 
 export interface Role {
   /** `admin`, `member`, or `role-<n>` for a custom role. */

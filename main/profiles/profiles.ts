@@ -29,15 +29,15 @@ import { profilesFileSchema } from './profilesFile';
 import type { ProfilesFile, StoredProfile, StoredRole } from './profilesFile';
 
 export const PROFILES_FILE = 'profiles.json';
-export const PROFILES_SCHEMA_VERSION = 1;
+const PROFILES_SCHEMA_VERSION = 1;
 
-export interface ProfilesSnapshot {
+interface ProfilesSnapshot {
   activeProfileId: number;
   profiles: Profile[];
   roles: Role[];
 }
 
-export type ProfileErrorCode =
+type ProfileErrorCode =
   | 'forbidden'
   | 'not_found'
   | 'last_admin'
@@ -50,12 +50,12 @@ export type ProfileErrorCode =
   | 'active_profile'
   | 'storage';
 
-export interface ProfileError {
+interface ProfileError {
   code: ProfileErrorCode;
   message: string;
 }
 
-export type ProfileFailure = { ok: false; fieldErrors: FieldErrors } | { ok: false; error: ProfileError };
+type ProfileFailure = { ok: false; fieldErrors: FieldErrors } | { ok: false; error: ProfileError };
 export type ProfileResult = { ok: true; profile: Profile } | ProfileFailure;
 export type RoleResult = { ok: true; role: Role } | ProfileFailure;
 
@@ -96,7 +96,7 @@ export interface OpenProfileStoreOptions {
   scrypt?: ScryptParams;
 }
 
-export interface OpenProfileStoreResult {
+interface OpenProfileStoreResult {
   profiles: ProfileStore;
   recovered?: Recovery;
 }

@@ -31,14 +31,14 @@ import {
   errnoCode,
 } from './errors';
 
-export type DeepReadonly<T> = T extends (infer U)[]
+type DeepReadonly<T> = T extends (infer U)[]
   ? ReadonlyArray<DeepReadonly<U>>
   : T extends object
     ? { readonly [K in keyof T]: DeepReadonly<T[K]> }
     : T;
 
 /** Every data file carries its schema version at the top: `{ "schemaVersion": 3, … }`. */
-export interface Versioned {
+interface Versioned {
   schemaVersion: number;
 }
 
@@ -54,15 +54,15 @@ export function refuse<F>(result: F): Refusal<F> {
   return new Refusal(result);
 }
 
-export type ValidationResult<T> = { ok: true; value: T } | { ok: false; reason: string };
+type ValidationResult<T> = { ok: true; value: T } | { ok: false; reason: string };
 /** The shape check: returns the (possibly normalized) data, or a short reason it is not acceptable. */
-export type Validate<T> = (data: unknown) => ValidationResult<T>;
+type Validate<T> = (data: unknown) => ValidationResult<T>;
 
 /**
  * `migrations[n]` turns a document of version n-1 into version n. They run in order from the file's
  * version up to `version`; the store stamps `schemaVersion` after each step, so a migration need not.
  */
-export type Migrations = Record<number, (old: unknown) => unknown>;
+type Migrations = Record<number, (old: unknown) => unknown>;
 
 export interface JsonStoreOptions<T extends Versioned> {
   /** Absolute path of the data file. Its folder is created when missing. */
@@ -93,7 +93,7 @@ export interface JsonStoreOptions<T extends Versioned> {
   fileMode?: number;
 }
 
-export type RecoveryKind = 'corrupt' | 'empty' | 'invalid';
+type RecoveryKind = 'corrupt' | 'empty' | 'invalid';
 
 export interface Recovery {
   kind: RecoveryKind;
@@ -159,7 +159,7 @@ export interface JsonStore<T extends Versioned> {
 
 export type ReloadResult = { ok: true; changed: boolean } | { ok: false; reason: string };
 
-export interface OpenResult<T extends Versioned> {
+interface OpenResult<T extends Versioned> {
   store: JsonStore<T>;
   /** Set when the file could not be used and was moved aside; the store starts from the defaults. */
   recovered?: Recovery;
