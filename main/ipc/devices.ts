@@ -3,7 +3,7 @@
 import type { AppiumServerInfo, Device, DeviceEventInfo, DevicesState, LocalApiInfo } from '../../preload/contract';
 import { newApiToken } from '../devices/deviceState';
 import type { LocalApiHost } from '../devices/localApiHost';
-import { ReservationError } from '../devices/reservations';
+import { ADMIN, ReservationError } from '../devices/reservations';
 import type { Reservations } from '../devices/reservations';
 import type { DeviceTracker } from '../devices/tracker';
 import type { Permission } from '../profiles/permissions';
@@ -100,7 +100,7 @@ export function deviceHandlers(deps: DeviceHandlerDeps): {
       handle: ({ udid: id }) => {
         if (!deps.can('device.reserve')) return forbidden('release devices');
         try {
-          deps.reservations.release(id, { kind: 'admin' });
+          deps.reservations.release(id, ADMIN);
           return ok(null);
         } catch (error) {
           return reservationFailure(error);
