@@ -20,6 +20,7 @@ import { isDeepStrictEqual } from 'node:util';
 import type { Adapter } from 'lowdb';
 import { DurableJsonFile } from './durableFile';
 import type { z } from 'zod';
+import { Listeners } from '../listeners';
 import type { Logger } from '../log';
 import {
   StorageClosedError,
@@ -329,7 +330,7 @@ class Store<T extends Versioned> implements JsonStore<T> {
   readonly label: string;
   #committed: T;
   readonly #adapter: Adapter<unknown>;
-  readonly #listeners = new Set<(data: DeepReadonly<T>) => void>();
+  readonly #listeners: Listeners<DeepReadonly<T>>;
   readonly #options: JsonStoreOptions<T>;
   readonly #batchMs: number;
   #pending: Pending<T>[] = [];
@@ -346,6 +347,9 @@ class Store<T extends Versioned> implements JsonStore<T> {
     this.#options = options;
     this.#batchMs = options.batchMs ?? 0;
     this.#committed = deepFreeze(initial);
+    this.#listeners = new Listeners<DeepReadonly<T>>((error) =>
+      options.logger('error', `${options.label}: a change listener failed: ${error instanceof Error ? error.message : String(error)}`),
+    );
   }
 
   get data(): DeepReadonly<T> {
@@ -366,11 +370,7 @@ class Store<T extends Versioned> implements JsonStore<T> {
 
   onChange(listener: (data: DeepReadonly<T>) => void): () => void {
     // A wrapper per subscription: the same function subscribed twice is told twice and unsubscribed once each.
-    const entry = (data: DeepReadonly<T>) => listener(data);
-    this.#listeners.add(entry);
-    return () => {
-      this.#listeners.delete(entry);
-    };
+    return this.#listeners.add((data) => listener(data));
   }
 
   #enqueue<R>(mutator: (draft: T) => unknown, notify: boolean): Promise<R> {
@@ -382,14 +382,7 @@ class Store<T extends Versioned> implements JsonStore<T> {
   }
 
   #notify(): void {
-    const data = this.#committed as DeepReadonly<T>;
-    for (const listener of [...this.#listeners]) {
-      try {
-        listener(data);
-      } catch (error) {
-        this.#options.logger('error', `${this.label}: a change listener failed: ${error instanceof Error ? error.message : String(error)}`);
-      }
-    }
+    this.#listeners.emit(this.#committed as DeepReadonly<T>);
   }
 
   flush(): Promise<void> {
