@@ -5,6 +5,11 @@ import type { z } from 'zod';
 
 export { idSchema, listenPortSchema } from '../preload/contract/fields';
 
+/** The console's own listeners (Local API, Test receiver) refuse 1–1023: the message for such a port, else undefined. */
+export function privilegedPortProblem(port: number): string | undefined {
+  return port > 0 && port < 1024 ? 'Use 0 (any free port) or 1024–65535' : undefined;
+}
+
 export type FieldErrors = Record<string, string>;
 
 /** zod issues → the first message for each field, keyed by its path (`name`, `events.online`); the empty path is `_`. */

@@ -5,6 +5,7 @@ import type { DeliveryEvent } from '../delivery';
 import type { ReceiverHost } from '../delivery/receiverHost';
 import type { Status } from '../devices/tracker';
 import { discardOrphans, orphanInfo, restoreOrphans } from '../orphans';
+import { privilegedPortProblem } from '../schemas';
 import { fail, ok } from './register';
 import type { HandlerDef } from './register';
 import { mapResult, messageOf } from './results';
@@ -152,7 +153,8 @@ export function deliveryHandlers(deps: DeliveryHandlerDeps): {
     'receiver:requests': { handle: () => ok(receiver.requests().map((r) => toReceived(r))) },
     'receiver:start': {
       handle: async ({ port }) => {
-        if (port > 0 && port < 1024) return fail({ code: 'validation', message: 'Use 0 (any free port) or 1024–65535', fieldErrors: { port: 'Use 0 (any free port) or 1024–65535' } });
+        const problem = privilegedPortProblem(port);
+        if (problem) return fail({ code: 'validation', message: problem, fieldErrors: { port: problem } });
         return ok(await receiver.start(port));
       },
     },

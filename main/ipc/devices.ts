@@ -7,6 +7,7 @@ import { ADMIN, ReservationError } from '../devices/reservations';
 import type { Reservations } from '../devices/reservations';
 import type { DeviceTracker } from '../devices/tracker';
 import type { Permission } from '../profiles/permissions';
+import { privilegedPortProblem } from '../schemas';
 import { fail, ok } from './register';
 import type { HandlerDef } from './register';
 
@@ -139,7 +140,8 @@ export function deviceHandlers(deps: DeviceHandlerDeps): {
     'localApi:setPort': {
       handle: async ({ port }) => {
         if (!deps.can('org_setting.modify')) return forbidden('change the local API');
-        if (port > 0 && port < 1024) return fail({ code: 'validation', message: 'Use 0 (any free port) or 1024–65535', fieldErrors: { port: 'Use 0 (any free port) or 1024–65535' } });
+        const problem = privilegedPortProblem(port);
+        if (problem) return fail({ code: 'validation', message: problem, fieldErrors: { port: problem } });
         await deps.localApi.update({ port });
         return ok(localApiInfo(deps));
       },
