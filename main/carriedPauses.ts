@@ -11,7 +11,7 @@ import type { Logger } from './log';
 
 export const CARRIED_PAUSE_REASON = 'Paused by an earlier version of DeviceHooks; new events still queue.';
 
-export interface CarriedPausesOutbox {
+interface CarriedPausesOutbox {
   carriedPauses(): number[];
   handOverPauses(webhookIds: readonly number[]): Promise<void>;
 }

@@ -26,6 +26,7 @@ import { UsbSource } from './devices/usb';
 import { UsbmuxSource } from './devices/usbmux';
 import { resumeDevices } from './devices/sleep';
 import type { Logger } from './log';
+import { Listeners } from './listeners';
 import { orphanSummary } from './orphans';
 import { reconcileDevices } from './reconcile';
 import { SecretWait } from './secretWait';
@@ -40,7 +41,7 @@ import type { WebhookService } from './webhooks/service';
 import { openWebhookStore, WEBHOOKS_FILE } from './webhooks/store';
 import type { WebhookStore } from './webhooks/store';
 
-export interface CoreOptions {
+interface CoreOptions {
   dataDir: string;
   logger: Logger;
   /** Where the sources look for the adb server and usbmuxd (ADB_SERVER_SOCKET, USBMUXD_SOCKET_ADDRESS…). */
@@ -237,7 +238,7 @@ export async function openCore(options: CoreOptions): Promise<Core> {
   });
 
   const recent: DeviceEventInfo[] = [];
-  const eventListeners = new Set<(event: DeviceEventInfo) => void>();
+  const eventListeners = new Listeners<DeviceEventInfo>((error) => log('error', `device event listener failed: ${String(error)}`));
   tracker.onEvent((event: DeviceEvent) => {
     const info: DeviceEventInfo = {
       udid: event.udid,
@@ -252,7 +253,7 @@ export async function openCore(options: CoreOptions): Promise<Core> {
     log('info', `device ${event.udid} (${event.name}) ${event.from ?? 'new'} → ${event.to} #${event.seq}`);
     recent.unshift(info);
     if (recent.length > 200) recent.pop();
-    for (const listener of eventListeners) listener(info);
+    eventListeners.emit(info);
     const delivery: DeliveryEvent = { udid: event.udid, name: event.name, platform: event.platform, to: event.to, at: event.at, seq: event.seq };
     void dispatcher.dispatch(delivery).then(
       ({ refused }) => {
@@ -323,10 +324,7 @@ export async function openCore(options: CoreOptions): Promise<Core> {
     dispatcher,
     secretWait,
     recentEvents: () => [...recent],
-    onEvent: (listener) => {
-      eventListeners.add(listener);
-      return () => eventListeners.delete(listener);
-    },
+    onEvent: (listener) => eventListeners.add(listener),
     async start() {
       secretWait.start();
       for (const source of sources) {

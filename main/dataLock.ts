@@ -24,7 +24,7 @@ import type { Logger } from './log';
 
 export const LOCK_FILE = 'devicehooks.lock';
 
-export type LockKind = 'desktop' | 'headless';
+type LockKind = 'desktop' | 'headless';
 
 export interface LockHolder {
   kind: LockKind;
@@ -251,7 +251,7 @@ function sleepSync(ms: number): void {
 }
 
 /** This boot of the machine: Linux only (undefined elsewhere or when unreadable). */
-export function readBootId(): string | undefined {
+function readBootId(): string | undefined {
   if (process.platform !== 'linux') return undefined;
   try {
     return readFileSync('/proc/sys/kernel/random/boot_id', 'utf-8').trim() || undefined;
@@ -264,7 +264,7 @@ export function readBootId(): string | undefined {
  * When `pid` started, as the OS gives it: Linux, field 22 of /proc/PID/stat (clock ticks since boot);
  * macOS and the BSDs, `ps -o lstart=`. null: no such process. undefined: the OS does not say (Windows).
  */
-export function processStartTime(pid: number): string | null | undefined {
+function processStartTime(pid: number): string | null | undefined {
   if (!Number.isSafeInteger(pid) || pid <= 0) return null;
   if (process.platform === 'linux') {
     let stat: string;
@@ -322,7 +322,7 @@ function clockTime(iso: string): string {
   return sameDay ? hm : `${at.getFullYear()}-${pad(at.getMonth() + 1)}-${pad(at.getDate())} ${hm}`;
 }
 
-export function pidIsAlive(pid: number): boolean {
+function pidIsAlive(pid: number): boolean {
   if (!Number.isSafeInteger(pid) || pid <= 0) return false;
   try {
     process.kill(pid, 0);

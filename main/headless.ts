@@ -32,8 +32,8 @@ import { WEBHOOKS_FILE } from './webhooks/store';
 import type { WebhookStore } from './webhooks/store';
 
 /** The folder Electron's `app.getPath('userData')` gives the desktop app (productName DeviceHooks). */
-export const APP_FOLDER = 'DeviceHooks';
-export const HEADLESS_LOG = join('logs', 'headless.log');
+const APP_FOLDER = 'DeviceHooks';
+const HEADLESS_LOG = join('logs', 'headless.log');
 
 export const EXIT = {
   ok: 0,
@@ -45,7 +45,7 @@ export const EXIT = {
 } as const;
 
 /** Wait this long after the last change event for webhooks.json before reading it (editors write in steps). */
-export const RELOAD_DEBOUNCE_MS = 200;
+const RELOAD_DEBOUNCE_MS = 200;
 
 /**
  * Where the desktop app keeps its data, computed like Electron does (appData + productName):
@@ -83,13 +83,13 @@ Command exit codes: 0 done, 1 the data could not be read or saved (or a test/red
 2 bad usage or invalid input (nothing saved), 3 the DeviceHooks holding the folder does not answer.
 `;
 
-export interface HeadlessArgs {
+interface HeadlessArgs {
   dataDir: string | undefined;
   localApi: boolean;
   help: boolean;
 }
 
-export type ParsedArgs = { ok: true; args: HeadlessArgs } | { ok: false; message: string };
+type ParsedArgs = { ok: true; args: HeadlessArgs } | { ok: false; message: string };
 
 export function parseHeadlessArgs(argv: string[]): ParsedArgs {
   let values: { 'data-dir'?: string | undefined; 'no-local-api'?: boolean | undefined; help?: boolean | undefined };
@@ -166,7 +166,7 @@ function osUser(): string {
 }
 
 /** Runs the headless runner until a signal stops it. Exits the process (it owns it). */
-export async function runHeadless(argv: string[]): Promise<void> {
+async function runHeadless(argv: string[]): Promise<void> {
   const parsed = parseHeadlessArgs(argv);
   if (!parsed.ok) {
     process.stderr.write(`${parsed.message}\n\n${USAGE}`);
@@ -344,7 +344,7 @@ function isEntry(): boolean {
 }
 
 /** The program: a command (main/cli/) or the runner. */
-export async function main(argv: string[]): Promise<void> {
+async function main(argv: string[]): Promise<void> {
   const parsed = parseCli(argv);
   if (parsed.kind === 'run') return runHeadless(parsed.argv);
   if (parsed.kind === 'help') {

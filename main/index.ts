@@ -17,6 +17,7 @@ import { pusher } from './ipc/push';
 import { registerIpc } from './ipc/register';
 import { NOT_ALLOWED_MESSAGE } from '../preload/contract';
 import { webhookHandlers, webhooksState } from './ipc/webhooks';
+import { Listeners } from './listeners';
 import { createFileLogger } from './log';
 import { NoticeBoard } from './notices';
 import { restrictNewFiles, tightenDataDir, tightenSummary } from './ownerOnly';
@@ -79,7 +80,7 @@ async function start(): Promise<void> {
   const notices = new NoticeBoard();
   let core: Core;
   /** Redraws waiting for a webhook whose queue became full (the tray). */
-  const queueFullListeners = new Set<() => void>();
+  const queueFullListeners = new Listeners<void>((error) => log('error', `queue-full listener failed: ${String(error)}`));
   // OS notifications, rate-limited, for the kinds chosen in Settings › General.
   const notifier = new Notifier({
     enabled: (kind) => core.settings.general().notifications[kind],
@@ -100,7 +101,7 @@ async function start(): Promise<void> {
       onWebhookPaused: (_id, name) => notifier.notify('webhookPaused', `${name} paused after repeated failures; new events still queue`),
       onQueueFull: (_id, name, refused) => {
         notifier.notify('deliveryFailed', `${name}: delivery queue full, ${refused} new callback(s) refused`);
-        queueFullListeners.forEach((listener) => listener());
+        queueFullListeners.emit();
       },
     });
   } catch (error) {

@@ -6,7 +6,7 @@ import { dirname } from 'node:path';
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
 export type Logger = (level: LogLevel, message: string) => void;
 
-export interface FileLoggerOptions {
+interface FileLoggerOptions {
   file: string;
   maxBytes?: number;
   /** Also write to stdout/stderr (the headless runner and development want this). */
@@ -48,7 +48,7 @@ export interface LogMethods {
   warn(message: string, meta?: Record<string, unknown>): void;
   error(message: string, meta?: Record<string, unknown>): void;
 }
-export const silentLogMethods: LogMethods = { info: () => {}, warn: () => {}, error: () => {} };
+const silentLogMethods: LogMethods = { info: () => {}, warn: () => {}, error: () => {} };
 /** Either form: a module that logs through methods accepts the app's Logger too. */
 export type LoggerLike = LogMethods | Logger;
 

@@ -2,7 +2,7 @@
 // composition root passes the function that shows a notification (Electron's Notification).
 export type NotificationKind = 'deviceOffline' | 'deviceUnplugged' | 'webhookPaused' | 'deliveryFailed' | 'deviceBattery';
 
-export interface NotifierOptions {
+interface NotifierOptions {
   show: (title: string, body: string) => void;
   enabled: (kind: NotificationKind) => boolean;
   /** Within this window, at most `burst` notifications are shown one by one; the rest are summarised. */

@@ -10,7 +10,7 @@ import { WEBHOOKS_FILE } from './webhooks/store';
 import { migrateWebhooksV1toV2 } from './webhooks/webhooksFile';
 import type { WebhookStore } from './webhooks/store';
 
-export interface OrphanInfo {
+interface OrphanInfo {
   /** Callbacks held for webhooks no longer defined. */
   count: number;
   webhookIds: number[];
@@ -18,7 +18,7 @@ export interface OrphanInfo {
   setAside: string | null;
 }
 
-export interface OrphanDeps {
+interface OrphanDeps {
   dataDir: string;
   webhooks: Pick<WebhookStore, 'list' | 'isDeleted' | 'restoreWebhooks'>;
   outbox: Pick<Outbox, 'pendingByWebhookId'>;
@@ -52,7 +52,7 @@ export async function orphanInfo(deps: OrphanDeps): Promise<OrphanInfo> {
   return { ...summary, setAside: files[0] ?? null };
 }
 
-export type RestoreOutcome = { ok: true; restored: number; message: string } | { ok: false; message: string };
+type RestoreOutcome = { ok: true; restored: number; message: string } | { ok: false; message: string };
 
 /** Takes the waiting ids' webhooks from the newest set-aside file that parses and puts them back. */
 export async function restoreOrphans(deps: OrphanDeps): Promise<RestoreOutcome> {

@@ -19,7 +19,7 @@ export function restrictNewFiles(platform: NodeJS.Platform = process.platform): 
   return process.umask(OWNER_ONLY_UMASK);
 }
 
-export interface TightenResult {
+interface TightenResult {
   /** How many folders and files had their mode changed. */
   tightened: number;
   /** Entries that could not be changed (path: reason). */

@@ -1,16 +1,14 @@
-// The small validation pieces every layer shares: one id schema, one port schema, and one mapping from
-// zod issues to field errors (`{ 'events.online': 'Choose …' }`, the empty path as `_`). Pure: zod only.
-import { z } from 'zod';
+// The small validation pieces every layer shares: the id and port schemas (defined once, in
+// preload/contract/fields.ts, so the channels use the same ones), and one mapping from zod issues to
+// field errors (`{ 'events.online': 'Choose …' }`, the empty path as `_`). Pure: zod only.
+import type { z } from 'zod';
 
-/** A record id (webhooks, profiles): a positive whole number a JSON number holds exactly. */
-export const idSchema = z.number().int().positive().max(Number.MAX_SAFE_INTEGER);
+export { idSchema, listenPortSchema } from '../preload/contract/fields';
 
-/** A port to listen on: 0 (any free port) up to 65535. Callers that refuse 1–1023 say so themselves. */
-export const listenPortSchema = z
-  .number({ error: 'Enter a port number' })
-  .int('A port is a whole number')
-  .min(0, 'Use 0 (any free port) or 1024–65535')
-  .max(65_535, 'A port is at most 65535');
+/** The console's own listeners (Local API, Test receiver) refuse 1–1023: the message for such a port, else undefined. */
+export function privilegedPortProblem(port: number): string | undefined {
+  return port > 0 && port < 1024 ? 'Use 0 (any free port) or 1024–65535' : undefined;
+}
 
 export type FieldErrors = Record<string, string>;
 

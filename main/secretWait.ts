@@ -8,14 +8,14 @@ import type { Clock } from './devices/types';
 import { Listeners } from './listeners';
 
 export const SECRET_RECHECK_MS = 30_000;
-export const WAITING_LABEL = 'Waiting — secret unavailable';
+const WAITING_LABEL = 'Waiting — secret unavailable';
 
-export interface WaitingWebhook {
+interface WaitingWebhook {
   name: string;
   reason: string;
 }
 
-export interface SecretWaitOptions {
+interface SecretWaitOptions {
   /** What the dispatcher is given: entries with `unavailable` are the waiting ones. */
   list: () => readonly { id: number; name: string; unavailable?: string }[];
   /** Tells the dispatcher to look at its held callbacks again. */

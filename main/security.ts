@@ -67,11 +67,11 @@ export async function openExternal(url: string): Promise<boolean> {
 }
 
 /** Deny by default: the console needs no camera, microphone, notifications-from-page, geolocation… */
-export function denyPermissionRequest(_contents: WebContents | null, _permission: string, callback: (granted: boolean) => void): void {
+function denyPermissionRequest(_contents: WebContents | null, _permission: string, callback: (granted: boolean) => void): void {
   callback(false);
 }
 
-export function denyPermissionCheck(): boolean {
+function denyPermissionCheck(): boolean {
   return false;
 }
 

@@ -11,7 +11,7 @@ import type { Logger } from './log';
 
 export type { GeneralSettings };
 
-export const SETTINGS_FILE = 'settings.json';
+const SETTINGS_FILE = 'settings.json';
 /**
  * 2: debounce times. 3: settle window, device retention. 4: history megabytes. 5: delivery.retryHorizonHours.
  * 6: Appium servers, battery thresholds and their notification switch.
@@ -23,7 +23,7 @@ export const SETTINGS_SCHEMA_VERSION = 6;
 /** Every General setting at its default (the defaults live in the contract's schema). */
 export const DEFAULT_SETTINGS: GeneralSettings = defaultGeneralSettings();
 
-export interface SettingsFile extends GeneralSettings {
+interface SettingsFile extends GeneralSettings {
   schemaVersion: number;
   /** The "closing hides the window" sentence was shown once. */
   closeHintShown: boolean;

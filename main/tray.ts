@@ -7,7 +7,7 @@ import { trayIconPng } from './icons';
 import { trayModel, viewMenu } from './trayModel';
 import type { TrayIconState, TrayInput } from './trayModel';
 
-export interface TrayDeps {
+interface TrayDeps {
   showWindow: () => void;
   quit: () => void;
   /** What the tray shows, read fresh at every redraw. */

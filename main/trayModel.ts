@@ -15,7 +15,7 @@ export interface TrayInput {
   refused?: (webhookId: number) => number;
 }
 
-export interface TrayModel {
+interface TrayModel {
   tooltip: string;
   statusLine: string;
   failing: string[];
@@ -58,7 +58,7 @@ export function trayModel({ devices, webhooks, failures, waiting: isWaiting = ()
   };
 }
 
-export type ViewMenuRole = 'reload' | 'forceReload' | 'toggleDevTools' | 'resetZoom' | 'zoomIn' | 'zoomOut' | 'togglefullscreen';
+type ViewMenuRole = 'reload' | 'forceReload' | 'toggleDevTools' | 'resetZoom' | 'zoomIn' | 'zoomOut' | 'togglefullscreen';
 
 /** The View menu: Electron's usual one while developing; in packaged builds no DevTools and no reload. */
 export function viewMenu(devTools: boolean): (ViewMenuRole | 'separator')[] {

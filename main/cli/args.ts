@@ -56,7 +56,7 @@ const FORM_HELP = `  --name NAME            required, at most 50 characters, uni
 Secrets and header values are stored in plain text in webhooks.json (readable only by its owner), so the
 headless runner can read them.`;
 
-export const COMMANDS: Record<CliCommand, CommandSpec> = {
+const COMMANDS: Record<CliCommand, CommandSpec> = {
   'webhooks list': {
     args: [],
     options: [],
@@ -155,7 +155,7 @@ on a 2xx answer, 1 otherwise (it is then retried like any callback).`,
   },
 };
 
-export const GROUP_USAGE = `Usage: devicehooks-headless webhooks <list|add|edit|remove|pause|resume|test|export|import> [options]
+const GROUP_USAGE = `Usage: devicehooks-headless webhooks <list|add|edit|remove|pause|resume|test|export|import> [options]
 
 Manage the webhooks of the data folder. \`devicehooks-headless webhooks COMMAND --help\` for each.
 

@@ -45,14 +45,14 @@ export function coreContext(core: Core, dataDir: string): CliContext {
   };
 }
 
-export interface FolderContext extends CliContext {
+interface FolderContext extends CliContext {
   /** Lets attempts in flight end (up to 5 s; what is unfinished stays in the outbox) and closes every file. */
   close(): Promise<void>;
   /** Sentences about files that had to be moved aside when they were opened. */
   notices: string[];
 }
 
-export interface FolderContextOptions {
+interface FolderContextOptions {
   dataDir: string;
   logger: Logger;
   osUserName: string;

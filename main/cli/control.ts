@@ -31,7 +31,7 @@ export function controlAddress(dataDir: string, platform: NodeJS.Platform = proc
   return join(dataDir, CONTROL_SOCKET);
 }
 
-export type ServerReply = CliResponse | { busy: true };
+type ServerReply = CliResponse | { busy: true };
 
 export interface ControlServer {
   address: string;
@@ -87,7 +87,7 @@ export async function listenControl(dataDir: string, handle: (request: CliReques
   };
 }
 
-export type ClientOutcome = { kind: 'reply'; reply: ServerReply } | { kind: 'absent' } | { kind: 'unreachable'; reason: string; timedOut: boolean };
+type ClientOutcome = { kind: 'reply'; reply: ServerReply } | { kind: 'absent' } | { kind: 'unreachable'; reason: string; timedOut: boolean };
 
 /**
  * Sends one request. `absent`: nobody listens (no socket file, or a refused connection); `unreachable`:

@@ -34,7 +34,7 @@ const PING_TIMEOUT_MS = 3_000;
 /** A command on the runner may send a callback (up to the delivery timeout, 10 s by default, at most 120 s). */
 const COMMAND_TIMEOUT_MS = 150_000;
 
-export interface CliEnv {
+interface CliEnv {
   defaultDataDir: string;
   version: string;
 }

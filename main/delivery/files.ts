@@ -48,7 +48,7 @@ export function fsyncDir(dir: string, fs: StorageFs = nodeStorageFs): Promise<vo
   return fsyncFolder(dir, fs);
 }
 
-export interface ParsedLines<T> {
+interface ParsedLines<T> {
   records: T[];
   /** The file ended in a line without its newline that did not parse: a write torn by a crash. */
   tornTail: boolean;
@@ -56,7 +56,7 @@ export interface ParsedLines<T> {
   badLines: number;
 }
 
-export interface ScanResult {
+interface ScanResult {
   records: number;
   tornTail: boolean;
   badLines: number;

@@ -14,7 +14,7 @@ export function isEnabled(webhook: DeliveryWebhook): boolean {
 }
 
 /** Absent or empty lists mean every device; when both lists are given, the device must be in both. */
-export function inScope(webhook: DeliveryWebhook, event: Pick<DeliveryEvent, 'udid' | 'platform'>): boolean {
+function inScope(webhook: DeliveryWebhook, event: Pick<DeliveryEvent, 'udid' | 'platform'>): boolean {
   const udids = webhook.scope?.udids;
   const platforms = webhook.scope?.platforms;
   if (udids && udids.length > 0 && !udids.includes(event.udid)) return false;

@@ -2,9 +2,9 @@
 import { STATUSES } from './types';
 import type { DeliveryWebhook, QueuedEvent, Status } from './types';
 
-export type EventActivity = 'device.status.online' | 'device.status.offline' | 'device.state.utilizing' | 'device.state.unplugged';
+type EventActivity = 'device.status.online' | 'device.status.offline' | 'device.state.utilizing' | 'device.state.unplugged';
 
-export interface CallbackBody {
+interface CallbackBody {
   /** ISO-8601 UTC with milliseconds, e.g. 2026-11-27T10:15:00.123Z */
   creationTime: string;
   eventType: 'DEVICE';
@@ -30,14 +30,14 @@ export const CALLBACK_KEYS = [
   'webhookName',
 ] as const satisfies readonly (keyof CallbackBody)[];
 
-export const ACTIVITY_BY_STATUS: Readonly<Record<Status, EventActivity>> = {
+const ACTIVITY_BY_STATUS: Readonly<Record<Status, EventActivity>> = {
   Online: 'device.status.online',
   Offline: 'device.status.offline',
   Utilizing: 'device.state.utilizing',
   Unplugged: 'device.state.unplugged',
 };
 
-export interface BuildPayloadInput {
+interface BuildPayloadInput {
   event: Pick<QueuedEvent, 'udid' | 'name' | 'to'>;
   webhook: Pick<DeliveryWebhook, 'id' | 'name'>;
   org: { id: number };
@@ -46,7 +46,7 @@ export interface BuildPayloadInput {
 }
 
 /** ISO-8601 UTC with exactly three fraction digits and `Z`; refuses times outside years 0000–9999. */
-export function isoUtcMillis(at: number): string {
+function isoUtcMillis(at: number): string {
   const date = new Date(at);
   if (!Number.isFinite(at) || Number.isNaN(date.getTime())) throw new RangeError(`not a valid time: ${String(at)}`);
   const iso = date.toISOString();

@@ -11,7 +11,7 @@ import { verify, DEFAULT_TOLERANCE_SEC } from './signing';
 import type { VerifyResult } from './signing';
 import { Listeners } from '../listeners';
 
-export type SignatureCheck =
+type SignatureCheck =
   | { status: 'valid'; secretIndex: number }
   | { status: 'invalid'; reason: Exclude<VerifyResult, { ok: true }>['reason'] }
   | { status: 'no-secret' };
@@ -21,7 +21,7 @@ export interface ReceivedRequest extends Omit<ReceivedCallback, 'signature'> {
   signature: SignatureCheck;
 }
 
-export interface ReceiverReply {
+interface ReceiverReply {
   status?: number;
   /** ms before answering */
   delayMs?: number;

@@ -5,9 +5,9 @@ import type { ReceiverInfo } from '../../preload/contract';
 import { startReceiver } from './receiver';
 import type { ReceivedRequest, Receiver } from './receiver';
 
-export const DEFAULT_RECEIVER_PORT = 47_616;
+const DEFAULT_RECEIVER_PORT = 47_616;
 
-export type ReceiverHostInfo = ReceiverInfo;
+type ReceiverHostInfo = ReceiverInfo;
 
 export class ReceiverHost {
   private receiver: Receiver | null = null;

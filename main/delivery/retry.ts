@@ -48,7 +48,7 @@ export function parseRetryAfter(value: string | undefined, nowMs: number): numbe
   return Math.max(0, at - nowMs);
 }
 
-export interface NextAttemptInput {
+interface NextAttemptInput {
   attemptsDone: number;
   /** Default DEFAULT_SCHEDULE_MS; past its end its last step repeats. */
   schedule?: readonly number[];

@@ -4,7 +4,7 @@ import { createHmac, timingSafeEqual } from 'node:crypto';
 import { cryptoRandom } from './types';
 import type { RandomSource } from './types';
 
-export const SECRET_PREFIX = 'whsec_';
+const SECRET_PREFIX = 'whsec_';
 export const DEFAULT_TOLERANCE_SEC = 5 * 60;
 
 /** `whsec_` + base64 of 32 random bytes. */
@@ -21,7 +21,7 @@ export function decodeSecret(secret: string): Buffer {
   return key;
 }
 
-export interface SignInput {
+interface SignInput {
   id: string;
   /** unix seconds */
   timestamp: number;
@@ -48,7 +48,7 @@ export type VerifyResult =
   | { ok: true; id: string; timestamp: number; /** which of the given secrets matched */ secretIndex: number }
   | { ok: false; reason: 'missing-headers' | 'bad-timestamp' | 'too-old' | 'too-new' | 'no-secret' | 'no-match' };
 
-export type HeaderBag = Record<string, string | string[] | undefined> | Headers;
+type HeaderBag = Record<string, string | string[] | undefined> | Headers;
 
 function header(headers: HeaderBag, name: string): string | undefined {
   if (typeof (headers as Headers).get === 'function') return (headers as Headers).get(name) ?? undefined;

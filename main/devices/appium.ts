@@ -25,9 +25,9 @@ export interface AppiumSession {
   since: number;
 }
 
-export type AppiumServerState = 'not-running' | 'ok' | 'refused' | 'down';
+type AppiumServerState = 'not-running' | 'ok' | 'refused' | 'down';
 
-export interface AppiumServerHealth {
+interface AppiumServerHealth {
   url: string;
   state: AppiumServerState;
   /** A plain sentence for the source strip. */
@@ -36,14 +36,14 @@ export interface AppiumServerHealth {
   since: number;
 }
 
-export interface HttpAnswer {
+interface HttpAnswer {
   status: number;
   body: unknown;
 }
 /** GET url, JSON body (undefined when not JSON); rejects when nothing answers within timeoutMs. */
 export type HttpGet = (url: string, timeoutMs: number) => Promise<HttpAnswer>;
 
-export interface AppiumWatcherOptions {
+interface AppiumWatcherOptions {
   urls: readonly string[];
   clock: Clock;
   logger?: Logger;
@@ -58,7 +58,7 @@ export interface AppiumWatcherOptions {
 
 // The watched servers are a General setting: their URL rule and default live with its schema.
 export { DEFAULT_APPIUM_URL, normalizeAppiumUrl } from '../../preload/contract/settings';
-export const SESSION_DISCOVERY_FLAG = '--allow-insecure=*:session_discovery';
+const SESSION_DISCOVERY_FLAG = '--allow-insecure=*:session_discovery';
 
 /** `DEVICEHOOKS_APPIUM_URLS` (comma-separated) replaces the configured list when set. */
 export function appiumUrlsFrom(env: NodeJS.ProcessEnv, configured: readonly string[]): string[] {
@@ -104,7 +104,7 @@ function refusedDiscovery(body: unknown): boolean {
 }
 
 /** GET with node:http(s) (cheaper than fetch when nothing listens: a refused connection costs next to nothing). */
-export const httpGet: HttpGet = (url, timeoutMs) =>
+const httpGet: HttpGet = (url, timeoutMs) =>
   new Promise<HttpAnswer>((resolve, reject) => {
     const target = new URL(url);
     const request = (target.protocol === 'https:' ? https : http).get(target, { headers: { Accept: 'application/json' }, agent: false, timeout: timeoutMs }, (res) => {

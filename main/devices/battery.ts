@@ -9,7 +9,7 @@ import type { Status } from './tracker';
 import { Listeners } from '../listeners';
 import type { DevicePlatform } from '../../preload/contract/vocabulary';
 
-export type BatteryHealth = 'Good' | 'Overheat' | 'Dead' | 'Over voltage' | 'Failure' | 'Cold' | 'Unknown';
+type BatteryHealth = 'Good' | 'Overheat' | 'Dead' | 'Over voltage' | 'Failure' | 'Cold' | 'Unknown';
 
 export interface Battery {
   /** percent 0–100 */
@@ -56,7 +56,7 @@ export function parseIosBattery(value: unknown, at: number): Battery | undefined
   return { level, charging, temperatureC: null, health: null, at };
 }
 
-export interface BatteryThresholds {
+interface BatteryThresholds {
   /** "low and not charging" at or below this percent */
   lowPercent: number;
   /** "hot" at or above this °C */
@@ -77,7 +77,7 @@ export interface BatteryDevice {
   status: Status | null;
 }
 
-export interface BatteryMonitorOptions {
+interface BatteryMonitorOptions {
   clock: Clock;
   logger?: Logger;
   devices: () => BatteryDevice[];

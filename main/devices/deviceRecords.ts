@@ -4,26 +4,28 @@
 import { z } from 'zod';
 import { NAME_RANK, cleanName } from './identity';
 import { flappingView } from './flapping';
+import { NAME_SOURCES } from './trackerTypes';
 import type { DeviceView, ForgottenDevice, InUseInfo, NameSource, SavedDeviceState, Status, Transition, Visibility } from './trackerTypes';
+import { DEVICE_CONNECTIONS, DEVICE_PLATFORMS, DEVICE_STATUSES, DEVICE_VISIBILITIES } from '../../preload/contract/vocabulary';
 import type { Connection, Platform, SourceId } from './types';
 
 function rankToSource(rank: number): NameSource {
   return rank >= NAME_RANK.device ? 'device' : rank >= NAME_RANK.usb ? 'usb' : 'udid';
 }
 
-const statusSchema = z.enum(['Online', 'Offline', 'Utilizing', 'Unplugged']);
+const statusSchema = z.enum(DEVICE_STATUSES);
 const transitionSchema = z.object({ from: statusSchema.nullable(), to: statusSchema, at: z.number().finite() });
 const savedSchema = z.object({
   udid: z.string().min(1),
   name: z.string(),
-  nameSource: z.enum(['device', 'usb', 'udid']).optional(),
-  platform: z.enum(['android', 'ios', 'other']),
-  connection: z.enum(['usb', 'network']),
+  nameSource: z.enum(NAME_SOURCES).optional(),
+  platform: z.enum(DEVICE_PLATFORMS),
+  connection: z.enum(DEVICE_CONNECTIONS),
   usbPath: z.string().optional(),
   status: statusSchema,
   since: z.number().finite(),
   seq: z.number().int().min(0),
-  visibilityOverride: z.enum(['Local', 'Private', 'Public']).optional(),
+  visibilityOverride: z.enum(DEVICE_VISIBILITIES).optional(),
   history: z.array(transitionSchema).optional(),
 });
 

@@ -10,8 +10,8 @@ import { listenPortSchema } from '../schemas';
 import type { Logger } from '../log';
 import type { ForgottenDevice, SavedDeviceState } from './tracker';
 
-export const DEVICES_FILE = 'devices.json';
-export const DEVICES_SCHEMA_VERSION = 2;
+const DEVICES_FILE = 'devices.json';
+const DEVICES_SCHEMA_VERSION = 2;
 export const DEFAULT_LOCAL_API_PORT = 47_615;
 
 export interface LocalApiSettings {
@@ -21,7 +21,7 @@ export interface LocalApiSettings {
   token: string;
 }
 
-export interface DevicesFile {
+interface DevicesFile {
   schemaVersion: number;
   /** The tracker's exportState(); the tracker validates each entry itself. */
   devices: unknown[];

@@ -11,13 +11,13 @@ export const FLAP_HOLD_CAP_MS = 30_000;
 const PORT_WINDOW_MS = 60 * 60 * 1000;
 
 /** `1-2.3` hangs from the hub at `1-2`; a root port (`1-2`) from the bus's root hub (none shown). */
-export function hubOf(port: string): string | undefined {
+function hubOf(port: string): string | undefined {
   const dot = port.lastIndexOf('.');
   return dot > 0 ? port.slice(0, dot) : undefined;
 }
 
 /** Per USB port: the monotonic times of its devices' Offline/Unplugged commits (last hour), and their names. */
-export class PortDrops {
+class PortDrops {
   private readonly drops = new Map<string, number[]>();
   private readonly names = new Map<string, Set<string>>();
 
@@ -48,7 +48,7 @@ export class PortDrops {
 }
 
 /** The notice for a device that started flapping, naming its port and hub when known. */
-export function flapNotice(rec: Pick<DeviceRecord, 'udid' | 'name' | 'usbPath'>, disconnects: number): FlappingNotice {
+function flapNotice(rec: Pick<DeviceRecord, 'udid' | 'name' | 'usbPath'>, disconnects: number): FlappingNotice {
   const hub = rec.usbPath ? hubOf(rec.usbPath) : undefined;
   const where = rec.usbPath ? ` on USB port ${rec.usbPath}${hub ? ` (hub ${hub})` : ''}` : '';
   const notice: FlappingNotice = {

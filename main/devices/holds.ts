@@ -8,7 +8,7 @@ import type { DeviceDirectory } from './reservations';
 import type { InUseInfo, SessionHold, Status } from './tracker';
 
 /** What the holds need from the tracker (DeviceTracker fits as is). */
-export interface HoldTarget {
+interface HoldTarget {
   statusOf(udid: string): Status | null | undefined;
   setInUse(udid: string, info: InUseInfo | null): void;
   /** The tracked device a udid names (a Wi-Fi `ip:port` maps to its merged phone), undefined when none. */

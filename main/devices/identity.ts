@@ -1,6 +1,7 @@
 // Device identity: which observations from the three sources are one phone (the adb serial, the USB
 // port, the iOS serial/UDID spelled two ways, one hardware serial over USB and Wi-Fi), and what they say
 // about it (name, platform, transports). Plain Node, pure functions over the sources' current lists.
+import { DEVICE_CONNECTIONS } from '../../preload/contract/vocabulary';
 import type { DeviceRecord } from './deviceRecords';
 import type { NameSource } from './trackerTypes';
 import type { Connection, Observation, Platform, SourceId } from './types';
@@ -9,21 +10,21 @@ import type { Connection, Observation, Platform, SourceId } from './types';
 export const NAME_RANK: Record<NameSource, number> = { udid: 0, usb: 1, device: 2 };
 
 /** The order sources are read in (and listed): the bus first, then the device-level sources. */
-export const SOURCE_ORDER: Record<SourceId, number> = { usb: 0, adb: 1, usbmux: 2 };
+const SOURCE_ORDER: Record<SourceId, number> = { usb: 0, adb: 1, usbmux: 2 };
 /** Every source, in that order. */
 export const ALL_SOURCES = (Object.keys(SOURCE_ORDER) as SourceId[]).sort((a, b) => SOURCE_ORDER[a] - SOURCE_ORDER[b]);
 /** The device-level source of a platform (speaks for a restored device not seen yet in this run). */
 export const PLATFORM_SOURCE: Record<Platform, SourceId | undefined> = { android: 'adb', ios: 'usbmux', other: undefined };
 
 /** adb writes `usb:1-1`, the USB source `1-1`. */
-export function normalizeUsbPath(path: string | undefined): string | undefined {
+function normalizeUsbPath(path: string | undefined): string | undefined {
   if (!path) return undefined;
   const p = path.trim().replace(/^usb:/i, '');
   return p === '' ? undefined : p;
 }
 
 /** iOS: USB serial `00008030001A35E02E38802E` == UDID `00008030-001A35E02E38802E`; compare case- and hyphen-blind. */
-export function udidKey(udid: string): string {
+function udidKey(udid: string): string {
   return udid.replace(/-/g, '').toUpperCase();
 }
 
@@ -31,7 +32,7 @@ export function udidKey(udid: string): string {
  * The identity a USB-only record gets: an iOS 24-hex USB serial becomes the UDID usbmuxd will report
  * (hyphen after 8 characters), so the phone keeps one identity whether or not usbmuxd sees it.
  */
-export function usbOnlyUdid(o: Observation): string {
+function usbOnlyUdid(o: Observation): string {
   const apple = o.platform === 'ios' || o.vendorId === 0x05ac;
   if (apple && /^[0-9a-f]{24}$/i.test(o.udid)) return `${o.udid.slice(0, 8)}-${o.udid.slice(8)}`.toUpperCase();
   return o.udid;
@@ -42,7 +43,7 @@ export function cleanName(name: string | undefined): string | undefined {
   return n ? n : undefined;
 }
 
-export interface MergeInput {
+interface MergeInput {
   /** Each source's current list. */
   snapshots: ReadonlyMap<SourceId, Observation[]>;
   /** Sources that went down and have not listed since. */
@@ -139,7 +140,7 @@ export function applyObservations(rec: DeviceRecord, observations: Observation[]
   }
   rec.connection = observations.some((o) => o.connection === 'usb') ? 'usb' : 'network';
   const transports = new Set((deviceLevel.length > 0 ? deviceLevel : observations).map((o) => o.connection));
-  rec.transports = (['usb', 'network'] as const).filter((c) => transports.has(c));
+  rec.transports = DEVICE_CONNECTIONS.filter((c) => transports.has(c));
   if (rec.connection === 'usb') rec.usbSeen = true;
   const path = observations.map((o) => normalizeUsbPath(o.usbPath)).find((p) => p !== undefined);
   if (path) rec.usbPath = path;

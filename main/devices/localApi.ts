@@ -14,8 +14,8 @@ import type { Reservation, ReservationErrorCode, ReservationGrant, Actor, MarkIn
 import { ReservationError } from './reservations';
 
 export const MAX_BODY_BYTES = 64 * 1024;
-export const DEFAULT_TTL_SECONDS = 900;
-export const MAX_TTL_SECONDS = 86_400;
+const DEFAULT_TTL_SECONDS = 900;
+const MAX_TTL_SECONDS = 86_400;
 
 /** What the API needs (DeviceTracker and Reservations fit as they are). */
 export interface LocalApiDevices {
@@ -24,7 +24,7 @@ export interface LocalApiDevices {
   battery?(udid: string): ApiBattery | undefined;
 }
 
-export interface ApiBattery {
+interface ApiBattery {
   level: number | null;
   charging: boolean | null;
   temperatureC: number | null;
@@ -36,7 +36,7 @@ export interface LocalApiReservations {
   release(udid: string, actor: Actor): void;
 }
 
-export interface LocalApiOptions {
+interface LocalApiOptions {
   /** The bearer token clients must send. At least 16 characters. */
   token: string;
   /** 0 (default): any free port. */

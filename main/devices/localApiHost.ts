@@ -7,7 +7,7 @@ import type { LocalApiSettings } from './deviceState';
 import type { LoggerLike } from '../log';
 import { Listeners } from '../listeners';
 
-export interface LocalApiHostOptions {
+interface LocalApiHostOptions {
   devices: LocalApiDevices;
   reservations: LocalApiReservations;
   logger: LoggerLike;

@@ -66,7 +66,7 @@ export interface MarkInUseOptions {
   origin?: 'admin' | 'api';
 }
 
-export interface ReservationsOptions {
+interface ReservationsOptions {
   clock: Clock;
   devices: DeviceDirectory;
   logger?: LoggerLike;

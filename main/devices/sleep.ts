@@ -23,7 +23,7 @@ export function procUptimeMs(read: (path: string) => string = (p) => readFileSyn
   }
 }
 
-export interface ResumeDetectorOptions {
+interface ResumeDetectorOptions {
   /** ms since boot, counting suspend (procUptimeMs); undefined: not available here. */
   bootClock: () => number | undefined;
   /** monotonic ms, not counting suspend (performance.now). */

@@ -7,7 +7,7 @@ import type { Logger } from '../log';
 import type { Clock, Observation, SourceHealth, SourceHealthState, SourceId, SourceSnapshot } from './types';
 
 /** A set of listeners (main/listeners.ts); a listener that throws is logged and never stops the others or the source. */
-export class Listeners<T> extends SharedListeners<T> {
+class Listeners<T> extends SharedListeners<T> {
   constructor(log: Logger) {
     super((err) => log('error', `device source listener threw: ${errorText(err)}`));
   }
@@ -18,7 +18,7 @@ export interface BackoffOptions {
   initialMs: number;
   maxMs: number;
 }
-export const defaultBackoff: BackoffOptions = { initialMs: 500, maxMs: 10_000 };
+const defaultBackoff: BackoffOptions = { initialMs: 500, maxMs: 10_000 };
 
 export class Backoff {
   private current: number;
@@ -122,7 +122,7 @@ export function errorCode(err: unknown): string | undefined {
 }
 
 /** Destroys a socket and resolves once it has closed. */
-export function destroyAndWait(socket: net.Socket): Promise<void> {
+function destroyAndWait(socket: net.Socket): Promise<void> {
   return new Promise((resolve) => {
     if (socket.closed) {
       resolve();

@@ -17,9 +17,9 @@ import type { Status } from './tracker';
 import { DEVICE_STATUSES } from '../../preload/contract';
 import type { DevicePlatform, UtilizationRow } from '../../preload/contract';
 
-export const TIMELINE_FORMAT = 'devicehooks-timeline';
-export const TIMELINE_VERSION = 1;
-export const TIMELINE_DAYS = 90;
+const TIMELINE_FORMAT = 'devicehooks-timeline';
+const TIMELINE_VERSION = 1;
+const TIMELINE_DAYS = 90;
 const DAY_MS = 24 * 60 * 60 * 1000;
 
 export type TimelineRecord =
@@ -72,7 +72,7 @@ export async function* readTimeline(file: string): AsyncGenerator<TimelineRecord
 
 export type { UtilizationRow };
 
-export const CSV_COLUMNS = ['udid', 'name', 'platform', 'online_s', 'utilizing_s', 'offline_s', 'unplugged_s', 'not_watched_s'] as const;
+const CSV_COLUMNS = ['udid', 'name', 'platform', 'online_s', 'utilizing_s', 'offline_s', 'unplugged_s', 'not_watched_s'] as const;
 
 type Bucket = 'online' | 'utilizing' | 'offline' | 'unplugged' | 'not_watched';
 const BUCKET: Record<Status, Bucket> = { Online: 'online', Utilizing: 'utilizing', Offline: 'offline', Unplugged: 'unplugged' };
@@ -145,7 +145,7 @@ export function utilizationCsv(rows: readonly UtilizationRow[]): string {
   return `${lines.join('\r\n')}\r\n`;
 }
 
-export interface TimelineLogOptions {
+interface TimelineLogOptions {
   file: string;
   now: () => number;
   /** Days kept. Default 90. */

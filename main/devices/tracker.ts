@@ -37,7 +37,7 @@ export * from './trackerTypes';
 export { FLAP_THRESHOLD, FLAP_WINDOW_MS } from './flapping';
 
 /** Does a committed transition fire an event? (the status rules in docs/usage.md) */
-export function transitionFiresEvent(from: Status | null, to: Status, visibility: Visibility): boolean {
+function transitionFiresEvent(from: Status | null, to: Status, visibility: Visibility): boolean {
   if (visibility === 'Public') return false;
   if (from === to) return false;
   if (from === 'Utilizing' && to === 'Online') return false;

@@ -2,12 +2,11 @@
 // saved at quit, and the options it takes. Plain Node; main/devices/tracker.ts re-exports all of it.
 import type { LoggerLike } from '../log';
 import type { Clock, Connection, Platform, SourceId } from './types';
-import { DEVICE_STATUSES, DEVICE_VISIBILITIES } from '../../preload/contract/vocabulary';
+import { DEVICE_VISIBILITIES } from '../../preload/contract/vocabulary';
 import type { DeviceStatus, DeviceVisibility } from '../../preload/contract/vocabulary';
 
 export type Status = DeviceStatus;
 export type Visibility = DeviceVisibility;
-export const STATUSES: readonly Status[] = DEVICE_STATUSES;
 export const VISIBILITIES: readonly Visibility[] = DEVICE_VISIBILITIES;
 
 export interface Transition {
@@ -126,7 +125,9 @@ export interface SavedDeviceState {
   history?: Transition[];
 }
 
-export type NameSource = 'device' | 'usb' | 'udid';
+/** Where a device's name came from: its own source, the USB product string, or the udid itself. */
+export const NAME_SOURCES = ['device', 'usb', 'udid'] as const;
+export type NameSource = (typeof NAME_SOURCES)[number];
 
 /** A forgotten device: its sequence number continues if it comes back; its timeline stays until it ages out. */
 export interface ForgottenDevice {

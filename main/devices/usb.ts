@@ -55,7 +55,7 @@ export interface UsbModuleLike {
  * Loads node-usb on first use. Lazily, because its native part links libudev on Linux: a machine without it must
  * get a USB source that says "down", not a main process that fails to start.
  */
-export function loadNodeUsb(): UsbModuleLike {
+function loadNodeUsb(): UsbModuleLike {
   const require = createRequire(import.meta.url);
   const mod = require('usb') as typeof NodeUsb;
   const { usb } = mod;
@@ -70,10 +70,10 @@ export function loadNodeUsb(): UsbModuleLike {
 // ---------------------------------------------------------------------------------------------------------------
 // Recognising phones and tablets
 
-export const APPLE_VENDOR_ID = 0x05ac;
+const APPLE_VENDOR_ID = 0x05ac;
 
 /** Vendors whose USB phones and tablets run Android (their other products are told apart by interface, below). */
-export const ANDROID_VENDOR_IDS: ReadonlyMap<number, string> = new Map([
+const ANDROID_VENDOR_IDS: ReadonlyMap<number, string> = new Map([
   [0x18d1, 'Google'],
   [0x04e8, 'Samsung'],
   [0x2717, 'Xiaomi'],
@@ -99,7 +99,7 @@ export const ANDROID_VENDOR_IDS: ReadonlyMap<number, string> = new Map([
 
 const CLASS_HUB = 0x09;
 
-export function isApplePhonePid(productId: number): boolean {
+function isApplePhonePid(productId: number): boolean {
   return productId >= 0x1290 && productId <= 0x12af;
 }
 
@@ -113,7 +113,7 @@ function interfacesOf(device: UsbDeviceLike): UsbInterfaceLike[] | undefined {
   }
 }
 
-export function hasAdbInterface(interfaces: readonly UsbInterfaceLike[]): boolean {
+function hasAdbInterface(interfaces: readonly UsbInterfaceLike[]): boolean {
   return interfaces.some((i) => i.bInterfaceClass === 0xff && i.bInterfaceSubClass === 0x42 && i.bInterfaceProtocol === 0x01);
 }
 
@@ -133,7 +133,7 @@ function hasPhoneLikeInterface(interfaces: readonly UsbInterfaceLike[]): boolean
   );
 }
 
-export interface UsbClassification {
+interface UsbClassification {
   platform: Platform;
   isPhone: boolean;
 }

@@ -4,7 +4,7 @@ import type { NoticeBoard } from '../notices';
 import { ok, fail } from './register';
 import type { HandlerDef } from './register';
 
-export interface AppHandlerDeps {
+interface AppHandlerDeps {
   info: () => AppInfo;
   notices: NoticeBoard;
   openExternal: (url: string) => Promise<boolean>;

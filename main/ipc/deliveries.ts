@@ -5,25 +5,26 @@ import type { DeliveryEvent } from '../delivery';
 import type { ReceiverHost } from '../delivery/receiverHost';
 import type { Status } from '../devices/tracker';
 import { discardOrphans, orphanInfo, restoreOrphans } from '../orphans';
+import { privilegedPortProblem } from '../schemas';
 import { fail, ok } from './register';
 import type { HandlerDef } from './register';
 import { mapResult, messageOf } from './results';
 
 const EVENT_STATUS = { online: 'Online', offline: 'Offline', utilizing: 'Utilizing', unplugged: 'Unplugged' } as const satisfies Record<string, Status>;
 
-export const SAMPLE_DEVICE = { udid: '00000000-0000-0000-0000-SAMPLE000001', name: 'Sample device', platform: 'android' as const };
+const SAMPLE_DEVICE = { udid: '00000000-0000-0000-0000-SAMPLE000001', name: 'Sample device', platform: 'android' as const };
 
-export interface DeliveryHandlerDeps {
+interface DeliveryHandlerDeps {
   core: Pick<Core, 'webhooks' | 'webhookService' | 'dispatcher' | 'outbox' | 'history' | 'tracker'> & Partial<Pick<Core, 'secretWait' | 'dataDir'>>;
   receiver: ReceiverHost;
   now?: () => number;
 }
 
-export function toReceived(request: ReceivedCallback): ReceivedCallback {
+function toReceived(request: ReceivedCallback): ReceivedCallback {
   return { ...request };
 }
 
-export function deliveryHealth(core: DeliveryHandlerDeps['core'], webhookIds: number[]): Promise<WebhookDeliveryHealth[]> {
+function deliveryHealth(core: DeliveryHandlerDeps['core'], webhookIds: number[]): Promise<WebhookDeliveryHealth[]> {
   return Promise.all(
     webhookIds.map(async (webhookId) => {
       const recent = await core.history.query({ webhookId, limit: 20 });
@@ -152,7 +153,8 @@ export function deliveryHandlers(deps: DeliveryHandlerDeps): {
     'receiver:requests': { handle: () => ok(receiver.requests().map((r) => toReceived(r))) },
     'receiver:start': {
       handle: async ({ port }) => {
-        if (port > 0 && port < 1024) return fail({ code: 'validation', message: 'Use 0 (any free port) or 1024–65535', fieldErrors: { port: 'Use 0 (any free port) or 1024–65535' } });
+        const problem = privilegedPortProblem(port);
+        if (problem) return fail({ code: 'validation', message: problem, fieldErrors: { port: problem } });
         return ok(await receiver.start(port));
       },
     },

@@ -3,14 +3,15 @@
 import type { AppiumServerInfo, Device, DeviceEventInfo, DevicesState, LocalApiInfo } from '../../preload/contract';
 import { newApiToken } from '../devices/deviceState';
 import type { LocalApiHost } from '../devices/localApiHost';
-import { ReservationError } from '../devices/reservations';
+import { ADMIN, ReservationError } from '../devices/reservations';
 import type { Reservations } from '../devices/reservations';
 import type { DeviceTracker } from '../devices/tracker';
 import type { Permission } from '../profiles/permissions';
+import { privilegedPortProblem } from '../schemas';
 import { fail, ok } from './register';
 import type { HandlerDef } from './register';
 
-export interface DeviceHandlerDeps {
+interface DeviceHandlerDeps {
   tracker: DeviceTracker;
   reservations: Reservations;
   localApi: LocalApiHost;
@@ -100,7 +101,7 @@ export function deviceHandlers(deps: DeviceHandlerDeps): {
       handle: ({ udid: id }) => {
         if (!deps.can('device.reserve')) return forbidden('release devices');
         try {
-          deps.reservations.release(id, { kind: 'admin' });
+          deps.reservations.release(id, ADMIN);
           return ok(null);
         } catch (error) {
           return reservationFailure(error);
@@ -139,7 +140,8 @@ export function deviceHandlers(deps: DeviceHandlerDeps): {
     'localApi:setPort': {
       handle: async ({ port }) => {
         if (!deps.can('org_setting.modify')) return forbidden('change the local API');
-        if (port > 0 && port < 1024) return fail({ code: 'validation', message: 'Use 0 (any free port) or 1024–65535', fieldErrors: { port: 'Use 0 (any free port) or 1024–65535' } });
+        const problem = privilegedPortProblem(port);
+        if (problem) return fail({ code: 'validation', message: problem, fieldErrors: { port: problem } });
         await deps.localApi.update({ port });
         return ok(localApiInfo(deps));
       },

@@ -5,7 +5,7 @@ import { pushPermissions } from '../../preload/contract';
 import type { PushChannel, PushContract } from '../../preload/contract';
 import type { Holds } from './register';
 
-export interface PushTarget {
+interface PushTarget {
   isDestroyed(): boolean;
   webContents: { send(channel: string, payload: unknown): void };
 }

@@ -7,6 +7,7 @@ import type { z } from 'zod';
 import { invokeChannels, invokePermission, NOT_ALLOWED_MESSAGE, requestSchemaOf } from '../../preload/contract';
 import type { ChannelPermission, InvokeChannel, IpcError, IpcResult, RequestOf, ResponseOf } from '../../preload/contract';
 import type { Logger } from '../log';
+import { fieldErrorsFromZod } from '../schemas';
 
 /**
  * One channel's handler: it receives what the channel's request schema (preload/contract/channels.ts)
@@ -31,21 +32,11 @@ export function fail<T = never>(error: IpcError): IpcResult<T> {
   return { ok: false, error };
 }
 
-/** zod issues → one plain sentence per field, keyed by the field's path (`name`, `events.online`). */
-export function fieldErrorsOf(error: z.ZodError): Record<string, string> {
-  const fields: Record<string, string> = {};
-  for (const issue of error.issues) {
-    const key = issue.path.length > 0 ? issue.path.map(String).join('.') : '_';
-    fields[key] ??= issue.message;
-  }
-  return fields;
-}
-
 /** Whether the active profile holds a permission a channel declares ('none' always holds). */
 export type Holds = (permission: ChannelPermission) => boolean;
 
 /** The one "not allowed" answer, for IPC, the tray and the app menu alike. */
-export function notAllowed<T = never>(): IpcResult<T> {
+function notAllowed<T = never>(): IpcResult<T> {
   return fail({ code: 'forbidden', message: NOT_ALLOWED_MESSAGE });
 }
 
@@ -54,7 +45,7 @@ export function channelPermission(channel: string): ChannelPermission | undefine
   return invokePermission(channel);
 }
 
-export function senderUrl(event: Pick<IpcMainInvokeEvent, 'senderFrame'>): string {
+function senderUrl(event: Pick<IpcMainInvokeEvent, 'senderFrame'>): string {
   return event.senderFrame?.url ?? '';
 }
 
@@ -79,7 +70,7 @@ export async function runHandler<C extends InvokeChannel>(
   }
   const parsed = (def.schema ?? requestSchemaOf(channel)).safeParse(raw);
   if (!parsed.success) {
-    return fail({ code: 'validation', message: 'Some fields need attention.', fieldErrors: fieldErrorsOf(parsed.error) });
+    return fail({ code: 'validation', message: 'Some fields need attention.', fieldErrors: fieldErrorsFromZod(parsed.error) });
   }
   try {
     return await def.handle(parsed.data);

@@ -8,7 +8,7 @@ import { fail, ok } from './register';
 import type { HandlerDef } from './register';
 import { messageOf } from './results';
 
-export interface ReportHandlerDeps {
+interface ReportHandlerDeps {
   report: (from: number, to: number) => Promise<UtilizationRow[]>;
   now: () => number;
   window: () => BrowserWindow | null;

@@ -6,7 +6,7 @@ import type { GeneralSettings, SettingsStore } from '../settings';
 import { fail, ok } from './register';
 import type { HandlerDef } from './register';
 
-export interface SettingsHandlerDeps {
+interface SettingsHandlerDeps {
   settings: SettingsStore;
   canManage: () => boolean;
   /** The debounce times, delivery limits and watched Appium servers the running core was built with. */

@@ -12,7 +12,7 @@ import { fail, ok } from './register';
 import type { HandlerDef } from './register';
 import { mapResult, messageOf, toIpcError } from './results';
 
-export interface WebhookHandlerDeps {
+interface WebhookHandlerDeps {
   service: WebhookService;
   store: WebhookStore;
   profiles: ProfileStore;

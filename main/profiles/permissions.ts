@@ -15,12 +15,8 @@ export function isPermission(value: unknown): value is Permission {
   return typeof value === 'string' && (ALL_PERMISSIONS as readonly string[]).includes(value);
 }
 
-export function permissionLabel(permission: Permission): string {
-  return PERMISSIONS.find((p) => p.id === permission)?.label ?? permission;
-}
-
 export const ADMIN_ROLE_ID = 'admin';
-export const MEMBER_ROLE_ID = 'member';
+const MEMBER_ROLE_ID = 'member';
 
 export interface Role {
   /** `admin`, `member`, or `role-<n>` for a custom role. */

@@ -5,18 +5,11 @@ import { ALL_PERMISSIONS, isPermission } from './permissions';
 import type { Permission } from './permissions';
 
 export const PROFILE_NAME_MAX = 50;
-export const ROLE_NAME_MAX = 50;
+const ROLE_NAME_MAX = 50;
 export const PASSPHRASE_MIN = 8;
-export const PASSPHRASE_MAX = 256;
+const PASSPHRASE_MAX = 256;
 
-export interface ProfileInput {
-  name: string;
-  roleId: string;
-  /** Optional; at least 8 characters. Stored as a scrypt hash only. */
-  passphrase?: string;
-}
-
-export interface RoleInput {
+interface RoleInput {
   name: string;
   permissions: Permission[];
 }

@@ -12,6 +12,7 @@
 // One cohesive thing: the profile store's interface and the one class that implements it. What the
 // file holds is in profilesFile.ts, the checks on what a person types in profileInput.ts.
 import { join } from 'node:path';
+import type { Profile } from '../../preload/contract';
 import type { Logger } from '../log';
 import { StorageWriteError } from '../storage/errors';
 import { Refusal, openJsonStore, zodValidator } from '../storage/jsonStore';
@@ -28,25 +29,15 @@ import { profilesFileSchema } from './profilesFile';
 import type { ProfilesFile, StoredProfile, StoredRole } from './profilesFile';
 
 export const PROFILES_FILE = 'profiles.json';
-export const PROFILES_SCHEMA_VERSION = 1;
+const PROFILES_SCHEMA_VERSION = 1;
 
-/** What the rest of the app sees of a profile. */
-export interface ProfileView {
-  id: number;
-  name: string;
-  roleId: string;
-  roleName: string;
-  permissions: Permission[];
-  hasPassphrase: boolean;
-}
-
-export interface ProfilesSnapshot {
+interface ProfilesSnapshot {
   activeProfileId: number;
-  profiles: ProfileView[];
+  profiles: Profile[];
   roles: Role[];
 }
 
-export type ProfileErrorCode =
+type ProfileErrorCode =
   | 'forbidden'
   | 'not_found'
   | 'last_admin'
@@ -59,22 +50,22 @@ export type ProfileErrorCode =
   | 'active_profile'
   | 'storage';
 
-export interface ProfileError {
+interface ProfileError {
   code: ProfileErrorCode;
   message: string;
 }
 
-export type ProfileFailure = { ok: false; fieldErrors: FieldErrors } | { ok: false; error: ProfileError };
-export type ProfileResult = { ok: true; profile: ProfileView } | ProfileFailure;
+type ProfileFailure = { ok: false; fieldErrors: FieldErrors } | { ok: false; error: ProfileError };
+export type ProfileResult = { ok: true; profile: Profile } | ProfileFailure;
 export type RoleResult = { ok: true; role: Role } | ProfileFailure;
 
 export interface ProfileStore {
-  listProfiles(): ProfileView[];
+  listProfiles(): Profile[];
   /** Built-in roles first, then custom roles by id. */
   listRoles(): Role[];
-  getProfile(id: number): ProfileView | undefined;
+  getProfile(id: number): Profile | undefined;
   activeProfileId(): number;
-  activeProfile(): ProfileView;
+  activeProfile(): Profile;
   /** False for an unknown profile. */
   can(profileId: number, permission: Permission): boolean;
   /** A profile with a passphrase needs it (`passphrase_required`, `wrong_passphrase`). */
@@ -105,7 +96,7 @@ export interface OpenProfileStoreOptions {
   scrypt?: ScryptParams;
 }
 
-export interface OpenProfileStoreResult {
+interface OpenProfileStoreResult {
   profiles: ProfileStore;
   recovered?: Recovery;
 }
@@ -161,7 +152,7 @@ class Profiles implements ProfileStore {
     this.#throttle = new AttemptThrottle(now);
   }
 
-  listProfiles(): ProfileView[] {
+  listProfiles(): Profile[] {
     const data = this.#data();
     return data.profiles.map((p) => view(p, data)).sort((a, b) => a.id - b.id);
   }
@@ -170,7 +161,7 @@ class Profiles implements ProfileStore {
     return allRoles(this.#data());
   }
 
-  getProfile(id: number): ProfileView | undefined {
+  getProfile(id: number): Profile | undefined {
     const data = this.#data();
     const p = data.profiles.find((x) => x.id === id);
     return p ? view(p, data) : undefined;
@@ -180,7 +171,7 @@ class Profiles implements ProfileStore {
     return this.#db.data.activeProfileId;
   }
 
-  activeProfile(): ProfileView {
+  activeProfile(): Profile {
     const active = this.getProfile(this.activeProfileId());
     if (!active) throw new Error('profiles: the active profile is missing'); // the shape check rules this out
     return active;
@@ -447,7 +438,7 @@ function findRole(data: ProfilesFile, roleId: string): Pick<Role, 'name' | 'perm
   return BUILT_IN_ROLES.find((r) => r.id === roleId) ?? data.roles.find((r) => r.id === roleId);
 }
 
-function view(p: StoredProfile, data: ProfilesFile): ProfileView {
+function view(p: StoredProfile, data: ProfilesFile): Profile {
   const role = findRole(data, p.roleId);
   return {
     id: p.id,

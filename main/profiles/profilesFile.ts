@@ -4,8 +4,9 @@ import { z } from 'zod';
 import { isPassphraseHash } from './passphrase';
 import { ADMIN_ROLE_ID, ALL_PERMISSIONS, isBuiltInRoleId } from './permissions';
 import type { Permission } from './permissions';
+import { idSchema } from '../schemas';
 
-/** As stored. `passphraseHash` never leaves this module: callers get ProfileView. */
+/** As stored. `passphraseHash` never leaves this module: callers get the contract's Profile. */
 export interface StoredProfile {
   id: number;
   name: string;
@@ -29,16 +30,15 @@ export interface ProfilesFile {
   roles: StoredRole[];
 }
 
-const positiveId = z.number().int().positive().max(Number.MAX_SAFE_INTEGER);
 export const profilesFileSchema = z
   .object({
     schemaVersion: z.number().int(),
-    nextProfileId: positiveId,
-    nextRoleId: positiveId,
-    activeProfileId: positiveId,
+    nextProfileId: idSchema,
+    nextRoleId: idSchema,
+    activeProfileId: idSchema,
     profiles: z.array(
       z.object({
-        id: positiveId,
+        id: idSchema,
         name: z.string(),
         roleId: z.string(),
         passphraseHash: z.string().refine(isPassphraseHash, 'not a scrypt hash').optional(),

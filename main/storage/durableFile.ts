@@ -9,7 +9,7 @@ import * as fsp from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import type { Adapter } from 'lowdb';
 
-export interface DurableHandle {
+interface DurableHandle {
   writeFile(data: string): Promise<void>;
   sync(): Promise<void>;
   close(): Promise<void>;
@@ -23,7 +23,7 @@ export interface DurableFs {
   rm(path: string, options: { force: boolean }): Promise<void>;
 }
 
-export const nodeDurableFs: DurableFs = {
+const nodeDurableFs: DurableFs = {
   readFile: (path, encoding) => fsp.readFile(path, encoding),
   open: (path, flags, mode) => fsp.open(path, flags, mode),
   rename: (from, to) => fsp.rename(from, to),
@@ -31,21 +31,21 @@ export const nodeDurableFs: DurableFs = {
 };
 
 /** Mode of every data file and temp file: readable and writable by the owner only. */
-export const DATA_FILE_MODE = 0o600;
+const DATA_FILE_MODE = 0o600;
 
-export interface DurableJsonFileOptions {
+interface DurableJsonFileOptions {
   fs?: DurableFs;
   /** Default 0o600. */
   mode?: number;
 }
 
 /** `.NAME.tmp` beside NAME (the name lowdb's writer used, so leftovers of either are found). */
-export function tempPathOf(file: string): string {
+function tempPathOf(file: string): string {
   return join(dirname(file), `.${basename(file)}.tmp`);
 }
 
 /** The one fs function a folder fsync needs (both DurableFs and the outbox's StorageFs have it). */
-export interface FolderSyncFs {
+interface FolderSyncFs {
   open(path: string, flags: string): Promise<{ sync(): Promise<void>; close(): Promise<void> }>;
 }
 
@@ -68,7 +68,7 @@ export async function fsyncFolder(dir: string, fs: FolderSyncFs = nodeDurableFs)
 }
 
 /** Writes `text` to `file` durably and atomically (see the file comment). */
-export async function writeFileDurably(file: string, text: string, options: DurableJsonFileOptions = {}): Promise<void> {
+async function writeFileDurably(file: string, text: string, options: DurableJsonFileOptions = {}): Promise<void> {
   const fs = options.fs ?? nodeDurableFs;
   const tmp = tempPathOf(file);
   // O_EXCL after removing a leftover: the mode applies only to a file we create, never to an old one.

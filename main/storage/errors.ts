@@ -2,7 +2,7 @@
 // operating-system error code (ENOSPC, EACCES…) for logs and tests. `kind` survives structured clone
 // and IPC, where the class does not.
 
-export type StorageErrorKind = 'read' | 'write' | 'newer_version' | 'closed' | 'invalid_data';
+type StorageErrorKind = 'read' | 'write' | 'newer_version' | 'closed' | 'invalid_data';
 
 export class StorageError extends Error {
   readonly kind: StorageErrorKind;

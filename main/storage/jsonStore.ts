@@ -20,6 +20,7 @@ import { isDeepStrictEqual } from 'node:util';
 import type { Adapter } from 'lowdb';
 import { DurableJsonFile } from './durableFile';
 import type { z } from 'zod';
+import { Listeners } from '../listeners';
 import type { Logger } from '../log';
 import {
   StorageClosedError,
@@ -31,14 +32,14 @@ import {
   errnoCode,
 } from './errors';
 
-export type DeepReadonly<T> = T extends (infer U)[]
+type DeepReadonly<T> = T extends (infer U)[]
   ? ReadonlyArray<DeepReadonly<U>>
   : T extends object
     ? { readonly [K in keyof T]: DeepReadonly<T[K]> }
     : T;
 
 /** Every data file carries its schema version at the top: `{ "schemaVersion": 3, … }`. */
-export interface Versioned {
+interface Versioned {
   schemaVersion: number;
 }
 
@@ -54,15 +55,15 @@ export function refuse<F>(result: F): Refusal<F> {
   return new Refusal(result);
 }
 
-export type ValidationResult<T> = { ok: true; value: T } | { ok: false; reason: string };
+type ValidationResult<T> = { ok: true; value: T } | { ok: false; reason: string };
 /** The shape check: returns the (possibly normalized) data, or a short reason it is not acceptable. */
-export type Validate<T> = (data: unknown) => ValidationResult<T>;
+type Validate<T> = (data: unknown) => ValidationResult<T>;
 
 /**
  * `migrations[n]` turns a document of version n-1 into version n. They run in order from the file's
  * version up to `version`; the store stamps `schemaVersion` after each step, so a migration need not.
  */
-export type Migrations = Record<number, (old: unknown) => unknown>;
+type Migrations = Record<number, (old: unknown) => unknown>;
 
 export interface JsonStoreOptions<T extends Versioned> {
   /** Absolute path of the data file. Its folder is created when missing. */
@@ -93,7 +94,7 @@ export interface JsonStoreOptions<T extends Versioned> {
   fileMode?: number;
 }
 
-export type RecoveryKind = 'corrupt' | 'empty' | 'invalid';
+type RecoveryKind = 'corrupt' | 'empty' | 'invalid';
 
 export interface Recovery {
   kind: RecoveryKind;
@@ -159,7 +160,7 @@ export interface JsonStore<T extends Versioned> {
 
 export type ReloadResult = { ok: true; changed: boolean } | { ok: false; reason: string };
 
-export interface OpenResult<T extends Versioned> {
+interface OpenResult<T extends Versioned> {
   store: JsonStore<T>;
   /** Set when the file could not be used and was moved aside; the store starts from the defaults. */
   recovered?: Recovery;
@@ -329,7 +330,7 @@ class Store<T extends Versioned> implements JsonStore<T> {
   readonly label: string;
   #committed: T;
   readonly #adapter: Adapter<unknown>;
-  readonly #listeners = new Set<(data: DeepReadonly<T>) => void>();
+  readonly #listeners: Listeners<DeepReadonly<T>>;
   readonly #options: JsonStoreOptions<T>;
   readonly #batchMs: number;
   #pending: Pending<T>[] = [];
@@ -346,6 +347,9 @@ class Store<T extends Versioned> implements JsonStore<T> {
     this.#options = options;
     this.#batchMs = options.batchMs ?? 0;
     this.#committed = deepFreeze(initial);
+    this.#listeners = new Listeners<DeepReadonly<T>>((error) =>
+      options.logger('error', `${options.label}: a change listener failed: ${error instanceof Error ? error.message : String(error)}`),
+    );
   }
 
   get data(): DeepReadonly<T> {
@@ -366,11 +370,7 @@ class Store<T extends Versioned> implements JsonStore<T> {
 
   onChange(listener: (data: DeepReadonly<T>) => void): () => void {
     // A wrapper per subscription: the same function subscribed twice is told twice and unsubscribed once each.
-    const entry = (data: DeepReadonly<T>) => listener(data);
-    this.#listeners.add(entry);
-    return () => {
-      this.#listeners.delete(entry);
-    };
+    return this.#listeners.add((data) => listener(data));
   }
 
   #enqueue<R>(mutator: (draft: T) => unknown, notify: boolean): Promise<R> {
@@ -382,14 +382,7 @@ class Store<T extends Versioned> implements JsonStore<T> {
   }
 
   #notify(): void {
-    const data = this.#committed as DeepReadonly<T>;
-    for (const listener of [...this.#listeners]) {
-      try {
-        listener(data);
-      } catch (error) {
-        this.#options.logger('error', `${this.label}: a change listener failed: ${error instanceof Error ? error.message : String(error)}`);
-      }
-    }
+    this.#listeners.emit(this.#committed as DeepReadonly<T>);
   }
 
   flush(): Promise<void> {

@@ -11,7 +11,7 @@ export const EXPORT_FORMAT = 'devicehooks-webhooks';
  * still import; a DeviceHooks that reads only version 1 refuses a version 2 file rather than silently
  * dropping its scope and headers (a webhook meant for one phone would hear about all of them).
  */
-export const EXPORT_VERSION = 2;
+const EXPORT_VERSION = 2;
 /** An import file larger than this is refused before parsing (a webhook is well under 2 KB). */
 export const IMPORT_MAX_BYTES = 2 * 1024 * 1024;
 
@@ -28,7 +28,7 @@ export interface ImportProblem {
  * Header names are kept so the import can say which values to fill in; `signing` says the webhook signed
  * its requests, and the import generates a new secret for it (the receiver needs that new one).
  */
-export interface ExportedWebhook {
+interface ExportedWebhook {
   name: string;
   url: string;
   description?: string;
@@ -42,11 +42,11 @@ export interface ExportedWebhook {
 }
 
 /** The placeholder an export carries where a URL's user name and password were. */
-export const URL_CREDENTIALS_REMOVED =
+const URL_CREDENTIALS_REMOVED =
   'Removed from this export: the URL had a user name and password. Add them again after the import (a header such as Authorization is the better place for a token).';
 
 /** What exportJson() writes and importJson() reads. */
-export interface WebhooksExport {
+interface WebhooksExport {
   format: typeof EXPORT_FORMAT;
   version: number;
   exportedAt: string;
@@ -82,7 +82,7 @@ export function exportWebhooks(org: Org, webhooks: readonly StoredWebhook[], exp
   return JSON.stringify(doc, null, 2);
 }
 
-export interface ImportEntry {
+interface ImportEntry {
   value: WebhookInput;
   enabled: boolean;
 }

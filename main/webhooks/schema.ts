@@ -11,6 +11,8 @@ import { z } from 'zod';
 import { reservedHeaderReason } from '../delivery/request';
 import { DEVICE_PLATFORMS, WEBHOOK_EVENT_KEYS } from '../../preload/contract/vocabulary';
 import type { DevicePlatform, WebhookEventKey } from '../../preload/contract/vocabulary';
+import { fieldErrorsFromZod } from '../schemas';
+import type { FieldErrors } from '../schemas';
 
 // The words come from the contract's vocabulary (the renderer shows the same ones).
 export { WEBHOOK_EVENT_KEYS };
@@ -90,7 +92,7 @@ export interface WebhookImportEntry extends WebhookInput {
  * more than 20), `headers.N` for a row that is not a name/value pair, `headers.N.name` and
  * `headers.N.value` (N counted from 0) for one row's name or value.
  */
-export type FieldErrors = Record<string, string>;
+export type { FieldErrors };
 
 export type ValidationOutcome<T> = { ok: true; value: T } | { ok: false; fieldErrors: FieldErrors };
 
@@ -465,16 +467,6 @@ export const webhookImportEntrySchema = z
     if (v.enabled !== undefined) out.enabled = v.enabled;
     return out;
   });
-
-/** zod issues → the first message for each field; the empty path becomes `_`. */
-export function fieldErrorsFromZod(error: z.ZodError): FieldErrors {
-  const errors: FieldErrors = {};
-  for (const issue of error.issues) {
-    const key = issue.path.length > 0 ? issue.path.map(String).join('.') : '_';
-    errors[key] ??= issue.message;
-  }
-  return errors;
-}
 
 export function validateWebhookInput(raw: unknown): ValidationOutcome<WebhookInput> {
   const parsed = webhookInputSchema.safeParse(raw);

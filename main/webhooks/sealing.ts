@@ -12,13 +12,13 @@ import type { StoredHeader, StoredWebhook, WebhooksFile } from './webhooksFile';
 export const KEYRING_LOCKED_MESSAGE = 'The OS keyring is locked; unlock it to change secrets';
 
 /** Why a sealed value cannot be opened now, with a way out; structurally a store error. */
-export interface SecretUnavailable {
+interface SecretUnavailable {
   ok: false;
   error: { code: 'secret_unavailable'; message: string };
 }
 
 /** A webhook's secret material, opened. */
-export type Material = { ok: true; secret?: string; headers: WebhookHeader[]; urlCredentials?: string } | SecretUnavailable;
+type Material = { ok: true; secret?: string; headers: WebhookHeader[]; urlCredentials?: string } | SecretUnavailable;
 
 class Unopenable {
   constructor(readonly failure: SecretUnavailable) {}

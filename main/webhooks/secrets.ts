@@ -10,7 +10,7 @@
 // of the same shape), this file never imports electron.
 import { randomBytes } from 'node:crypto';
 
-export type SealScheme = 'os' | 'plain';
+type SealScheme = 'os' | 'plain';
 export type Sealed = { scheme: SealScheme; data: string };
 
 export interface SecretBox {
@@ -22,7 +22,7 @@ export interface SecretBox {
 }
 
 /** The part of Electron's safeStorage the box uses (its synchronous API). */
-export interface OsEncryption {
+interface OsEncryption {
   isEncryptionAvailable(): boolean;
   encryptString(plainText: string): Buffer;
   decryptString(encrypted: Buffer): string;
@@ -34,7 +34,7 @@ export interface OsEncryption {
   getSelectedStorageBackend?(): string;
 }
 
-export type SecretErrorReason = 'keyring_unavailable' | 'decrypt_failed' | 'encrypt_failed' | 'unknown_scheme';
+type SecretErrorReason = 'keyring_unavailable' | 'decrypt_failed' | 'encrypt_failed' | 'unknown_scheme';
 
 /** A sealed value could not be opened (or a value could not be sealed) on this machine, now. */
 export class SecretUnavailableError extends Error {
@@ -130,8 +130,8 @@ export interface SecretRandom {
 export const cryptoSecretRandom: SecretRandom = { bytes: (n) => randomBytes(n) };
 
 /** Standard Webhooks secrets are 24–64 random bytes; DeviceHooks uses 32. */
-export const SECRET_BYTES = 32;
-export const SECRET_PREFIX = 'whsec_';
+const SECRET_BYTES = 32;
+const SECRET_PREFIX = 'whsec_';
 
 /** `whsec_` + base64 of 32 random bytes. */
 export function generateSecret(random: SecretRandom = cryptoSecretRandom): string {

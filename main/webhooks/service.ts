@@ -8,11 +8,11 @@ import type { ProfileStore } from '../profiles/profiles';
 import type { ImportResult, OrgResult, RevealForEditResult, RotateResult, Webhook, WebhookResult, WebhookStore } from './store';
 import type { Org } from './webhooksFile';
 
-export interface ForbiddenError {
+interface ForbiddenError {
   code: 'forbidden';
   message: string;
 }
-export type Forbidden = { ok: false; error: ForbiddenError };
+type Forbidden = { ok: false; error: ForbiddenError };
 
 export interface WebhookService {
   list(): { ok: true; webhooks: Webhook[] } | Forbidden;
@@ -35,7 +35,7 @@ export interface WebhookService {
   abilities(): { canView: boolean; canModify: boolean };
 }
 
-export interface WebhookServiceDeps {
+interface WebhookServiceDeps {
   webhooks: WebhookStore;
   profiles: ProfileStore;
 }

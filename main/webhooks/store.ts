@@ -48,7 +48,7 @@ export const WEBHOOKS_FILE = 'webhooks.json';
  * 4: deletedWebhookIds, the ids of webhooks a user deleted.
  */
 export const WEBHOOKS_SCHEMA_VERSION = 4;
-export const ORG_NAME_MAX = 100;
+const ORG_NAME_MAX = 100;
 
 export type { Org, Webhook };
 
@@ -56,7 +56,7 @@ export type { Org, Webhook };
  * What the dispatcher gets: structurally a delivery/types.ts `DeliveryWebhook` (this layer does not
  * import delivery/), with the secret and header values opened.
  */
-export interface WebhookForDelivery {
+interface WebhookForDelivery {
   id: number;
   orgId: number;
   name: string;
@@ -76,22 +76,22 @@ export interface WebhookForDelivery {
 }
 
 /** `secret_unavailable`: a sealed value cannot be opened (or sealed) by this machine's keyring now. */
-export type StoreErrorCode = 'not_found' | 'storage' | 'secret_unavailable';
-export interface StoreError {
+type StoreErrorCode = 'not_found' | 'storage' | 'secret_unavailable';
+interface StoreError {
   code: StoreErrorCode;
   message: string;
 }
 
-export type Failure = { ok: false; fieldErrors: FieldErrors } | { ok: false; error: StoreError };
+type Failure = { ok: false; fieldErrors: FieldErrors } | { ok: false; error: StoreError };
 export type WebhookResult = { ok: true; webhook: Webhook } | Failure;
 export type OrgResult = { ok: true; org: Org } | Failure;
 /** The secret material of one webhook, opened. `secret` absent: the webhook does not sign. */
-export type RevealResult = { ok: true; secret?: string; headers: WebhookHeader[]; url?: string } | { ok: false; error: StoreError };
+type RevealResult = { ok: true; secret?: string; headers: WebhookHeader[]; url?: string } | { ok: false; error: StoreError };
 /**
  * For the edit dialog: what can be opened, and for each value that cannot, why (a short sentence). The
  * dialog shows the reason next to the field and saving keeps the stored value (a `keepValueOf` row).
  */
-export interface EditMaterial {
+interface EditMaterial {
   ok: true;
   secret?: string;
   secretUnreadable?: string;
@@ -103,9 +103,9 @@ export type RevealForEditResult = EditMaterial | { ok: false; error: StoreError 
 
 /** The new secret, in plain this once (reveal() can show it again to an admin). */
 export type RotateResult = { ok: true; secret: string; webhook: Webhook } | { ok: false; error: StoreError };
-export type DeliveryLookup = { ok: true; webhook: WebhookForDelivery } | { ok: false; error: StoreError };
+type DeliveryLookup = { ok: true; webhook: WebhookForDelivery } | { ok: false; error: StoreError };
 
-export type RestoreResult = { ok: true; restored: Webhook[]; skipped: { id: number | null; reason: string }[] } | { ok: false; error: StoreError };
+type RestoreResult = { ok: true; restored: Webhook[]; skipped: { id: number | null; reason: string }[] } | { ok: false; error: StoreError };
 export type ImportResult = { ok: true; imported: Webhook[] } | { ok: false; problems: ImportProblem[] } | { ok: false; error: StoreError };
 
 export interface WebhooksSnapshot {
@@ -197,7 +197,7 @@ export interface OpenWebhookStoreOptions {
   adapter?: Parameters<typeof openJsonStore>[0]['adapter'];
 }
 
-export interface OpenWebhookStoreResult {
+interface OpenWebhookStoreResult {
   store: WebhookStore;
   recovered?: Recovery;
   migrated?: Migration;
@@ -695,7 +695,7 @@ function notFound(id: number): { ok: false; error: StoreError } {
 }
 
 /** The org form: id a positive whole number, name trimmed, at most 100 characters (may be empty). */
-export function validateOrg(raw: unknown): { ok: true; value: Org } | { ok: false; fieldErrors: FieldErrors } {
+function validateOrg(raw: unknown): { ok: true; value: Org } | { ok: false; fieldErrors: FieldErrors } {
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) return { ok: false, fieldErrors: { _: 'Send the organization as an object with an id and a name' } };
   const { id, name } = raw as { id?: unknown; name?: unknown };
   const fieldErrors: FieldErrors = {};

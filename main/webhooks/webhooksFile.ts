@@ -6,6 +6,7 @@ import { WEBHOOK_EVENT_KEYS, WEBHOOK_PLATFORMS } from './schema';
 import type { WebhookEvents, WebhookScope } from './schema';
 import type { Sealed } from './secrets';
 import { splitUrlCredentials } from '../urlCredentials';
+import { idSchema } from '../schemas';
 
 /** One extra request header as stored: the value is sealed. */
 export interface StoredHeader {
@@ -44,11 +45,10 @@ export interface WebhooksFile {
 
 // The file's shape: types and structure only. The product limits (50 characters…) apply to what a
 // person submits; a hand-edited file with a 60-character name still loads rather than being set aside.
-const positiveId = z.number().int().positive().max(Number.MAX_SAFE_INTEGER);
 const sealedSchema = z.object({ scheme: z.enum(['os', 'plain']), data: z.string() });
 export const storedWebhookSchema = z.object({
-  id: positiveId,
-  orgId: positiveId,
+  id: idSchema,
+  orgId: idSchema,
   name: z.string(),
   url: z.string(),
   description: z.string().optional(),
@@ -67,10 +67,10 @@ export const storedWebhookSchema = z.object({
 export const webhooksFileSchema = z
   .object({
     schemaVersion: z.number().int(),
-    nextWebhookId: positiveId,
-    org: z.object({ id: positiveId, name: z.string() }),
+    nextWebhookId: idSchema,
+    org: z.object({ id: idSchema, name: z.string() }),
     webhooks: z.array(storedWebhookSchema),
-    deletedWebhookIds: z.array(positiveId),
+    deletedWebhookIds: z.array(idSchema),
   })
   .superRefine((data, ctx) => {
     const seen = new Set<number>();

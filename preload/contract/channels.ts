@@ -26,6 +26,7 @@ import {
   webhooksStateSchema,
 } from './dtos';
 import type { WebhookForm } from './dtos';
+import { idSchema, listenPortSchema } from './fields';
 import { generalInfoSchema } from './settings';
 import type { GeneralSettings } from './settings';
 import { DELIVERY_RESULTS, DEVICE_VISIBILITIES, WEBHOOK_EVENT_KEYS } from './vocabulary';
@@ -61,10 +62,10 @@ function formCheckedByMain<T>() {
 
 const nothing = z.undefined();
 const done = z.null();
-const id = z.number().int().positive().max(Number.MAX_SAFE_INTEGER);
+/** A webhook's or a profile's id. */
+const id = idSchema;
 const udid = z.string().min(1).max(256);
 const note = z.string().trim().max(200);
-const profileId = z.number().int().positive().max(Number.MAX_SAFE_INTEGER);
 const roleId = z.string().min(1).max(64);
 const text = z.string().max(10_000);
 /** At most the kept 90 days (and a day's slack), `from` before `to`. */
@@ -94,16 +95,16 @@ export const invokeContract = {
   },
   'profiles:state': { request: nothing, response: profilesStateSchema, permission: 'none' },
   // Anyone may switch (a passphrase guards the profile); a profile may set its own passphrase (the store checks whose).
-  'profiles:switch': { request: z.strictObject({ id: profileId, passphrase: text.optional() }), response: profilesStateSchema, permission: 'none' },
+  'profiles:switch': { request: z.strictObject({ id, passphrase: text.optional() }), response: profilesStateSchema, permission: 'none' },
   'profiles:create': {
     request: z.strictObject({ name: checkedByMain<string>(), roleId: checkedByMain<string>(), passphrase: checkedByMain<string>().optional() }),
     response: profileSchema,
     permission: 'org_setting.modify',
   },
-  'profiles:rename': { request: z.strictObject({ id: profileId, name: checkedByMain<string>() }), response: profileSchema, permission: 'org_setting.modify' },
-  'profiles:setRole': { request: z.strictObject({ id: profileId, roleId: checkedByMain<string>() }), response: profileSchema, permission: 'org_setting.modify' },
-  'profiles:setPassphrase': { request: z.strictObject({ id: profileId, passphrase: text.nullable() }), response: profileSchema, permission: 'none' },
-  'profiles:remove': { request: z.strictObject({ id: profileId }), response: done, permission: 'org_setting.modify' },
+  'profiles:rename': { request: z.strictObject({ id, name: checkedByMain<string>() }), response: profileSchema, permission: 'org_setting.modify' },
+  'profiles:setRole': { request: z.strictObject({ id, roleId: checkedByMain<string>() }), response: profileSchema, permission: 'org_setting.modify' },
+  'profiles:setPassphrase': { request: z.strictObject({ id, passphrase: text.nullable() }), response: profileSchema, permission: 'none' },
+  'profiles:remove': { request: z.strictObject({ id }), response: done, permission: 'org_setting.modify' },
   'roles:create': {
     request: z.strictObject({ name: checkedByMain<string>(), permissions: checkedByMain<string[]>() }),
     response: roleSchema,
@@ -132,9 +133,7 @@ export const invokeContract = {
   // The token is blanked for profiles without org_setting.modify.
   'localApi:state': { request: nothing, response: localApiInfoSchema, permission: 'none' },
   'localApi:setPort': {
-    request: z.strictObject({
-      port: z.number({ error: 'Enter a port number' }).int('A port is a whole number').min(0, 'Use 0 (any free port) or 1024–65535').max(65_535, 'A port is at most 65535'),
-    }),
+    request: z.strictObject({ port: listenPortSchema }),
     response: localApiInfoSchema,
     permission: 'org_setting.modify',
   },
@@ -162,7 +161,7 @@ export const invokeContract = {
   // The Test receiver shows captured requests word for word and can answer 410: modify only.
   'receiver:state': { request: nothing, response: receiverInfoSchema, permission: 'org_setting.modify' },
   'receiver:requests': { request: nothing, response: z.array(receivedCallbackSchema), permission: 'org_setting.modify' },
-  'receiver:start': { request: z.strictObject({ port: z.number().int().min(0).max(65_535) }), response: receiverInfoSchema, permission: 'org_setting.modify' },
+  'receiver:start': { request: z.strictObject({ port: listenPortSchema }), response: receiverInfoSchema, permission: 'org_setting.modify' },
   'receiver:stop': { request: nothing, response: receiverInfoSchema, permission: 'org_setting.modify' },
   'receiver:setReply': {
     request: z.strictObject({

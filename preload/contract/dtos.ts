@@ -81,11 +81,9 @@ export const webhookSchema = z.object({
 export type Webhook = z.infer<typeof webhookSchema>;
 
 /**
- * What the webhook dialog sends. The envelope only: main's webhook store applies the product's rules to
- * every field (and answers field errors keyed like `name`), so the fields pass on as they are.
+ * What the webhook dialog sends: the form's fields as the renderer fills them in. Main's webhook store
+ * applies the product's rules to every field (and answers field errors keyed like `name`).
  */
-export const webhookFormSchema = z.record(z.string(), z.unknown());
-/** The form's fields as the renderer fills them in. */
 export interface WebhookForm {
   name: string;
   url: string;
@@ -286,16 +284,21 @@ export const deviceEventInfoSchema = z.object({
 });
 export type DeviceEventInfo = z.infer<typeof deviceEventInfoSchema>;
 
-export const localApiInfoSchema = z.object({
+/** What a small local HTTP server of the app reports: the Local API and the Test receiver. */
+const localServerShape = {
   running: z.boolean(),
   /** http://127.0.0.1:PORT while running */
   url: z.string().nullable(),
   /** The port in use (0 when not running). */
   port: z.number(),
-  /** The port asked for in settings; 0 = any free port. */
+  /** The port asked for (in settings, for the Local API); 0 = any free port. */
   configuredPort: z.number(),
-  token: z.string(),
   error: z.string().nullable(),
+};
+
+export const localApiInfoSchema = z.object({
+  ...localServerShape,
+  token: z.string(),
   canManage: z.boolean(),
 });
 export type LocalApiInfo = z.infer<typeof localApiInfoSchema>;
@@ -385,15 +388,7 @@ export type ReceivedCallback = z.infer<typeof receivedCallbackSchema>;
 export const receiverReplySchema = z.object({ status: z.number(), delayMs: z.number() });
 export type ReceiverReply = z.infer<typeof receiverReplySchema>;
 
-export const receiverInfoSchema = z.object({
-  running: z.boolean(),
-  url: z.string().nullable(),
-  port: z.number(),
-  /** The port asked for; 0 = any free port. */
-  configuredPort: z.number(),
-  reply: receiverReplySchema,
-  error: z.string().nullable(),
-});
+export const receiverInfoSchema = z.object({ ...localServerShape, reply: receiverReplySchema });
 export type ReceiverInfo = z.infer<typeof receiverInfoSchema>;
 
 /** A value that cannot be opened has no value but `unreadable`/`secretUnreadable`: why, in a sentence. */

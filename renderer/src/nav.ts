@@ -2,7 +2,7 @@ import { createContext, useContext } from 'react';
 
 export type View = 'devices' | 'deliveries' | 'receiver' | 'settings';
 
-export interface Navigation {
+interface Navigation {
   go: (view: View) => void;
   showDeliveries: (webhookId: number) => void;
 }

@@ -4,7 +4,8 @@ import { describe, expect, it } from 'vitest';
 import { hashPassphrase, isPassphraseHash, verifyPassphrase } from '../../main/profiles/passphrase';
 import { ALL_PERMISSIONS, PERMISSIONS } from '../../main/profiles/permissions';
 import { PROFILES_FILE, openProfileStore } from '../../main/profiles/profiles';
-import type { OpenProfileStoreOptions, ProfileResult, ProfileStore, ProfileView, RoleResult } from '../../main/profiles/profiles';
+import type { Profile } from '../../preload/contract';
+import type { OpenProfileStoreOptions, ProfileResult, ProfileStore, RoleResult } from '../../main/profiles/profiles';
 import type { Role } from '../../main/profiles/permissions';
 import { makeTempDir } from '../support/tmp';
 import { recordingLogger } from '../support/storage';
@@ -15,7 +16,7 @@ async function open(dataDir: string, extra: Partial<OpenProfileStoreOptions> = {
   return openProfileStore({ dataDir, osUserName: 'alice', logger: recordingLogger().log, now: () => T0, ...extra });
 }
 
-function profileOf(result: ProfileResult): ProfileView {
+function profileOf(result: ProfileResult): Profile {
   if (!result.ok) throw new Error(`expected ok, got ${JSON.stringify(result)}`);
   return result.profile;
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { fieldErrorsFromZod, idSchema, listenPortSchema } from '../../main/schemas';
+import { fieldErrorsFromZod, idSchema, listenPortSchema, privilegedPortProblem } from '../../main/schemas';
 
 describe('shared schemas', () => {
   it('an id is a positive whole number a JSON number holds exactly', () => {
@@ -15,6 +15,11 @@ describe('shared schemas', () => {
     expect(message(-1)).toBe('Use 0 (any free port) or 1024–65535');
     expect(message(80.5)).toBe('A port is a whole number');
     expect(message('8080')).toBe('Enter a port number');
+  });
+
+  it('the console refuses the privileged ports 1–1023, saying which ports it takes', () => {
+    for (const ok of [0, 1024, 8080, 65_535]) expect(privilegedPortProblem(ok), String(ok)).toBeUndefined();
+    for (const bad of [1, 80, 1023]) expect(privilegedPortProblem(bad), String(bad)).toBe('Use 0 (any free port) or 1024–65535');
   });
 
   it('maps zod issues to the first message per field path, the whole value under _', () => {

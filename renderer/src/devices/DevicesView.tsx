@@ -13,7 +13,7 @@ import { EmptyState, TableHead } from '../ui/bits';
 const SOURCE_LABELS: Record<SourceHealthInfo['source'], string> = { usb: 'USB', adb: 'Android (adb)', usbmux: 'iOS (usbmuxd)' };
 const PLATFORM_LABELS: Record<Device['platform'], string> = { android: 'Android', ios: 'iOS', other: 'USB' };
 
-export function ago(ms: number): string {
+function ago(ms: number): string {
   const s = Math.max(0, Math.round(ms / 1000));
   if (s < 60) return `${s} s`;
   const m = Math.round(s / 60);
@@ -166,7 +166,7 @@ function BatteryCell({ battery }: { battery: Device['battery'] }) {
 }
 
 /** `:4723` for a server on this machine, `10.0.0.2:4723/wd/hub` for another. */
-export function serverLabel(url: string): string {
+function serverLabel(url: string): string {
   try {
     const u = new URL(url);
     const local = u.hostname === '127.0.0.1' || u.hostname === 'localhost' || u.hostname === '[::1]';
@@ -178,7 +178,7 @@ export function serverLabel(url: string): string {
 }
 
 /** "Appium session 3f2a… on :4723 since 10:02" */
-export function sessionLabel(session: { id: string; server: string; since: number }): string {
+function sessionLabel(session: { id: string; server: string; since: number }): string {
   const at = new Date(session.since).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' });
   return `Appium session ${session.id.slice(0, 4)}… on ${serverLabel(session.server)} since ${at}`;
 }

@@ -8,7 +8,7 @@ const COLORS: Record<DeviceStatus, string> = {
   Unplugged: 'var(--unplugged)',
 };
 
-export interface Segment {
+interface Segment {
   status: DeviceStatus;
   from: number;
   to: number;
@@ -18,13 +18,13 @@ export interface Segment {
  * The span drawn: from the first transition of the last day to now (at least 5 seconds, at most a day),
  * so a device that changed a minute ago shows its changes, not a sliver at the edge of 24 hours.
  */
-export function span(history: DeviceTransition[], since: number, now: number): number {
+function span(history: DeviceTransition[], since: number, now: number): number {
   const first = history.find((t) => t.at >= now - DAY)?.at ?? since;
   return Math.min(DAY, Math.max(5_000, now - first));
 }
 
 /** The span as segments: each transition starts a segment that lasts until the next one (or now). */
-export function segments(history: DeviceTransition[], current: DeviceStatus | null, since: number, now: number, window = DAY): Segment[] {
+function segments(history: DeviceTransition[], current: DeviceStatus | null, since: number, now: number, window = DAY): Segment[] {
   const start = now - window;
   const points = history.filter((t) => t.at <= now);
   if (points.length === 0 && current) points.push({ from: null, to: current, at: since });
