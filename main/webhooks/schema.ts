@@ -1,6 +1,7 @@
 // The webhook rules, in one place: main's IPC handlers, the store and the import all use these, and
-// the renderer shows the field errors they produce. The header rows' rules are in headerRules.ts. Every message is what a person reads next to the
-// field: one plain sentence, no trailing period (like the form's own hints).
+// the renderer shows the field errors they produce (the header rows' rules are in headerRules.ts). Every
+// message is what a person reads next to the field: one plain sentence, no trailing period (like the
+// form's own hints).
 //
 // Lengths are counted in Unicode code points (`[...s].length`): an emoji such as 😀 is 1, not 2 as in
 // UTF-16 `.length`. A ZWJ sequence such as 👨‍👩‍👧 (man, ZWJ, woman, ZWJ, girl) is 5 code points even
