@@ -1,7 +1,7 @@
 // What one try sends: the body composed now, the headers (ours, the webhook's custom ones, the
 // Standard Webhooks id/timestamp/signature), and what the history keeps of it. The dispatcher decides
 // when to send; this file decides what. It also owns the one rule for the header names a webhook may
-// not set: the webhook form refuses them (main/webhooks/schema.ts) and this builder never sends them.
+// not set: the webhook form refuses them (main/webhooks/headerRules.ts) and this builder never sends them.
 import { createHmac, createSecretKey } from 'node:crypto';
 import type { KeyObject } from 'node:crypto';
 import type { AttemptRecord } from './history';

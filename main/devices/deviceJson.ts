@@ -1,5 +1,5 @@
 // The fields every JSON view of a device starts with, in this order: the CLI's `devices` output
-// (main/cli/commands.ts) and the local API's device list (localApi.ts) both begin with them.
+// (main/cli/output.ts) and the local API's device list (localApi.ts) both begin with them.
 import type { DeviceView } from './tracker';
 
 type DeviceHead = Pick<DeviceView, 'udid' | 'name' | 'platform' | 'connection' | 'status' | 'since'>;

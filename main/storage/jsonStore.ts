@@ -2,9 +2,10 @@
 // move a bad file aside), then serialized, atomic, all-or-nothing changes with optional batching, and
 // change listeners. Stores change their data only through change() (a refusal answers without writing)
 // and subscribe their views with onChange(); none keeps its own read-modify-validate-write-notify copy.
-// One cohesive thing: a data file's whole life (open, change, reload, close) behind one queue.
+// This file is the entry: the types, the interface and opening a file. The queue behind an open store
+// (change, reload, close; Refusal) is changeQueue.ts; reading, migrating and moving a file aside dataFile.ts.
 //
-// Traps this file exists to avoid:
+// Traps these files exist to avoid:
 // - JSONFilePreset silently goes in-memory under NODE_ENV=test: we hold a lowdb Adapter ourselves (no preset).
 // - lowdb's write fails with ENOENT when the folder is missing: we create it on open.
 // - lowdb's read throws the raw SyntaxError on a corrupt or empty file, and `Low.read()` keeps the
@@ -14,48 +15,32 @@
 //   file): we write through DurableJsonFile (durableFile.ts), which fsyncs and creates files 0600.
 // - `Low.update()` mutates `data` in place before writing, so a failed write leaves memory ahead of the
 //   disk: we hold the adapter directly (no `Low`), mutate a copy and swap it in only once it is on disk.
-import { chmod, copyFile, mkdir, readFile, rename, rm, stat } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
-import { isDeepStrictEqual } from 'node:util';
+import { copyFile, mkdir } from 'node:fs/promises';
+import { basename, dirname } from 'node:path';
 import type { Adapter } from 'lowdb';
 import { DurableJsonFile } from './durableFile';
 import type { z } from 'zod';
-import { Listeners } from '../listeners';
 import type { Logger } from '../log';
-import {
-  StorageClosedError,
-  StorageDataError,
-  StorageReadError,
-  StorageVersionError,
-  StorageWriteError,
-  describeOsError,
-  errnoCode,
-} from './errors';
+import { StorageReadError, StorageVersionError, describeOsError, errnoCode } from './errors';
+import { Store } from './changeQueue';
+import type { Refusal } from './changeQueue';
+import { backupName, exists, isBlank, migrateAndValidate, moveAside, versionOf } from './dataFile';
 
-type DeepReadonly<T> = T extends (infer U)[]
+export { Refusal, refuse } from './changeQueue';
+export { fileStamp } from './dataFile';
+
+export type DeepReadonly<T> = T extends (infer U)[]
   ? ReadonlyArray<DeepReadonly<U>>
   : T extends object
     ? { readonly [K in keyof T]: DeepReadonly<T[K]> }
     : T;
 
 /** Every data file carries its schema version at the top: `{ "schemaVersion": 3, … }`. */
-interface Versioned {
+export interface Versioned {
   schemaVersion: number;
 }
 
-/**
- * A mutator's "no": change() answers `result` and writes nothing (edits made to the draft are dropped).
- * Return it (`return refuse({ ok: false, fieldErrors })`), or throw it from a helper deep in the mutator.
- */
-export class Refusal<F> {
-  constructor(readonly result: F) {}
-}
-
-export function refuse<F>(result: F): Refusal<F> {
-  return new Refusal(result);
-}
-
-type ValidationResult<T> = { ok: true; value: T } | { ok: false; reason: string };
+export type ValidationResult<T> = { ok: true; value: T } | { ok: false; reason: string };
 /** The shape check: returns the (possibly normalized) data, or a short reason it is not acceptable. */
 type Validate<T> = (data: unknown) => ValidationResult<T>;
 
@@ -94,7 +79,7 @@ export interface JsonStoreOptions<T extends Versioned> {
   fileMode?: number;
 }
 
-type RecoveryKind = 'corrupt' | 'empty' | 'invalid';
+export type RecoveryKind = 'corrupt' | 'empty' | 'invalid';
 
 export interface Recovery {
   kind: RecoveryKind;
@@ -284,337 +269,6 @@ export async function openJsonStore<T extends Versioned>(options: JsonStoreOptio
   }
 
   return { store, created, ...(recovered ? { recovered } : {}), ...(migrated ? { migrated } : {}) };
-}
-
-class MissingMigration extends Error {}
-
-/**
- * Runs the migrations from `fileVersion` up to the store's version, then the shape check. Throws
- * MissingMigration (a bug in this build, not in the file); answers a reason for everything else.
- */
-function migrateAndValidate<T extends Versioned>(raw: unknown, fileVersion: number, options: JsonStoreOptions<T>): ValidationResult<T> {
-  const { file, version, validate } = options;
-  let current: unknown = raw;
-  try {
-    for (let target = fileVersion + 1; target <= version; target++) {
-      const step = options.migrations?.[target];
-      if (!step) throw new MissingMigration(`openJsonStore(${file}): no migration to version ${target}`);
-      current = step(current);
-      if (typeof current !== 'object' || current === null || Array.isArray(current)) {
-        throw new Error(`the migration to version ${target} did not return an object`);
-      }
-      (current as Versioned).schemaVersion = target;
-    }
-  } catch (error) {
-    if (error instanceof MissingMigration) throw error; // leave the file alone
-    return { ok: false, reason: `it could not be upgraded from version ${fileVersion} (${error instanceof Error ? error.message : String(error)})` };
-  }
-  const checked = validate(current);
-  if (!checked.ok) return { ok: false, reason: `its contents are not what DeviceHooks expects (${checked.reason})` };
-  const value = checked.value;
-  value.schemaVersion = version;
-  return { ok: true, value };
-}
-
-interface Pending<T> {
-  /** A change; absent for a reload, which runs alone in its turn. */
-  mutator?: (draft: T) => unknown;
-  /** From change(): a Refusal is answered, and the listeners hear of the write. */
-  notify?: boolean;
-  resolve: (value: unknown) => void;
-  reject: (error: unknown) => void;
-}
-
-class Store<T extends Versioned> implements JsonStore<T> {
-  readonly file: string;
-  readonly label: string;
-  #committed: T;
-  readonly #adapter: Adapter<unknown>;
-  readonly #listeners: Listeners<DeepReadonly<T>>;
-  readonly #options: JsonStoreOptions<T>;
-  readonly #batchMs: number;
-  #pending: Pending<T>[] = [];
-  #running = false;
-  #timer: ReturnType<typeof setTimeout> | undefined;
-  #idle: (() => void)[] = [];
-  #closed = false;
-  #writes = 0;
-
-  constructor(adapter: Adapter<unknown>, initial: T, options: JsonStoreOptions<T> & { label: string }) {
-    this.file = options.file;
-    this.label = options.label;
-    this.#adapter = adapter;
-    this.#options = options;
-    this.#batchMs = options.batchMs ?? 0;
-    this.#committed = deepFreeze(initial);
-    this.#listeners = new Listeners<DeepReadonly<T>>((error) =>
-      options.logger('error', `${options.label}: a change listener failed: ${error instanceof Error ? error.message : String(error)}`),
-    );
-  }
-
-  get data(): DeepReadonly<T> {
-    return this.#committed as DeepReadonly<T>;
-  }
-
-  get writeCount(): number {
-    return this.#writes;
-  }
-
-  update<R>(mutator: (draft: T) => R): Promise<R> {
-    return this.#enqueue<R>(mutator, false);
-  }
-
-  change<R, F = never>(mutator: (draft: T) => R | Refusal<F>): Promise<R | F> {
-    return this.#enqueue<R | F>(mutator, true);
-  }
-
-  onChange(listener: (data: DeepReadonly<T>) => void): () => void {
-    // A wrapper per subscription: the same function subscribed twice is told twice and unsubscribed once each.
-    return this.#listeners.add((data) => listener(data));
-  }
-
-  #enqueue<R>(mutator: (draft: T) => unknown, notify: boolean): Promise<R> {
-    if (this.#closed) return Promise.reject(new StorageClosedError(`Could not save ${this.label}: the store is closed.`, this.file));
-    return new Promise<R>((resolve, reject) => {
-      this.#pending.push({ mutator, notify, resolve: resolve as (value: unknown) => void, reject });
-      this.#schedule();
-    });
-  }
-
-  #notify(): void {
-    this.#listeners.emit(this.#committed as DeepReadonly<T>);
-  }
-
-  flush(): Promise<void> {
-    if (this.#timer !== undefined) {
-      clearTimeout(this.#timer);
-      this.#timer = undefined;
-      this.#kick();
-    }
-    if (!this.#running && this.#pending.length === 0) return Promise.resolve();
-    return new Promise((resolve) => this.#idle.push(resolve));
-  }
-
-  async close(): Promise<void> {
-    this.#closed = true;
-    this.#listeners.clear();
-    await this.flush();
-  }
-
-  reload(): Promise<ReloadResult> {
-    if (this.#closed) return Promise.resolve({ ok: false, reason: 'the store is closed' });
-    return new Promise<ReloadResult>((resolve, reject) => {
-      this.#pending.push({ resolve: resolve as (value: unknown) => void, reject });
-      // Not batched: a reload waits for the writes queued before it, and runs at once after them.
-      if (this.#timer !== undefined) {
-        clearTimeout(this.#timer);
-        this.#timer = undefined;
-      }
-      this.#kick();
-    });
-  }
-
-  async #reread(): Promise<ReloadResult> {
-    const { file, version } = this.#options;
-    let raw: unknown;
-    try {
-      raw = await this.#adapter.read();
-    } catch (error) {
-      if (error instanceof SyntaxError) return { ok: false, reason: (await isBlank(file)) ? 'it is empty' : `it is not valid JSON (${error.message})` };
-      return { ok: false, reason: `it could not be read: ${describeOsError(error)}` };
-    }
-    if (raw === null) return { ok: false, reason: (await exists(file)) ? 'it holds no data (null)' : 'it is not there (the next save writes it again)' };
-    const fileVersion = versionOf(raw);
-    if (fileVersion === undefined) return { ok: false, reason: 'it has no valid schemaVersion' };
-    if (fileVersion > version) {
-      return { ok: false, reason: `it was saved by a newer version of DeviceHooks (data version ${fileVersion}; this version reads up to ${version})` };
-    }
-    let checked: ValidationResult<T>;
-    try {
-      checked = migrateAndValidate(raw, fileVersion, this.#options);
-    } catch (error) {
-      return { ok: false, reason: error instanceof Error ? error.message : String(error) };
-    }
-    if (!checked.ok) return checked;
-    // What we wrote ourselves reads back equal: nothing changes, nobody is told.
-    // Compared as JSON (key order and undefined-valued keys do not count), which is what the file holds.
-    if (isDeepStrictEqual(asJson(checked.value), asJson(this.#committed))) return { ok: true, changed: false };
-    this.#committed = deepFreeze(checked.value);
-    this.#notify();
-    return { ok: true, changed: true };
-  }
-
-  #schedule(): void {
-    if (this.#running) return; // the running drain picks it up
-    if (this.#batchMs > 0) {
-      this.#timer ??= setTimeout(() => {
-        this.#timer = undefined;
-        this.#kick();
-      }, this.#batchMs);
-    } else {
-      this.#kick();
-    }
-  }
-
-  #kick(): void {
-    if (this.#running) return;
-    this.#running = true;
-    void this.#drain();
-  }
-
-  async #drain(): Promise<void> {
-    try {
-      while (this.#pending.length > 0) {
-        const next = this.#pending[0] as Pending<T>;
-        if (!next.mutator) {
-          this.#pending.shift();
-          await this.#reread().then(next.resolve, next.reject);
-          continue;
-        }
-        // Unbatched: one update per write. Batched: everything queued so far (up to a reload) in one write.
-        const reloadAt = this.#pending.findIndex((p) => !p.mutator);
-        const upTo = reloadAt === -1 ? this.#pending.length : reloadAt;
-        const group = this.#batchMs > 0 ? this.#pending.splice(0, upTo) : this.#pending.splice(0, 1);
-        await this.#commit(group);
-      }
-    } finally {
-      // No await between the loop's last check and here: an update() arriving now sees #running false.
-      this.#running = false;
-      const idle = this.#idle.splice(0);
-      for (const resolve of idle) resolve();
-    }
-  }
-
-  async #commit(group: Pending<T>[]): Promise<void> {
-    let draft: T = this.#committed;
-    const applied: { op: Pending<T>; result: unknown }[] = [];
-    for (const op of group) {
-      // A copy per mutator: one that throws or refuses half-way leaves no trace, and the others still apply.
-      const copy = structuredClone(draft) as T;
-      try {
-        const result = (op.mutator as (draft: T) => unknown)(copy);
-        if (result instanceof Promise) {
-          void result.catch(() => undefined);
-          throw new TypeError('JsonStore.update: the mutator must be synchronous');
-        }
-        if (op.notify && result instanceof Refusal) {
-          op.resolve(result.result);
-          continue;
-        }
-        draft = copy;
-        applied.push({ op, result });
-      } catch (error) {
-        if (op.notify && error instanceof Refusal) op.resolve(error.result);
-        else op.reject(error);
-      }
-    }
-    if (applied.length === 0) return;
-    draft.schemaVersion = this.#options.version;
-
-    if (this.#options.validateOnWrite !== false) {
-      const checked = this.#options.validate(draft);
-      if (!checked.ok) {
-        const error = new StorageDataError(`Could not save ${this.label}: the new data is not valid (${checked.reason}).`, this.file);
-        this.#options.logger('error', `storage: refused to write ${this.file}: ${checked.reason}`);
-        for (const { op } of applied) op.reject(error);
-        return;
-      }
-      draft = checked.value;
-      draft.schemaVersion = this.#options.version;
-    }
-
-    this.#writes++;
-    try {
-      await this.#adapter.write(draft);
-    } catch (error) {
-      // #committed is untouched: the draft becomes current only once it is on disk.
-      const failure = new StorageWriteError(`Could not save ${this.label}: ${describeOsError(error)} at ${this.file}`, this.file, errnoCode(error), {
-        cause: error,
-      });
-      this.#options.logger('error', `storage: ${failure.message}`);
-      if (!this.#options.adapter) await removeTemp(this.file);
-      for (const { op } of applied) op.reject(failure);
-      return;
-    }
-    if (this.#options.fileMode !== undefined) {
-      await chmod(this.file, this.#options.fileMode).catch((error: unknown) => {
-        this.#options.logger('warn', `storage: could not set the permissions of ${this.file}: ${describeOsError(error)}`);
-      });
-    }
-    this.#committed = deepFreeze(draft);
-    // Told before the callers resume: whoever awaits a change() finds every view already refreshed.
-    if (applied.some(({ op }) => op.notify)) this.#notify();
-    for (const { op, result } of applied) op.resolve(result);
-  }
-}
-
-function versionOf(raw: unknown): number | undefined {
-  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) return undefined;
-  const v = (raw as { schemaVersion?: unknown }).schemaVersion;
-  return typeof v === 'number' && Number.isSafeInteger(v) && v >= 1 ? v : undefined;
-}
-
-async function isBlank(file: string): Promise<boolean> {
-  try {
-    return (await readFile(file, 'utf-8')).trim() === '';
-  } catch {
-    return false;
-  }
-}
-
-/** `2026-11-27T10-15-00Z`: safe in file names on every platform. */
-export function fileStamp(epochMs: number): string {
-  return new Date(epochMs).toISOString().replace(/\.\d{3}Z$/, 'Z').replace(/:/g, '-');
-}
-
-async function exists(path: string): Promise<boolean> {
-  try {
-    await stat(path);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-/** `webhooks.json.corrupt-2026-11-27T10-15-00Z.json`, then `…-2.json`, `…-3.json` if taken. */
-async function backupName(file: string, tag: string, epochMs: number): Promise<string> {
-  const base = `${file}.${tag}-${fileStamp(epochMs)}`;
-  let candidate = `${base}.json`;
-  for (let n = 2; await exists(candidate); n++) candidate = `${base}-${n}.json`;
-  return candidate;
-}
-
-async function moveAside(file: string, kind: RecoveryKind, epochMs: number, label: string): Promise<string> {
-  const target = await backupName(file, kind, epochMs);
-  try {
-    await rename(file, target);
-  } catch (error) {
-    // If it cannot be moved it must not be overwritten either: refuse to open.
-    throw new StorageReadError(
-      `The ${label} file at ${file} cannot be used and could not be moved aside (${describeOsError(error)}). Move it away by hand and start DeviceHooks again.`,
-      file,
-      errnoCode(error),
-      { cause: error },
-    );
-  }
-  return target;
-}
-
-/** The writer puts `.name.tmp` beside the file; it removes it on failure, this catches a crash's leftover. */
-async function removeTemp(file: string): Promise<void> {
-  await rm(join(dirname(file), `.${basename(file)}.tmp`), { force: true, recursive: false }).catch(() => undefined);
-}
-
-function asJson(value: unknown): unknown {
-  return JSON.parse(JSON.stringify(value)) as unknown;
-}
-
-function deepFreeze<V>(value: V): V {
-  if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
-    Object.freeze(value);
-    for (const key of Object.keys(value)) deepFreeze((value as Record<string, unknown>)[key]);
-  }
-  return value;
 }
 
 function capitalize(s: string): string {

@@ -1,5 +1,5 @@
 // One rule for the header names a webhook may not set: the webhook form refuses them with a reason
-// (main/webhooks/schema.ts) and the dispatcher leaves them out of what it sends, for a webhook saved
+// (main/webhooks/headerRules.ts) and the dispatcher leaves them out of what it sends, for a webhook saved
 // before the rule or edited by hand in webhooks.json.
 import { describe, expect, it } from 'vitest';
 import { reservedHeaderReason } from '../../main/webhooks/schema';

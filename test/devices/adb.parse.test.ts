@@ -1,15 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import {
-  AdbProtocolError,
-  AdbStreamDecoder,
-  adbConnectionOf,
-  cleanShellValue,
-  encodeAdbRequest,
-  parseDevicesLong,
-  resolveAdbAddress,
-} from '../../main/devices/adb';
-import type { AdbFrame } from '../../main/devices/adb';
+import { AdbProtocolError, AdbStreamDecoder, encodeAdbRequest, resolveAdbAddress } from '../../main/devices/adbWire';
+import type { AdbFrame } from '../../main/devices/adbWire';
+import { adbConnectionOf, cleanShellValue, parseDevicesLong } from '../../main/devices/adbParse';
 import { Backoff } from '../../main/devices/sourceKit';
 import { formatDeviceLong, formatDeviceShort } from '../fakes/adbServer';
 

@@ -1,7 +1,8 @@
 // Strings from devices (adb names, usbmuxd names, USB descriptors) are untrusted: no control or bidi
 // characters, no escape sequences, at most 128 characters; adb shell output is read with a size cap.
 import { afterEach, describe, expect, it } from 'vitest';
-import { AdbSource, ADB_SHELL_MAX_BYTES, adbShell } from '../../main/devices/adb';
+import { AdbSource } from '../../main/devices/adb';
+import { ADB_SHELL_MAX_BYTES, adbShell } from '../../main/devices/adbWire';
 import { cleanDeviceText, DEVICE_TEXT_MAX } from '../../main/devices/deviceText';
 import { startFakeAdb } from '../fakes/adbServer';
 import type { FakeAdb, FakeAdbDevice } from '../fakes/adbServer';

@@ -1,7 +1,8 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { UsbSource, classifyUsbDevice, usbPathOf } from '../../main/devices/usb';
+import { UsbSource } from '../../main/devices/usb';
+import { classifyUsbDevice, usbPathOf } from '../../main/devices/usbClassify';
 import type { UsbDeviceLike, UsbInterfaceLike, UsbModuleLike, UsbSourceOptions } from '../../main/devices/usb';
 import { FakeClock } from '../support/fakeClock';
 import { PIXEL_7_ON_USB } from '../support/observations';

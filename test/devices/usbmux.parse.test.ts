@@ -11,7 +11,7 @@ import {
   parsePlistDict,
   resolveUsbmuxAddress,
   swapPort,
-} from '../../main/devices/usbmux';
+} from '../../main/devices/usbmuxWire';
 import { normalizeAppleUdid } from '../../main/devices/sourceKit';
 
 /** Splits a buffer at the given cut points and feeds the pieces one by one. */

@@ -1,7 +1,9 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import net from 'node:net';
-import { UsbmuxSource, encodeUsbmuxPlist, queryLockdownName } from '../../main/devices/usbmux';
-import type { UsbmuxAddress, UsbmuxSourceOptions } from '../../main/devices/usbmux';
+import { UsbmuxSource } from '../../main/devices/usbmux';
+import type { UsbmuxSourceOptions } from '../../main/devices/usbmux';
+import { encodeUsbmuxPlist, queryLockdownName } from '../../main/devices/usbmuxWire';
+import type { UsbmuxAddress } from '../../main/devices/usbmuxWire';
 import { startFakeUsbmuxd } from '../fakes/usbmuxd';
 import type { FakeUsbmuxd } from '../fakes/usbmuxd';
 import { FakeClock } from '../support/fakeClock';

@@ -8,7 +8,7 @@
 //   await adb.close();
 
 import net from 'node:net';
-import type { AdbDeviceLine } from '../../main/devices/adb';
+import type { AdbDeviceLine } from '../../main/devices/adbParse';
 import { Daemon } from './serverKit';
 
 /** A device as the server lists it (the fields of `adb devices -l`), and what its shell answers. */

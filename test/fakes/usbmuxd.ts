@@ -13,7 +13,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { PlistObject, PlistValue } from 'plist';
-import { LOCKDOWN_PORT, LockdownDecoder, UsbmuxDecoder, encodeLockdownMessage, encodeUsbmuxPlist, parsePlistDict, swapPort } from '../../main/devices/usbmux';
+import { LOCKDOWN_PORT, LockdownDecoder, UsbmuxDecoder, encodeLockdownMessage, encodeUsbmuxPlist, parsePlistDict, swapPort } from '../../main/devices/usbmuxWire';
 import { Daemon } from './serverKit';
 
 export interface FakeIosDevice {

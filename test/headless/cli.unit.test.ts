@@ -1,7 +1,7 @@
 // The command line's parsing and the field → option naming, without a process.
 import { describe, expect, it } from 'vitest';
 import { parseCli } from '../../main/cli/args';
-import { flagFor, table } from '../../main/cli/commands';
+import { flagFor, table } from '../../main/cli/output';
 
 describe('parseCli', () => {
   it('runs the runner with no command or `run`, keeping its own flags', () => {
