@@ -7,19 +7,21 @@ import { builtinModules } from 'node:module';
 // Only the composition root, the window factory, the tray (the OS shell around the window), the security
 // module and the IPC handlers may touch Electron (docs/architecture.md); the preload entry needs
 // contextBridge/ipcRenderer.
-const electronAllowed = ['main/index.ts', 'main/window.ts', 'main/tray.ts', 'main/security.ts', 'main/ipc/**', 'preload/index.ts'];
+const electronAllowed = ['main/index.ts', 'main/shell/window.ts', 'main/shell/tray.ts', 'main/shell/security.ts', 'main/ipc/**', 'preload/index.ts'];
 const noElectron = {
   name: 'electron',
-  message: 'Only main/index.ts, main/window.ts, main/tray.ts, main/security.ts, main/ipc/ and preload/index.ts may import electron.',
+  message: 'Only main/index.ts, main/shell/window.ts, main/shell/tray.ts, main/shell/security.ts, main/ipc/ and preload/index.ts may import electron.',
 };
 const electronPatterns = [{ group: ['electron/*'], message: noElectron.message }];
 
-// The core folders (plain Node) must not import the Electron shell: the window, tray, icons, notifier,
-// autostart, security, the composition root or the IPC handlers, however many folders up they reach.
-const coreFolders = ['main/devices/**', 'main/webhooks/**', 'main/delivery/**', 'main/storage/**', 'main/profiles/**'];
-const shellFiles = ['window', 'tray', 'trayModel', 'icons', 'notifier', 'autostart', 'security', 'index'];
+// The core folders (plain Node) must not import the Electron shell (main/shell/: window, tray, icons,
+// notifier, autostart, security), the app's services (main/services/: the composition of the core, settings,
+// notices), the composition root or the IPC handlers, however many folders up they reach.
+const coreFolders = ['main/devices/**', 'main/webhooks/**', 'main/delivery/**', 'main/storage/**', 'main/profiles/**', 'main/base/**'];
 const coreWall = [
-  { regex: `^(\\.\\./)+(${shellFiles.join('|')})(\\.[cm]?[jt]s)?$`, message: 'Core layers must not import the Electron shell.' },
+  { group: ['**/shell', '**/shell/**'], message: 'Core layers must not import the Electron shell.' },
+  { regex: '^(\\.\\./)+index(\\.[cm]?[jt]s)?$', message: 'Core layers must not import the Electron shell.' },
+  { group: ['**/services', '**/services/**'], message: "Core layers must not import the app's services: they are composed from the core, not the other way." },
   { group: ['**/ipc', '**/ipc/**'], message: 'Core layers must not import the IPC handlers.' },
 ];
 /** The core's import rule, plus any extra wall a folder adds. */

@@ -1,4 +1,4 @@
-// The headless runner: the same tracking and delivery core as the desktop app (main/core.ts), under plain
+// The headless runner: the same tracking and delivery core as the desktop app (main/services/core.ts), under plain
 // Node, for machines without a desktop session.
 //
 //   node out/main/headless.js [--data-dir DIR] [--no-local-api] [--help]
@@ -19,13 +19,13 @@ import { parseCli, runCli } from './cli';
 import { TOP_COMMANDS } from './cli/args';
 import type { ControlServer } from './cli/control';
 import { serveControl } from './cli/serve';
-import { openCore } from './core';
+import { openCore } from './services/core';
 import { procUptimeMs, startResumeDetector } from './devices/sleep';
-import type { Core } from './core';
-import { acquireDataLock } from './dataLock';
-import { createFileLogger } from './log';
-import { restrictNewFiles, tightenDataDir, tightenSummary } from './ownerOnly';
-import type { Logger, LogLevel } from './log';
+import type { Core } from './services/core';
+import { acquireDataLock } from './storage/dataLock';
+import { createFileLogger } from './base/log';
+import { restrictNewFiles, tightenDataDir, tightenSummary } from './services/ownerOnly';
+import type { Logger, LogLevel } from './base/log';
 import { StorageError } from './storage/errors';
 import { plainBox } from './webhooks/secrets';
 import { WEBHOOKS_FILE } from './webhooks/store';
@@ -361,7 +361,7 @@ async function main(argv: string[]): Promise<void> {
 }
 
 if (isEntry()) {
-  // Every folder and file this process creates is for its owner only (see main/ownerOnly.ts).
+  // Every folder and file this process creates is for its owner only (see main/services/ownerOnly.ts).
   restrictNewFiles();
     void main(process.argv.slice(2)).catch((error: unknown) => {
     process.stderr.write(`DeviceHooks headless runner failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);

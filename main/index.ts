@@ -3,9 +3,9 @@ import { app, dialog, ipcMain, Notification, powerMonitor, safeStorage } from 'e
 import type { BrowserWindow } from 'electron';
 import { userInfo } from 'node:os';
 import { join } from 'node:path';
-import { openCore } from './core';
-import { acquireDataLock } from './dataLock';
-import type { Core } from './core';
+import { openCore } from './services/core';
+import { acquireDataLock } from './storage/dataLock';
+import type { Core } from './services/core';
 import { ReceiverHost } from './delivery/receiverHost';
 import { appHandlers } from './ipc/app';
 import { deliveryHandlers } from './ipc/deliveries';
@@ -17,22 +17,22 @@ import { pusher } from './ipc/push';
 import { registerIpc } from './ipc/register';
 import { NOT_ALLOWED_MESSAGE } from '../preload/contract';
 import { webhookHandlers, webhooksState } from './ipc/webhooks';
-import { Listeners } from './listeners';
-import { createFileLogger } from './log';
-import { NoticeBoard } from './notices';
-import { restrictNewFiles, tightenDataDir, tightenSummary } from './ownerOnly';
-import { installSecurity, isAppUrl, openExternal, registerAppScheme } from './security';
-import type { AppEntry } from './security';
+import { Listeners } from './base/listeners';
+import { createFileLogger } from './base/log';
+import { NoticeBoard } from './services/notices';
+import { restrictNewFiles, tightenDataDir, tightenSummary } from './services/ownerOnly';
+import { installSecurity, isAppUrl, openExternal, registerAppScheme } from './shell/security';
+import type { AppEntry } from './shell/security';
 import { StorageError } from './storage/errors';
 import type { Permission } from './profiles/permissions';
 import { createOsBox } from './webhooks/secrets';
-import { createMainWindow } from './window';
-import { setLinuxAutostart } from './autostart';
+import { createMainWindow } from './shell/window';
+import { setLinuxAutostart } from './shell/autostart';
 import { generalInfo, settingsHandlers } from './ipc/settings';
-import { Notifier } from './notifier';
-import type { GeneralSettings } from './settings';
-import { coalesce } from './coalesce';
-import { installAppMenu, installTray } from './tray';
+import { Notifier } from './shell/notifier';
+import type { GeneralSettings } from './services/settings';
+import { coalesce } from './base/coalesce';
+import { installAppMenu, installTray } from './shell/tray';
 
 /** Start at login: Electron's login item on macOS and Windows, an autostart entry on Linux. */
 async function applyLoginItem(settings: GeneralSettings): Promise<void> {
@@ -326,9 +326,9 @@ async function start(): Promise<void> {
   });
 }
 
-// Every folder and file this process creates is for its owner only (see main/ownerOnly.ts); first of all.
+// Every folder and file this process creates is for its owner only (see main/services/ownerOnly.ts); first of all.
 restrictNewFiles();
-// The page is served from app://devicehooks/ (main/appScheme.ts); the scheme must be known before ready.
+// The page is served from app://devicehooks/ (main/shell/appScheme.ts); the scheme must be known before ready.
 registerAppScheme();
 
 // One instance per data folder: a second launch hands over to the first and leaves.

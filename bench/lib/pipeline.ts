@@ -70,7 +70,7 @@ export function adbSnapshot(devices: readonly BenchDevice[], usable: (i: number)
  * The app's own webhook store (main/webhooks/store.ts, secrets sealed with plainBox as without an OS
  * keyring) in `dir`, holding `count` webhooks to one receiver with every event on, created through
  * the same validation as the console's form; signed (Standard Webhooks secret) when `signed`.
- * `list` is what the composition root (main/core.ts) gives the dispatcher: store.deliveryWebhooks(),
+ * `list` is what the composition root (main/services/core.ts) gives the dispatcher: store.deliveryWebhooks(),
  * read for every event and before every attempt.
  */
 export interface BenchWebhooks {

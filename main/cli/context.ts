@@ -2,8 +2,8 @@
 // or on the data folder itself (openFolderContext), opened by this process while it holds the folder's
 // lock, or on a copy of the files when the holder of the folder does not answer and the command only reads.
 import { join } from 'node:path';
-import { adoptCarriedPauses, holdCarried } from '../carriedPauses';
-import type { Core } from '../core';
+import { adoptCarriedPauses, holdCarried } from '../services/carriedPauses';
+import type { Core } from '../services/core';
 import { createAxiosClient, createDispatcher, openHistory, openOutbox } from '../delivery';
 import type { DeliveryHistory, Dispatcher, Outbox } from '../delivery';
 import { AdbSource } from '../devices/adb';
@@ -14,9 +14,9 @@ import { systemClock } from '../devices/types';
 import type { DeviceSource, SourceId } from '../devices/types';
 import { UsbSource } from '../devices/usb';
 import { UsbmuxSource } from '../devices/usbmux';
-import type { Logger } from '../log';
-import { openSettingsStore } from '../settings';
-import type { SettingsStore } from '../settings';
+import type { Logger } from '../base/log';
+import { openSettingsStore } from '../services/settings';
+import type { SettingsStore } from '../services/settings';
 import { openProfileStore } from '../profiles/profiles';
 import { plainBox } from '../webhooks/secrets';
 import { createWebhookService } from '../webhooks/service';
@@ -90,7 +90,7 @@ export async function openFolderContext(options: FolderContextOptions): Promise<
       const box = await openOut();
       const stillCarried = new Set(await adoptCarriedPauses(box, webhooks, logger));
       http = createAxiosClient({});
-      // Like the runner's (main/core.ts): what waits in the outbox may go out while this command runs.
+      // Like the runner's (main/services/core.ts): what waits in the outbox may go out while this command runs.
       return createDispatcher({
         outbox: box,
         history: await openHist(),

@@ -1,6 +1,6 @@
 // The control socket: how a command-line call reaches the DeviceHooks that holds a data folder.
 //
-// Whoever holds the data-folder lock (main/dataLock.ts) as the headless runner listens on
+// Whoever holds the data-folder lock (main/storage/dataLock.ts) as the headless runner listens on
 // DATA_DIR/control.sock (a Unix socket with mode 0600: only this OS account may connect), or on Windows on
 // a named pipe named after the OS user and the folder. One request per connection: a JSON line in, a JSON
 // line out. A runner executes the command on its live stores; a command-line call that holds the lock for

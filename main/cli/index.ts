@@ -2,17 +2,17 @@
 //
 // Who executes a command:
 // 1. a headless runner on the folder, over its control socket (control.ts): the change takes effect at once;
-// 2. else this process, on the folder's files, holding the data-folder lock (main/dataLock.ts) meanwhile
+// 2. else this process, on the folder's files, holding the data-folder lock (main/storage/dataLock.ts) meanwhile
 //    (and answering `busy` on the control socket, so a second command waits its turn instead of racing);
 // 3. a folder held by a DeviceHooks that does not answer (the desktop app, or a runner that is stuck):
 //    commands that change something exit 3 naming it; commands that only read work on a copy of the files.
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { hostname, tmpdir, userInfo } from 'node:os';
 import { join, relative, resolve, sep } from 'node:path';
-import { acquireDataLock } from '../dataLock';
-import type { LockHolder } from '../dataLock';
-import { createFileLogger } from '../log';
-import type { Logger } from '../log';
+import { acquireDataLock } from '../storage/dataLock';
+import type { LockHolder } from '../storage/dataLock';
+import { createFileLogger } from '../base/log';
+import type { Logger } from '../base/log';
 import { StorageError } from '../storage/errors';
 import { parseCli } from './args';
 import type { ParsedCli } from './args';

@@ -1,7 +1,7 @@
 // The runner's side of the control socket: commands run on its live core, one at a time (two edits sent
 // at once are applied one after the other, neither lost).
-import type { Core } from '../core';
-import type { Logger } from '../log';
+import type { Core } from '../services/core';
+import type { Logger } from '../base/log';
 import { execute } from './commands';
 import { coreContext } from './context';
 import { listenControl } from './control';

@@ -31,7 +31,7 @@ import { eventFromBody } from './payload';
 import type { CallbackContent } from './payload';
 import { RequestBuilder, UnusableSecretError } from './request';
 import { DEFAULT_JITTER, DEFAULT_MAX_INTERVAL_MS, DEFAULT_MAX_RETRY_AFTER_MS, DEFAULT_RETRY_HORIZON_MS, DEFAULT_SCHEDULE_MS, nextDelay } from './retry';
-import { redactUrl } from '../urlCredentials';
+import { redactUrl } from '../webhooks/urlCredentials';
 import { cryptoRandom, randomId, silentLogger, systemClock } from './types';
 import type { Clock, DeliveryEvent, DeliveryWebhook, Logger, QueuedEvent, RandomSource } from './types';
 

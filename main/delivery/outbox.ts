@@ -418,7 +418,7 @@ export class Outbox {
     return [...this.carried].sort((a, b) => a - b);
   }
 
-  /** Each device's last committed status and seq (the source of truth at start; see main/reconcile.ts). */
+  /** Each device's last committed status and seq (the source of truth at start; see main/services/reconcile.ts). */
   committedDevices(): ReadonlyMap<string, CommittedDevice> {
     return this.devices;
   }

@@ -9,7 +9,7 @@ import type { AddressInfo, Socket } from 'node:net';
 import type { ReceivedCallback } from '../../preload/contract';
 import { verify, DEFAULT_TOLERANCE_SEC } from './signing';
 import type { VerifyResult } from './signing';
-import { Listeners } from '../listeners';
+import { Listeners } from '../base/listeners';
 
 type SignatureCheck =
   | { status: 'valid'; secretIndex: number }

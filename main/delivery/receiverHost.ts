@@ -1,6 +1,6 @@
 // The built-in test receiver as the app runs it: started and stopped on request, on 127.0.0.1, with
 // the answer (status, delay) a tester chose, checking signatures with every webhook's secret.
-import { Listeners } from '../listeners';
+import { Listeners } from '../base/listeners';
 import type { ReceiverInfo } from '../../preload/contract';
 import { startReceiver } from './receiver';
 import type { ReceivedRequest, Receiver } from './receiver';

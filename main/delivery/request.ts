@@ -8,7 +8,7 @@ import type { AttemptRecord } from './history';
 import { composeBody } from './payload';
 import type { CallbackContent } from './payload';
 import { decodeSecret } from './signing';
-import { redactUrl } from '../urlCredentials';
+import { redactUrl } from '../webhooks/urlCredentials';
 import type { DeliveryWebhook, Logger } from './types';
 
 /** Stands in the history for a custom header's value (the value itself was sent). */

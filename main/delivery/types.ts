@@ -1,14 +1,14 @@
 // The shapes the delivery layer works with. Plain Node: the composition root adapts the tracker's
 // events and the webhook store's records to these, so delivery/ depends on nothing above or beside it
-// except the Clock type and the logger (main/clock.ts, main/log.ts).
+// except the Clock type and the logger (main/base/clock.ts, main/base/log.ts).
 import { randomBytes } from 'node:crypto';
-import { realTimers } from '../clock';
-import type { Clock } from '../clock';
+import { realTimers } from '../base/clock';
+import type { Clock } from '../base/clock';
 
-export type { Clock, Timers } from '../clock';
-export { realTimers } from '../clock';
-export type { LogLevel, Logger } from '../log';
-export { silentLogger } from '../log';
+export type { Clock, Timers } from '../base/clock';
+export { realTimers } from '../base/clock';
+export type { LogLevel, Logger } from '../base/log';
+export { silentLogger } from '../base/log';
 
 import { DEVICE_STATUSES } from '../../preload/contract/vocabulary';
 import type { DevicePlatform, DeviceStatus } from '../../preload/contract/vocabulary';

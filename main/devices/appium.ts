@@ -11,8 +11,8 @@ import https from 'node:https';
 import { normalizeAppiumUrl } from '../../preload/contract/settings';
 import { monotonicNow } from './types';
 import type { Clock } from './types';
-import type { Logger } from '../log';
-import { Listeners } from '../listeners';
+import type { Logger } from '../base/log';
+import { Listeners } from '../base/listeners';
 
 export interface AppiumSession {
   /** The server's session id. */

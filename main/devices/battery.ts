@@ -4,9 +4,9 @@
 
 import { monotonicNow } from './types';
 import type { Clock } from './types';
-import type { Logger } from '../log';
+import type { Logger } from '../base/log';
 import type { Status } from './tracker';
-import { Listeners } from '../listeners';
+import { Listeners } from '../base/listeners';
 import type { DevicePlatform } from '../../preload/contract/vocabulary';
 
 type BatteryHealth = 'Good' | 'Overheat' | 'Dead' | 'Over voltage' | 'Failure' | 'Cold' | 'Unknown';

@@ -6,8 +6,8 @@ import { join } from 'node:path';
 import { z } from 'zod';
 import { openJsonStore, zodValidator } from '../storage/jsonStore';
 import type { JsonStore, Recovery } from '../storage/jsonStore';
-import { listenPortSchema } from '../schemas';
-import type { Logger } from '../log';
+import { listenPortSchema } from '../base/schemas';
+import type { Logger } from '../base/log';
 import type { ForgottenDevice, SavedDeviceState } from './tracker';
 
 const DEVICES_FILE = 'devices.json';

@@ -4,8 +4,8 @@ import type { LocalApiInfo } from '../../preload/contract';
 import { startLocalApi } from './localApi';
 import type { LocalApi, LocalApiDevices, LocalApiReservations } from './localApi';
 import type { LocalApiSettings } from './deviceState';
-import type { LoggerLike } from '../log';
-import { Listeners } from '../listeners';
+import type { LoggerLike } from '../base/log';
+import { Listeners } from '../base/listeners';
 
 interface LocalApiHostOptions {
   devices: LocalApiDevices;

@@ -5,10 +5,10 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { monotonicNow } from './types';
 import type { Clock } from './types';
-import { asLogMethods } from '../log';
-import type { LogMethods, LoggerLike } from '../log';
+import { asLogMethods } from '../base/log';
+import type { LogMethods, LoggerLike } from '../base/log';
 import type { InUseInfo, Status } from './tracker';
-import { Listeners } from '../listeners';
+import { Listeners } from '../base/listeners';
 
 /** What reservations need from the tracker (DeviceTracker fits as is). */
 export interface DeviceDirectory {

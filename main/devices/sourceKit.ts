@@ -2,11 +2,11 @@
 // Plain Node, no Electron.
 
 import type * as net from 'node:net';
-import { Listeners as SharedListeners } from '../listeners';
-import type { Logger } from '../log';
+import { Listeners as SharedListeners } from '../base/listeners';
+import type { Logger } from '../base/log';
 import type { Clock, Observation, SourceHealth, SourceHealthState, SourceId, SourceSnapshot } from './types';
 
-/** A set of listeners (main/listeners.ts); a listener that throws is logged and never stops the others or the source. */
+/** A set of listeners (main/base/listeners.ts); a listener that throws is logged and never stops the others or the source. */
 class Listeners<T> extends SharedListeners<T> {
   constructor(log: Logger) {
     super((err) => log('error', `device source listener threw: ${errorText(err)}`));

@@ -6,9 +6,9 @@
 // saved of it (deviceRecords.ts), debounce and resync holds (resync.ts), flapping and ports (flapping.ts),
 // the shared debounce timers (dueTimers.ts) and the public shapes (trackerTypes.ts, re-exported here).
 
-import { Listeners } from '../listeners';
-import { asLogMethods } from '../log';
-import type { LogMethods } from '../log';
+import { Listeners } from '../base/listeners';
+import { asLogMethods } from '../base/log';
+import type { LogMethods } from '../base/log';
 import { Tombstones, newRecord, recordSignature, recordView, restoreRecord, savedState } from './deviceRecords';
 import type { DeviceRecord, Shown } from './deviceRecords';
 import { DueTimers } from './dueTimers';

@@ -1,6 +1,6 @@
 // The tracker's public shapes: statuses, the events it emits, the view the Devices list shows, what is
 // saved at quit, and the options it takes. Plain Node; main/devices/tracker.ts re-exports all of it.
-import type { LoggerLike } from '../log';
+import type { LoggerLike } from '../base/log';
 import type { Clock, Connection, Platform, SourceId } from './types';
 import { DEVICE_VISIBILITIES } from '../../preload/contract/vocabulary';
 import type { DeviceStatus, DeviceVisibility } from '../../preload/contract/vocabulary';

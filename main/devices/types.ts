@@ -1,12 +1,12 @@
 // The one interface every device source implements, and what the tracker consumes.
 // Plain Node: no Electron, no delivery, no webhooks.
 
-import { realTimers } from '../clock';
-import type { Clock } from '../clock';
+import { realTimers } from '../base/clock';
+import type { Clock } from '../base/clock';
 import type { DeviceConnection, DevicePlatform, DeviceSourceId } from '../../preload/contract/vocabulary';
 
-export type { Clock } from '../clock';
-export { monotonicNow } from '../clock';
+export type { Clock } from '../base/clock';
+export { monotonicNow } from '../base/clock';
 
 export type SourceId = DeviceSourceId;
 export type Platform = DevicePlatform;
@@ -71,7 +71,7 @@ export interface DeviceSource {
   health(): SourceHealth;
 }
 
-/** The clock lives in main/clock.ts; the real one here also reads performance.now() as its monotonic time. */
+/** The clock lives in main/base/clock.ts; the real one here also reads performance.now() as its monotonic time. */
 export const systemClock: Clock = {
   now: () => Date.now(),
   monotonic: () => performance.now(),

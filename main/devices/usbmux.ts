@@ -8,8 +8,8 @@ import { parseIosBattery } from './battery';
 import type { Battery } from './battery';
 import { systemClock } from './types';
 import type { Clock, DeviceSource, Observation } from './types';
-import { silentLogger } from '../log';
-import type { Logger } from '../log';
+import { silentLogger } from '../base/log';
+import type { Logger } from '../base/log';
 import { Backoff, ReconnectingSource, errorText, normalizeAppleUdid } from './sourceKit';
 import type { BackoffOptions } from './sourceKit';
 import {

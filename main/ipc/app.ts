@@ -1,6 +1,6 @@
 // app:* channels: what the About panel shows, notices, and the one door to external links.
 import type { AppInfo } from '../../preload/contract';
-import type { NoticeBoard } from '../notices';
+import type { NoticeBoard } from '../services/notices';
 import { ok, fail } from './register';
 import type { HandlerDef } from './register';
 

@@ -1,11 +1,11 @@
 // deliveries:*, the webhook delivery controls (resume, enable, secrets) and receiver:* channels.
 import type { ReceivedCallback, WebhookDeliveryHealth } from '../../preload/contract';
-import type { Core } from '../core';
+import type { Core } from '../services/core';
 import type { DeliveryEvent } from '../delivery';
 import type { ReceiverHost } from '../delivery/receiverHost';
 import type { Status } from '../devices/tracker';
-import { discardOrphans, orphanInfo, restoreOrphans } from '../orphans';
-import { privilegedPortProblem } from '../schemas';
+import { discardOrphans, orphanInfo, restoreOrphans } from '../services/orphans';
+import { privilegedPortProblem } from '../base/schemas';
 import { fail, ok } from './register';
 import type { HandlerDef } from './register';
 import { mapResult, messageOf } from './results';

@@ -7,7 +7,7 @@ import { ADMIN, ReservationError } from '../devices/reservations';
 import type { Reservations } from '../devices/reservations';
 import type { DeviceTracker } from '../devices/tracker';
 import type { Permission } from '../profiles/permissions';
-import { privilegedPortProblem } from '../schemas';
+import { privilegedPortProblem } from '../base/schemas';
 import { fail, ok } from './register';
 import type { HandlerDef } from './register';
 

@@ -6,8 +6,8 @@ import type { IpcMain, IpcMainInvokeEvent } from 'electron';
 import type { z } from 'zod';
 import { invokeChannels, invokePermission, NOT_ALLOWED_MESSAGE, requestSchemaOf } from '../../preload/contract';
 import type { ChannelPermission, InvokeChannel, IpcError, IpcResult, RequestOf, ResponseOf } from '../../preload/contract';
-import type { Logger } from '../log';
-import { fieldErrorsFromZod } from '../schemas';
+import type { Logger } from '../base/log';
+import { fieldErrorsFromZod } from '../base/schemas';
 
 /**
  * One channel's handler: it receives what the channel's request schema (preload/contract/channels.ts)

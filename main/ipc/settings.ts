@@ -2,7 +2,7 @@
 // (Electron's login item settings, or the Linux autostart entry).
 import { isDeepStrictEqual } from 'node:util';
 import type { GeneralInfo } from '../../preload/contract';
-import type { GeneralSettings, SettingsStore } from '../settings';
+import type { GeneralSettings, SettingsStore } from '../services/settings';
 import { fail, ok } from './register';
 import type { HandlerDef } from './register';
 

@@ -14,7 +14,7 @@
 // types in profileInput.ts.
 import { join } from 'node:path';
 import type { Profile } from '../../preload/contract';
-import type { Logger } from '../log';
+import type { Logger } from '../base/log';
 import { StorageWriteError } from '../storage/errors';
 import { Refusal, openJsonStore, zodValidator } from '../storage/jsonStore';
 import type { JsonStore, Recovery } from '../storage/jsonStore';

@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { isPassphraseHash } from './passphrase';
 import { ADMIN_ROLE_ID, ALL_PERMISSIONS, isBuiltInRoleId } from './permissions';
 import type { Permission } from './permissions';
-import { idSchema } from '../schemas';
+import { idSchema } from '../base/schemas';
 
 /** As stored. `passphraseHash` never leaves this module: callers get the contract's Profile. */
 export interface StoredProfile {

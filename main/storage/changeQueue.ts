@@ -1,7 +1,7 @@
 // The store's change queue: the one class behind every open data file (jsonStore.ts opens it). Changes,
 // reloads and closes run one at a time; a change mutates a copy, and the copy replaces the data only once
 // it is on disk (a Refusal answers without writing); change listeners are told after the write.
-import { Listeners } from '../listeners';
+import { Listeners } from '../base/listeners';
 import { chmod } from 'node:fs/promises';
 import { isDeepStrictEqual } from 'node:util';
 import type { Adapter } from 'lowdb';

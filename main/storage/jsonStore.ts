@@ -20,7 +20,7 @@ import { basename, dirname } from 'node:path';
 import type { Adapter } from 'lowdb';
 import { DurableJsonFile } from './durableFile';
 import type { z } from 'zod';
-import type { Logger } from '../log';
+import type { Logger } from '../base/log';
 import { StorageReadError, StorageVersionError, describeOsError, errnoCode } from './errors';
 import { Store } from './changeQueue';
 import type { Refusal } from './changeQueue';

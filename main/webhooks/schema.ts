@@ -12,8 +12,8 @@ import { z } from 'zod';
 import { reservedHeaderReason } from '../delivery/request';
 import { DEVICE_PLATFORMS, WEBHOOK_EVENT_KEYS } from '../../preload/contract/vocabulary';
 import type { DevicePlatform, WebhookEventKey } from '../../preload/contract/vocabulary';
-import { fieldErrorsFromZod } from '../schemas';
-import type { FieldErrors } from '../schemas';
+import { fieldErrorsFromZod } from '../base/schemas';
+import type { FieldErrors } from '../base/schemas';
 import { checkWebhookHeaders } from './headerRules';
 import type { HeaderCheckOptions, MultiCheck } from './headerRules';
 

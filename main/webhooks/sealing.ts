@@ -1,7 +1,7 @@
 // Sealing a webhook's secret material (the signing secret, extra header values, a URL's user name and
 // password) with a SecretBox (the OS keyring when there is one), opening it again, and saying in plain
 // words why a value cannot be opened. The store (main/webhooks/store.ts) keeps the sealed values.
-import type { Logger } from '../log';
+import type { Logger } from '../base/log';
 import { isKeptHeader } from './schema';
 import type { WebhookHeader, WebhookHeaderInput } from './schema';
 import { SecretUnavailableError } from './secrets';

@@ -18,7 +18,7 @@
 // One cohesive thing: the one class that implements it, its CRUD and its state (enabled, paused, the
 // dispatcher's view), over one webhooks.json.
 import { join } from 'node:path';
-import type { Logger } from '../log';
+import type { Logger } from '../base/log';
 import { StorageWriteError } from '../storage/errors';
 import { Refusal, openJsonStore, zodValidator } from '../storage/jsonStore';
 import type { JsonStore, Recovery, Migration, ReloadResult } from '../storage/jsonStore';
@@ -27,7 +27,7 @@ import type { FieldErrors, WebhookInput } from './schema';
 import { isKeptHeader } from './schema';
 import { SecretUnavailableError, cryptoSecretRandom, generateSecret, plainBox } from './secrets';
 import type { SecretBox, SecretRandom } from './secrets';
-import { joinUrlCredentials, splitUrlCredentials, URL_CREDENTIALS_MASK } from '../urlCredentials';
+import { joinUrlCredentials, splitUrlCredentials, URL_CREDENTIALS_MASK } from './urlCredentials';
 import { KEYRING_LOCKED_MESSAGE, WebhookSealer, hasPlain } from './sealing';
 import { checkImportEntries, exportWebhooks, parseImport } from './importExport';
 import {

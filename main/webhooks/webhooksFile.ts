@@ -5,8 +5,8 @@ import type { Org, Webhook } from '../../preload/contract';
 import { WEBHOOK_EVENT_KEYS, WEBHOOK_PLATFORMS } from './schema';
 import type { WebhookEvents, WebhookScope } from './schema';
 import type { Sealed } from './secrets';
-import { splitUrlCredentials } from '../urlCredentials';
-import { idSchema } from '../schemas';
+import { splitUrlCredentials } from './urlCredentials';
+import { idSchema } from '../base/schemas';
 
 /** One extra request header as stored: the value is sealed. */
 export interface StoredHeader {

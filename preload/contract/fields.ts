@@ -1,5 +1,5 @@
 // The field schemas several channels and main's own files share, each defined once: a record id and a
-// port to listen on. main/schemas.ts hands them on to main's stores and saved-state files.
+// port to listen on. main/base/schemas.ts hands them on to main's stores and saved-state files.
 import { z } from 'zod';
 
 /** A record id (webhooks, profiles): a positive whole number a JSON number holds exactly. */

@@ -3,7 +3,7 @@
 //
 // Additive by default: a settings.json without a field opens with that field's default, so adding a
 // setting is this schema, its GeneralTab field and its line in the docs; no version bump. A version bump
-// and a migration (main/settings.ts) stay for a field whose meaning changes.
+// and a migration (main/services/settings.ts) stay for a field whose meaning changes.
 // From the renderer the form is strict (every field, nothing unknown: `generalSettingsForm`); in the
 // file an unknown field is kept as it is and ignored (`generalSettingsFile`), so a settings.json written
 // by a newer DeviceHooks keeps its extra fields and loses none of the others.

@@ -4,7 +4,7 @@
 // same id, while a fresh outbox gets a new secret (ids never collide with ones sent before).
 import { describe, expect, it } from 'vitest';
 import { openOutbox } from '../../main/delivery/outbox';
-import { reconcileDevices } from '../../main/reconcile';
+import { reconcileDevices } from '../../main/services/reconcile';
 import type { SavedDeviceState } from '../../main/devices/tracker';
 import { ManualClock, event, receiver, rig, tempDir, webhook } from '../support/delivery';
 

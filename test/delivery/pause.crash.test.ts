@@ -5,8 +5,8 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
-import { CARRIED_PAUSE_REASON, adoptCarriedPauses, holdCarried } from '../../main/carriedPauses';
-import type { CarriedPausesStore } from '../../main/carriedPauses';
+import { CARRIED_PAUSE_REASON, adoptCarriedPauses, holdCarried } from '../../main/services/carriedPauses';
+import type { CarriedPausesStore } from '../../main/services/carriedPauses';
 import { openOutbox } from '../../main/delivery/outbox';
 import { WEBHOOKS_FILE, openWebhookStore } from '../../main/webhooks/store';
 import { makeTempDir } from '../support/tmp';

@@ -1,7 +1,7 @@
 // Records what a device source emits, for tests: every snapshot, every health change, every log line.
 import { expect, vi } from 'vitest';
 import type { DeviceSource, Observation, SourceHealth, SourceSnapshot } from '../../main/devices/types';
-import type { LogLevel, Logger } from '../../main/log';
+import type { LogLevel, Logger } from '../../main/base/log';
 
 export interface Recorded {
   snapshots: SourceSnapshot[];

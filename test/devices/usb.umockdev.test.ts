@@ -9,7 +9,7 @@
 //   messages there (the same bytes umockdev's own uevent sender writes), through `perl` because Node has no Unix
 //   datagram sockets. libusb then reports detach/attach exactly as for a real device.
 // - The source is TypeScript; the child runs plain Node, so the test transpiles the source and what it imports
-//   (main/devices/{types,sourceKit,deviceText,usbClassify,usb}.ts, main/{clock,log,listeners}.ts) with the
+//   (main/devices/{types,sourceKit,deviceText,usbClassify,usb}.ts, main/base/{clock,log,listeners}.ts) with the
 //   TypeScript compiler into node_modules/.cache (so that `usb` resolves) and removes them afterwards.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawn, spawnSync } from 'node:child_process';
@@ -122,9 +122,10 @@ describe.skipIf(!hasUmockdev || !hasPerl)('UsbSource with real node-usb under um
     const cache = join(repo, 'node_modules', '.cache');
     await mkdir(cache, { recursive: true });
     dir = await mkdtemp(join(cache, 'devicehooks-umockdev-'));
-    // The USB source and what it imports, under main/'s layout (devices/ and the shared pieces beside it).
+    // The USB source and what it imports, under main/'s layout (devices/ and the shared pieces in base/).
     await mkdir(join(dir, 'devices'));
-    for (const name of ['devices/types', 'devices/sourceKit', 'devices/deviceText', 'devices/usbClassify', 'devices/usb', 'clock', 'log', 'listeners']) {
+    await mkdir(join(dir, 'base'));
+    for (const name of ['devices/types', 'devices/sourceKit', 'devices/deviceText', 'devices/usbClassify', 'devices/usb', 'base/clock', 'base/log', 'base/listeners']) {
       const source = await readFile(join(repo, 'main', `${name}.ts`), 'utf8');
       const js = ts.transpileModule(source, {
         compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022, verbatimModuleSyntax: true },

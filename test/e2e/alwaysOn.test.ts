@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterEach, describe, expect, it } from 'vitest';
-import { DEFAULT_SETTINGS } from '../../main/settings';
+import { DEFAULT_SETTINGS } from '../../main/services/settings';
 import { launchApp, makeUserData } from './harness';
 import type { LaunchedApp, StandinReport } from './harness';
 

@@ -6,7 +6,7 @@ import { mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { LOCK_FILE } from '../../main/dataLock';
+import { LOCK_FILE } from '../../main/storage/dataLock';
 import type { Receiver } from '../../main/delivery/receiver';
 import { checkWebhookDescription, checkWebhookName, checkWebhookUrl, duplicateNameMessage, reservedHeaderReason } from '../../main/webhooks/schema';
 import { WEBHOOKS_FILE } from '../../main/webhooks/store';

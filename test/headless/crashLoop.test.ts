@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { openOutbox } from '../../main/delivery/outbox';
-import { openSettingsStore } from '../../main/settings';
+import { openSettingsStore } from '../../main/services/settings';
 import { openWebhookStore } from '../../main/webhooks/store';
 import type { FakeAdbDevice } from '../fakes/adbServer';
 import { STARTED, prepareDataDir, receiver, runHeadless, startFakes, stopAll, tempDataDir } from './runner';

@@ -5,7 +5,7 @@ import { readFileSync } from 'node:fs';
 import { cp } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { CARRIED_PAUSE_REASON } from '../../main/carriedPauses';
+import { CARRIED_PAUSE_REASON } from '../../main/services/carriedPauses';
 import { WEBHOOKS_FILE, openWebhookStore } from '../../main/webhooks/store';
 import { STARTED, receiver, repoRoot, runHeadless, startFakes, stopAll, tempDataDir } from './runner';
 

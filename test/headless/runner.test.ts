@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { openOutbox } from '../../main/delivery/outbox';
 import type { ReceivedRequest } from '../../main/delivery/receiver';
-import { LOCK_FILE } from '../../main/dataLock';
+import { LOCK_FILE } from '../../main/storage/dataLock';
 import { createOsBox } from '../../main/webhooks/secrets';
 import { WEBHOOKS_FILE, openWebhookStore } from '../../main/webhooks/store';
 import { CALLBACK_KEYS, ISO_TIME, note8Online } from '../support/callbacks';

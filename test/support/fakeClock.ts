@@ -1,4 +1,4 @@
-import type { Clock } from '../../main/clock';
+import type { Clock } from '../../main/base/clock';
 
 interface Timer {
   id: number;

@@ -2,7 +2,7 @@
 // EACCES…) on demand — chmod does not stop root, which is who runs CI — and a logger that records.
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 import { JSONFile } from 'lowdb/node';
-import type { Logger, LogLevel } from '../../main/log';
+import type { Logger, LogLevel } from '../../main/base/log';
 
 export function osError(code: string, message = `${code}: simulated`): NodeJS.ErrnoException {
   return Object.assign(new Error(message), { code });

@@ -3,11 +3,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { inflateSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
-import { autostartFile, desktopEntry, setLinuxAutostart } from '../../main/autostart';
-import { trayIconPng } from '../../main/icons';
-import { Notifier } from '../../main/notifier';
-import type { NotificationKind } from '../../main/notifier';
-import { trayModel } from '../../main/trayModel';
+import { autostartFile, desktopEntry, setLinuxAutostart } from '../../main/shell/autostart';
+import { trayIconPng } from '../../main/shell/icons';
+import { Notifier } from '../../main/shell/notifier';
+import type { NotificationKind } from '../../main/shell/notifier';
+import { trayModel } from '../../main/shell/trayModel';
 
 describe('tray model', () => {
   const devices = [{ status: 'Online' as const }, { status: 'Online' as const }, { status: 'Offline' as const }, { status: 'Utilizing' as const }, { status: null }];

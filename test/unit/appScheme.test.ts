@@ -1,7 +1,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { APP_ORIGIN, APP_URL, appSchemeResponse, resolveAppFile } from '../../main/appScheme';
+import { APP_ORIGIN, APP_URL, appSchemeResponse, resolveAppFile } from '../../main/shell/appScheme';
 import { makeTempDir } from '../support/tmp';
 
 describe('the app:// scheme', () => {

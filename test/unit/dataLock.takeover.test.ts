@@ -3,8 +3,8 @@ import * as realFs from 'node:fs';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
-import { LOCK_FILE, acquireDataLock } from '../../main/dataLock';
-import type { AcquireOptions, AcquireResult } from '../../main/dataLock';
+import { LOCK_FILE, acquireDataLock } from '../../main/storage/dataLock';
+import type { AcquireOptions, AcquireResult } from '../../main/storage/dataLock';
 import { makeTempDir } from '../support/tmp';
 
 // Every node:fs call the lock makes goes through `hook` first: the race test runs a second start

@@ -2,8 +2,8 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { LOCK_FILE, acquireDataLock, heldMessage } from '../../main/dataLock';
-import type { AcquireResult } from '../../main/dataLock';
+import { LOCK_FILE, acquireDataLock, heldMessage } from '../../main/storage/dataLock';
+import type { AcquireResult } from '../../main/storage/dataLock';
 import { makeTempDir } from '../support/tmp';
 import { recordingLogger } from '../support/storage';
 

@@ -12,8 +12,8 @@ import { DEFAULT_JITTER, DEFAULT_MAX_INTERVAL_MS, DEFAULT_MAX_RETRY_AFTER_MS, DE
 import { DEFAULT_LOCAL_API_PORT } from '../../main/devices/deviceState';
 import { MAX_BODY_BYTES } from '../../main/devices/localApi';
 import { FLAP_THRESHOLD, FLAP_WINDOW_MS } from '../../main/devices/tracker';
-import { SECRET_RECHECK_MS } from '../../main/secretWait';
-import { DEFAULT_SETTINGS } from '../../main/settings';
+import { SECRET_RECHECK_MS } from '../../main/services/secretWait';
+import { DEFAULT_SETTINGS } from '../../main/services/settings';
 import { FIRST_DELAY_MS, FREE_FAILURES, MAX_DELAY_MS } from '../../main/profiles/attemptThrottle';
 import { DEFAULT_SCRYPT } from '../../main/profiles/passphrase';
 import { PASSPHRASE_MIN } from '../../main/profiles/profileInput';

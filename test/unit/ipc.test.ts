@@ -4,7 +4,7 @@ import { methodName, listenerName, invokeChannels, pushChannels } from '../../pr
 import { runHandler } from '../../main/ipc/register';
 import type { CheckedHandler } from '../../main/ipc/register';
 import { appHandlers } from '../../main/ipc/app';
-import { NoticeBoard } from '../../main/notices';
+import { NoticeBoard } from '../../main/services/notices';
 
 const ours = 'file:///app/out/renderer/index.html';
 const trusted = (url: string) => url === ours;

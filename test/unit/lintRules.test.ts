@@ -15,10 +15,10 @@ const importElectron = "import { app } from 'electron';\nexport const x = app;\n
 
 describe('lint rules', () => {
   it('keep electron out of everything but the composition root, window, tray, security, IPC and preload', async () => {
-    for (const file of ['main/devices/x.ts', 'main/webhooks/x.ts', 'main/profiles/x.ts', 'main/delivery/x.ts', 'main/storage/x.ts', 'main/log.ts', 'main/core.ts', 'main/headless.ts', 'renderer/src/x.tsx']) {
+    for (const file of ['main/devices/x.ts', 'main/webhooks/x.ts', 'main/profiles/x.ts', 'main/delivery/x.ts', 'main/storage/x.ts', 'main/base/log.ts', 'main/services/core.ts', 'main/headless.ts', 'renderer/src/x.tsx']) {
       expect(await ruleIds(file, importElectron), file).toContain('no-restricted-imports');
     }
-    for (const file of ['main/index.ts', 'main/window.ts', 'main/tray.ts', 'main/security.ts', 'main/ipc/x.ts', 'preload/index.ts']) {
+    for (const file of ['main/index.ts', 'main/shell/window.ts', 'main/shell/tray.ts', 'main/shell/security.ts', 'main/ipc/x.ts', 'preload/index.ts']) {
       expect(await ruleIds(file, importElectron), file).not.toContain('no-restricted-imports');
     }
   });
@@ -30,16 +30,30 @@ describe('lint rules', () => {
     expect(await ruleIds('main/devices/x.ts', "import { a } from '../profiles/permissions';\nexport const x = a;\n")).toContain('no-restricted-imports');
   });
 
-  it('keep the core from importing the Electron shell files', async () => {
-    const shell = ['../window', '../tray', '../trayModel', '../icons', '../notifier', '../autostart', '../security', '../index', '../ipc/register', '../ipc', '../window.js'];
-    for (const folder of ['devices', 'webhooks', 'delivery', 'storage', 'profiles']) {
+  it('keep the core from importing the Electron shell, the app services and the IPC handlers', async () => {
+    const shell = [
+      '../shell/window',
+      '../shell/tray',
+      '../shell/trayModel',
+      '../shell/icons',
+      '../shell/notifier',
+      '../shell/autostart',
+      '../shell/security',
+      '../shell/window.js',
+      '../index',
+      '../ipc/register',
+      '../ipc',
+      '../services/core',
+      '../services/settings',
+    ];
+    for (const folder of ['devices', 'webhooks', 'delivery', 'storage', 'profiles', 'base']) {
       for (const source of shell) {
         expect(await ruleIds(`main/${folder}/x.ts`, `import { a } from '${source}';\nexport const x = a;\n`), `${folder} <- ${source}`).toContain('no-restricted-imports');
       }
     }
     // A deeper core file reaches the shell with more steps up; a core neighbour of the same name is not the shell.
-    expect(await ruleIds('main/devices/sub/x.ts', "import { a } from '../../tray';\nexport const x = a;\n")).toContain('no-restricted-imports');
-    expect(await ruleIds('main/devices/x.ts', "import { a } from '../log';\nexport const x = a;\n")).not.toContain('no-restricted-imports');
+    expect(await ruleIds('main/devices/sub/x.ts', "import { a } from '../../shell/tray';\nexport const x = a;\n")).toContain('no-restricted-imports');
+    expect(await ruleIds('main/devices/x.ts', "import { a } from '../base/log';\nexport const x = a;\n")).not.toContain('no-restricted-imports');
     expect(await ruleIds('main/delivery/x.ts', "import { a } from './trayState';\nexport const x = a;\n")).not.toContain('no-restricted-imports');
   });
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { Listeners } from '../../main/listeners';
+import { Listeners } from '../../main/base/listeners';
 
 describe('Listeners', () => {
   it('calls every listener in order, and not after unsubscribing (even from inside a call)', () => {

@@ -4,7 +4,7 @@ import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
 import { openOutbox } from '../../main/delivery/outbox';
-import { discardOrphans, orphanInfo, restoreOrphans } from '../../main/orphans';
+import { discardOrphans, orphanInfo, restoreOrphans } from '../../main/services/orphans';
 import { WEBHOOKS_FILE, openWebhookStore } from '../../main/webhooks/store';
 import { ManualClock, receiver, rig } from '../support/delivery';
 import { makeTempDir } from '../support/tmp';

@@ -1,7 +1,7 @@
 import { chmodSync, lstatSync, mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { OWNER_ONLY_UMASK, tightenDataDir } from '../../main/ownerOnly';
+import { OWNER_ONLY_UMASK, tightenDataDir } from '../../main/services/ownerOnly';
 import { makeTempDir } from '../support/tmp';
 
 const mode = (path: string) => lstatSync(path).mode & 0o777;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { fieldErrorsFromZod, idSchema, listenPortSchema, privilegedPortProblem } from '../../main/schemas';
+import { fieldErrorsFromZod, idSchema, listenPortSchema, privilegedPortProblem } from '../../main/base/schemas';
 
 describe('shared schemas', () => {
   it('an id is a positive whole number a JSON number holds exactly', () => {

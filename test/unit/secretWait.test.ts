@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { SecretWait } from '../../main/secretWait';
+import { SecretWait } from '../../main/services/secretWait';
 import { ManualClock } from '../support/delivery';
 
 describe('SecretWait', () => {

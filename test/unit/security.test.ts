@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { EventEmitter } from 'node:events';
 import { join } from 'node:path';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
-import type { AppEntry } from '../../main/security';
+import type { AppEntry } from '../../main/shell/security';
 
 const electron = vi.hoisted(() => ({
   openExternal: vi.fn(async (_url: string) => undefined),
@@ -26,7 +26,7 @@ vi.mock('electron', () => ({
   },
 }));
 
-const security = await import('../../main/security');
+const security = await import('../../main/shell/security');
 const { CONTENT_SECURITY_POLICY, installSecurity, isAppUrl, isSafeExternalUrl, lockDownContents, openExternal, registerAppScheme } = security;
 
 const appEntry: AppEntry = { kind: 'app', dir: '/opt/DeviceHooks/resources/app.asar/out/renderer' };

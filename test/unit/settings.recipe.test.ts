@@ -4,8 +4,8 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_SETTINGS, SETTINGS_SCHEMA_VERSION, openSettingsStore } from '../../main/settings';
-import type { GeneralSettings } from '../../main/settings';
+import { DEFAULT_SETTINGS, SETTINGS_SCHEMA_VERSION, openSettingsStore } from '../../main/services/settings';
+import type { GeneralSettings } from '../../main/services/settings';
 import { makeTempDir } from '../support/tmp';
 
 const VERSION_1_FILE = {

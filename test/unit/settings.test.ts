@@ -1,7 +1,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_SETTINGS, SETTINGS_SCHEMA_VERSION, openSettingsStore } from '../../main/settings';
+import { DEFAULT_SETTINGS, SETTINGS_SCHEMA_VERSION, openSettingsStore } from '../../main/services/settings';
 import { makeTempDir } from '../support/tmp';
 
 const logger = () => undefined;

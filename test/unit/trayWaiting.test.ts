@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { trayModel } from '../../main/trayModel';
+import { trayModel } from '../../main/shell/trayModel';
 
 describe('tray: a webhook waiting for its secret', () => {
   it('is listed, counted in the tooltip, and turns the icon amber', () => {

@@ -3,7 +3,7 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { joinUrlCredentials, redactUrl, splitUrlCredentials, URL_CREDENTIALS_MASK } from '../../main/urlCredentials';
+import { joinUrlCredentials, redactUrl, splitUrlCredentials, URL_CREDENTIALS_MASK } from '../../main/webhooks/urlCredentials';
 import { createOsBox } from '../../main/webhooks/secrets';
 import { openWebhookStore, WEBHOOKS_FILE, WEBHOOKS_SCHEMA_VERSION } from '../../main/webhooks/store';
 import { migrateWebhooksV2toV3 } from '../../main/webhooks/webhooksFile';

@@ -19,7 +19,7 @@ vi.mock('electron', () => ({
   },
 }));
 
-const { createMainWindow } = await import('../../main/window');
+const { createMainWindow } = await import('../../main/shell/window');
 
 describe('createMainWindow', () => {
   it('sets every security-relevant webPreference explicitly (the stand-in cannot enforce them; Electron does)', () => {
@@ -46,7 +46,7 @@ describe('createMainWindow', () => {
     createMainWindow({ preload: '/p.cjs', entry: { kind: 'url', url: 'http://localhost:5173' }, devTools: true });
     expect((created.at(-1)?.webPreferences as Record<string, unknown>)['devTools']).toBe(true);
     expect(loaded.at(-1)).toBe('http://localhost:5173');
-    const { viewMenu } = await import('../../main/trayModel');
+    const { viewMenu } = await import('../../main/shell/trayModel');
     expect(viewMenu(false)).not.toContain('toggleDevTools');
     expect(viewMenu(false)).not.toContain('reload');
     expect(viewMenu(true)).toContain('toggleDevTools');

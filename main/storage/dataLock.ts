@@ -20,7 +20,7 @@ import { randomBytes } from 'node:crypto';
 import { closeSync, linkSync, mkdirSync, openSync, readFileSync, statSync, unlinkSync, writeFileSync, writeSync } from 'node:fs';
 import { hostname as osHostname } from 'node:os';
 import { join } from 'node:path';
-import type { Logger } from './log';
+import type { Logger } from '../base/log';
 
 export const LOCK_FILE = 'devicehooks.lock';
 

@@ -1,6 +1,6 @@
 // What the tray says: counts by status, failing or paused webhooks, and which icon to show. Plain Node;
 // the composition root turns it into Electron's Tray and Menu.
-import type { DeviceStatus } from '../preload/contract/vocabulary';
+import type { DeviceStatus } from '../../preload/contract/vocabulary';
 
 export type TrayIconState = 'ok' | 'failing' | 'paused';
 

@@ -2,8 +2,8 @@
 // where a device's committed status and seq are written together with the callbacks of that change.
 // The outbox wins where it is newer, so a change already committed is neither lost (an Online never
 // sent) nor committed again under another sequence number. Plain functions.
-import type { CommittedDevice } from './delivery/outbox';
-import type { SavedDeviceState } from './devices/tracker';
+import type { CommittedDevice } from '../delivery/outbox';
+import type { SavedDeviceState } from '../devices/tracker';
 
 /** devices.json's states, each brought up to the outbox's committed status where that is newer. */
 export function reconcileDevices(saved: readonly SavedDeviceState[], committed: ReadonlyMap<string, CommittedDevice>): SavedDeviceState[] {

@@ -4,8 +4,8 @@
 // looks again every 30 s and whenever asked (the window gaining focus), so that when the keyring opens
 // the dispatcher sends what waited. Plain Node: the composition root passes the store, the dispatcher
 // and where notices go.
-import type { Clock } from './devices/types';
-import { Listeners } from './listeners';
+import type { Clock } from '../devices/types';
+import { Listeners } from '../base/listeners';
 
 export const SECRET_RECHECK_MS = 30_000;
 const WAITING_LABEL = 'Waiting — secret unavailable';

@@ -2,7 +2,7 @@
 // window.ts; what the tray says is computed in trayModel.ts (plain, unit-tested).
 import { Menu, nativeImage, Tray } from 'electron';
 import type { MenuItemConstructorOptions } from 'electron';
-import { coalesce } from './coalesce';
+import { coalesce } from '../base/coalesce';
 import { trayIconPng } from './icons';
 import { trayModel, viewMenu } from './trayModel';
 import type { TrayIconState, TrayInput } from './trayModel';

@@ -7,7 +7,7 @@
 // A crash after 1 finds the pause in both places next time: step 1 is then a no-op. A webhook the store
 // could not pause (a write error; missing from webhooks.json without a deletion) keeps its carried pause
 // for the next open and is returned, so the caller can hold its callbacks meanwhile.
-import type { Logger } from './log';
+import type { Logger } from '../base/log';
 
 export const CARRIED_PAUSE_REASON = 'Paused by an earlier version of DeviceHooks; new events still queue.';
 

@@ -1,8 +1,8 @@
 // Sentences main wants a person to read (a banner in the window): a data file moved aside, a second
 // launch redirected here… Plain Node; the composition root pushes each new one to the renderer.
 import { randomUUID } from 'node:crypto';
-import type { Notice } from '../preload/contract';
-import { Listeners } from './listeners';
+import type { Notice } from '../../preload/contract';
+import { Listeners } from '../base/listeners';
 
 export class NoticeBoard {
   private readonly notices: Notice[] = [];

@@ -5,10 +5,10 @@
 // composition root passes the stores and the dispatcher.
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Dispatcher, Outbox } from './delivery';
-import { WEBHOOKS_FILE } from './webhooks/store';
-import { migrateWebhooksV1toV2 } from './webhooks/webhooksFile';
-import type { WebhookStore } from './webhooks/store';
+import type { Dispatcher, Outbox } from '../delivery';
+import { WEBHOOKS_FILE } from '../webhooks/store';
+import { migrateWebhooksV1toV2 } from '../webhooks/webhooksFile';
+import type { WebhookStore } from '../webhooks/store';
 
 interface OrphanInfo {
   /** Callbacks held for webhooks no longer defined. */

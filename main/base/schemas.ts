@@ -3,7 +3,7 @@
 // field errors (`{ 'events.online': 'Choose …' }`, the empty path as `_`). Pure: zod only.
 import type { z } from 'zod';
 
-export { idSchema, listenPortSchema } from '../preload/contract/fields';
+export { idSchema, listenPortSchema } from '../../preload/contract/fields';
 
 /** The console's own listeners (Local API, Test receiver) refuse 1–1023: the message for such a port, else undefined. */
 export function privilegedPortProblem(port: number): string | undefined {

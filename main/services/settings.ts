@@ -2,12 +2,12 @@
 // delivery limits. Plain Node; the desktop app and the headless runner read the same file.
 import { join } from 'node:path';
 import { z } from 'zod';
-import { defaultGeneralSettings, generalSettingsFileSchema, generalSettingsForm, generalSettingsSchema } from '../preload/contract';
-import type { GeneralSettings } from '../preload/contract';
-import { openJsonStore, refuse, zodValidator } from './storage/jsonStore';
-import { fieldErrorsFromZod } from './schemas';
-import type { JsonStore, Recovery } from './storage/jsonStore';
-import type { Logger } from './log';
+import { defaultGeneralSettings, generalSettingsFileSchema, generalSettingsForm, generalSettingsSchema } from '../../preload/contract';
+import type { GeneralSettings } from '../../preload/contract';
+import { openJsonStore, refuse, zodValidator } from '../storage/jsonStore';
+import { fieldErrorsFromZod } from '../base/schemas';
+import type { JsonStore, Recovery } from '../storage/jsonStore';
+import type { Logger } from '../base/log';
 
 export type { GeneralSettings };
 
