@@ -25,9 +25,9 @@
 //
 // Replay is idempotent (an `enq` sets the whole record, an `upd` sets absolute values), so a crash
 // between the snapshot rename and the deletion of the old journal only replays some changes twice.
-// Recovery: the snapshot record by record (a damaged record is counted and reported, the others kept; a
-// copy of a damaged snapshot is kept beside it, and then every journal is replayed, not only the
-// newest), then every journal with gen >= the snapshot's in order, skipping torn or damaged records;
+// Recovery (the reading is in outboxRecovery.ts): the snapshot record by record (a damaged record is
+// counted and reported, the others kept; a copy of a damaged snapshot is kept beside it, and then every
+// journal is replayed, not only the newest), then every journal with gen >= the snapshot's in order, skipping torn or damaged records;
 // in_flight becomes pending; then an immediate compaction starts a fresh journal. If that compaction
 // cannot be written (disk full), the outbox opens anyway and appends to the newest journal, cut back
 // to its last whole record.
@@ -42,12 +42,14 @@ import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { WriteBatcher } from './batcher';
 import { appendDurably, fsyncDir, nodeStorageFs, scanJsonLines } from './files';
+import { readOutboxFiles } from './outboxRecovery';
+import type { NewestJournal } from './outboxRecovery';
 import type { AppendHandle, StorageFs } from './files';
 import { frameRecord } from './framing';
 import { createHmac, randomBytes } from 'node:crypto';
 import { OutboxClosedError, OutboxFullError, OutboxSaveError } from './outboxErrors';
 import type { OverflowInfo, SaveProblem } from './outboxErrors';
-import { JOURNAL_PATTERN, OUTBOX_RECORD_VERSION, READABLE_SNAPSHOT_VERSIONS, SNAPSHOT_FILE, isDeliveryRecord, isSettled, journalFile, upgradeDelivery } from './outboxRecords';
+import { JOURNAL_PATTERN, OUTBOX_RECORD_VERSION, SNAPSHOT_FILE, isSettled, journalFile, upgradeDelivery } from './outboxRecords';
 import type { CommittedDevice, Delivery, DeliveryPatch, DeliveryState, EnqueueInput, JournalRecord, SnapshotHeader } from './outboxRecords';
 import { cryptoRandom, randomId, realTimers, silentLogger } from './types';
 import type { Logger, QueuedEvent, RandomSource, Timers } from './types';
@@ -768,74 +770,21 @@ export class Outbox {
     const snapshotPath = join(this.dir, SNAPSHOT_FILE);
     await this.fs.unlink(`${snapshotPath}.tmp`).catch(() => undefined);
 
-    // The snapshot, record by record: a damaged record costs only itself.
-    let header: SnapshotHeader | undefined;
-    let end: { count?: unknown } | undefined;
-    let body = 0;
-    let strays = 0;
-    const snap = await scanJsonLines<Record<string, unknown>>(snapshotPath, (r) => {
-      if (r.kind === 'outbox-snapshot' && header === undefined && body === 0) {
-        header = r as unknown as SnapshotHeader;
-        this.nextN = Math.max(this.nextN, Number(header.nextN) || 1);
-        for (const w of Array.isArray(header.paused) ? header.paused : []) if (typeof w === 'number') this.carried.add(w);
-        for (const [w, n] of Array.isArray(header.failures) ? header.failures : []) this.apply({ t: 'fails', w, n });
-        for (const d of Array.isArray(header.devices) ? header.devices : []) this.apply({ t: 'dev', d });
-        if (typeof header.secret === 'string' && Buffer.from(header.secret, 'base64').length >= 16) this.secret = Buffer.from(header.secret, 'base64');
-      } else if (r.end === true) {
-        end = r;
-      } else if (isDeliveryRecord(r)) {
-        body++;
-        this.apply({ t: 'enq', d: r });
-      } else {
-        strays++;
-      }
-    });
-    let fromGen = 0;
-    if (!snap.missing && snap.bytes > 0) {
-      const damaged = snap.badLines + (snap.tornTail ? 1 : 0) + strays;
-      const complete =
-        header !== undefined && READABLE_SNAPSHOT_VERSIONS.includes(header.version) && end !== undefined && end.count === header.count && body === header.count && damaged === 0;
-      if (complete && header) {
-        fromGen = header.gen;
-      } else {
-        // Keep what could be read; keep a copy of the file; replay every journal there is (a lost header
-        // means the snapshot's generation is unknown; replay is idempotent).
-        const expected = typeof header?.count === 'number' ? header.count : typeof end?.count === 'number' ? end.count : undefined;
-        report.unreadableRecords = expected !== undefined ? Math.max(expected - body, damaged) : Math.max(damaged, 1);
-        const aside = join(this.dir, `outbox-snapshot.unreadable-${this.now()}.jsonl`);
-        try {
-          await this.fs.copyFile(snapshotPath, aside);
-          report.snapshotMovedAside = aside;
-        } catch (error) {
-          this.logger('warn', `Delivery outbox: could not keep a copy of the damaged snapshot at ${aside}: ${String(error)}`);
-        }
-        this.logger(
-          'error',
-          `Delivery outbox snapshot is damaged: ${body} callback(s) recovered, ${report.unreadableRecords} record(s) unreadable` +
-            (report.snapshotMovedAside ? `; a copy is at ${report.snapshotMovedAside}` : ''),
-        );
-      }
-    }
-
-    const journals = (await readdir(this.dir))
-      .map((name) => ({ name, m: JOURNAL_PATTERN.exec(name) }))
-      .filter((j) => j.m !== null)
-      .map((j) => ({ name: j.name, gen: Number((j.m as RegExpExecArray)[1]) }))
-      .filter((j) => j.gen >= fromGen)
-      .sort((a, b) => a.gen - b.gen);
-    let newest: { path: string; gen: number; goodEnd: number; bytes: number } | undefined;
-    for (const j of journals) {
-      const path = join(this.dir, j.name);
-      const scan = await scanJsonLines<JournalRecord>(path, (record) => {
-        if (record && typeof record === 'object' && 't' in record) this.apply(record);
-        else report.badLines++;
-      });
-      report.badLines += scan.badLines;
-      if (scan.tornTail) report.tornTail = true;
-      this.gen = Math.max(this.gen, j.gen);
-      newest = { path, gen: j.gen, goodEnd: scan.goodEnd, bytes: scan.bytes };
-    }
-    this.gen = Math.max(this.gen, fromGen, header && typeof header.gen === 'number' ? header.gen : 0);
+    const { header, fromGen, newest, maxJournalGen } = await readOutboxFiles(
+      { dir: this.dir, fs: this.fs, now: this.now, logger: this.logger },
+      {
+        header: (h) => {
+          this.nextN = Math.max(this.nextN, Number(h.nextN) || 1);
+          for (const w of Array.isArray(h.paused) ? h.paused : []) if (typeof w === 'number') this.carried.add(w);
+          for (const [w, n] of Array.isArray(h.failures) ? h.failures : []) this.apply({ t: 'fails', w, n });
+          for (const d of Array.isArray(h.devices) ? h.devices : []) this.apply({ t: 'dev', d });
+          if (typeof h.secret === 'string' && Buffer.from(h.secret, 'base64').length >= 16) this.secret = Buffer.from(h.secret, 'base64');
+        },
+        apply: (record) => this.apply(record),
+      },
+      report,
+    );
+    this.gen = Math.max(this.gen, maxJournalGen, fromGen, header && typeof header.gen === 'number' ? header.gen : 0);
     if (report.tornTail) this.logger('warn', 'Delivery outbox: the last journal record was cut off by a crash; it was never confirmed and is skipped');
     if (report.badLines > 0) this.logger('error', `Delivery outbox: ${report.badLines} unreadable journal record(s) skipped`);
 
@@ -869,7 +818,7 @@ export class Outbox {
     return report;
   }
 
-  private async openWithoutCompaction(newest: { path: string; gen: number; goodEnd: number; bytes: number } | undefined, cause: unknown): Promise<void> {
+  private async openWithoutCompaction(newest: NewestJournal | undefined, cause: unknown): Promise<void> {
     const gen = newest && newest.gen >= this.gen ? newest.gen : this.gen;
     const path = newest && newest.gen === gen ? newest.path : join(this.dir, journalFile(gen));
     const handle = await this.fs.open(path, 'a', 0o600);
