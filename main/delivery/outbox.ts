@@ -41,8 +41,9 @@
 import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { WriteBatcher } from './batcher';
-import { appendDurably, fsyncDir, nodeStorageFs, scanJsonLines } from './files';
+import { appendDurably, fsyncDir, nodeStorageFs } from './files';
 import { readOutboxFiles } from './outboxRecovery';
+import { writeSnapshotFile } from './outboxSnapshot';
 import type { NewestJournal } from './outboxRecovery';
 import type { AppendHandle, StorageFs } from './files';
 import { frameRecord } from './framing';
@@ -694,25 +695,7 @@ export class Outbox {
     let renamed = false;
     try {
       fresh = await fs.open(nextJournalPath, 'w', 0o600);
-      await fs.unlink(tmpPath).catch(() => undefined);
-      const tmp = await fs.open(tmpPath, 'wx', 0o600);
-      let bytes = 0;
-      try {
-        let chunk = frameRecord(header);
-        for (const d of deliveries) {
-          chunk += frameRecord(d);
-          if (chunk.length > 256 * 1024) {
-            bytes += await appendDurably(tmp, chunk, false);
-            chunk = '';
-          }
-        }
-        chunk += frameRecord({ end: true, count: deliveries.length });
-        bytes += await appendDurably(tmp, chunk, false);
-        await tmp.sync();
-      } finally {
-        await tmp.close();
-      }
-      await this.verifySnapshot(tmpPath, header);
+      const bytes = await writeSnapshotFile(fs, tmpPath, header, deliveries);
       await fs.rename(tmpPath, snapshotPath);
       renamed = true;
       // Snapshot nextGen is in place: from now on changes go to its journal, whatever happens next
@@ -737,21 +720,6 @@ export class Outbox {
         if (!renamed) await fs.unlink(nextJournalPath).catch(() => undefined);
       }
       if (!renamed) await fs.unlink(tmpPath).catch(() => undefined);
-    }
-  }
-
-  /** Reads a written snapshot back: every record whole, the count and end marker right. */
-  private async verifySnapshot(path: string, header: SnapshotHeader): Promise<void> {
-    let deliveries = 0;
-    let sawHeader = false;
-    let sawEnd = false;
-    const scan = await scanJsonLines<Record<string, unknown>>(path, (r) => {
-      if (r.kind === 'outbox-snapshot') sawHeader = r.gen === header.gen;
-      else if (r.end === true) sawEnd = r.count === header.count;
-      else deliveries++;
-    });
-    if (!sawHeader || !sawEnd || deliveries !== header.count || scan.badLines > 0 || scan.tornTail) {
-      throw new Error(`the new outbox snapshot did not read back whole (${deliveries} of ${header.count} records, ${scan.badLines} damaged)`);
     }
   }
 
