@@ -21,11 +21,13 @@
 // that is a resume: its failure count goes back to 0 and its backlog is sent at once, in order.
 import { setMaxListeners } from 'node:events';
 import { performance } from 'node:perf_hooks';
+import { attemptRecordBase } from './attemptRecord';
+import type { Performed } from './attemptRecord';
+import type { DispatcherOptions, DispatchResult, StopOptions } from './dispatcherOptions';
 import { classifyError } from './http';
-import type { ClassifiedError, HttpClient, HttpResponse } from './http';
-import { RESPONSE_BODY_LIMIT } from './history';
-import type { AttemptOutcome, AttemptRecord, DeliveryHistory, HistoryQuery, NewAttemptRecord } from './history';
-import { EVENT_KEY_BY_STATUS, isEnabled, matchWebhooks } from './match';
+import type { HttpClient } from './http';
+import type { AttemptOutcome, AttemptRecord, DeliveryHistory, HistoryQuery } from './history';
+import { isEnabled, matchWebhooks, stillWanted } from './match';
 import type { Delivery, EnqueueInput, Outbox } from './outbox';
 import { eventFromBody } from './payload';
 import type { CallbackContent } from './payload';
@@ -34,62 +36,6 @@ import { DEFAULT_JITTER, DEFAULT_MAX_INTERVAL_MS, DEFAULT_MAX_RETRY_AFTER_MS, DE
 import { redactUrl } from '../webhooks/urlCredentials';
 import { cryptoRandom, randomId, silentLogger, systemClock } from './types';
 import type { Clock, DeliveryEvent, DeliveryWebhook, Logger, QueuedEvent, RandomSource } from './types';
-
-export interface DispatcherOptions {
-  outbox: Outbox;
-  history: DeliveryHistory;
-  http: HttpClient;
-  /** The current webhooks (sync or async); read for every event and before every attempt. */
-  listWebhooks: () => readonly DeliveryWebhook[] | Promise<readonly DeliveryWebhook[]>;
-  /**
-   * Whether a webhook id missing from listWebhooks() was deleted by a user (its waiting callbacks end
-   * "Skipped — webhook deleted"). An id missing without a deletion keeps its callbacks queued. Default:
-   * every missing id counts as deleted.
-   */
-  isWebhookDeleted?: (id: number) => boolean;
-  /** Called once when an endpoint answers 410 Gone. */
-  disableWebhook: (id: number, reason: string) => void | Promise<void>;
-  /**
-   * Called once when a webhook reaches `pauseAfterFailures` consecutive failed attempts: pause it in the
-   * webhook store (then listWebhooks() shows it paused). Until this settles the webhook starts no attempt.
-   */
-  pauseWebhook: (id: number) => void | Promise<void>;
-  /** App version for `User-Agent: DeviceHooks/<version>` */
-  version: string;
-  clock?: Clock;
-  random?: RandomSource;
-  logger?: Logger;
-  /** Per attempt. Default 10 s. */
-  timeoutMs?: number;
-  /** Delay before attempt 1, 2, … (see DEFAULT_SCHEDULE_MS); past its end the last step repeats. */
-  schedule?: readonly number[];
-  /** How long a callback is retried, counted in planned waits (see DEFAULT_RETRY_HORIZON_MS). Default 3 days. */
-  retryHorizonMs?: number;
-  /** The longest wait between two tries. Default 1 h. */
-  maxIntervalMs?: number;
-  /** ±fraction. Default 0.2. */
-  jitter?: number;
-  /** Default 8. */
-  maxConcurrentPerWebhook?: number;
-  /** Consecutive failed attempts (across the webhook's deliveries) that pause it. Default 20. */
-  pauseAfterFailures?: number;
-  /** Cap on a Retry-After. Default 1 h. */
-  maxRetryAfterMs?: number;
-  /** For latencyMs. Default performance.now. */
-  monotonic?: () => number;
-}
-
-export interface DispatchResult {
-  /** What was queued (on disk). */
-  deliveries: Delivery[];
-  /** Webhooks whose delivery could not be queued (OutboxFullError, a disk error): surface these. */
-  refused: { webhookId: number; error: Error }[];
-}
-
-export interface StopOptions {
-  /** How long to wait for attempts in flight before aborting them (they stay queued). Default 10 s. */
-  timeoutMs?: number;
-}
 
 interface LaneItem {
   id: string;
@@ -120,20 +66,12 @@ interface HookState {
   consecutiveFailures: number;
 }
 
-interface Performed {
-  at: number;
-  latencyMs: number;
-  request: AttemptRecord['request'];
-  response?: HttpResponse;
-  error?: ClassifiedError;
-  aborted: boolean;
-}
-
 export const SKIPPED_UNSUBSCRIBED = 'Skipped — no longer subscribed';
 export const SKIPPED_DELETED = 'Skipped — webhook deleted';
 export const DISCARDED_UNDEFINED = 'Discarded — webhook no longer defined';
 
 export { HIDDEN_HEADER_VALUE } from './request';
+export type { DispatcherOptions, DispatchResult, StopOptions } from './dispatcherOptions';
 
 export class Dispatcher {
   private readonly hooks = new Map<number, HookState>();
@@ -270,7 +208,7 @@ export class Dispatcher {
     const queued: QueuedEvent = { udid: event.udid, name: event.name, platform: event.platform, to: event.to, at: event.at, seq: event.seq };
     const done = await this.perform(webhook, { id: deliveryId, messageId, event: queued });
     const { record } = this.store.append({
-      ...this.recordBase(done, { deliveryId, messageId, webhookId, udid: event.udid, seq: event.seq, attempt: 1 }),
+      ...attemptRecordBase(done, { deliveryId, messageId, webhookId, udid: event.udid, seq: event.seq, attempt: 1 }),
       outcome: 'test',
       test: true,
       event: queued,
@@ -582,7 +520,7 @@ export class Dispatcher {
     for (const lane of hook.lanes.values()) {
       const head = lane.items[0];
       const d = head ? this.outbox.get(head.id) : undefined;
-      if (!d?.event || this.isPaused(webhook) || this.stillWanted(webhook, d.event)) continue;
+      if (!d?.event || this.isPaused(webhook) || stillWanted(webhook, d.event)) continue;
       lane.recheck = true;
       lane.held = false;
       this.consider(lane);
@@ -693,7 +631,7 @@ export class Dispatcher {
       lane.held = true;
       return;
     }
-    if (queued.event && !this.stillWanted(webhook, queued.event)) {
+    if (queued.event && !stillWanted(webhook, queued.event)) {
       lane.items.shift();
       this.skip(queued, webhook, SKIPPED_UNSUBSCRIBED);
       return;
@@ -767,26 +705,12 @@ export class Dispatcher {
     }
 
     this.store.append({
-      ...this.recordBase(done, { deliveryId: d.id, messageId: d.messageId, webhookId: d.webhookId, udid: d.udid, seq: d.seq, attempt }),
+      ...attemptRecordBase(done, { deliveryId: d.id, messageId: d.messageId, webhookId: d.webhookId, udid: d.udid, seq: d.seq, attempt }),
       outcome,
       ...(nextAttemptAt !== undefined ? { nextAttemptAt } : {}),
       ...(d.redeliveryOf !== undefined ? { redeliveryOf: d.redeliveryOf } : {}),
       ...(d.event !== undefined ? { event: d.event } : {}),
     });
-  }
-
-  /**
-   * The webhook still subscribes to the event and the device is still in its scope. A record carried
-   * over from the old format has no platform: only its UDID is checked against the scope.
-   */
-  private stillWanted(webhook: DeliveryWebhook, event: QueuedEvent): boolean {
-    const key = EVENT_KEY_BY_STATUS[event.to];
-    if (key === undefined || webhook.events?.[key] !== true) return false;
-    const udids = webhook.scope?.udids;
-    if (udids && udids.length > 0 && !udids.includes(event.udid)) return false;
-    const platforms = webhook.scope?.platforms;
-    if (platforms && platforms.length > 0 && event.platform !== undefined && !platforms.includes(event.platform)) return false;
-    return true;
   }
 
   /** Ends a waiting callback without sending it, and says so in the history (not a failure, no notification). */
@@ -868,38 +792,6 @@ export class Dispatcher {
     } catch (error) {
       return { at, latencyMs: Math.round(this.monotonic() - t0), request: built.recorded, error: classifyError(error), aborted: this.abort.signal.aborted };
     }
-  }
-
-  private recordBase(
-    done: Performed,
-    ids: { deliveryId: string; messageId: string; webhookId: number; udid: string; seq: number; attempt: number },
-  ): Omit<NewAttemptRecord, 'outcome'> {
-    const status = done.response?.status;
-    const ok = status !== undefined && status >= 200 && status < 300;
-    const base: Omit<NewAttemptRecord, 'outcome'> = {
-      ...ids,
-      at: done.at,
-      latencyMs: done.latencyMs,
-      result: ok ? 'success' : 'failure',
-      request: done.request,
-    };
-    if (done.response) {
-      base.response = {
-        status: done.response.status,
-        headers: done.response.headers,
-        body: done.response.body.subarray(0, RESPONSE_BODY_LIMIT).toString('utf8'),
-        truncated: done.response.truncated || done.response.body.length > RESPONSE_BODY_LIMIT,
-      };
-      if (!ok) {
-        base.errorClass = 'http';
-        base.errorLabel = `HTTP ${done.response.status}`;
-      }
-    } else if (done.error) {
-      base.errorClass = done.error.errorClass;
-      base.errorLabel = done.error.label;
-      base.errorDetail = done.error.detail;
-    }
-    return base;
   }
 }
 

@@ -1,6 +1,7 @@
 // Which webhooks an event goes to: enabled, subscribed to the status the device moved into, and the
-// device within the webhook's scope. Paused webhooks DO match: their deliveries queue and wait.
-import type { DeliveryEvent, DeliveryWebhook, DeliveryWebhookEvents, Status } from './types';
+// device within the webhook's scope; and whether a waiting callback is still wanted when it is due.
+// Paused webhooks DO match: their deliveries queue and wait.
+import type { DeliveryEvent, DeliveryWebhook, DeliveryWebhookEvents, QueuedEvent, Status } from './types';
 
 export const EVENT_KEY_BY_STATUS: Readonly<Record<Status, keyof DeliveryWebhookEvents>> = {
   Online: 'online',
@@ -29,4 +30,18 @@ export function wants(webhook: DeliveryWebhook, event: DeliveryEvent): boolean {
 
 export function matchWebhooks(event: DeliveryEvent, webhooks: readonly DeliveryWebhook[]): DeliveryWebhook[] {
   return webhooks.filter((w) => wants(w, event));
+}
+
+/**
+ * The webhook still subscribes to the event and the device is still in its scope. A record carried
+ * over from the old format has no platform: only its UDID is checked against the scope.
+ */
+export function stillWanted(webhook: DeliveryWebhook, event: QueuedEvent): boolean {
+  const key = EVENT_KEY_BY_STATUS[event.to];
+  if (key === undefined || webhook.events?.[key] !== true) return false;
+  const udids = webhook.scope?.udids;
+  if (udids && udids.length > 0 && !udids.includes(event.udid)) return false;
+  const platforms = webhook.scope?.platforms;
+  if (platforms && platforms.length > 0 && event.platform !== undefined && !platforms.includes(event.platform)) return false;
+  return true;
 }

@@ -25,9 +25,9 @@
 //
 // Replay is idempotent (an `enq` sets the whole record, an `upd` sets absolute values), so a crash
 // between the snapshot rename and the deletion of the old journal only replays some changes twice.
-// Recovery: the snapshot record by record (a damaged record is counted and reported, the others kept; a
-// copy of a damaged snapshot is kept beside it, and then every journal is replayed, not only the
-// newest), then every journal with gen >= the snapshot's in order, skipping torn or damaged records;
+// Recovery (the reading is in outboxRecovery.ts): the snapshot record by record (a damaged record is
+// counted and reported, the others kept; a copy of a damaged snapshot is kept beside it, and then every
+// journal is replayed, not only the newest), then every journal with gen >= the snapshot's in order, skipping torn or damaged records;
 // in_flight becomes pending; then an immediate compaction starts a fresh journal. If that compaction
 // cannot be written (disk full), the outbox opens anyway and appends to the newest journal, cut back
 // to its last whole record.
@@ -37,176 +37,29 @@
 // problem is reported through onSaveProblem, and the write is tried again every retryMs until it
 // succeeds (or retrySave() is called). Files written before framing (plain JSON lines) are still read.
 //
-// Record versions: 4 (the snapshot header's `version`): an attempt writes one journal line, its outcome
-// `upd` with the attempt count; the start of an attempt (in_flight) is kept in memory only. Versions 1 to
-// 3 wrote an `upd` with state in_flight and the new count before each attempt: still read (in_flight
-// becomes pending at open, the count kept). A crash during an attempt finds the delivery pending in
-// either case, and it is sent again; since version 4 without that attempt counted.
-// 3: the outbox does not own pause state, the
-// webhook store does (webhooks.json `paused`); no delivery is in the `paused` state, and the header's
-// `paused` lists only pauses carried over from data written by version 2 or 1 that have not yet been
-// handed to the webhook store (see carriedPauses(); normally empty). Versions 2 and 1 wrote
-// {"t":"pause"} / {"t":"resume"} journal records, a `paused` header list and `paused` deliveries: they
-// are still read (a resume record makes the webhook's parked deliveries due at its time, as it did), the
-// webhooks still paused at the end become carried pauses, and their deliveries pending.
-// 2 keeps a delivery's event (`event`), and the body is composed when each try is sent. 1 kept the
-// finished body (`body`); such records, in a version 1 snapshot or a journal written by that version,
-// are read back into their event when the body is one of our callbacks (upgradeDelivery), otherwise
-// kept and sent as they are.
+// Record versions (which are written, which are read): outboxRecords.ts.
 import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { WriteBatcher } from './batcher';
-import { appendDurably, fsyncDir, nodeStorageFs, scanJsonLines } from './files';
+import { appendDurably, fsyncDir, nodeStorageFs } from './files';
+import { readOutboxFiles } from './outboxRecovery';
+import { writeSnapshotFile } from './outboxSnapshot';
+import type { NewestJournal } from './outboxRecovery';
 import type { AppendHandle, StorageFs } from './files';
 import { frameRecord } from './framing';
 import { createHmac, randomBytes } from 'node:crypto';
-import { eventFromBody } from './payload';
+import { OutboxClosedError, OutboxFullError, OutboxSaveError } from './outboxErrors';
+import type { OverflowInfo, SaveProblem } from './outboxErrors';
+import { JOURNAL_PATTERN, OUTBOX_RECORD_VERSION, SNAPSHOT_FILE, isSettled, journalFile, upgradeDelivery } from './outboxRecords';
+import type { CommittedDevice, Delivery, DeliveryPatch, DeliveryState, EnqueueInput, JournalRecord, SnapshotHeader } from './outboxRecords';
 import { cryptoRandom, randomId, realTimers, silentLogger } from './types';
-import type { DevicePlatform, Logger, QueuedEvent, RandomSource, Status, Timers } from './types';
+import type { Logger, QueuedEvent, RandomSource, Timers } from './types';
 
-/** The status a device last committed (its transition was admitted), as the outbox keeps it. */
-export interface CommittedDevice {
-  udid: string;
-  name: string;
-  platform?: DevicePlatform;
-  to: Status;
-  seq: number;
-  /** epoch ms of the transition */
-  at: number;
-}
-
-/**
- * `skipped`: not sent because the webhook no longer wants it (unsubscribed, out of scope, deleted).
- * `paused`: only in data written by record versions 1 and 2 (read back as `pending`).
- */
-export type DeliveryState = 'pending' | 'in_flight' | 'succeeded' | 'failed' | 'dead' | 'paused' | 'skipped';
-export const SETTLED_STATES: readonly DeliveryState[] = ['succeeded', 'failed', 'dead', 'skipped'];
-export function isSettled(state: DeliveryState): boolean {
-  return state === 'succeeded' || state === 'failed' || state === 'dead' || state === 'skipped';
-}
-
-/** The snapshot format written now; versions 1 to 4 are read. */
-export const OUTBOX_RECORD_VERSION = 4;
-const READABLE_SNAPSHOT_VERSIONS: readonly number[] = [1, 2, 3, 4];
-
-/** A record of version 1 (a finished `body`) as version 2 (its `event`), when the body is one of our callbacks. */
-export function upgradeDelivery(d: Delivery): Delivery {
-  if (d.event !== undefined || typeof d.body !== 'string') return d;
-  const event = eventFromBody(d.body, d.seq);
-  if (!event) return d;
-  const { body: _body, ...rest } = d;
-  return { ...rest, event };
-}
-
-export interface Delivery {
-  /** This delivery (`dlv_…`). A redelivery is a new delivery with a new id. */
-  id: string;
-  /** The Standard Webhooks message id sent as `webhook-id` (`msg_…`): same for every attempt, and kept by a redelivery. */
-  messageId: string;
-  webhookId: number;
-  udid: string;
-  seq: number;
-  /** The event the callback announces; its body is composed from it (and the webhook as it is) at each try. */
-  event?: QueuedEvent;
-  /** Only in records of version 1 whose body was not recognised: the JSON text sent as is. */
-  body?: string;
-  createdAt: number;
-  attempts: number;
-  /** Wall-clock epoch ms of the next try. */
-  nextAttemptAt: number;
-  /** Waiting time counted towards the retry horizon so far (absent = 0). */
-  retriedMs?: number;
-  state: DeliveryState;
-  /** Enqueue order, increasing across restarts: the order within one (webhook, device) lane. */
-  n: number;
-  updatedAt?: number;
-  /** Plain label of the last failure ("HTTP 503", "Timeout"). */
-  lastError?: string;
-  /** The delivery this one re-sends. */
-  redeliveryOf?: string;
-}
-
-export interface EnqueueInput {
-  webhookId: number;
-  udid: string;
-  seq: number;
-  /** One of event (what the dispatcher queues) and body (a finished text sent as is). */
-  event?: QueuedEvent;
-  body?: string;
-  createdAt: number;
-  /** defaults to createdAt (send at once) */
-  nextAttemptAt?: number;
-  /** defaults to a fresh `dlv_…` */
-  id?: string;
-  /** defaults to a fresh `msg_…` */
-  messageId?: string;
-  redeliveryOf?: string;
-}
-
-export interface DeliveryPatch {
-  state?: DeliveryState;
-  attempts?: number;
-  nextAttemptAt?: number;
-  retriedMs?: number;
-  lastError?: string;
-  updatedAt?: number;
-}
-
-type JournalRecord =
-  | { t: 'enq'; d: Delivery }
-  | { t: 'upd'; id: string; p: DeliveryPatch }
-  // Written only by record versions 1 and 2; still replayed.
-  | { t: 'pause'; w: number; at: number }
-  | { t: 'resume'; w: number; at: number }
-  | { t: 'handed'; w: number }
-  | { t: 'fails'; w: number; n: number }
-  | { t: 'dev'; d: CommittedDevice };
-
-interface SnapshotHeader {
-  kind: 'outbox-snapshot';
-  version: number;
-  gen: number;
-  nextN: number;
-  /** Versions 1, 2: the paused webhooks. Version 3: pauses carried over from those, not yet handed over. */
-  paused: number[];
-  /** [webhookId, consecutive failed attempts] for the webhooks with a count above 0 (version 2). */
-  failures?: [number, number][];
-  /** Every device's committed status (version 2). */
-  devices?: CommittedDevice[];
-  /** base64 of 32 random bytes: the key of the message ids (version 2). A fresh outbox gets a new one. */
-  secret?: string;
-  count: number;
-}
-
-export interface OverflowInfo {
-  limit: number;
-  pending: number;
-  webhookId: number;
-  udid: string;
-  /** How many of this webhook's deliveries have been refused since its queue became full. */
-  refusedSinceFull: number;
-}
-
-/** Thrown (as a rejection) by enqueue() when the webhook has maxPending unfinished deliveries. */
-export class OutboxFullError extends Error {
-  readonly code = 'OUTBOX_FULL' as const;
-  constructor(
-    readonly limit: number,
-    readonly webhookId: number,
-  ) {
-    super(`The delivery queue of webhook ${webhookId} is full (${limit} undelivered callbacks): a new callback for it was refused`);
-    this.name = 'OutboxFullError';
-  }
-}
-
-export class OutboxClosedError extends Error {
-  readonly code = 'OUTBOX_CLOSED' as const;
-  constructor() {
-    super('The delivery outbox is closed');
-    this.name = 'OutboxClosedError';
-  }
-}
-
+// The records and errors moved to their own files are still exported from here.
+export { JOURNAL_PATTERN, OUTBOX_RECORD_VERSION, SETTLED_STATES, SNAPSHOT_FILE, isSettled, journalFile, upgradeDelivery } from './outboxRecords';
+export type { CommittedDevice, Delivery, DeliveryPatch, DeliveryState, EnqueueInput } from './outboxRecords';
+export { OutboxClosedError, OutboxFullError, OutboxSaveError, describeSaveProblem } from './outboxErrors';
+export type { OverflowInfo, SaveProblem } from './outboxErrors';
 export interface OutboxOptions {
   dir: string;
   /** Unfinished deliveries (pending, in flight, paused) allowed at once per webhook. Default 100,000. */
@@ -241,41 +94,6 @@ export interface OutboxOptions {
    * retry) and with undefined once everything is saved again.
    */
   onSaveProblem?: (problem: SaveProblem | undefined) => void;
-}
-
-export interface SaveProblem {
-  /** ENOSPC, EIO, … (undefined when the error had none). */
-  code: string | undefined;
-  message: string;
-  /** Status changes (device and sequence number) with callbacks held in memory, not yet on disk. */
-  unsaved: number;
-  /** Those callbacks (one per webhook and status change). */
-  unsavedCallbacks: number;
-  /** Changes of any kind waiting to be written. */
-  pendingWrites: number;
-  since: number;
-}
-
-/** flush() rejects with this while changes cannot be written. */
-export class OutboxSaveError extends Error {
-  readonly code = 'OUTBOX_SAVE' as const;
-  constructor(readonly problem: SaveProblem) {
-    super(`The delivery outbox cannot save ${problem.unsavedCallbacks} callback(s): ${problem.message}`);
-    this.name = 'OutboxSaveError';
-  }
-}
-
-/** The banner sentence for a save problem. */
-export function describeSaveProblem(problem: SaveProblem): string {
-  const what = `${problem.unsaved} status change${problem.unsaved === 1 ? '' : 's'} not yet saved`;
-  if (problem.code === 'ENOSPC' || problem.code === 'EDQUOT') return `Disk full: ${what} — free space. They are saved as soon as there is room.`;
-  return `Disk error (${problem.code ?? problem.message}): ${what}. DeviceHooks keeps trying to save them.`;
-}
-
-export const SNAPSHOT_FILE = 'outbox-snapshot.jsonl';
-export const JOURNAL_PATTERN = /^outbox-journal-(\d{6,})\.jsonl$/;
-export function journalFile(gen: number): string {
-  return `outbox-journal-${String(gen).padStart(6, '0')}.jsonl`;
 }
 
 export interface OutboxStats {
@@ -877,25 +695,7 @@ export class Outbox {
     let renamed = false;
     try {
       fresh = await fs.open(nextJournalPath, 'w', 0o600);
-      await fs.unlink(tmpPath).catch(() => undefined);
-      const tmp = await fs.open(tmpPath, 'wx', 0o600);
-      let bytes = 0;
-      try {
-        let chunk = frameRecord(header);
-        for (const d of deliveries) {
-          chunk += frameRecord(d);
-          if (chunk.length > 256 * 1024) {
-            bytes += await appendDurably(tmp, chunk, false);
-            chunk = '';
-          }
-        }
-        chunk += frameRecord({ end: true, count: deliveries.length });
-        bytes += await appendDurably(tmp, chunk, false);
-        await tmp.sync();
-      } finally {
-        await tmp.close();
-      }
-      await this.verifySnapshot(tmpPath, header);
+      const bytes = await writeSnapshotFile(fs, tmpPath, header, deliveries);
       await fs.rename(tmpPath, snapshotPath);
       renamed = true;
       // Snapshot nextGen is in place: from now on changes go to its journal, whatever happens next
@@ -923,21 +723,6 @@ export class Outbox {
     }
   }
 
-  /** Reads a written snapshot back: every record whole, the count and end marker right. */
-  private async verifySnapshot(path: string, header: SnapshotHeader): Promise<void> {
-    let deliveries = 0;
-    let sawHeader = false;
-    let sawEnd = false;
-    const scan = await scanJsonLines<Record<string, unknown>>(path, (r) => {
-      if (r.kind === 'outbox-snapshot') sawHeader = r.gen === header.gen;
-      else if (r.end === true) sawEnd = r.count === header.count;
-      else deliveries++;
-    });
-    if (!sawHeader || !sawEnd || deliveries !== header.count || scan.badLines > 0 || scan.tornTail) {
-      throw new Error(`the new outbox snapshot did not read back whole (${deliveries} of ${header.count} records, ${scan.badLines} damaged)`);
-    }
-  }
-
   private async removeJournalsBelow(gen: number): Promise<void> {
     for (const name of await readdir(this.dir)) {
       const m = JOURNAL_PATTERN.exec(name);
@@ -953,74 +738,21 @@ export class Outbox {
     const snapshotPath = join(this.dir, SNAPSHOT_FILE);
     await this.fs.unlink(`${snapshotPath}.tmp`).catch(() => undefined);
 
-    // The snapshot, record by record: a damaged record costs only itself.
-    let header: SnapshotHeader | undefined;
-    let end: { count?: unknown } | undefined;
-    let body = 0;
-    let strays = 0;
-    const snap = await scanJsonLines<Record<string, unknown>>(snapshotPath, (r) => {
-      if (r.kind === 'outbox-snapshot' && header === undefined && body === 0) {
-        header = r as unknown as SnapshotHeader;
-        this.nextN = Math.max(this.nextN, Number(header.nextN) || 1);
-        for (const w of Array.isArray(header.paused) ? header.paused : []) if (typeof w === 'number') this.carried.add(w);
-        for (const [w, n] of Array.isArray(header.failures) ? header.failures : []) this.apply({ t: 'fails', w, n });
-        for (const d of Array.isArray(header.devices) ? header.devices : []) this.apply({ t: 'dev', d });
-        if (typeof header.secret === 'string' && Buffer.from(header.secret, 'base64').length >= 16) this.secret = Buffer.from(header.secret, 'base64');
-      } else if (r.end === true) {
-        end = r;
-      } else if (isDeliveryRecord(r)) {
-        body++;
-        this.apply({ t: 'enq', d: r });
-      } else {
-        strays++;
-      }
-    });
-    let fromGen = 0;
-    if (!snap.missing && snap.bytes > 0) {
-      const damaged = snap.badLines + (snap.tornTail ? 1 : 0) + strays;
-      const complete =
-        header !== undefined && READABLE_SNAPSHOT_VERSIONS.includes(header.version) && end !== undefined && end.count === header.count && body === header.count && damaged === 0;
-      if (complete && header) {
-        fromGen = header.gen;
-      } else {
-        // Keep what could be read; keep a copy of the file; replay every journal there is (a lost header
-        // means the snapshot's generation is unknown; replay is idempotent).
-        const expected = typeof header?.count === 'number' ? header.count : typeof end?.count === 'number' ? end.count : undefined;
-        report.unreadableRecords = expected !== undefined ? Math.max(expected - body, damaged) : Math.max(damaged, 1);
-        const aside = join(this.dir, `outbox-snapshot.unreadable-${this.now()}.jsonl`);
-        try {
-          await this.fs.copyFile(snapshotPath, aside);
-          report.snapshotMovedAside = aside;
-        } catch (error) {
-          this.logger('warn', `Delivery outbox: could not keep a copy of the damaged snapshot at ${aside}: ${String(error)}`);
-        }
-        this.logger(
-          'error',
-          `Delivery outbox snapshot is damaged: ${body} callback(s) recovered, ${report.unreadableRecords} record(s) unreadable` +
-            (report.snapshotMovedAside ? `; a copy is at ${report.snapshotMovedAside}` : ''),
-        );
-      }
-    }
-
-    const journals = (await readdir(this.dir))
-      .map((name) => ({ name, m: JOURNAL_PATTERN.exec(name) }))
-      .filter((j) => j.m !== null)
-      .map((j) => ({ name: j.name, gen: Number((j.m as RegExpExecArray)[1]) }))
-      .filter((j) => j.gen >= fromGen)
-      .sort((a, b) => a.gen - b.gen);
-    let newest: { path: string; gen: number; goodEnd: number; bytes: number } | undefined;
-    for (const j of journals) {
-      const path = join(this.dir, j.name);
-      const scan = await scanJsonLines<JournalRecord>(path, (record) => {
-        if (record && typeof record === 'object' && 't' in record) this.apply(record);
-        else report.badLines++;
-      });
-      report.badLines += scan.badLines;
-      if (scan.tornTail) report.tornTail = true;
-      this.gen = Math.max(this.gen, j.gen);
-      newest = { path, gen: j.gen, goodEnd: scan.goodEnd, bytes: scan.bytes };
-    }
-    this.gen = Math.max(this.gen, fromGen, header && typeof header.gen === 'number' ? header.gen : 0);
+    const { header, fromGen, newest, maxJournalGen } = await readOutboxFiles(
+      { dir: this.dir, fs: this.fs, now: this.now, logger: this.logger },
+      {
+        header: (h) => {
+          this.nextN = Math.max(this.nextN, Number(h.nextN) || 1);
+          for (const w of Array.isArray(h.paused) ? h.paused : []) if (typeof w === 'number') this.carried.add(w);
+          for (const [w, n] of Array.isArray(h.failures) ? h.failures : []) this.apply({ t: 'fails', w, n });
+          for (const d of Array.isArray(h.devices) ? h.devices : []) this.apply({ t: 'dev', d });
+          if (typeof h.secret === 'string' && Buffer.from(h.secret, 'base64').length >= 16) this.secret = Buffer.from(h.secret, 'base64');
+        },
+        apply: (record) => this.apply(record),
+      },
+      report,
+    );
+    this.gen = Math.max(this.gen, maxJournalGen, fromGen, header && typeof header.gen === 'number' ? header.gen : 0);
     if (report.tornTail) this.logger('warn', 'Delivery outbox: the last journal record was cut off by a crash; it was never confirmed and is skipped');
     if (report.badLines > 0) this.logger('error', `Delivery outbox: ${report.badLines} unreadable journal record(s) skipped`);
 
@@ -1054,7 +786,7 @@ export class Outbox {
     return report;
   }
 
-  private async openWithoutCompaction(newest: { path: string; gen: number; goodEnd: number; bytes: number } | undefined, cause: unknown): Promise<void> {
+  private async openWithoutCompaction(newest: NewestJournal | undefined, cause: unknown): Promise<void> {
     const gen = newest && newest.gen >= this.gen ? newest.gen : this.gen;
     const path = newest && newest.gen === gen ? newest.path : join(this.dir, journalFile(gen));
     const handle = await this.fs.open(path, 'a', 0o600);
@@ -1073,10 +805,6 @@ export class Outbox {
     this.needCompaction = true;
     this.logger('warn', `Delivery outbox opened without compacting (${String(cause)}); appending to ${path}`);
   }
-}
-
-function isDeliveryRecord(r: Record<string, unknown>): r is Record<string, unknown> & Delivery {
-  return typeof r.id === 'string' && typeof r.webhookId === 'number' && typeof r.n === 'number' && typeof r.state === 'string';
 }
 
 export async function openOutbox(options: OutboxOptions): Promise<Outbox> {
