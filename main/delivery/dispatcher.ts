@@ -5,6 +5,10 @@
 // callback (event switched off, device out of its scope, webhook deleted) gets nothing: the callback
 // ends `skipped` in the history.
 //
+// One cohesive thing, over 400 lines: the Dispatcher class, whose lanes, attempts and outcomes share
+// one private state. Its options (dispatcherOptions.ts), the request of a try (request.ts), the history
+// record of a try (attemptRecord.ts) and matching (match.ts) have their own files.
+//
 // Ordering: the deliveries of one (webhook, device) pair form a lane and go strictly one after the
 // other, in enqueue order: the next one starts only when the one before succeeded or finally
 // failed (or died on 410). Lanes of one webhook run in parallel up to maxConcurrentPerWebhook,

@@ -1,6 +1,11 @@
 // The durable outbox: every delivery is on disk before its first attempt, and whatever was not
 // finished when the app quit or died is picked up at the next open.
 //
+// One cohesive thing, over 400 lines: the Outbox class, whose queue, write path, compaction and
+// stats share one private state. What could stand alone has its own file beside it: the record
+// format (outboxRecords.ts), recovery (outboxRecovery.ts), the snapshot file (outboxSnapshot.ts), the
+// errors (outboxErrors.ts).
+//
 // On disk, in the folder the caller gives (every line is one framed, checked record: framing.ts):
 //   outbox-snapshot.jsonl        the unfinished deliveries at the last compaction:
 //                                  {"kind":"outbox-snapshot","version":4,"gen":G,"nextN":…,"paused":[…],"count":C}

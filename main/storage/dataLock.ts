@@ -1,7 +1,8 @@
 // One DeviceHooks per data folder, across front ends: the desktop app and the headless runner must never
 // both run on one folder (two outboxes sending the same callbacks, two writers of webhooks.json).
 // Electron's requestSingleInstanceLock only knows other desktop instances, so both front ends also take
-// `DATA_DIR/devicehooks.lock`: created with O_EXCL, holding who took it, as JSON.
+// `DATA_DIR/devicehooks.lock`: created with O_EXCL, holding who took it, as JSON. One cohesive thing
+// (taking, checking and breaking that lock), a little over 400 lines.
 //
 // The lock also records the machine's boot id and the holder's process start time. A lock is stale
 // (taken over) when the boot id differs (written before the machine restarted: every process of then is
