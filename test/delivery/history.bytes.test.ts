@@ -5,22 +5,10 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { openHistory } from '../../main/delivery/history';
 import type { NewAttemptRecord } from '../../main/delivery/history';
-import { tempDir } from '../support/delivery';
+import { attemptRecord, tempDir } from '../support/delivery';
 
-const attempt = (i: number, over: Partial<NewAttemptRecord> = {}): NewAttemptRecord => ({
-  deliveryId: `dlv_${i}`,
-  messageId: `msg_${i}`,
-  webhookId: 1,
-  udid: 'dev',
-  seq: i,
-  attempt: 1,
-  at: 1_000 + i,
-  latencyMs: 3,
-  result: 'success',
-  outcome: 'succeeded',
-  request: { method: 'POST', url: 'http://127.0.0.1/x', headers: {}, body: JSON.stringify({ i, pad: 'p'.repeat(250) }) },
-  ...over,
-});
+const attempt = (i: number, over: Partial<NewAttemptRecord> = {}): NewAttemptRecord =>
+  attemptRecord(i, { request: { method: 'POST', url: 'http://127.0.0.1/x', headers: {}, body: JSON.stringify({ i, pad: 'p'.repeat(250) }) }, ...over });
 
 async function folderBytes(dir: string): Promise<number> {
   let total = 0;

@@ -3,22 +3,13 @@
 import { describe, expect, it } from 'vitest';
 import { openHistory } from '../../main/delivery/history';
 import type { NewAttemptRecord } from '../../main/delivery/history';
-import { tempDir } from '../support/delivery';
+import { attemptRecord, tempDir } from '../support/delivery';
 
-const attempt = (i: number, body = '{"ok":true}'): NewAttemptRecord => ({
-  deliveryId: `dlv_${i}`,
-  messageId: `msg_${i}`,
-  webhookId: 1,
-  udid: 'dev',
-  seq: i,
-  attempt: 1,
-  at: 1_000 + i,
-  latencyMs: 3,
-  result: 'success',
-  outcome: 'succeeded',
-  request: { method: 'POST', url: 'http://127.0.0.1/x', headers: { 'content-type': 'application/json' }, body: `{"i":${i}}` },
-  response: { status: 200, headers: { 'x-a': 'b' }, body, truncated: false },
-});
+const attempt = (i: number, body = '{"ok":true}'): NewAttemptRecord =>
+  attemptRecord(i, {
+    request: { method: 'POST', url: 'http://127.0.0.1/x', headers: { 'content-type': 'application/json' }, body: `{"i":${i}}` },
+    response: { status: 200, headers: { 'x-a': 'b' }, body, truncated: false },
+  });
 
 describe('delivery history in memory', () => {
   it('answers what was written: a listener changing the record it was given changes nothing kept', async () => {

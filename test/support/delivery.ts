@@ -6,7 +6,7 @@ import { onTestFinished, vi } from 'vitest';
 import { createDispatcher } from '../../main/delivery/dispatcher';
 import type { Dispatcher, DispatcherOptions } from '../../main/delivery/dispatcher';
 import { openHistory } from '../../main/delivery/history';
-import type { AttemptRecord, DeliveryHistory, HistoryOptions } from '../../main/delivery/history';
+import type { AttemptRecord, DeliveryHistory, HistoryOptions, NewAttemptRecord } from '../../main/delivery/history';
 import { createAxiosClient } from '../../main/delivery/http';
 import { openOutbox } from '../../main/delivery/outbox';
 import type { Outbox, OutboxOptions } from '../../main/delivery/outbox';
@@ -167,4 +167,22 @@ export function post(url: string, body: string, headers: Record<string, string> 
     req.on('error', reject);
     req.end(body);
   });
+}
+
+/** A successful first try of delivery `dlv_<i>` (webhook 1, device `dev`), as the dispatcher records it; `over` changes any field. */
+export function attemptRecord(i: number, over: Partial<NewAttemptRecord> = {}): NewAttemptRecord {
+  return {
+    deliveryId: `dlv_${i}`,
+    messageId: `msg_${i}`,
+    webhookId: 1,
+    udid: 'dev',
+    seq: i,
+    attempt: 1,
+    at: 1_000 + i,
+    latencyMs: 3,
+    result: 'success',
+    outcome: 'succeeded',
+    request: { method: 'POST', url: 'http://127.0.0.1/x', headers: {}, body: `{"i":${i}}` },
+    ...over,
+  };
 }
