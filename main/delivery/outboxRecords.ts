@@ -83,22 +83,13 @@ export interface Delivery {
   redeliveryOf?: string;
 }
 
-export interface EnqueueInput {
-  webhookId: number;
-  udid: string;
-  seq: number;
-  /** One of event (what the dispatcher queues) and body (a finished text sent as is). */
-  event?: QueuedEvent;
-  body?: string;
-  createdAt: number;
-  /** defaults to createdAt (send at once) */
-  nextAttemptAt?: number;
-  /** defaults to a fresh `dlv_…` */
-  id?: string;
-  /** defaults to a fresh `msg_…` */
-  messageId?: string;
-  redeliveryOf?: string;
-}
+/**
+ * What enqueue() takes: a delivery's own fields. One of `event` (what the dispatcher queues) and `body`
+ * (a finished text sent as is). `nextAttemptAt` defaults to createdAt (send at once), `id` to a fresh
+ * `dlv_…`, `messageId` to a fresh `msg_…`.
+ */
+export type EnqueueInput = Pick<Delivery, 'webhookId' | 'udid' | 'seq' | 'event' | 'body' | 'createdAt' | 'redeliveryOf'> &
+  Partial<Pick<Delivery, 'nextAttemptAt' | 'id' | 'messageId'>>;
 
 export interface DeliveryPatch {
   state?: DeliveryState;
