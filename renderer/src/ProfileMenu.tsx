@@ -28,7 +28,8 @@ export function ProfileMenu({ state, onOpenSettings }: { state: ProfilesState | 
     <>
       {/* Not modal: a modal menu hides the rest of the page with aria-hidden while it stays focusable. */}
       <DropdownMenu.Root modal={false}>
-        <DropdownMenu.Trigger className="profile" aria-label={active ? `Profile: ${active.name} (${active.roleName})` : 'Profile'}>
+        {/* Named by what it shows (the profile's name and role, WCAG 2.5.3), then what it is for. */}
+        <DropdownMenu.Trigger className="profile" aria-label={`${active ? `${active.name} ${active.roleName}` : '…'}, profile menu`}>
           <span className="avatar" aria-hidden="true">
             {initials(active?.name ?? '?')}
           </span>

@@ -171,7 +171,7 @@ describe('accessibility (axe-core)', () => {
 
       await checkPopup(page.getByRole('button', { name: 'About' }), page.getByTestId('about-version'), 'about-dialog');
 
-      await checkAfter(page.getByRole('button', { name: /^Profile:/ }), page.getByRole('menu'), 'profile-menu');
+      await checkAfter(page.getByRole('button', { name: /, profile menu$/ }), page.getByRole('menu'), 'profile-menu');
       await checkPopup(page.getByRole('menuitem', { name: /Switch to Lab Lead/ }), page.getByRole('dialog', { name: 'Switch to Lab Lead' }), 'switch-profile-dialog');
     }
 

@@ -44,10 +44,10 @@ describe('Permissions on every path', () => {
     await page.getByText('Bearer admin-only-token').waitFor();
 
     // …and a Member switches in: the same view now says the one message and shows nothing captured.
-    await page.getByRole('button', { name: /^Profile:/ }).click();
+    await page.getByRole('button', { name: /, profile menu$/ }).click();
     await page.getByRole('menuitem', { name: /Switch to Visitor/ }).click();
     // Visitor has no passphrase: no question asked.
-    await page.getByRole('button', { name: 'Profile: Visitor (Member)' }).waitFor();
+    await page.getByRole('button', { name: 'Visitor Member, profile menu' }).waitFor();
     await page.getByRole('alert').filter({ hasText: NOT_ALLOWED_MESSAGE }).waitFor();
     expect(await page.content()).not.toContain('admin-only-token');
 

@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { launchApp, makeUserData } from './harness';
 
 async function openWebhookSettings(page: Page) {
-  await page.getByRole('button', { name: /^Profile:/ }).click();
+  await page.getByRole('button', { name: /, profile menu$/ }).click();
   await page.getByRole('menuitem', { name: 'Settings' }).click();
   await page.getByRole('tab', { name: 'Webhook Settings' }).click();
   await page.getByRole('heading', { name: 'Webhooks' }).waitFor();
@@ -168,9 +168,9 @@ describe('Webhook Settings', () => {
     await page.getByRole('dialog', { name: /^Set a passphrase for / }).getByRole('button', { name: 'Not now' }).click();
     await page.getByRole('row', { name: /Tess Tester/ }).waitFor();
 
-    await page.getByRole('button', { name: /^Profile:/ }).click();
+    await page.getByRole('button', { name: /, profile menu$/ }).click();
     await page.getByRole('menuitem', { name: /Switch to Tess Tester/ }).click();
-    await page.getByRole('button', { name: 'Profile: Tess Tester (Member)' }).waitFor();
+    await page.getByRole('button', { name: 'Tess Tester Member, profile menu' }).waitFor();
     await page.getByRole('tab', { name: 'Webhook Settings' }).click();
     await page.getByRole('note').filter({ hasText: 'Read only.' }).waitFor();
     await expect(page.getByRole('button', { name: 'Create Webhook' }).isDisabled()).resolves.toBe(true);
