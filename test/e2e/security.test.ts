@@ -33,6 +33,8 @@ describe('Permissions on every path', () => {
 
     // The Admin leaves the Test receiver open, with a request in it…
     await page.getByRole('navigation', { name: 'Main' }).getByRole('button', { name: 'Test receiver' }).click();
+    // Any free port: the default one may be taken on a shared machine (CI runs other test files at once).
+    await page.getByRole('textbox', { name: 'Port' }).fill('0');
     await page.getByRole('button', { name: 'Start receiver' }).click();
     await page.getByRole('button', { name: 'Stop' }).waitFor();
     const port = await page.evaluate(async () => {
