@@ -6,8 +6,9 @@
 // (validateStatus: () => true): a 3xx is a failure per Standard Webhooks, and it is not followed.
 import axios, { AxiosHeaders, CanceledError } from 'axios';
 import type { AxiosInstance, AxiosRequestConfig, InternalAxiosRequestConfig, RawAxiosRequestHeaders } from 'axios';
+import type { OutgoingHttpHeaders } from 'node:http';
 import type { ErrorClass } from './history';
-import { createTransport } from './transport';
+import { createTransport, isTransportHeader } from './transport';
 import type { TransportResponse } from './transport';
 
 export interface HttpRequest {
@@ -88,6 +89,77 @@ function flattenHeaders(raw: unknown): Record<string, string> {
   return out;
 }
 
+/** A value axios's header normalisation leaves as it is (a private-use character around an index). */
+const PLACEHOLDER = /^\uE000(\d+)\uE000$/;
+/** Header values axios would change (control characters dropped, spaces and tabs trimmed at the ends). */
+// eslint-disable-next-line no-control-regex -- control characters are exactly what it looks for
+const NEEDS_AXIOS = /[\u0000-\u001f\u007f]|^[ \t]|[ \t]$/;
+
+/** One header of a request's AxiosHeaders, in axios's order: its name as axios keeps it, and its value's source. */
+interface PlannedHeader {
+  key: string;
+  /** the request header (by position among the request's names) whose value it takes, or none: `value` */
+  from: number | undefined;
+  value: unknown;
+}
+
+/**
+ * The request headers as axios's dispatchRequest makes them for a POST (AxiosHeaders.concat of the
+ * defaults' `common` and `post` buckets, the headers set outside any bucket and the request's own, then
+ * a Content-Type if none), without running AxiosHeaders' per-header lookups for every request. Which
+ * names a request has decides everything but the values: for each list of names, axios itself is run
+ * once on placeholder values, and the plan it gives (the names it keeps, their case and order, which
+ * value wins, what a default set to `false` blocks) is replayed with the request's values. A value that
+ * axios would normalise is normalised by axios.
+ */
+class HeaderComposer {
+  private readonly plans = new Map<string, PlannedHeader[]>();
+
+  constructor(
+    private readonly context: RawAxiosRequestHeaders,
+    private readonly rest: RawAxiosRequestHeaders,
+  ) {}
+
+  /** `headers`: the request's AxiosHeaders (what axios would build); `sent`: what goes on the wire. */
+  compose(request: Record<string, string>): { headers: AxiosHeaders; sent: OutgoingHttpHeaders } {
+    const names = Object.keys(request);
+    const plan = this.planFor(names);
+    const headers = new AxiosHeaders() as AxiosHeaders & Record<string, unknown>;
+    const sent: OutgoingHttpHeaders = {};
+    for (const entry of plan) {
+      let value = entry.value;
+      if (entry.from !== undefined) {
+        const raw = request[names[entry.from] as string];
+        value = typeof raw === 'string' && !NEEDS_AXIOS.test(raw) ? raw : new AxiosHeaders({ v: raw as string }).get('v');
+      }
+      headers[entry.key] = value;
+      if (value !== undefined && value !== null && value !== false && !isTransportHeader(entry.key)) sent[entry.key] = value as string | string[];
+    }
+    return { headers, sent };
+  }
+
+  private planFor(names: string[]): PlannedHeader[] {
+    const shape = names.join('\n');
+    const known = this.plans.get(shape);
+    if (known) return known;
+    const probe: Record<string, string> = {};
+    names.forEach((name, i) => (probe[name] = `\uE000${i}\uE000`));
+    const built = AxiosHeaders.concat(this.context as AxiosHeaders, this.rest as AxiosHeaders, probe as unknown as AxiosHeaders);
+    // What dispatchRequest does for a POST: a Content-Type if none was given (ours always gives one).
+    built.setContentType('application/x-www-form-urlencoded', false);
+    const slots = built as unknown as Record<string, unknown>;
+    const plan = Object.keys(built).map((key): PlannedHeader => {
+      const value = slots[key];
+      const match = typeof value === 'string' ? PLACEHOLDER.exec(value) : null;
+      return match ? { key, from: Number(match[1]), value: undefined } : { key, from: undefined, value };
+    });
+    // A client fed ever new header names starts over rather than grow without bound.
+    if (this.plans.size >= 64) this.plans.clear();
+    this.plans.set(shape, plan);
+    return plan;
+  }
+}
+
 /** The per-method header buckets of axios defaults (`headers.common`, `headers.post`, …). */
 const METHOD_BUCKETS = new Set(['delete', 'get', 'head', 'post', 'put', 'patch', 'options', 'purge', 'link', 'unlink', 'query', 'common']);
 
@@ -112,7 +184,7 @@ export function createAxiosClient(options: AxiosClientOptions = {}): AxiosHttpCl
   // interceptor registered, the same merge is done once (a POST config prepared from the defaults) and
   // each request goes straight to the adapter with what dispatchRequest would give it; the result and
   // the errors are the same AxiosResponse / AxiosError. Any interceptor: every request takes the full way.
-  let prepared: { config: InternalAxiosRequestConfig; context: RawAxiosRequestHeaders; rest: RawAxiosRequestHeaders } | undefined;
+  let prepared: { config: InternalAxiosRequestConfig; headers: HeaderComposer } | undefined;
   const prepare = (): NonNullable<typeof prepared> => {
     const merged = axios.mergeConfig(instance.defaults as AxiosRequestConfig, { method: 'post' }) as InternalAxiosRequestConfig;
     const buckets = (merged.headers ?? {}) as unknown as Record<string, unknown>;
@@ -121,7 +193,7 @@ export function createAxiosClient(options: AxiosClientOptions = {}): AxiosHttpCl
     const rest: RawAxiosRequestHeaders = {};
     for (const [name, value] of Object.entries(buckets)) if (!METHOD_BUCKETS.has(name)) rest[name] = value as string;
     const config = { ...merged, method: 'post', allowAbsoluteUrls: merged.allowAbsoluteUrls ?? true } as InternalAxiosRequestConfig;
-    return { config, context, rest };
+    return { config, headers: new HeaderComposer(context, rest) };
   };
   const intercepted = (): boolean => {
     let any = false;
@@ -134,12 +206,16 @@ export function createAxiosClient(options: AxiosClientOptions = {}): AxiosHttpCl
   };
   const direct = async (request: HttpRequest): Promise<TransportResponse> => {
     prepared ??= prepare();
-    const headers = AxiosHeaders.concat(prepared.context as AxiosHeaders, prepared.rest as AxiosHeaders, request.headers as AxiosHeaders);
-    // What dispatchRequest does for a POST: a Content-Type if none was given (ours always gives one).
-    headers.setContentType('application/x-www-form-urlencoded', false);
-    const config = { ...prepared.config, url: request.url, data: request.body, timeout: request.timeoutMs, headers } as InternalAxiosRequestConfig;
+    const { headers, sent } = prepared.headers.compose(request.headers);
+    // The prepared config with this request's fields on top: every field reads as in a merged config,
+    // without copying its thirty-odd fields per request (only these are the config's own).
+    const config = Object.create(prepared.config) as InternalAxiosRequestConfig;
+    config.url = request.url;
+    config.data = request.body;
+    config.timeout = request.timeoutMs;
+    config.headers = headers;
     if (request.signal) config.signal = request.signal;
-    const response = (await transport.adapter(config)) as TransportResponse;
+    const response = await transport.send(config, sent);
     if (request.signal?.aborted) throw new CanceledError(undefined, config);
     return response;
   };

@@ -15,7 +15,7 @@
 // ETIMEDOUT with `transitional.clarifyTimeoutError`, ECONNABORTED without; an abort is a CanceledError
 // (ERR_CANCELED); a status validateStatus refuses is ERR_BAD_REQUEST (4xx) / ERR_BAD_RESPONSE (5xx).
 import http from 'node:http';
-import type { ClientRequest, IncomingMessage, OutgoingHttpHeaders } from 'node:http';
+import type { ClientRequest, IncomingMessage, OutgoingHttpHeaders, RequestOptions } from 'node:http';
 import https from 'node:https';
 import axios, { AxiosError, CanceledError } from 'axios';
 import type { AxiosAdapter, AxiosResponse, InternalAxiosRequestConfig } from 'axios';
@@ -37,6 +37,13 @@ export interface TransportResponse extends AxiosResponse<Buffer> {
 
 export interface Transport {
   adapter: AxiosAdapter;
+  /**
+   * What the adapter does once the headers are flattened: `headers` are the names and values to send,
+   * without Content-Length (set here from the body) and Accept-Encoding (never sent), and become the
+   * request's own (Content-Length is added to them). The app's client calls it directly when no
+   * interceptor is registered (main/delivery/http.ts); `config` is what errors and the response carry.
+   */
+  send(config: InternalAxiosRequestConfig, headers: OutgoingHttpHeaders): Promise<TransportResponse>;
   readonly httpAgent: http.Agent;
   readonly httpsAgent: https.Agent;
   /** Closes the agents' sockets. */
@@ -55,23 +62,62 @@ function bodyOf(data: unknown, config: InternalAxiosRequestConfig): string | Buf
   throw new AxiosError('The request body must be a string, a Buffer, an ArrayBuffer or a typed array (streams and forms are not supported)', AxiosError.ERR_BAD_REQUEST, config);
 }
 
-function urlOf(config: InternalAxiosRequestConfig): URL {
+function urlOf(config: InternalAxiosRequestConfig): string {
   // The common case (an absolute URL, no params) without axios's URL building.
   const plain = config.baseURL === undefined && config.params === undefined && typeof config.url === 'string';
-  return new URL(plain ? (config.url as string) : axios.getUri(config));
+  return plain ? (config.url as string) : axios.getUri(config);
 }
 
-function headersOf(config: InternalAxiosRequestConfig, length: number): OutgoingHttpHeaders {
-  const out: OutgoingHttpHeaders = {};
-  // toJSON(): AxiosHeaders without the values axios marks as unset (false / null / undefined).
-  const all = config.headers.toJSON() as Record<string, string | string[]>;
-  for (const name in all) {
-    const lower = name.toLowerCase();
-    // The length is ours to set; and this transport never decodes a compressed answer.
-    if (lower === 'content-length' || lower === 'accept-encoding') continue;
-    out[name] = all[name];
+/** Where a URL points, as node:http's own urlToHttpOptions() gives it for http.request(url, …). */
+interface Target {
+  secure: boolean;
+  protocol: string;
+  options: RequestOptions;
+}
+
+/**
+ * The request options of a URL, parsed once per URL: a webhook posts to the same URL every time, and
+ * parsing it (WHATWG URL, then node:http's conversion) costs as much as the rest of the bookkeeping.
+ * The same fields node:http takes from a URL object (lib/internal/url.js urlToHttpOptions).
+ */
+class Targets {
+  private readonly known = new Map<string, Target>();
+
+  of(url: string): Target {
+    const cached = this.known.get(url);
+    if (cached) return cached;
+    const u = new URL(url);
+    const options: RequestOptions & Record<string, unknown> = {
+      protocol: u.protocol,
+      hostname: u.hostname.startsWith('[') ? u.hostname.slice(1, -1) : u.hostname,
+      hash: u.hash,
+      search: u.search,
+      pathname: u.pathname,
+      path: `${u.pathname}${u.search}`,
+      href: u.href,
+    };
+    if (u.port !== '') options.port = Number(u.port);
+    if (u.username || u.password) options.auth = `${decodeURIComponent(u.username)}:${decodeURIComponent(u.password)}`;
+    const target: Target = { secure: u.protocol === 'https:', protocol: u.protocol, options };
+    // Webhook URLs are few; a client fed ever new URLs starts over rather than grow without bound.
+    if (this.known.size >= 256) this.known.clear();
+    this.known.set(url, target);
+    return target;
   }
-  out['Content-Length'] = length;
+}
+
+/** Whether this transport sets or drops a header itself: the length is ours to set, and it never decodes a compressed answer. */
+export function isTransportHeader(name: string): boolean {
+  const lower = name.toLowerCase();
+  return lower === 'content-length' || lower === 'accept-encoding';
+}
+
+/** The headers of an axios config as sent: unset values (false / null / undefined) and the transport's own left out. */
+function headersOf(config: InternalAxiosRequestConfig): OutgoingHttpHeaders {
+  const out: OutgoingHttpHeaders = {};
+  // toJSON(): AxiosHeaders without the values axios marks as unset.
+  const all = config.headers.toJSON() as Record<string, string | string[]>;
+  for (const name in all) if (!isTransportHeader(name)) out[name] = all[name];
   return out;
 }
 
@@ -113,21 +159,22 @@ export function createTransport(options: TransportOptions = {}): Transport {
   const httpAgent = new http.Agent({ keepAlive: true, maxSockets });
   const httpsAgent = new https.Agent({ keepAlive: true, maxSockets, rejectUnauthorized: true, ...(options.ca !== undefined ? { ca: options.ca } : {}) });
   const aborts = new AbortWatch();
+  const targets = new Targets();
 
-  const adapter: AxiosAdapter = (config) =>
+  const send = (config: InternalAxiosRequestConfig, headers: OutgoingHttpHeaders): Promise<TransportResponse> =>
     new Promise<TransportResponse>((resolve, reject) => {
-      let url: URL;
+      let target: Target;
       let body: string | Buffer;
       try {
-        url = urlOf(config);
+        target = targets.of(urlOf(config));
         body = bodyOf(config.data, config);
       } catch (error) {
         reject(error instanceof AxiosError ? error : AxiosError.from(error as Error, AxiosError.ERR_INVALID_URL, config));
         return;
       }
-      const secure = url.protocol === 'https:';
-      if (!secure && url.protocol !== 'http:') {
-        reject(new AxiosError(`Unsupported protocol ${url.protocol}`, AxiosError.ERR_BAD_REQUEST, config));
+      const { secure } = target;
+      if (!secure && target.protocol !== 'http:') {
+        reject(new AxiosError(`Unsupported protocol ${target.protocol}`, AxiosError.ERR_BAD_REQUEST, config));
         return;
       }
       const signal = config.signal as AbortSignal | undefined;
@@ -194,17 +241,11 @@ export function createTransport(options: TransportOptions = {}): Transport {
         });
       };
 
+      headers['Content-Length'] = typeof body === 'string' ? Buffer.byteLength(body) : body.length;
+      const options: RequestOptions = { ...target.options, method: (config.method ?? 'get').toUpperCase(), headers, agent: secure ? httpsAgent : httpAgent };
+      if (secure) (options as https.RequestOptions).rejectUnauthorized = true;
       try {
-        req = (secure ? https : http).request(
-          url,
-          {
-            method: (config.method ?? 'get').toUpperCase(),
-            headers: headersOf(config, typeof body === 'string' ? Buffer.byteLength(body) : body.length),
-            agent: secure ? httpsAgent : httpAgent,
-            ...(secure ? { rejectUnauthorized: true } : {}),
-          },
-          onResponse,
-        );
+        req = (secure ? https : http).request(options, onResponse);
       } catch (error) {
         // Invalid header names or values are refused here, before anything is sent.
         settle(AxiosError.from(error as Error, AxiosError.ERR_BAD_REQUEST, config));
@@ -222,8 +263,19 @@ export function createTransport(options: TransportOptions = {}): Transport {
       req.end(body);
     });
 
+  const adapter: AxiosAdapter = (config) => {
+    let headers: OutgoingHttpHeaders;
+    try {
+      headers = headersOf(config);
+    } catch (error) {
+      return Promise.reject(AxiosError.from(error as Error, AxiosError.ERR_BAD_REQUEST, config));
+    }
+    return send(config, headers);
+  };
+
   return {
     adapter,
+    send,
     httpAgent,
     httpsAgent,
     close(): void {

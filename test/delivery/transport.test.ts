@@ -98,6 +98,36 @@ describe('the lean transport over node:http', () => {
     expect(seen.headers?.['accept-encoding']).toBeUndefined();
   });
 
+  it('reads a URL as node:http does: credentials become Basic auth, the query is kept, an IPv6 host is reached; each URL is parsed once and stays itself', async () => {
+    const seen: { url?: string; authorization?: string; host?: string }[] = [];
+    const s = await serve((req, res) => {
+      seen.push({ url: req.url, authorization: req.headers.authorization, host: req.headers.host });
+      res.end('ok');
+    });
+    const port = new URL(s.url).port;
+    const c = client();
+    await c.send(post(`http://lab%20user:p%40ss@127.0.0.1:${port}/hooks/a?team=qa&x=%20`));
+    await c.send(post(`http://127.0.0.1:${port}/hooks/b`));
+    // The same URL again (from the cache) and the first one again: each request goes where its own URL says.
+    await c.send(post(`http://lab%20user:p%40ss@127.0.0.1:${port}/hooks/a?team=qa&x=%20`));
+    expect(seen.map((r) => r.url)).toEqual(['/hooks/a?team=qa&x=%20', '/hooks/b', '/hooks/a?team=qa&x=%20']);
+    expect(seen[0]?.authorization).toBe(`Basic ${Buffer.from('lab user:p@ss').toString('base64')}`);
+    expect(seen[1]?.authorization).toBeUndefined();
+    expect(seen[2]?.authorization).toBe(seen[0]?.authorization);
+
+    const v6 = http.createServer((req, res) => res.end(req.headers.host ?? ''));
+    const listening = await new Promise<boolean>((resolve) => {
+      v6.once('error', () => resolve(false));
+      v6.listen(0, '::1', () => resolve(true));
+    });
+    if (listening) {
+      cleanups.push(() => new Promise<void>((resolve) => v6.close(() => resolve())));
+      const v6port = (v6.address() as AddressInfo).port;
+      const answer = await c.send(post(`http://[::1]:${v6port}/v6`));
+      expect(answer.body.toString('utf8')).toBe(`[::1]:${v6port}`);
+    }
+  });
+
   it('reuses its keep-alive sockets: 20 requests one after the other go over one connection', async () => {
     const s = await serve((_req, res) => res.end('ok'));
     const c = client();
@@ -250,6 +280,53 @@ describe('the lean transport over node:http', () => {
     expect(seen[0]?.raw.slice(0, 2)).toEqual(['Accept', 'application/json, text/plain, */*']);
     expect({ ...a, headers: { ...a.headers, date: '' } }).toEqual({ ...b, headers: { ...b.headers, date: '' } });
     expect(a.headers['set-cookie']).toBe('a=1, b=2');
+  });
+
+  it('without interceptors, the headers are what axios makes of them, case by case, and each request keeps its own values', async () => {
+    const seen: string[][] = [];
+    const s = await serve((req, res) => {
+      seen.push(req.rawHeaders);
+      res.end('ok');
+    });
+    const direct = client();
+    const full = client();
+    full.axios.interceptors.request.use((config) => config);
+    for (const c of [direct, full]) {
+      // Defaults in every place axios reads them from: a value set to false blocks the name for good.
+      c.axios.defaults.headers.common['X-Blocked'] = false;
+      c.axios.defaults.headers.post['X-From-Post'] = 'post bucket';
+      (c.axios.defaults.headers as unknown as Record<string, string>)['X-Outside'] = 'outside any bucket';
+    }
+    const cases: Record<string, string>[] = [
+      // one name in two cases (the first spelling stays, the last value wins), values axios trims and cleans
+      { 'x-team': 'first', 'X-Team': 'second', 'X-Spaced': '  padded\t', 'X-Bell': 'ri\u0007ng', 'X-Tab': 'a\tb', 'x-blocked': 'never sent', 'User-Agent': 'DeviceHooks/test' },
+      // no Content-Type (axios's default for a POST), a length and an encoding the transport sets or drops itself
+      { 'Content-Length': '999', 'Accept-Encoding': 'gzip', 'x-from-post': 'request wins' },
+      // the first shape again with other values: the same names, this request's values
+      { 'x-team': 'third', 'X-Team': 'fourth', 'X-Spaced': 'plain', 'X-Bell': 'quiet', 'X-Tab': 'c', 'x-blocked': 'still not', 'User-Agent': 'DeviceHooks/again' },
+    ];
+    for (const headers of cases) {
+      await direct.send(post(s.url, { headers }));
+      await full.send(post(s.url, { headers }));
+    }
+    expect(seen).toHaveLength(6);
+    for (let i = 0; i < cases.length; i++) expect(seen[2 * i]).toEqual(seen[2 * i + 1]);
+    const pairs = (raw: string[] | undefined): [string, string][] => (raw ?? []).flatMap((v, i, all) => (i % 2 === 0 ? [[v, all[i + 1] ?? '']] : [])) as [string, string][];
+    const first = pairs(seen[0]);
+    expect(first.filter(([n]) => n.toLowerCase() === 'x-team')).toEqual([['x-team', 'second']]);
+    expect(first).toContainEqual(['X-Spaced', 'padded']);
+    expect(first).toContainEqual(['X-Bell', 'ring']);
+    expect(first).toContainEqual(['X-Tab', 'a\tb']);
+    expect(first.some(([n]) => n.toLowerCase() === 'x-blocked')).toBe(false);
+    expect(first).toContainEqual(['X-Outside', 'outside any bucket']);
+    const second = pairs(seen[2]);
+    expect(second).toContainEqual(['Content-Type', 'application/x-www-form-urlencoded']);
+    expect(second.filter(([n]) => n.toLowerCase() === 'content-length')).toEqual([['Content-Length', String(Buffer.byteLength(post(s.url).body))]]);
+    expect(second.some(([n]) => n.toLowerCase() === 'accept-encoding')).toBe(false);
+    expect(second.filter(([n]) => n.toLowerCase() === 'x-from-post')).toEqual([['X-From-Post', 'request wins']]);
+    const third = pairs(seen[4]);
+    expect(third.filter(([n]) => n.toLowerCase() === 'x-team')).toEqual([['x-team', 'fourth']]);
+    expect(third).toContainEqual(['User-Agent', 'DeviceHooks/again']);
   });
 
   it('without interceptors, errors are the same AxiosErrors: timeout, aborted in flight, aborted before', async () => {
