@@ -25,7 +25,7 @@
 // that is a resume: its failure count goes back to 0 and its backlog is sent at once, in order.
 import { setMaxListeners } from 'node:events';
 import { performance } from 'node:perf_hooks';
-import { attemptRecordBase } from './attemptRecord';
+import { attemptRecord } from './attemptRecord';
 import type { Performed } from './attemptRecord';
 import type { DispatcherOptions, DispatchResult, StopOptions } from './dispatcherOptions';
 import { classifyError } from './http';
@@ -132,7 +132,7 @@ export class Dispatcher {
     for (const d of this.outbox.list()) this.insert(d, true);
     for (const hook of this.hooks.values()) for (const lane of hook.lanes.values()) this.consider(lane);
     // Which webhooks are paused now: a later list showing one of them not paused is a resume.
-    void this.webhookList().catch((error: unknown) => this.logger('error', `Could not read webhooks at start: ${String(error)}`));
+    void (async () => this.webhookList())().catch((error: unknown) => this.logger('error', `Could not read webhooks at start: ${String(error)}`));
   }
 
   // ---- public API ------------------------------------------------------------------------------
@@ -211,12 +211,7 @@ export class Dispatcher {
     const deliveryId = randomId('dlv', this.random);
     const queued: QueuedEvent = { udid: event.udid, name: event.name, platform: event.platform, to: event.to, at: event.at, seq: event.seq };
     const done = await this.perform(webhook, { id: deliveryId, messageId, event: queued });
-    const { record } = this.store.append({
-      ...attemptRecordBase(done, { deliveryId, messageId, webhookId, udid: event.udid, seq: event.seq, attempt: 1 }),
-      outcome: 'test',
-      test: true,
-      event: queued,
-    });
+    const { record } = this.store.append(attemptRecord(done, { deliveryId, messageId, webhookId, udid: event.udid, seq: event.seq, attempt: 1 }, 'test', { test: true, event: queued }));
     return record;
   }
 
@@ -550,10 +545,19 @@ export class Dispatcher {
     return webhook.paused === true || this.pausing.has(webhook.id);
   }
 
-  /** The current webhooks; their pause states are taken from the list unless a newer list was already seen. */
-  private async webhookList(): Promise<readonly DeliveryWebhook[]> {
+  /**
+   * The current webhooks; their pause states are taken from the list unless a newer list was already seen.
+   * A list given at once is returned at once (no promise, no turn of the event loop before a send);
+   * call it inside a try (it may throw).
+   */
+  private webhookList(): readonly DeliveryWebhook[] | Promise<readonly DeliveryWebhook[]> {
     const n = ++this.listsRead;
-    const list = await this.options.listWebhooks();
+    const listed = this.options.listWebhooks();
+    if (Array.isArray(listed)) return this.noted(n, listed as readonly DeliveryWebhook[]);
+    return Promise.resolve(listed).then((list) => this.noted(n, list));
+  }
+
+  private noted(n: number, list: readonly DeliveryWebhook[]): readonly DeliveryWebhook[] {
     if (n > this.listNoted) {
       this.listNoted = n;
       for (const webhook of list) this.note(webhook);
@@ -613,7 +617,13 @@ export class Dispatcher {
     }
     let webhook: DeliveryWebhook | undefined;
     try {
-      webhook = (await this.webhookList()).find((w) => w.id === queued.webhookId);
+      const listed = this.webhookList();
+      const list = Array.isArray(listed) ? (listed as readonly DeliveryWebhook[]) : await listed;
+      for (const w of list) {
+        if (w.id !== queued.webhookId) continue;
+        webhook = w;
+        break;
+      }
     } catch (error) {
       this.logger('error', `Could not read webhooks before sending: ${String(error)}; trying again in 5 s`);
       await this.outbox.update(queued.id, { nextAttemptAt: this.clock.now() + 5_000 }).catch(() => undefined);
@@ -708,13 +718,13 @@ export class Dispatcher {
       }
     }
 
-    this.store.append({
-      ...attemptRecordBase(done, { deliveryId: d.id, messageId: d.messageId, webhookId: d.webhookId, udid: d.udid, seq: d.seq, attempt }),
-      outcome,
-      ...(nextAttemptAt !== undefined ? { nextAttemptAt } : {}),
-      ...(d.redeliveryOf !== undefined ? { redeliveryOf: d.redeliveryOf } : {}),
-      ...(d.event !== undefined ? { event: d.event } : {}),
-    });
+    this.store.append(
+      attemptRecord(done, { deliveryId: d.id, messageId: d.messageId, webhookId: d.webhookId, udid: d.udid, seq: d.seq, attempt }, outcome, {
+        nextAttemptAt,
+        redeliveryOf: d.redeliveryOf,
+        event: d.event,
+      }),
+    );
   }
 
   /** Ends a waiting callback without sending it, and says so in the history (not a failure, no notification). */

@@ -378,20 +378,21 @@ export class Outbox {
     }
     const id = input.id ?? randomId('dlv', this.random);
     if (this.live.has(id)) return new Error(`delivery ${id} already exists`);
+    // One shape for every delivery: a field it does not have is undefined, which the journal line leaves out.
     const delivery: Delivery = {
       id,
       messageId: input.messageId ?? randomId('msg', this.random),
       webhookId: input.webhookId,
       udid: input.udid,
       seq: input.seq,
-      ...(event !== undefined ? { event } : {}),
-      ...(input.body !== undefined ? { body: input.body } : {}),
+      event,
+      body: input.body,
       createdAt: input.createdAt,
       attempts: 0,
       nextAttemptAt: input.nextAttemptAt ?? input.createdAt,
       state: 'pending',
       n: this.nextN,
-      ...(input.redeliveryOf !== undefined ? { redeliveryOf: input.redeliveryOf } : {}),
+      redeliveryOf: input.redeliveryOf,
     };
     const record: JournalRecord = { t: 'enq', d: delivery };
     this.apply(record);

@@ -33,6 +33,14 @@ async function crashCopy(dir: string): Promise<string> {
   return copy;
 }
 
+/** The deliveries an outbox folder opens with (opened alone, then closed). */
+async function recovered(dir: string): Promise<ReturnType<Awaited<ReturnType<typeof openOutbox>>['list']>> {
+  const outbox = await openOutbox({ dir });
+  const list = outbox.list().map((d) => ({ ...d }));
+  await outbox.close();
+  return list;
+}
+
 describe('outbox record version 4: one journal line per attempt', () => {
   it('a delivery answered at its first try writes two lines: its enqueue and its outcome, with the attempt count', async () => {
     const r = await receiver();
@@ -82,10 +90,11 @@ describe('a crash in the middle of an attempt (record version 4)', () => {
     expect(linesOf(await journalLines(t.dir), id).map((l) => l.t)).toEqual(['enq']);
     const dir = await crashCopy(t.dir);
 
+    // What the next launch reads back (before any dispatcher starts sending it again).
+    expect((await recovered(dir)).map((d) => [d.id, d.state, d.attempts])).toEqual([[id, 'pending', 0]]);
     const healthy = await receiver();
     hooks[0]!.url = healthy.url;
     const again = await rig({ dir, webhooks: hooks });
-    expect(again.outbox.list().map((d) => [d.id, d.state, d.attempts])).toEqual([[id, 'pending', 0]]);
     const [attempt] = await again.attemptsReach(1);
     await again.dispatcher.flush();
     expect(attempt).toMatchObject({ deliveryId: id, attempt: 1, outcome: 'succeeded' });
@@ -104,10 +113,10 @@ describe('a crash in the middle of an attempt (record version 4)', () => {
     await t.outbox.flush();
     const dir = await crashCopy(t.dir);
 
+    expect((await recovered(dir)).find((d) => d.id === id)).toMatchObject({ state: 'pending', attempts: 1, lastError: 'HTTP 503' });
     const healthy = await receiver();
     hooks[0]!.url = healthy.url;
     const again = await rig({ dir, webhooks: hooks });
-    expect(again.outbox.get(id)).toMatchObject({ state: 'pending', attempts: 1, lastError: 'HTTP 503' });
     const [attempt] = await again.attemptsReach(1);
     expect(attempt).toMatchObject({ deliveryId: id, attempt: 2, outcome: 'succeeded' });
     expect(healthy.requests()).toHaveLength(1);
