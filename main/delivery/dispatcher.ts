@@ -488,17 +488,25 @@ export class Dispatcher {
   private start(hook: HookState, lane: Lane): void {
     lane.busy = true;
     hook.active++;
-    const run = this.runHead(hook, lane)
-      .catch((error: unknown) => this.logger('error', `Delivery for webhook ${hook.id} failed unexpectedly: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`))
-      .finally(() => {
-        lane.busy = false;
-        hook.active--;
-        this.running.delete(run);
-        this.consider(lane);
-        this.pump(hook);
-        this.checkIdle();
-      });
-    this.running.add(run);
+    const slot: { run?: Promise<void> } = {};
+    slot.run = this.runLane(hook, lane, slot);
+    this.running.add(slot.run);
+  }
+
+  /** One turn of a lane: its head, then the lane and the webhook are looked at again. Never rejects. */
+  private async runLane(hook: HookState, lane: Lane, slot: { run?: Promise<void> }): Promise<void> {
+    try {
+      // Awaited even when it ends at once: the slot is filled before it is emptied below.
+      await this.runHead(hook, lane);
+    } catch (error) {
+      this.logger('error', `Delivery for webhook ${hook.id} failed unexpectedly: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+    }
+    lane.busy = false;
+    hook.active--;
+    if (slot.run) this.running.delete(slot.run);
+    this.consider(lane);
+    this.pump(hook);
+    this.checkIdle();
   }
 
   /** Wakes the lanes of a webhook (after resume / enable). */

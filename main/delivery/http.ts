@@ -95,6 +95,12 @@ const PLACEHOLDER = /^\uE000(\d+)\uE000$/;
 // eslint-disable-next-line no-control-regex -- control characters are exactly what it looks for
 const NEEDS_AXIOS = /[\u0000-\u001f\u007f]|^[ \t]|[ \t]$/;
 
+function sameNames(a: readonly string[], b: readonly string[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
 /** One header of a request's AxiosHeaders, in axios's order: its name as axios keeps it, and its value's source. */
 interface PlannedHeader {
   key: string;
@@ -114,6 +120,8 @@ interface PlannedHeader {
  */
 class HeaderComposer {
   private readonly plans = new Map<string, PlannedHeader[]>();
+  /** The last request's names and plan: a webhook's requests have the same names every time. */
+  private last: { names: string[]; plan: PlannedHeader[] } | undefined;
 
   constructor(
     private readonly context: RawAxiosRequestHeaders,
@@ -139,9 +147,14 @@ class HeaderComposer {
   }
 
   private planFor(names: string[]): PlannedHeader[] {
+    const last = this.last;
+    if (last && sameNames(last.names, names)) return last.plan;
     const shape = names.join('\n');
     const known = this.plans.get(shape);
-    if (known) return known;
+    if (known) {
+      this.last = { names, plan: known };
+      return known;
+    }
     const probe: Record<string, string> = {};
     names.forEach((name, i) => (probe[name] = `\uE000${i}\uE000`));
     const built = AxiosHeaders.concat(this.context as AxiosHeaders, this.rest as AxiosHeaders, probe as unknown as AxiosHeaders);
@@ -156,6 +169,7 @@ class HeaderComposer {
     // A client fed ever new header names starts over rather than grow without bound.
     if (this.plans.size >= 64) this.plans.clear();
     this.plans.set(shape, plan);
+    this.last = { names, plan };
     return plan;
   }
 }

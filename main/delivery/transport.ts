@@ -15,7 +15,7 @@
 // ETIMEDOUT with `transitional.clarifyTimeoutError`, ECONNABORTED without; an abort is a CanceledError
 // (ERR_CANCELED); a status validateStatus refuses is ERR_BAD_REQUEST (4xx) / ERR_BAD_RESPONSE (5xx).
 import http from 'node:http';
-import type { ClientRequest, IncomingMessage, OutgoingHttpHeaders, RequestOptions } from 'node:http';
+import type { ClientRequest, IncomingMessage, OutgoingHttpHeaders } from 'node:http';
 import https from 'node:https';
 import axios, { AxiosError, CanceledError } from 'axios';
 import type { AxiosAdapter, AxiosResponse, InternalAxiosRequestConfig } from 'axios';
@@ -68,11 +68,14 @@ function urlOf(config: InternalAxiosRequestConfig): string {
   return plain ? (config.url as string) : axios.getUri(config);
 }
 
-/** Where a URL points, as node:http's own urlToHttpOptions() gives it for http.request(url, …). */
+/** Where a URL points: the fields node:http's own urlToHttpOptions() gives http.request(url, …) and a request reads. */
 interface Target {
   secure: boolean;
   protocol: string;
-  options: RequestOptions;
+  hostname: string;
+  port: number | undefined;
+  path: string;
+  auth: string | undefined;
 }
 
 /**
@@ -87,18 +90,14 @@ class Targets {
     const cached = this.known.get(url);
     if (cached) return cached;
     const u = new URL(url);
-    const options: RequestOptions & Record<string, unknown> = {
+    const target: Target = {
+      secure: u.protocol === 'https:',
       protocol: u.protocol,
       hostname: u.hostname.startsWith('[') ? u.hostname.slice(1, -1) : u.hostname,
-      hash: u.hash,
-      search: u.search,
-      pathname: u.pathname,
+      port: u.port !== '' ? Number(u.port) : undefined,
       path: `${u.pathname}${u.search}`,
-      href: u.href,
+      auth: u.username || u.password ? `${decodeURIComponent(u.username)}:${decodeURIComponent(u.password)}` : undefined,
     };
-    if (u.port !== '') options.port = Number(u.port);
-    if (u.username || u.password) options.auth = `${decodeURIComponent(u.username)}:${decodeURIComponent(u.password)}`;
-    const target: Target = { secure: u.protocol === 'https:', protocol: u.protocol, options };
     // Webhook URLs are few; a client fed ever new URLs starts over rather than grow without bound.
     if (this.known.size >= 256) this.known.clear();
     this.known.set(url, target);
@@ -242,8 +241,17 @@ export function createTransport(options: TransportOptions = {}): Transport {
       };
 
       headers['Content-Length'] = typeof body === 'string' ? Buffer.byteLength(body) : body.length;
-      const options: RequestOptions = { ...target.options, method: (config.method ?? 'get').toUpperCase(), headers, agent: secure ? httpsAgent : httpAgent };
-      if (secure) (options as https.RequestOptions).rejectUnauthorized = true;
+      const options: https.RequestOptions = {
+        protocol: target.protocol,
+        hostname: target.hostname,
+        port: target.port,
+        path: target.path,
+        auth: target.auth,
+        method: config.method === 'post' ? 'POST' : (config.method ?? 'get').toUpperCase(),
+        headers,
+        agent: secure ? httpsAgent : httpAgent,
+      };
+      if (secure) options.rejectUnauthorized = true;
       try {
         req = (secure ? https : http).request(options, onResponse);
       } catch (error) {
