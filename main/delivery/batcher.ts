@@ -1,5 +1,5 @@
-// Group commit for append-only files: every chunk pushed within `windowMs` of the first one goes out
-// in ONE write (and one datasync); every caller's promise settles when its chunk is on disk (or the
+// Group commit for append-only files: every chunk pushed within `windowMs` of the first one (with a
+// window of 0, in the same turn of the event loop) goes out in ONE write (and one datasync); every caller's promise settles when its chunk is on disk (or the
 // write failed). Writes never overlap: chunks pushed while a write is running form the next batch,
 // which starts as soon as the running one ends (those chunks have already waited long enough).
 import type { Timers } from './types';
@@ -19,6 +19,17 @@ function newBatch(): Batch {
     reject = rej;
   });
   return { promise, resolve, reject };
+}
+
+/** A run at the end of this turn of the event loop (setImmediate), cancellable like a timer. */
+class Immediately {
+  private readonly handle: NodeJS.Immediate;
+  constructor(fn: () => void) {
+    this.handle = setImmediate(fn);
+  }
+  cancel(): void {
+    clearImmediate(this.handle);
+  }
 }
 
 export interface WriteBatcherOptions {
@@ -53,10 +64,13 @@ export class WriteBatcher {
     this.chunks.push(chunk);
     const batch = (this.batch ??= newBatch());
     if (!this.writing && this.timer === undefined) {
-      this.timer = this.timers.setTimeout(() => {
+      const go = (): void => {
         this.timer = undefined;
         this.kick();
-      }, this.windowMs);
+      };
+      // No window: once the current turn of the event loop is done (what it pushed goes together),
+      // not a timer's millisecond later. A window: that many ms on the given timers.
+      this.timer = this.windowMs === 0 ? new Immediately(go) : this.timers.setTimeout(go, this.windowMs);
     }
     return batch.promise;
   }
@@ -70,11 +84,16 @@ export class WriteBatcher {
       }
       if (this.chunks.length === 0) return;
       if (this.timer !== undefined) {
-        this.timers.clearTimeout(this.timer);
+        this.cancelTimer(this.timer);
         this.timer = undefined;
       }
       this.kick();
     }
+  }
+
+  private cancelTimer(timer: unknown): void {
+    if (timer instanceof Immediately) timer.cancel();
+    else this.timers.clearTimeout(timer);
   }
 
   private kick(): void {
