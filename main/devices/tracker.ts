@@ -84,6 +84,8 @@ export class DeviceTracker {
   private readonly changeListeners = new Listeners<DeviceView[]>((err) => this.log.error('device change listener failed', { error: String(err) }));
   private readonly queue: DeviceEvent[] = [];
   private depth = 0;
+  /** run() calls so far: a change listener that changed nothing ran none. */
+  private runs = 0;
   private flushing = false;
   private lastSignature = '';
 
@@ -552,6 +554,7 @@ export class DeviceTracker {
 
   /** Run a state change; events and the change notification go out once it is complete (re-entrancy safe). */
   private run(fn: () => void): void {
+    this.runs++;
     this.depth++;
     try {
       fn();
@@ -571,8 +574,11 @@ export class DeviceTracker {
         const sig = this.signature();
         if (sig === this.lastSignature) break;
         this.lastSignature = sig;
+        const runsBefore = this.runs;
         this.changeListeners.emit(this.list());
-        if (this.queue.length === 0 && this.signature() === this.lastSignature) break;
+        // Every change goes through run(): when no listener ran one, nothing changed since the signature
+        // above, and the whole list is not signed again (a pass over every device per commit).
+        if (this.queue.length === 0 && (this.runs === runsBefore || this.signature() === this.lastSignature)) break;
       }
     } finally {
       this.flushing = false;

@@ -399,6 +399,23 @@ describe('names and change notifications', () => {
     expect(tracker.get('A')!.inUse).toEqual({ by: 'auto' });
   });
 
+  it('a change listener that changes something is heard again with the change; one that changes nothing is heard once', () => {
+    const { clock, tracker, snap } = mk();
+    snap('adb', adb('A'));
+    clock.advance(500);
+    const seen: (string | undefined)[] = [];
+    tracker.onChange((list) => {
+      seen.push(list[0]!.visibilityOverride);
+      if (list[0]!.visibilityOverride === undefined) tracker.setVisibility('A', 'Public');
+    });
+    snap('adb', adb('A', 'offline'));
+    expect(seen).toEqual([undefined, 'Public']);
+    snap('adb', adb('A', 'offline'));
+    expect(seen).toEqual([undefined, 'Public']);
+    snap('adb', adb('A'));
+    expect(seen).toEqual([undefined, 'Public', 'Public']);
+  });
+
   it('bounds the history: 24 h window and a count limit', () => {
     const { clock, tracker, snap } = mk({ historyLimit: 5 });
     snap('adb', adb('A'));
