@@ -38,6 +38,7 @@ import type { CallbackContent } from './payload';
 import { RequestBuilder, UnusableSecretError } from './request';
 import { DEFAULT_JITTER, DEFAULT_MAX_INTERVAL_MS, DEFAULT_MAX_RETRY_AFTER_MS, DEFAULT_RETRY_HORIZON_MS, DEFAULT_SCHEDULE_MS, nextDelay } from './retry';
 import { redactUrl } from '../webhooks/urlCredentials';
+import { timerDelay } from '../base/clock';
 import { cryptoRandom, randomId, silentLogger, systemClock } from './types';
 import type { Clock, DeliveryEvent, DeliveryWebhook, Logger, QueuedEvent, RandomSource } from './types';
 
@@ -461,10 +462,12 @@ export class Dispatcher {
         if (lane.timer === undefined || lane.timerDue !== d.nextAttemptAt) {
           this.clearTimer(lane);
           lane.timerDue = d.nextAttemptAt;
+          // A time further than a Node timer holds (a clock set back, a journal from a machine whose
+          // clock ran ahead) is waited for in steps: when the timer runs early, the lane is looked at again.
           lane.timer = this.clock.setTimeout(() => {
             lane.timer = undefined;
             this.consider(lane);
-          }, d.nextAttemptAt - now);
+          }, timerDelay(d.nextAttemptAt - now));
         }
         return;
       }

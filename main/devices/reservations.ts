@@ -9,6 +9,7 @@ import { asLogMethods } from '../base/log';
 import type { LogMethods, LoggerLike } from '../base/log';
 import type { InUseInfo, Status } from './tracker';
 import { Listeners } from '../base/listeners';
+import { timerDelay } from '../base/clock';
 
 /** What reservations need from the tracker (DeviceTracker fits as is). */
 export interface DeviceDirectory {
@@ -83,9 +84,6 @@ interface Entry {
   /** When it lapses on the monotonic clock (expiresAt is the wall-clock time people read). */
   lapsesAt: number | null;
 }
-
-/** Node timers overflow past 2^31-1 ms: long TTLs are reached in steps. */
-const MAX_TIMER_MS = 2_147_483_647;
 
 function hash(token: string): Buffer {
   return createHash('sha256').update(token, 'utf8').digest();
@@ -210,7 +208,8 @@ export class Reservations {
     entry.timer = null;
     const lapsesAt = entry.lapsesAt;
     if (lapsesAt === null) return;
-    const wait = Math.max(0, Math.min(lapsesAt - monotonicNow(this.clock), MAX_TIMER_MS));
+    // Long TTLs are reached in steps (Node timers hold at most about 24.8 days).
+    const wait = timerDelay(lapsesAt - monotonicNow(this.clock));
     entry.timer = this.clock.setTimeout(() => {
       entry.timer = null;
       if (this.disposed || this.entries.get(entry.reservation.udid) !== entry) return;

@@ -99,3 +99,33 @@ describe('retry horizon', () => {
     await until(() => expect(second.paused).toEqual([1]));
   });
 });
+
+describe('a retry time weeks away (the system clock set back, a journal from a machine whose clock ran ahead)', () => {
+  it('waits with timers Node can hold: one timer, no 1 ms loop, nothing sent early', async () => {
+    const dir = await tempDir();
+    const r = await receiver();
+    const hook = webhook({ url: r.url });
+    const first = await openOutbox({ dir });
+    const fortyDays = 40 * 24 * 3_600_000;
+    await first.enqueue({ webhookId: hook.id, udid: 'R1', seq: 1, event: { ...event({ udid: 'R1', seq: 1 }) }, createdAt: Date.now(), nextAttemptAt: Date.now() + fortyDays });
+    await first.close();
+    // Real time and real timers, with every timer the dispatcher asks for counted. Node runs a timer
+    // longer than 2^31 - 1 ms after 1 ms instead: asked for again on every run, that is a busy loop.
+    const asked: number[] = [];
+    const clock = {
+      now: () => Date.now(),
+      setTimeout: (fn: () => void, ms: number) => {
+        asked.push(ms);
+        return setTimeout(fn, ms);
+      },
+      clearTimeout: (handle: unknown) => clearTimeout(handle as ReturnType<typeof setTimeout>),
+    };
+    const t = await rig({ dir, webhooks: [hook], dispatcher: { clock } });
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(t.outbox.list()).toHaveLength(1);
+    expect(r.requests()).toHaveLength(0);
+    const laneTimers = asked.filter((ms) => ms > 3_600_000);
+    expect(laneTimers).toHaveLength(1);
+    expect(laneTimers[0]).toBeLessThanOrEqual(2 ** 31 - 1);
+  });
+});
