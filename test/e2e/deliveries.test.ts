@@ -3,6 +3,7 @@ import { launchApp, makeUserData } from './harness';
 import { createWebhook, note8, signatureValid, startRecorder } from './helpers';
 import type { Reply } from './helpers';
 import { CALLBACK_KEYS, ISO_TIME, note8Online } from '../support/callbacks';
+import { NOT_ALLOWED_MESSAGE } from '../../preload/contract';
 
 
 /** An independent receiver written for the hosted product: it just records what arrives. */
@@ -136,5 +137,45 @@ describe('Callbacks', () => {
     expect(JSON.parse(recorder.received[0]?.body ?? '{}')).toMatchObject({ deviceUdid: note8.serial, eventActivity: 'device.status.online' });
     await second.page.getByRole('navigation', { name: 'Main' }).getByRole('button', { name: 'Deliveries' }).click();
     await second.page.getByRole('list', { name: 'Delivery attempts' }).getByText('HTTP 200').waitFor();
+  });
+
+  it('a profile whose role may not see deliveries is told so and shown none; back as Admin, the list has what was sent meanwhile', async () => {
+    const app = await launchApp();
+    const { page } = app;
+    const recorder = await startRecorder({ reply: hostedReply });
+    await createWebhook(page, 'Lab receiver', recorder.url, { events: { Online: true, Offline: true } });
+    app.adb.setDevices([{ ...note8, state: 'device' }]);
+    await expect.poll(() => recorder.received.length, { timeout: 10_000 }).toBe(1);
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('button', { name: 'Deliveries' }).click();
+    const rows = page.getByRole('list', { name: 'Delivery attempts' }).getByRole('listitem');
+    await expect.poll(() => rows.count()).toBe(1);
+
+    // A role with no permission at all, and a profile with it (set up through the same API the console uses).
+    const ids = await page.evaluate(async () => {
+      type Answer = { ok: boolean; value: { id: string | number } };
+      const api = (window as unknown as { api: Record<string, (r?: unknown) => Promise<Answer>> }).api;
+      const role = await api['rolesCreate']!({ name: 'Night watch', permissions: [] });
+      const profile = await api['profilesCreate']!({ name: 'Night shift', roleId: role.value.id });
+      const state = (await api['profilesState']!()) as unknown as { ok: boolean; value: { activeProfileId: number } };
+      return { night: profile.value.id, admin: state.value.activeProfileId };
+    });
+    await page.evaluate(async (id) => {
+      const api = (window as unknown as { api: Record<string, (r?: unknown) => Promise<unknown>> }).api;
+      await api['profilesSwitch']!({ id });
+    }, ids.night);
+    await page.getByRole('alert').filter({ hasText: NOT_ALLOWED_MESSAGE }).waitFor();
+    expect(await rows.count()).toBe(0);
+    expect(await page.content()).not.toContain(note8.serial);
+
+    // A callback goes out while that profile is active…
+    app.adb.setDevices([{ ...note8, state: 'offline' }]);
+    await expect.poll(() => recorder.received.length, { timeout: 10_000 }).toBe(2);
+    // …and the Admin, back, sees it without leaving the view.
+    await page.evaluate(async (id) => {
+      const api = (window as unknown as { api: Record<string, (r?: unknown) => Promise<unknown>> }).api;
+      await api['profilesSwitch']!({ id });
+    }, ids.admin);
+    await expect.poll(() => rows.count(), { timeout: 10_000 }).toBe(2);
+    await app.screenshot('deliveries-after-profile-switch');
   });
 });

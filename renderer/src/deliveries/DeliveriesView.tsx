@@ -1,6 +1,7 @@
 import * as DropdownMenu from '@radix-ui/react-dropdown-menu';
 import { useVirtualizer } from '@tanstack/react-virtual';
 import { useEffect, useRef, useState } from 'react';
+import { NOT_ALLOWED_MESSAGE } from '../../../preload/contract';
 import type { DeliveryAttempt, WebhookEventKey } from '../../../preload/contract';
 import { api } from '../api';
 import { useDeliveryHealth, useWebhooksState } from '../state';
@@ -26,8 +27,16 @@ export function DeliveriesView({ webhookId, onWebhookChange }: { webhookId: numb
   const [selectedId, setSelectedId] = useState<number | null>(null);
   const [message, setMessage] = useState<{ kind: 'ok' | 'error'; text: string } | null>(null);
   const current = webhookId ?? state?.webhooks[0]?.id ?? null;
+  const canView = state?.canView ?? false;
 
+  // Loaded again when the webhook, the filter or the active profile's right to see it changes: a profile
+  // that may not see deliveries keeps nothing of them, and one that may again gets the attempts made meanwhile.
   useEffect(() => {
+    if (!canView) {
+      setAttempts([]);
+      setSelectedId(null);
+      return;
+    }
     if (current === null) return;
     let live = true;
     void api.deliveriesList({ webhookId: current, ...(filter !== 'all' ? { result: filter } : {}), limit: 1000 }).then((result) => {
@@ -45,7 +54,7 @@ export function DeliveriesView({ webhookId, onWebhookChange }: { webhookId: numb
       live = false;
       stop();
     };
-  }, [current, filter]);
+  }, [current, filter, canView]);
 
   const scroller = useRef<HTMLDivElement>(null);
   // eslint-disable-next-line react-hooks/incompatible-library -- this build does not use the React Compiler; the virtualizer drives its own re-renders
@@ -53,6 +62,16 @@ export function DeliveriesView({ webhookId, onWebhookChange }: { webhookId: numb
 
   if (error) return <p role="alert" className="error">{error}</p>;
   if (!state) return <p className="empty">Loading…</p>;
+  if (!state.canView) {
+    return (
+      <section aria-labelledby="deliveries-title">
+        <h1 id="deliveries-title">Deliveries</h1>
+        <p role="alert" className="panel">
+          {NOT_ALLOWED_MESSAGE}
+        </p>
+      </section>
+    );
+  }
   if (state.webhooks.length === 0) {
     return (
       <section aria-labelledby="deliveries-title">
