@@ -1,11 +1,18 @@
 // Phase 4, idle: 20 Android devices connected through the REAL AdbSource (our track-devices client)
 // to a fake adb server that runs in the receiver process, the whole pipeline open (tracker, dispatcher,
-// outbox, history, axios client, 2 signed webhooks), nothing changing. After the devices came Online
+// outbox, history, axios client, 2 signed webhooks), and what else the app polls with its defaults, as
+// main/services/core.ts composes it: the battery of every device (adb `dumpsys battery`, once a minute)
+// and the Appium server at its default URL (every 2 s; none runs here, as in a lab without Appium),
+// nothing changing. After the devices came Online
 // (their 40 callbacks delivered) and their names were looked up, a full GC, then this process's own
 // CPU time (process.cpuUsage: user + system, all threads) over BENCH_IDLE_SECONDS (default 60), read once a
 // second to see when any of it is spent.
 import { join } from 'node:path';
 import { AdbSource } from '../../main/devices/adb';
+import { AppiumWatcher } from '../../main/devices/appium';
+import { BatteryMonitor } from '../../main/devices/battery';
+import type { BatteryDevice } from '../../main/devices/battery';
+import { DEFAULT_APPIUM_URL, generalSettingsSchema } from '../../preload/contract/settings';
 import { systemClock } from '../../main/devices/types';
 import { benchWebhooks, openPipeline } from './pipeline';
 import type { ReceiverProcess } from './receiverClient';
@@ -53,8 +60,19 @@ export async function runIdle(options: { receiver: ReceiverProcess; dir: string;
   });
   source.onHealth((health) => p.tracker.setSourceHealth(health));
   p.tracker.onChange(() => changes++);
+  const defaults = generalSettingsSchema.parse({});
+  const battery = new BatteryMonitor({
+    clock: systemClock,
+    devices: () => p.tracker.list().map((d): BatteryDevice => ({ udid: d.udid, name: d.name, platform: d.platform, status: d.status })),
+    probe: (d) => source.readBattery(d.udid),
+    thresholds: () => defaults.battery,
+  });
+  p.tracker.onChange(() => void battery.devicesChanged());
+  const appium = new AppiumWatcher({ urls: defaults.appiumUrls.length > 0 ? defaults.appiumUrls : [DEFAULT_APPIUM_URL], clock: systemClock });
   try {
     source.start();
+    battery.start();
+    appium.start();
     // Online (500 ms debounce) and named (the adb shell lookups), then the callbacks of those events out.
     await waitFor(
       `${count} devices Online and named`,
@@ -102,6 +120,8 @@ export async function runIdle(options: { receiver: ReceiverProcess; dir: string;
       problems: p.problems,
     };
   } finally {
+    battery.stop();
+    await appium.stop();
     await source.stop();
     await p.close();
     await store.close();
