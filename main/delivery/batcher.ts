@@ -1,7 +1,8 @@
 // Group commit for append-only files: every chunk pushed within `windowMs` of the first one (with a
-// window of 0, in the same turn of the event loop) goes out in ONE write (and one datasync); every caller's promise settles when its chunk is on disk (or the
-// write failed). Writes never overlap: chunks pushed while a write is running form the next batch,
-// which starts as soon as the running one ends (those chunks have already waited long enough).
+// window of 0, in the same turn of the event loop) goes out in ONE write (and one datasync); every
+// caller's promise settles when its chunk is on disk (or the write failed). Writes never overlap:
+// chunks pushed while a write is running form the next batch, which starts as soon as the running one
+// ends (those chunks have already waited long enough).
 import type { Timers } from './types';
 
 /** One promise for every chunk of a batch: they all reach the disk (or fail) together. */

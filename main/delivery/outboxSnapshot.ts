@@ -1,6 +1,6 @@
 // Writing an outbox snapshot file: the header, every unfinished delivery in enqueue order, the end
-// marker, each a framed record, then fsynced and read back whole (byte for byte). Where it is written (a temp file
-// renamed over the old snapshot) and when (compaction) is outbox.ts's.
+// marker, each a framed record, then fsynced and read back whole (byte for byte). Where it is written
+// (a temp file renamed over the old snapshot) and when (compaction) is outbox.ts's.
 import { createReadStream } from 'node:fs';
 import { crc32 } from 'node:zlib';
 import { appendDurably } from './files';

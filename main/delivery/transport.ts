@@ -81,7 +81,8 @@ interface Target {
 /**
  * The request options of a URL, parsed once per URL: a webhook posts to the same URL every time, and
  * parsing it (WHATWG URL, then node:http's conversion) costs as much as the rest of the bookkeeping.
- * The same fields node:http takes from a URL object (lib/internal/url.js urlToHttpOptions).
+ * The same fields node:http itself takes from a URL object given to http.request (its urlToHttpOptions):
+ * the host without IPv6 brackets, the path with the query, the port, and user:password as Basic auth.
  */
 class Targets {
   private readonly known = new Map<string, Target>();
