@@ -196,8 +196,10 @@ export function createAxiosClient(options: AxiosClientOptions = {}): AxiosHttpCl
   // axios's request() merges the instance defaults into every request, flattens the header buckets,
   // checks options and runs the interceptor chain: most of what axios costs per request. With no
   // interceptor registered, the same merge is done once (a POST config prepared from the defaults) and
-  // each request goes straight to the adapter with what dispatchRequest would give it; the result and
-  // the errors are the same AxiosResponse / AxiosError. Any interceptor: every request takes the full way.
+  // each request goes straight to the transport (what the adapter runs) with the config and headers
+  // dispatchRequest would give it (the headers from a plan axios makes once per set of names, see
+  // HeaderComposer); the result and the errors are the same AxiosResponse / AxiosError. Any
+  // interceptor: every request takes the full way.
   let prepared: { config: InternalAxiosRequestConfig; headers: HeaderComposer } | undefined;
   const prepare = (): NonNullable<typeof prepared> => {
     const merged = axios.mergeConfig(instance.defaults as AxiosRequestConfig, { method: 'post' }) as InternalAxiosRequestConfig;
