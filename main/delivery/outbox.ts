@@ -8,7 +8,7 @@
 //
 // On disk, in the folder the caller gives (every line is one framed, checked record: framing.ts):
 //   outbox-snapshot.jsonl        the unfinished deliveries at the last compaction:
-//                                  {"kind":"outbox-snapshot","version":4,"gen":G,"nextN":…,"paused":[…],"count":C}
+//                                  {"kind":"outbox-snapshot","version":5,"gen":G,"nextN":…,"paused":[…],"count":C}
 //                                  one Delivery per line (C lines)
 //                                  {"end":true,"count":C}
 //                                written to a temp file (0600), fsynced, read back and checked, renamed
@@ -254,7 +254,7 @@ export class Outbox {
     if (this.closed) return Promise.reject(new OutboxClosedError());
     const record: JournalRecord = { t: 'dev', d: { ...device } };
     this.apply(record);
-    return this.batcher.push(`${JSON.stringify(record)}\n`);
+    return this.batcher.push(frameRecord(record));
   }
 
   /**
@@ -278,7 +278,7 @@ export class Outbox {
     if (this.failures(webhookId) === n) return Promise.resolve();
     const record: JournalRecord = { t: 'fails', w: webhookId, n };
     this.apply(record);
-    return this.batcher.push(`${JSON.stringify(record)}\n`);
+    return this.batcher.push(frameRecord(record));
   }
 
   /** Set while changes cannot be written (disk full, I/O error). */
@@ -353,7 +353,7 @@ export class Outbox {
     }
     const record: JournalRecord = { t: 'dev', d: { ...device } };
     this.apply(record);
-    const written = this.batcher.push(`${JSON.stringify(record)}\n`).then(
+    const written = this.batcher.push(frameRecord(record)).then(
       () => {
         for (const d of added) this.notDurable.delete(d.id);
       },

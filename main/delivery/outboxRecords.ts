@@ -2,7 +2,11 @@
 // journal and snapshot record shapes, the file names, and which record versions are written and read.
 // The layout on disk and how the records are written and recovered: outbox.ts.
 //
-// Record versions: 4 (the snapshot header's `version`): an attempt writes one journal line, its outcome
+// Record versions: 5 (the snapshot header's `version`): every journal record is framed (length and
+// CRC-32, framing.ts), a device's committed status (`dev`) and a webhook's failure count (`fails`) too;
+// up to version 4 those two were plain JSON lines (still read), so a byte changed on disk that still
+// parsed was taken as it was.
+// 4: an attempt writes one journal line, its outcome
 // `upd` with the attempt count; the start of an attempt (in_flight) is kept in memory only. Versions 1 to
 // 3 wrote an `upd` with state in_flight and the new count before each attempt: still read (in_flight
 // becomes pending at open, the count kept). A crash during an attempt finds the delivery pending in
@@ -42,9 +46,9 @@ export function isSettled(state: DeliveryState): boolean {
   return state === 'succeeded' || state === 'failed' || state === 'dead' || state === 'skipped';
 }
 
-/** The snapshot format written now; versions 1 to 4 are read. */
-export const OUTBOX_RECORD_VERSION = 4;
-export const READABLE_SNAPSHOT_VERSIONS: readonly number[] = [1, 2, 3, 4];
+/** The snapshot format written now; versions 1 to 5 are read. */
+export const OUTBOX_RECORD_VERSION = 5;
+export const READABLE_SNAPSHOT_VERSIONS: readonly number[] = [1, 2, 3, 4, 5];
 
 /** A record of version 1 (a finished `body`) as version 2 (its `event`), when the body is one of our callbacks. */
 export function upgradeDelivery(d: Delivery): Delivery {

@@ -6,7 +6,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { readJsonLines } from '../../main/delivery/files';
-import { SNAPSHOT_FILE, journalFile, openOutbox } from '../../main/delivery/outbox';
+import { OUTBOX_RECORD_VERSION, SNAPSHOT_FILE, journalFile, openOutbox } from '../../main/delivery/outbox';
 import { tempDir, v2Folder } from '../support/delivery';
 
 
@@ -28,12 +28,12 @@ describe('outbox: pause state written by record version 2', () => {
     await outbox.close();
   });
 
-  it('writes snapshot version 4: no paused deliveries, the carried pause kept in the header until handed over', async () => {
+  it('writes the current snapshot version (4 or later): no paused deliveries, the carried pause kept in the header until handed over', async () => {
     const dir = await v2Folder('journal');
     const first = await openOutbox({ dir });
     await first.close();
     const { records } = await readJsonLines<{ kind?: string; version?: number; paused?: number[]; state?: string }>(join(dir, SNAPSHOT_FILE));
-    expect(records[0]).toMatchObject({ kind: 'outbox-snapshot', version: 4, paused: [7] });
+    expect(records[0]).toMatchObject({ kind: 'outbox-snapshot', version: OUTBOX_RECORD_VERSION, paused: [7] });
     expect(records.filter((r) => r.state !== undefined).map((r) => r.state)).toEqual(['pending', 'pending', 'pending', 'pending']);
 
     // Still carried after a restart (the webhook store has not taken it yet).
@@ -51,7 +51,7 @@ describe('outbox: pause state written by record version 2', () => {
     expect(third.list()).toHaveLength(4);
     await third.close();
     const header = (await readJsonLines<{ version?: number; paused?: number[] }>(join(dir, SNAPSHOT_FILE))).records[0];
-    expect(header).toMatchObject({ version: 4, paused: [] });
+    expect(header).toMatchObject({ version: OUTBOX_RECORD_VERSION, paused: [] });
   });
 
   it('a new outbox never writes pause or resume records', async () => {

@@ -66,13 +66,13 @@ describe('outbox record version 4: one journal line per attempt', () => {
     expect(t.outbox.get(deliveries[0]!.id)).toMatchObject({ state: 'pending', attempts: 1, lastError: 'HTTP 503' });
   });
 
-  it('writes snapshot version 4', async () => {
+  it('writes a snapshot of version 4 or later (5 since every journal record is framed: outbox.v5.test.ts)', async () => {
     const dir = await tempDir();
     const outbox = await openOutbox({ dir });
     await outbox.close();
-    expect(OUTBOX_RECORD_VERSION).toBe(4);
+    expect(OUTBOX_RECORD_VERSION).toBe(5);
     const header = (await readJsonLines<{ kind?: string; version?: number }>(join(dir, SNAPSHOT_FILE))).records[0];
-    expect(header).toMatchObject({ kind: 'outbox-snapshot', version: 4 });
+    expect(header).toMatchObject({ kind: 'outbox-snapshot', version: OUTBOX_RECORD_VERSION });
   });
 });
 
@@ -171,9 +171,9 @@ describe('an outbox written by record version 3 (in_flight lines) still opens', 
     expect(outbox.failures(7)).toBe(1);
     expect(outbox.openReport).toMatchObject({ badLines: 0, tornTail: false, unreadableRecords: 0 });
     await outbox.close();
-    // Rewritten as version 4 at open.
+    // Rewritten in the current version at open.
     const header = (await readJsonLines<{ version?: number; count?: number }>(join(dir, SNAPSHOT_FILE))).records[0];
-    expect(header).toMatchObject({ version: 4, count: 3 });
+    expect(header).toMatchObject({ version: OUTBOX_RECORD_VERSION, count: 3 });
     expect(await readJsonLines(join(dir, journalFile(2)))).toMatchObject({ records: [] });
   });
 

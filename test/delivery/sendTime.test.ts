@@ -4,7 +4,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
 import { decodeLine } from '../../main/delivery/framing';
-import { journalFile, openOutbox, SNAPSHOT_FILE } from '../../main/delivery/outbox';
+import { OUTBOX_RECORD_VERSION, journalFile, openOutbox, SNAPSHOT_FILE } from '../../main/delivery/outbox';
 import { CALLBACK_KEYS } from '../../main/delivery/payload';
 import { generateSecret, verify } from '../../main/delivery/signing';
 import { ManualClock, event, fixedRandom, receiver, rig, tempDir, webhook } from '../support/delivery';
@@ -116,7 +116,7 @@ describe('creationTime is when the try is sent', () => {
     const firstLine = bytes.subarray(0, bytes.indexOf(0x0a));
     const [header] = decodeLine<{ version: number }>(firstLine).records;
     expect(header).toBeDefined();
-    expect(header?.version).toBe(4);
+    expect(header?.version).toBe(OUTBOX_RECORD_VERSION);
     await outbox.close();
   });
 });
