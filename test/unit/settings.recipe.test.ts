@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_SETTINGS, SETTINGS_SCHEMA_VERSION, openSettingsStore } from '../../main/services/settings';
 import type { GeneralSettings } from '../../main/services/settings';
+import { generalSettingsForm } from '../../preload/contract';
 import { makeTempDir } from '../support/tmp';
 
 const VERSION_1_FILE = {
@@ -15,18 +16,6 @@ const VERSION_1_FILE = {
   startHidden: false,
   notifications: { deviceOffline: false, deviceUnplugged: true, webhookPaused: true, deliveryFailed: true },
   delivery: { timeoutSeconds: 10, pauseAfterFailures: 20, maxQueued: 100_000, historyEntries: 50_000 },
-};
-
-/** A user's settings: every value differs from its default (so a default filled in is told apart). */
-const CUSTOM: GeneralSettings = {
-  startAtLogin: true,
-  startHidden: true,
-  notifications: { deviceOffline: true, deviceUnplugged: false, webhookPaused: false, deliveryFailed: false, deviceBattery: false },
-  debounce: { onlineMs: 1, offlineMs: 2, unpluggedMs: 3, settleMs: 4 },
-  deviceRetentionDays: 5,
-  battery: { lowPercent: 6, hotC: 70 },
-  appiumUrls: ['http://10.0.0.8:4723'],
-  delivery: { timeoutSeconds: 7, pauseAfterFailures: 8, maxQueued: 900, historyEntries: 1000, historyMegabytes: 11, retryHorizonHours: 12 },
 };
 
 type Json = Record<string, unknown>;
@@ -46,6 +35,33 @@ function withPath(value: Json, path: string[], replace: (parent: Json, key: stri
 function valueAt(value: Json, path: string[]): unknown {
   return path.reduce<unknown>((v, key) => (v as Json)[key], value);
 }
+
+/** Values to try in place of a default, in order: the first one the window's form accepts is taken. */
+function candidates(value: unknown): unknown[] {
+  if (typeof value === 'boolean') return [!value];
+  if (typeof value === 'number') return [value + 1, value - 1, value * 2];
+  if (typeof value === 'string') return [`${value}x`];
+  if (Array.isArray(value)) return [[], ['http://10.0.0.8:4723']];
+  return [];
+}
+
+/**
+ * A user's settings: every field (the next one added too, without editing this test) at a value the
+ * form accepts that differs from its default, so a default filled in is told apart from a value kept.
+ */
+function customSettings(): GeneralSettings {
+  let custom = structuredClone(DEFAULT_SETTINGS) as Json;
+  for (const path of leafPaths(custom)) {
+    const value = candidates(valueAt(custom, path)).find((candidate) => {
+      const tried = generalSettingsForm.safeParse(withPath(custom, path, (parent, key) => (parent[key] = candidate)));
+      return tried.success && JSON.stringify(valueAt(tried.data as Json, path)) === JSON.stringify(candidate);
+    });
+    if (value === undefined) throw new Error(`no value other than the default is accepted for ${path.join('.')}: add a candidate for its type`);
+    custom = withPath(custom, path, (parent, key) => (parent[key] = value));
+  }
+  return custom as GeneralSettings;
+}
+const CUSTOM = customSettings();
 
 async function open(file: object) {
   const dataDir = await makeTempDir();
@@ -84,7 +100,7 @@ describe('the add-a-setting recipe', () => {
     expect(saved).toEqual({ ok: true, value: { ...CUSTOM, startHidden: false, debounce: { ...CUSTOM.debounce, onlineMs: 10 } } });
     await store.store.close();
     const onDisk = JSON.parse(readFileSync(join(dataDir, 'settings.json'), 'utf8')) as Json;
-    expect(onDisk).toMatchObject({ fromTheFuture: { on: true }, startHidden: false, debounce: { onlineMs: 10, jitterMs: 9 }, deviceRetentionDays: 5 });
+    expect(onDisk).toMatchObject({ fromTheFuture: { on: true }, startHidden: false, debounce: { onlineMs: 10, jitterMs: 9 }, deviceRetentionDays: CUSTOM.deviceRetentionDays });
   });
 
   it('from the window an unknown field is refused with an error that names it, and a missing one with its own error', async () => {
