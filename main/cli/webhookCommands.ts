@@ -1,6 +1,6 @@
 // The `webhooks …` commands: list, add, edit, remove, pause, resume, test, export, import.
 import type { DeliveryEvent } from '../delivery/types';
-import type { Status } from '../devices/tracker';
+import { EVENT_STATUS } from '../../preload/contract/vocabulary';
 import { WEBHOOK_EVENT_KEYS, validateWebhookInput } from '../webhooks/schema';
 import type { FieldErrors, WebhookEventKey } from '../webhooks/schema';
 import type { ImportProblem } from '../webhooks/importExport';
@@ -12,7 +12,6 @@ import { attemptJson, attemptSummary, eventList, stateOf, table, webhookJson } f
 
 /** The same sample the app's "Send test event" uses when no device is connected (main/ipc/deliveries.ts). */
 const SAMPLE_DEVICE = { udid: '00000000-0000-0000-0000-SAMPLE000001', name: 'Sample device', platform: 'android' as const };
-const EVENT_STATUS: Record<WebhookEventKey, Status> = { online: 'Online', offline: 'Offline', utilizing: 'Utilizing', unplugged: 'Unplugged' };
 
 const PLAIN_NOTE =
   'Note: the signing secret and header values are stored in plain text in webhooks.json (readable only by its owner), so the headless runner can read them.\n';

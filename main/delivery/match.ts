@@ -1,14 +1,10 @@
 // Which webhooks an event goes to: enabled, subscribed to the status the device moved into, and the
 // device within the webhook's scope; and whether a waiting callback is still wanted when it is due.
 // Paused webhooks DO match: their deliveries queue and wait.
+import { STATUS_EVENT } from '../../preload/contract/vocabulary';
 import type { DeliveryEvent, DeliveryWebhook, DeliveryWebhookEvents, QueuedEvent, Status } from './types';
 
-export const EVENT_KEY_BY_STATUS: Readonly<Record<Status, keyof DeliveryWebhookEvents>> = {
-  Online: 'online',
-  Offline: 'offline',
-  Utilizing: 'utilizing',
-  Unplugged: 'unplugged',
-};
+const EVENT_KEY_BY_STATUS: Readonly<Record<Status, keyof DeliveryWebhookEvents>> = STATUS_EVENT;
 
 export function isEnabled(webhook: DeliveryWebhook): boolean {
   return webhook.enabled !== false;

@@ -11,7 +11,7 @@ export type { LogLevel, Logger } from '../base/log';
 export { silentLogger } from '../base/log';
 
 import { DEVICE_STATUSES } from '../../preload/contract/vocabulary';
-import type { DevicePlatform, DeviceStatus } from '../../preload/contract/vocabulary';
+import type { DevicePlatform, DeviceStatus, WebhookEventKey } from '../../preload/contract/vocabulary';
 
 export type Status = DeviceStatus;
 export const STATUSES: readonly Status[] = DEVICE_STATUSES;
@@ -36,12 +36,8 @@ export interface DeliveryEvent {
  */
 export type QueuedEvent = Omit<DeliveryEvent, 'platform'> & { platform?: DevicePlatform };
 
-export interface DeliveryWebhookEvents {
-  online: boolean;
-  offline: boolean;
-  utilizing: boolean;
-  unplugged: boolean;
-}
+/** Which events a webhook subscribes to: one switch per event of the contract's vocabulary. */
+export type DeliveryWebhookEvents = Readonly<Record<WebhookEventKey, boolean>>;
 
 /** The minimum the dispatcher needs to know about a webhook. */
 export interface DeliveryWebhook {

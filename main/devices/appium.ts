@@ -9,6 +9,7 @@
 import http from 'node:http';
 import https from 'node:https';
 import { normalizeAppiumUrl } from '../../preload/contract/settings';
+import type { AppiumServerState } from '../../preload/contract/vocabulary';
 import { monotonicNow } from './types';
 import type { Clock } from './types';
 import type { Logger } from '../base/log';
@@ -24,8 +25,6 @@ export interface AppiumSession {
   /** epoch ms: the server's creation time when it says, else when it was first seen. */
   since: number;
 }
-
-type AppiumServerState = 'not-running' | 'ok' | 'refused' | 'down';
 
 interface AppiumServerHealth {
   url: string;

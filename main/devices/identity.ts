@@ -1,7 +1,7 @@
 // Device identity: which observations from the three sources are one phone (the adb serial, the USB
 // port, the iOS serial/UDID spelled two ways, one hardware serial over USB and Wi-Fi), and what they say
 // about it (name, platform, transports). Plain Node, pure functions over the sources' current lists.
-import { DEVICE_CONNECTIONS } from '../../preload/contract/vocabulary';
+import { DEVICE_CONNECTIONS, DEVICE_SOURCES } from '../../preload/contract/vocabulary';
 import type { DeviceRecord } from './deviceRecords';
 import type { NameSource } from './trackerTypes';
 import type { Connection, Observation, Platform, SourceId } from './types';
@@ -9,10 +9,9 @@ import type { Connection, Observation, Platform, SourceId } from './types';
 /** Which name wins: a device source's over the USB product string over the udid itself. */
 export const NAME_RANK: Record<NameSource, number> = { udid: 0, usb: 1, device: 2 };
 
-/** The order sources are read in (and listed): the bus first, then the device-level sources. */
-const SOURCE_ORDER: Record<SourceId, number> = { usb: 0, adb: 1, usbmux: 2 };
-/** Every source, in that order. */
-export const ALL_SOURCES = (Object.keys(SOURCE_ORDER) as SourceId[]).sort((a, b) => SOURCE_ORDER[a] - SOURCE_ORDER[b]);
+/** Every source, in the order they are read in (and listed): the contract's, the bus first, then the device-level sources. */
+export const ALL_SOURCES: readonly SourceId[] = DEVICE_SOURCES;
+const SOURCE_ORDER = Object.fromEntries(ALL_SOURCES.map((source, i) => [source, i])) as Record<SourceId, number>;
 /** The device-level source of a platform (speaks for a restored device not seen yet in this run). */
 export const PLATFORM_SOURCE: Record<Platform, SourceId | undefined> = { android: 'adb', ios: 'usbmux', other: undefined };
 

@@ -14,8 +14,8 @@ import { mkdir, open, rename, stat, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { createInterface } from 'node:readline';
 import type { Status } from './tracker';
-import { DEVICE_STATUSES } from '../../preload/contract';
-import type { DevicePlatform, UtilizationRow } from '../../preload/contract';
+import { DEVICE_STATUSES, STATUS_EVENT } from '../../preload/contract';
+import type { DevicePlatform, UtilizationRow, WebhookEventKey } from '../../preload/contract';
 
 const TIMELINE_FORMAT = 'devicehooks-timeline';
 const TIMELINE_VERSION = 1;
@@ -74,8 +74,9 @@ export type { UtilizationRow };
 
 const CSV_COLUMNS = ['udid', 'name', 'platform', 'online_s', 'utilizing_s', 'offline_s', 'unplugged_s', 'not_watched_s'] as const;
 
-type Bucket = 'online' | 'utilizing' | 'offline' | 'unplugged' | 'not_watched';
-const BUCKET: Record<Status, Bucket> = { Online: 'online', Utilizing: 'utilizing', Offline: 'offline', Unplugged: 'unplugged' };
+/** A status's time is counted under its event's word (`online_s`…), time not watched apart. */
+type Bucket = WebhookEventKey | 'not_watched';
+const BUCKET: Readonly<Record<Status, Bucket>> = STATUS_EVENT;
 
 /**
  * Each device's time in each status within [from, to) (to is clipped to `now`), counted from the device's first

@@ -3,7 +3,7 @@
 
 import { realTimers } from '../base/clock';
 import type { Clock } from '../base/clock';
-import type { DeviceConnection, DevicePlatform, DeviceSourceId } from '../../preload/contract/vocabulary';
+import type { DeviceConnection, DevicePlatform, DeviceSourceId, SourceHealthState } from '../../preload/contract/vocabulary';
 
 export type { Clock } from '../base/clock';
 export { monotonicNow } from '../base/clock';
@@ -39,7 +39,7 @@ export interface Observation {
   hardwareSerial?: string;
 }
 
-export type SourceHealthState = 'starting' | 'ok' | 'down';
+export type { SourceHealthState };
 export interface SourceHealth {
   source: SourceId;
   state: SourceHealthState;

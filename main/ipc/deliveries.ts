@@ -1,16 +1,14 @@
 // deliveries:*, the webhook delivery controls (resume, enable, secrets) and receiver:* channels.
+import { EVENT_STATUS } from '../../preload/contract';
 import type { ReceivedCallback, WebhookDeliveryHealth } from '../../preload/contract';
 import type { Core } from '../services/core';
 import type { DeliveryEvent } from '../delivery';
 import type { ReceiverHost } from '../delivery/receiverHost';
-import type { Status } from '../devices/tracker';
 import { discardOrphans, orphanInfo, restoreOrphans } from '../services/orphans';
 import { privilegedPortProblem } from '../base/schemas';
 import { fail, ok } from './register';
 import type { HandlerDef } from './register';
 import { mapResult, messageOf } from './results';
-
-const EVENT_STATUS = { online: 'Online', offline: 'Offline', utilizing: 'Utilizing', unplugged: 'Unplugged' } as const satisfies Record<string, Status>;
 
 const SAMPLE_DEVICE = { udid: '00000000-0000-0000-0000-SAMPLE000001', name: 'Sample device', platform: 'android' as const };
 

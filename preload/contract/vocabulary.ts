@@ -11,9 +11,14 @@ export type DevicePlatform = (typeof DEVICE_PLATFORMS)[number];
 export const DEVICE_VISIBILITIES = ['Local', 'Private', 'Public'] as const;
 export type DeviceVisibility = (typeof DEVICE_VISIBILITIES)[number];
 
-/** Where a device is seen: node-usb, the adb server, usbmuxd. */
+/**
+ * Where a device is seen: node-usb, the adb server, usbmuxd. The order is the tracker's: the first source
+ * listed names a device's record first and leads when sources are merged.
+ */
 export const DEVICE_SOURCES = ['usb', 'adb', 'usbmux'] as const;
 export type DeviceSourceId = (typeof DEVICE_SOURCES)[number];
+/** Each source in words, as the Devices view's source strip shows it. */
+export const DEVICE_SOURCE_LABELS: Readonly<Record<DeviceSourceId, string>> = { usb: 'USB', adb: 'Android (adb)', usbmux: 'iOS (usbmuxd)' };
 
 export const DEVICE_CONNECTIONS = ['usb', 'network'] as const;
 export type DeviceConnection = (typeof DEVICE_CONNECTIONS)[number];
@@ -28,6 +33,10 @@ export type AppiumServerState = (typeof APPIUM_SERVER_STATES)[number];
 /** The events a webhook subscribes to, one per status. */
 export const WEBHOOK_EVENT_KEYS = ['online', 'offline', 'utilizing', 'unplugged'] as const;
 export type WebhookEventKey = (typeof WEBHOOK_EVENT_KEYS)[number];
+/** The status an event is about; its word is also the event's label. */
+export const EVENT_STATUS: Readonly<Record<WebhookEventKey, DeviceStatus>> = { online: 'Online', offline: 'Offline', utilizing: 'Utilizing', unplugged: 'Unplugged' };
+/** The event a move into a status is (EVENT_STATUS turned round). */
+export const STATUS_EVENT = Object.fromEntries(WEBHOOK_EVENT_KEYS.map((key) => [EVENT_STATUS[key], key])) as Readonly<Record<DeviceStatus, WebhookEventKey>>;
 
 /** `skipped`: nothing was sent (the webhook no longer subscribes to it, or was deleted); errorLabel says which. */
 export const DELIVERY_OUTCOMES = ['succeeded', 'retrying', 'failed', 'dead', 'paused', 'test', 'skipped'] as const;

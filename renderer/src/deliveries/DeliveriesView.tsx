@@ -1,7 +1,7 @@
 import * as DropdownMenu from '@radix-ui/react-dropdown-menu';
 import { useVirtualizer } from '@tanstack/react-virtual';
 import { useEffect, useRef, useState } from 'react';
-import { NOT_ALLOWED_MESSAGE } from '../../../preload/contract';
+import { EVENT_STATUS, NOT_ALLOWED_MESSAGE, WEBHOOK_EVENT_KEYS } from '../../../preload/contract';
 import type { DeliveryAttempt, WebhookEventKey } from '../../../preload/contract';
 import { api } from '../api';
 import { useDeliveryHealth, useWebhooksState } from '../state';
@@ -10,12 +10,7 @@ import { EmptyState, Options } from '../ui/bits';
 
 type Filter = 'all' | 'success' | 'failure' | 'skipped';
 const FILTER_LABEL: Record<Filter, string> = { all: 'All', success: 'Succeeded', failure: 'Failed', skipped: 'Skipped' };
-const EVENTS: { key: WebhookEventKey; label: string }[] = [
-  { key: 'online', label: 'Online' },
-  { key: 'offline', label: 'Offline' },
-  { key: 'utilizing', label: 'Utilizing' },
-  { key: 'unplugged', label: 'Unplugged' },
-];
+const EVENTS: { key: WebhookEventKey; label: string }[] = WEBHOOK_EVENT_KEYS.map((key) => ({ key, label: EVENT_STATUS[key] }));
 
 /** Delivery history per webhook: every attempt, live, filterable, each one open to inspect and redeliver. */
 export function DeliveriesView({ webhookId, onWebhookChange }: { webhookId: number | null; onWebhookChange: (id: number) => void }) {

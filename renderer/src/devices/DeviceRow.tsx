@@ -4,6 +4,7 @@
 import { FormDialog } from '../ui/FormDialog';
 import { useId, useState } from 'react';
 import type { FormEvent } from 'react';
+import { DEVICE_VISIBILITIES } from '../../../preload/contract';
 import type { Device, DevicesState, DeviceVisibility } from '../../../preload/contract';
 import { api } from '../api';
 import { Field } from '../ui/Field';
@@ -115,7 +116,7 @@ export function DeviceRow({
           disabled={!state.canChangeVisibility}
           onChange={(e) => onVisibility(e.target.value === 'default' ? null : (e.target.value as DeviceVisibility))}
         >
-          {(['Local', 'Private', 'Public'] as const).map((v) => (
+          {DEVICE_VISIBILITIES.map((v) => (
             <option key={v} value={v}>
               {v}
             </option>

@@ -2,6 +2,7 @@
 // events, other USB devices, the USB ports' disconnects, and the report tab.
 import * as Tabs from '@radix-ui/react-tabs';
 import { useEffect, useState } from 'react';
+import { DEVICE_SOURCE_LABELS } from '../../../preload/contract';
 import type { AppiumServerInfo, Device, DeviceEventInfo, DevicesState, DeviceVisibility, SourceHealthInfo, UsbPortStat } from '../../../preload/contract';
 import { api } from '../api';
 import { useDevicesState, useDeviceEvents } from '../state';
@@ -9,7 +10,6 @@ import { ReportView } from './ReportView';
 import { DeviceRow, MarkInUseDialog, ago, serverLabel } from './DeviceRow';
 import { EmptyState, TableHead } from '../ui/bits';
 
-const SOURCE_LABELS: Record<SourceHealthInfo['source'], string> = { usb: 'USB', adb: 'Android (adb)', usbmux: 'iOS (usbmuxd)' };
 
 /** The time, refreshed every `intervalMs` so "for 3 min" keeps counting. */
 function useNow(intervalMs: number): number {
@@ -113,7 +113,7 @@ function SourceHealth({ health, appium, now }: { health: SourceHealthInfo[]; app
       {health.map((h) => (
         <li key={h.source} className={`health-item health-${h.state}`}>
           <span className="dot" aria-hidden="true" />
-          <span className="health-name">{SOURCE_LABELS[h.source]}</span>
+          <span className="health-name">{DEVICE_SOURCE_LABELS[h.source]}</span>
           <span className="health-state">
             {h.state === 'ok' ? 'connected' : h.state === 'starting' ? 'starting…' : `not available for ${ago(now - h.since)}`}
           </span>

@@ -1,5 +1,6 @@
 import { useState } from 'react';
-import type { ImportProblem, Webhook, WebhookEventKey } from '../../../preload/contract';
+import { EVENT_STATUS, WEBHOOK_EVENT_KEYS } from '../../../preload/contract';
+import type { ImportProblem, Webhook } from '../../../preload/contract';
 import { api } from '../api';
 import { Sparkline } from '../deliveries/Sparkline';
 import { useNavigation } from '../nav';
@@ -9,7 +10,6 @@ import { ConfirmDialog } from '../ui/ConfirmDialog';
 import { WebhookDialog } from './WebhookDialog';
 import { EmptyState, TableHead } from '../ui/bits';
 
-const EVENT_LABELS: Record<WebhookEventKey, string> = { online: 'Online', offline: 'Offline', utilizing: 'Utilizing', unplugged: 'Unplugged' };
 
 type Editing = { mode: 'create' } | { mode: 'edit'; webhook: Webhook } | null;
 type Message = { kind: 'ok' | 'error'; text: string; problems?: ImportProblem[] } | null;
@@ -118,11 +118,11 @@ export function WebhookSettings() {
                 <td className="mono url-cell">{webhook.url}</td>
                 <td>
                   <ul className="chips" aria-label={`Events of ${webhook.name}`}>
-                    {(Object.keys(EVENT_LABELS) as WebhookEventKey[])
+                    {WEBHOOK_EVENT_KEYS
                       .filter((k) => webhook.events[k])
                       .map((k) => (
                         <li key={k} className={`chip chip-${k}`}>
-                          {EVENT_LABELS[k]}
+                          {EVENT_STATUS[k]}
                         </li>
                       ))}
                   </ul>
