@@ -1,14 +1,18 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { DeviceTracker } from '../../main/devices/tracker';
+import { ALL_SOURCES } from '../../main/devices/identity';
 import type { DeviceEvent, FlappingNotice, SavedDeviceState, Status, TrackerOptions, Transition } from '../../main/devices/tracker';
 import type { Observation, SourceId } from '../../main/devices/types';
 import { FakeClock } from '../support/fakeClock';
 import { adb, mux, usb } from '../support/observations';
 
+/** The sources these tests drive by name (the app's list, ALL_SOURCES, may grow: see the test of the default). */
+const SOURCES: readonly SourceId[] = ['usb', 'adb', 'usbmux'];
+
 function mk(options: Partial<TrackerOptions> = {}, settle = true) {
   const clock = new FakeClock();
-  const tracker = new DeviceTracker({ clock, settleAfterMs: null, ...options });
+  const tracker = new DeviceTracker({ clock, settleAfterMs: null, sources: SOURCES, ...options });
   const events: DeviceEvent[] = [];
   tracker.onEvent((e) => events.push(e));
   if (settle) tracker.sourcesSettled();
@@ -476,6 +480,17 @@ describe('launch comparison and persistence', () => {
     expect(events.map((e) => e.to)).toEqual(['Unplugged']);
   });
 
+  it('without a list of sources, waits for every source the app has (ALL_SOURCES)', () => {
+    const clock = new FakeClock();
+    const tracker = new DeviceTracker({ clock, settleAfterMs: 10_000 });
+    for (const source of ALL_SOURCES) {
+      expect(clock.pending(), `settled before ${source} reported`).toBe(1);
+      tracker.ingest({ source, devices: [] });
+    }
+    expect(clock.pending()).toBe(0);
+    tracker.dispose();
+  });
+
   it('drops its settle timer once every source reported', () => {
     const { clock, snap } = mk({ settleAfterMs: 10_000 }, false);
     expect(clock.pending()).toBe(1);
@@ -858,7 +873,7 @@ describe('logger', () => {
   it('accepts the sources’ function form: warns when settling without a source, logs commits', () => {
     const lines: string[] = [];
     const clock = new FakeClock();
-    const tracker = new DeviceTracker({ clock, settleAfterMs: 1000, logger: (level, msg) => lines.push(`${level} ${msg}`) });
+    const tracker = new DeviceTracker({ clock, settleAfterMs: 1000, sources: SOURCES, logger: (level, msg) => lines.push(`${level} ${msg}`) });
     tracker.ingest({ source: 'adb', devices: [adb('A')] });
     clock.advance(1000);
     expect(lines).toEqual([
