@@ -21,7 +21,7 @@ export function monotonicNow(clock: Clock): number {
  * The longest delay a Node timer holds (2^31 - 1 ms, about 24.8 days). A longer one runs after 1 ms
  * instead: a timer for a time further away must be asked for in steps of at most this.
  */
-export const MAX_TIMER_MS = 2_147_483_647;
+const MAX_TIMER_MS = 2_147_483_647;
 
 /** A delay Node's timers keep: never negative, never past MAX_TIMER_MS (the caller looks again when it runs). */
 export function timerDelay(ms: number): number {

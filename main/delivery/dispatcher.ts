@@ -71,9 +71,9 @@ interface HookState {
   consecutiveFailures: number;
 }
 
-export const SKIPPED_UNSUBSCRIBED = 'Skipped — no longer subscribed';
-export const SKIPPED_DELETED = 'Skipped — webhook deleted';
-export const DISCARDED_UNDEFINED = 'Discarded — webhook no longer defined';
+const SKIPPED_UNSUBSCRIBED = 'Skipped — no longer subscribed';
+const SKIPPED_DELETED = 'Skipped — webhook deleted';
+const DISCARDED_UNDEFINED = 'Discarded — webhook no longer defined';
 
 export { HIDDEN_HEADER_VALUE } from './request';
 export type { DispatcherOptions, DispatchResult, StopOptions } from './dispatcherOptions';

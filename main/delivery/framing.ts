@@ -11,7 +11,7 @@
 // record per line) and are still read: recovery rewrites them framed (outbox.ts compacts at open).
 import { crc32 } from 'node:zlib';
 
-export const RS = 0x1e;
+const RS = 0x1e;
 const FRAME_VERSION = 'F1';
 
 /** One framed line (with its LF) for a record given as JSON text. */

@@ -58,10 +58,10 @@ export interface HistoryOptions {
   logger?: Logger;
 }
 
-export const DEFAULT_HISTORY_BYTES = 256 * 1024 * 1024;
+const DEFAULT_HISTORY_BYTES = 256 * 1024 * 1024;
 
-export const SEGMENT_PATTERN = /^history-(\d{6,})\.jsonl$/;
-export function segmentFile(index: number): string {
+const SEGMENT_PATTERN = /^history-(\d{6,})\.jsonl$/;
+function segmentFile(index: number): string {
   return `history-${String(index).padStart(6, '0')}.jsonl`;
 }
 
@@ -326,7 +326,7 @@ export class DeliveryHistory {
 }
 
 /** The line written for a record: its response body base64-encoded when JSON escaping would blow it up. */
-export function toDiskLine(record: AttemptRecord): string {
+function toDiskLine(record: AttemptRecord): string {
   const body = record.response?.body;
   if (record.response && body) {
     const escaped = JSON.stringify(body).length - 2;

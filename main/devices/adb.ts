@@ -31,7 +31,7 @@ export interface ChildLike {
 export type SpawnLike = (command: string, args: string[], options: { stdio: 'ignore'; windowsHide: boolean }) => ChildLike;
 
 /** Looks for `adb` on PATH, then in $ANDROID_HOME / $ANDROID_SDK_ROOT platform-tools. */
-export function findAdbOnPath(env: NodeJS.ProcessEnv = process.env, platform: NodeJS.Platform = process.platform): string | undefined {
+function findAdbOnPath(env: NodeJS.ProcessEnv = process.env, platform: NodeJS.Platform = process.platform): string | undefined {
   const dirs = (env.PATH ?? env.Path ?? '').split(path.delimiter).filter(Boolean);
   for (const sdk of [env.ANDROID_HOME, env.ANDROID_SDK_ROOT]) if (sdk) dirs.push(path.join(sdk, 'platform-tools'));
   const names = platform === 'win32' ? ['adb.exe'] : ['adb'];

@@ -18,7 +18,7 @@ export type AdbAddress =
   | { kind: 'tcp'; host: string; port: number; label: string; warning?: string }
   | { kind: 'unix'; path: string; label: string; warning?: string };
 
-export const DEFAULT_ADB_PORT = 5037;
+const DEFAULT_ADB_PORT = 5037;
 
 function tcpAddress(host: string, port: number, warning?: string): AdbAddress {
   const label = host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
@@ -91,7 +91,7 @@ export function connectTo(address: AdbAddress): net.Socket {
 
 export class AdbProtocolError extends Error {}
 /** The server answered FAIL with this message (e.g. "device 'X' not found", "device unauthorized"). */
-export class AdbFailError extends Error {}
+class AdbFailError extends Error {}
 
 export function encodeAdbRequest(service: string): Buffer {
   const body = Buffer.from(service, 'utf8');

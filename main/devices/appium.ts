@@ -56,7 +56,7 @@ interface AppiumWatcherOptions {
 }
 
 // The watched servers are a General setting: their URL rule and default live with its schema.
-export { DEFAULT_APPIUM_URL, normalizeAppiumUrl } from '../../preload/contract/settings';
+export { normalizeAppiumUrl } from '../../preload/contract/settings';
 const SESSION_DISCOVERY_FLAG = '--allow-insecure=*:session_discovery';
 
 /** `DEVICEHOOKS_APPIUM_URLS` (comma-separated) replaces the configured list when set. */

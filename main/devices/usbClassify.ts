@@ -7,7 +7,7 @@ import type { UsbDeviceLike, UsbInterfaceLike } from './usb';
 export const APPLE_VENDOR_ID = 0x05ac;
 
 /** Vendors whose USB phones and tablets run Android (their other products are told apart by interface, below). */
-export const ANDROID_VENDOR_IDS: ReadonlyMap<number, string> = new Map([
+const ANDROID_VENDOR_IDS: ReadonlyMap<number, string> = new Map([
   [0x18d1, 'Google'],
   [0x04e8, 'Samsung'],
   [0x2717, 'Xiaomi'],
@@ -33,7 +33,7 @@ export const ANDROID_VENDOR_IDS: ReadonlyMap<number, string> = new Map([
 
 export const CLASS_HUB = 0x09;
 
-export function isApplePhonePid(productId: number): boolean {
+function isApplePhonePid(productId: number): boolean {
   return productId >= 0x1290 && productId <= 0x12af;
 }
 
@@ -47,7 +47,7 @@ export function interfacesOf(device: UsbDeviceLike): UsbInterfaceLike[] | undefi
   }
 }
 
-export function hasAdbInterface(interfaces: readonly UsbInterfaceLike[]): boolean {
+function hasAdbInterface(interfaces: readonly UsbInterfaceLike[]): boolean {
   return interfaces.some((i) => i.bInterfaceClass === 0xff && i.bInterfaceSubClass === 0x42 && i.bInterfaceProtocol === 0x01);
 }
 

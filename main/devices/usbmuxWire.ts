@@ -21,8 +21,8 @@ import { cleanDeviceText } from './deviceText';
 
 export type UsbmuxAddress = { kind: 'unix'; path: string; label: string } | { kind: 'tcp'; host: string; port: number; label: string };
 
-export const DEFAULT_USBMUXD_SOCKET = '/var/run/usbmuxd';
-export const USBMUXD_TCP_PORT = 27015;
+const DEFAULT_USBMUXD_SOCKET = '/var/run/usbmuxd';
+const USBMUXD_TCP_PORT = 27015;
 
 function unixAddress(path: string): UsbmuxAddress {
   return { kind: 'unix', path, label: path };
@@ -61,9 +61,9 @@ export function connectTo(address: UsbmuxAddress): net.Socket {
 // ---------------------------------------------------------------------------------------------------------------
 // Framing
 
-export const USBMUX_HEADER_SIZE = 16;
-export const USBMUX_VERSION = 1;
-export const USBMUX_PLIST_MESSAGE = 8;
+const USBMUX_HEADER_SIZE = 16;
+const USBMUX_VERSION = 1;
+const USBMUX_PLIST_MESSAGE = 8;
 export const LOCKDOWN_PORT = 62078;
 const MAX_FRAME = 16 * 1024 * 1024;
 
@@ -187,14 +187,14 @@ export function dict(value: PlistValue | undefined): PlistObject | undefined {
 // Lockdown: one question per device
 
 /** usbmuxd refused the Connect (Result number: 2 bad device, 3 connection refused). */
-export class UsbmuxConnectRefused extends Error {
+class UsbmuxConnectRefused extends Error {
   constructor(readonly number: number) {
     super(`usbmuxd Connect refused (result ${number})`);
   }
 }
 
 /** Lockdown did not answer in time (a hung device, or a tunnel that never opened). */
-export class LockdownTimeout extends Error {}
+class LockdownTimeout extends Error {}
 
 export function failureReason(err: unknown): string {
   if (err instanceof UsbmuxConnectRefused) return err.number === 3 ? 'lockdown refused' : `usbmuxd result ${err.number}`;

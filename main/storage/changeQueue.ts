@@ -253,11 +253,11 @@ export class Store<T extends Versioned> implements JsonStore<T> {
   }
 }
 
-export function asJson(value: unknown): unknown {
+function asJson(value: unknown): unknown {
   return JSON.parse(JSON.stringify(value)) as unknown;
 }
 
-export function deepFreeze<V>(value: V): V {
+function deepFreeze<V>(value: V): V {
   if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
     Object.freeze(value);
     for (const key of Object.keys(value)) deepFreeze((value as Record<string, unknown>)[key]);

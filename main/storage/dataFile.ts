@@ -6,7 +6,7 @@ import { basename, dirname, join } from 'node:path';
 import { StorageReadError, describeOsError, errnoCode } from './errors';
 import type { JsonStoreOptions, RecoveryKind, ValidationResult, Versioned } from './jsonStore';
 
-export class MissingMigration extends Error {}
+class MissingMigration extends Error {}
 
 /**
  * Runs the migrations from `fileVersion` up to the store's version, then the shape check. Throws

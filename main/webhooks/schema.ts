@@ -110,7 +110,7 @@ const LINE_BREAKS_OR_CONTROLS = /[\p{Cc}\u2028\u2029]/u;
 // In a description, tabs and line breaks are fine; other controls are not.
 const CONTROLS_EXCEPT_WHITESPACE = /(?![\t\n\r])\p{Cc}/u;
 
-export function hasLineBreaksOrControls(s: string): boolean {
+function hasLineBreaksOrControls(s: string): boolean {
   return LINE_BREAKS_OR_CONTROLS.test(s);
 }
 
@@ -198,7 +198,7 @@ export function checkWebhookDescription(raw: unknown): Check<string | undefined>
 }
 
 /** A missing switch counts as off; anything but true/false is refused. */
-export function checkWebhookEvents(raw: unknown): Check<WebhookEvents> {
+function checkWebhookEvents(raw: unknown): Check<WebhookEvents> {
   if (raw === undefined || raw === null) return { ok: false, message: 'Choose at least one event' };
   if (typeof raw !== 'object' || Array.isArray(raw)) return { ok: false, message: 'Events must be a set of on/off switches' };
   const source = raw as Record<string, unknown>;
@@ -220,7 +220,7 @@ export const isPlainObject = (raw: unknown): raw is Record<string, unknown> => t
  * one line, duplicates removed, at most 500 distinct; platforms among android, ios and other (in that
  * order, duplicates removed). Absent or null: no scope given (undefined).
  */
-export function checkWebhookScope(raw: unknown): Check<WebhookScope | undefined> {
+function checkWebhookScope(raw: unknown): Check<WebhookScope | undefined> {
   if (raw === undefined || raw === null) return { ok: true, value: undefined };
   if (!isPlainObject(raw)) return { ok: false, message: 'Scope must be a list of device IDs and a list of platforms' };
   const { udids: rawUdids, platforms: rawPlatforms } = raw;
@@ -267,14 +267,14 @@ export function checkWebhookScope(raw: unknown): Check<WebhookScope | undefined>
 export { reservedHeaderReason };
 export type { FieldIssue, HeaderCheckOptions } from './headerRules';
 
-export function checkWebhookSigning(raw: unknown): Check<boolean | undefined> {
+function checkWebhookSigning(raw: unknown): Check<boolean | undefined> {
   if (raw === undefined || raw === null) return { ok: true, value: undefined };
   if (typeof raw !== 'boolean') return { ok: false, message: 'Signing must be on or off' };
   return { ok: true, value: raw };
 }
 
 /** Import only: absent or null = enabled. */
-export function checkWebhookEnabled(raw: unknown): Check<boolean> {
+function checkWebhookEnabled(raw: unknown): Check<boolean> {
   if (raw === undefined || raw === null) return { ok: true, value: true };
   if (typeof raw !== 'boolean') return { ok: false, message: 'Enabled must be on or off' };
   return { ok: true, value: raw };
@@ -356,12 +356,12 @@ function toInput(v: {
 export const webhookInputSchema = z.object(formShape({ allowKeep: true }), { error: NOT_AN_OBJECT }).transform(toInput);
 
 /** Exports leave header values out; an import names the header and says what to do. */
-export function importMissingHeaderValueMessage(name: string): string {
+function importMissingHeaderValueMessage(name: string): string {
   return `Header "${name}" has no value: exports leave header values out. Write the value into the file, or remove the header and add it after the import`;
 }
 
 /** An import file's entry: the same rules as the form, plus `enabled`; a header without a value says why. */
-export const webhookImportEntrySchema = z
+const webhookImportEntrySchema = z
   .object({ ...formShape({ missingValue: importMissingHeaderValueMessage }), enabled: field(checkWebhookEnabled).optional() }, { error: NOT_AN_OBJECT })
   .transform((v): WebhookImportEntry => {
     const out: WebhookImportEntry = toInput(v);

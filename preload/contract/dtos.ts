@@ -46,13 +46,12 @@ export type Notice = z.infer<typeof noticeSchema>;
 export const webhookEventsSchema = z.object(Object.fromEntries(WEBHOOK_EVENT_KEYS.map((k) => [k, z.boolean()])) as Record<(typeof WEBHOOK_EVENT_KEYS)[number], z.ZodBoolean>);
 export type WebhookEvents = z.infer<typeof webhookEventsSchema>;
 
-export const webhookScopeSchema = z.object({
+const webhookScopeSchema = z.object({
   /** Empty: every device. */
   udids: z.array(z.string()),
   /** Empty: every platform. */
   platforms: z.array(platform),
 });
-export type WebhookScope = z.infer<typeof webhookScopeSchema>;
 
 /** A webhook as main hands it out: no secret material (that only through webhooks:reveal). */
 export const webhookSchema = z.object({
@@ -131,16 +130,13 @@ export const importOutcomeSchema = z.discriminatedUnion('status', [
   z.object({ status: z.literal('refused'), problems: z.array(importProblemSchema), file: z.string() }),
   z.object({ status: z.literal('cancelled') }),
 ]);
-export type ImportOutcome = z.infer<typeof importOutcomeSchema>;
 
 export const exportOutcomeSchema = z.discriminatedUnion('status', [
   z.object({ status: z.literal('saved'), file: z.string(), count: z.number() }),
   z.object({ status: z.literal('cancelled') }),
 ]);
-export type ExportOutcome = z.infer<typeof exportOutcomeSchema>;
 
-export const permissionInfoSchema = z.object({ id: z.string(), label: z.string() });
-export type PermissionInfo = z.infer<typeof permissionInfoSchema>;
+const permissionInfoSchema = z.object({ id: z.string(), label: z.string() });
 
 export const roleSchema = z.object({ id: z.string(), name: z.string(), permissions: z.array(z.string()), builtIn: z.boolean() });
 export type Role = z.infer<typeof roleSchema>;
@@ -249,14 +245,13 @@ export const utilizationReportSchema = z.object({
 });
 export type UtilizationReport = z.infer<typeof utilizationReportSchema>;
 
-export const otherUsbDeviceSchema = z.object({
+const otherUsbDeviceSchema = z.object({
   udid: z.string(),
   name: z.string().optional(),
   vendorId: z.number().optional(),
   productId: z.number().optional(),
   tracked: z.boolean(),
 });
-export type OtherUsbDevice = z.infer<typeof otherUsbDeviceSchema>;
 
 export const devicesStateSchema = z.object({
   devices: z.array(deviceSchema),
@@ -305,7 +300,7 @@ export const localApiInfoSchema = z.object({
 export type LocalApiInfo = z.infer<typeof localApiInfoSchema>;
 
 /** The event an attempt announced; `at` is when the status changed (the body's creationTime is when the try was sent). */
-export const deliveryEventSummarySchema = z.object({ udid: z.string(), name: z.string(), platform: platform.optional(), to: status, at: epochMs, seq: z.number() });
+const deliveryEventSummarySchema = z.object({ udid: z.string(), name: z.string(), platform: platform.optional(), to: status, at: epochMs, seq: z.number() });
 
 /** One attempt to deliver a callback, exactly as sent and as answered. */
 export const deliveryAttemptSchema = z.object({
@@ -362,12 +357,11 @@ export const webhookDeliveryHealthSchema = z.object({
 });
 export type WebhookDeliveryHealth = z.infer<typeof webhookDeliveryHealthSchema>;
 
-export const signatureCheckSchema = z.discriminatedUnion('status', [
+const signatureCheckSchema = z.discriminatedUnion('status', [
   z.object({ status: z.literal('valid'), secretIndex: z.number() }),
   z.object({ status: z.literal('invalid'), reason: z.string() }),
   z.object({ status: z.literal('no-secret') }),
 ]);
-export type SignatureCheck = z.infer<typeof signatureCheckSchema>;
 
 /** One request the Test receiver captured, word for word. */
 export const receivedCallbackSchema = z.object({
@@ -386,8 +380,7 @@ export const receivedCallbackSchema = z.object({
 });
 export type ReceivedCallback = z.infer<typeof receivedCallbackSchema>;
 
-export const receiverReplySchema = z.object({ status: z.number(), delayMs: z.number() });
-export type ReceiverReply = z.infer<typeof receiverReplySchema>;
+const receiverReplySchema = z.object({ status: z.number(), delayMs: z.number() });
 
 export const receiverInfoSchema = z.object({ ...localServerShape, reply: receiverReplySchema });
 export type ReceiverInfo = z.infer<typeof receiverInfoSchema>;
@@ -400,7 +393,6 @@ export const revealedSchema = z.object({
   /** The whole URL, user name and password included, when it has them and they open (elsewhere they show as ***). */
   url: z.string().optional(),
 });
-export type Revealed = z.infer<typeof revealedSchema>;
 
 /** Structured errors: a form shows `fieldErrors` next to each field; everything else is a plain sentence. */
 export const ipcErrorSchema = z.union([

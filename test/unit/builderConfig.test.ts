@@ -6,8 +6,9 @@ import { parse } from 'yaml';
 import { describe, expect, it } from 'vitest';
 
 const root = join(import.meta.dirname, '../..');
-const require = createRequire(import.meta.url);
-const schema = JSON.parse(readFileSync(require.resolve('app-builder-lib/scheme.json'), 'utf8')) as object;
+// The schema of the electron-builder this project installs: its app-builder-lib, found from electron-builder itself.
+const builder = createRequire(createRequire(import.meta.url).resolve('electron-builder/package.json'));
+const schema = JSON.parse(readFileSync(builder.resolve('app-builder-lib/scheme.json'), 'utf8')) as object;
 const config = parse(readFileSync(join(root, 'electron-builder.yml'), 'utf8')) as Record<string, unknown>;
 
 function validate(candidate: unknown) {

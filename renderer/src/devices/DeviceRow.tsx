@@ -48,7 +48,7 @@ export function serverLabel(url: string): string {
 }
 
 /** "Appium session 3f2a… on :4723 since 10:02" */
-export function sessionLabel(session: { id: string; server: string; since: number }): string {
+function sessionLabel(session: { id: string; server: string; since: number }): string {
   const at = new Date(session.since).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' });
   return `Appium session ${session.id.slice(0, 4)}… on ${serverLabel(session.server)} since ${at}`;
 }
