@@ -1,8 +1,8 @@
 // Where a command runs: on the runner's live core (the runner serves its control socket with coreContext),
 // or on the data folder itself (openFolderContext), opened by this process while it holds the folder's
 // lock, or on a copy of the files when the holder of the folder does not answer and the command only reads.
-import { join } from 'node:path';
-import { adoptCarriedPauses, holdCarried } from '../services/carriedPauses';
+import { adoptCarriedPauses } from '../services/carriedPauses';
+import { dispatcherWiring, historyOptions, outboxOptions } from '../services/deliveryWiring';
 import type { Core } from '../services/core';
 import { createAxiosClient, createDispatcher, openHistory, openOutbox } from '../delivery';
 import type { DeliveryHistory, Dispatcher, Outbox } from '../delivery';
@@ -82,8 +82,8 @@ export async function openFolderContext(options: FolderContextOptions): Promise<
       return s;
     }));
   const openHist = () =>
-    (history ??= openSettings().then((s) => openHistory({ dir: join(dataDir, 'delivery', 'history'), maxEntries: s.general().delivery.historyEntries, logger })));
-  const openOut = () => (outbox ??= openSettings().then((s) => openOutbox({ dir: join(dataDir, 'delivery', 'outbox'), maxPending: s.general().delivery.maxQueued, logger })));
+    (history ??= openSettings().then((s) => openHistory(historyOptions(dataDir, s.general().delivery, logger))));
+  const openOut = () => (outbox ??= openSettings().then((s) => openOutbox(outboxOptions(dataDir, s.general().delivery, logger))));
   const openDispatcher = () =>
     (dispatcher ??= (async () => {
       const limits = (await openSettings()).general().delivery;
@@ -95,17 +95,9 @@ export async function openFolderContext(options: FolderContextOptions): Promise<
         outbox: box,
         history: await openHist(),
         http,
-        listWebhooks: () => holdCarried(webhooks.deliveryWebhooks(), stillCarried),
-        disableWebhook: async (id, reason) => {
-          await webhooks.setEnabled(id, false, reason);
-        },
-        pauseWebhook: async (id) => {
-          await webhooks.setPaused(id, true, 'Paused after too many failed attempts in a row; new events still queue.');
-        },
+        ...dispatcherWiring({ limits, webhooks, stillCarried }),
         version: options.version,
         logger,
-        timeoutMs: limits.timeoutSeconds * 1000,
-        pauseAfterFailures: limits.pauseAfterFailures,
       });
     })());
   const timeoutSeconds = (await openSettings()).general().delivery.timeoutSeconds;

@@ -11,6 +11,7 @@
 import { mkdir, open, readdir, unlink } from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
+import { Listeners } from '../base/listeners';
 import { WriteBatcher } from './batcher';
 import { appendDurably, scanJsonLines } from './files';
 import type { DeliveryAttempt, DeliveryErrorClass, DeliveryOutcome, DeliveryResult } from '../../preload/contract';
@@ -92,7 +93,7 @@ export class DeliveryHistory {
   private totalBytes = 0;
   private closed = false;
   private readonly index = new Map<number, WebhookIndex>();
-  private readonly listeners = new Set<(record: AttemptRecord) => void>();
+  private readonly listeners: Listeners<AttemptRecord>;
   private readonly batcher: WriteBatcher;
   private readonly maxEntries: number;
   private readonly segmentEntries: number;
@@ -112,6 +113,7 @@ export class DeliveryHistory {
     this.indexPerWebhook = Math.max(1, options.indexPerWebhook ?? 200);
     this.sync = options.durability === 'datasync';
     this.logger = options.logger ?? silentLogger;
+    this.listeners = new Listeners((error) => this.logger('error', `onAttempt listener failed: ${String(error)}`));
     this.batcher = new WriteBatcher({
       windowMs: options.batchWindowMs ?? 25,
       timers: options.timers ?? realTimers,
@@ -134,19 +136,12 @@ export class DeliveryHistory {
     const written = this.batcher.push(`${line}\n`).catch((error: unknown) => {
       this.logger('error', `Delivery history write failed: ${String(error)}`);
     });
-    for (const listener of this.listeners) {
-      try {
-        listener(record);
-      } catch (error) {
-        this.logger('error', `onAttempt listener failed: ${String(error)}`);
-      }
-    }
+    this.listeners.emit(record);
     return { record, written };
   }
 
   onAttempt(listener: (record: AttemptRecord) => void): () => void {
-    this.listeners.add(listener);
-    return () => this.listeners.delete(listener);
+    return this.listeners.add(listener);
   }
 
   /** Newest first. Served from memory when it can be; reads the segments otherwise. */

@@ -3,7 +3,8 @@
 // safeStorage, the OS user name, where notices go) is passed in.
 import { join } from 'node:path';
 import type { DeviceEventInfo } from '../../preload/contract';
-import { adoptCarriedPauses, holdCarried } from './carriedPauses';
+import { adoptCarriedPauses } from './carriedPauses';
+import { dispatcherWiring, historyOptions, outboxOptions } from './deliveryWiring';
 import { createAxiosClient, createDispatcher, openHistory, openOutbox } from '../delivery';
 import { describeOutboxDamage, saveProblemNotices } from '../delivery/outboxNotices';
 import type { DeliveryEvent, DeliveryHistory, Dispatcher, Outbox } from '../delivery';
@@ -116,9 +117,7 @@ export async function openCore(options: CoreOptions): Promise<Core> {
 
   // The durable outbox first: it holds each device's last committed status (see reconcile.ts).
   const outbox = await openOutbox({
-    dir: join(dataDir, 'delivery', 'outbox'),
-    maxPending: limits.maxQueued,
-    logger: log,
+    ...outboxOptions(dataDir, limits, log),
     onOverflow: (info) => {
       if (info.refusedSinceFull !== 1 && info.refusedSinceFull % 1000 !== 0) return;
       const name = webhooks.get(info.webhookId)?.name ?? `Webhook ${info.webhookId}`;
@@ -192,12 +191,7 @@ export async function openCore(options: CoreOptions): Promise<Core> {
   // Delivery: each event → matching webhooks → durable outbox → HTTP, kept apart from the settings.
   const damage = describeOutboxDamage(outbox.openReport);
   if (damage) options.notice('error', damage);
-  const history = await openHistory({
-    dir: join(dataDir, 'delivery', 'history'),
-    maxEntries: limits.historyEntries,
-    maxBytes: limits.historyMegabytes * 1024 * 1024,
-    logger: log,
-  });
+  const history = await openHistory(historyOptions(dataDir, limits, log));
   // A webhook id seen in the outbox or the history is never handed out again (webhooks.json may have
   // been set aside; its webhooks can be restored with their ids).
   let maxSeenId = history.webhookIds().reduce((m, id) => Math.max(m, id), 0);
@@ -209,27 +203,20 @@ export async function openCore(options: CoreOptions): Promise<Core> {
     outbox,
     history,
     http: createAxiosClient({}),
-    // A webhook whose secret cannot be opened now is listed as unavailable: its callbacks queue and wait.
-    listWebhooks: () => holdCarried(webhooks.forDispatcher(), stillCarried),
-    // A user's deletion ends its waiting callbacks as skipped; an id missing otherwise keeps them queued.
-    isWebhookDeleted: (id) => webhooks.isDeleted(id),
-    disableWebhook: async (id, reason) => {
-      await webhooks.setEnabled(id, false, reason);
-      options.notice('warning', `Webhook ${webhooks.get(id)?.name ?? id} was disabled: ${reason}`);
-    },
-    pauseWebhook: async (id) => {
-      await webhooks.setPaused(id, true, 'Paused after too many failed attempts in a row; new events still queue.');
-      const name = webhooks.get(id)?.name ?? `Webhook ${id}`;
-      options.notice('warning', `Webhook ${name} is paused after repeated failures. Resume it in Webhook Settings.`);
-      options.onWebhookPaused?.(id, name);
-    },
+    ...dispatcherWiring({
+      limits,
+      webhooks,
+      stillCarried,
+      onDisabled: (id, reason) => options.notice('warning', `Webhook ${webhooks.get(id)?.name ?? id} was disabled: ${reason}`),
+      onPaused: (id) => {
+        const name = webhooks.get(id)?.name ?? `Webhook ${id}`;
+        options.notice('warning', `Webhook ${name} is paused after repeated failures. Resume it in Webhook Settings.`);
+        options.onWebhookPaused?.(id, name);
+      },
+    }),
     version: options.version,
     clock,
     logger: log,
-    // Read at launch: a change in Settings › General applies from the next start (the window says so).
-    timeoutMs: limits.timeoutSeconds * 1000,
-    pauseAfterFailures: limits.pauseAfterFailures,
-    retryHorizonMs: limits.retryHorizonHours * 3_600_000,
   });
   const secretWait = new SecretWait({ list: () => webhooks.forDispatcher(), refresh: () => dispatcher.refresh(), notice: options.notice, clock });
   webhooks.onChange(() => {
