@@ -108,7 +108,6 @@ it('the new source lists its (empty) list, says it is ok, and is one of the trac
     maxExisting: 3,
     edits: [
       { file: 'preload/contract/channels.ts', after: "  'app:info': { request: nothing, response: appInfoSchema, permission: 'none' },", text: "  'app:recipe': { request: nothing, response: z.literal('pong'), permission: 'org_setting.view' }," },
-      { file: 'main/ipc/app.ts', after: "  'app:info': HandlerDef<'app:info'>;", text: "  'app:recipe': HandlerDef<'app:recipe'>;" },
       { file: 'main/ipc/app.ts', after: "    'app:info': { handle: () => ok(deps.info()) },", text: "    'app:recipe': { handle: () => ok('pong') }," },
       { file: 'renderer/src/recipeCall.ts', create: "import { api } from './api';\n\nexport const ping = async (): Promise<string> => {\n  const answer = await api.appRecipe();\n  return answer.ok ? answer.value : answer.error.message;\n};\n" },
       { file: 'test/unit/ipc.permissions.test.ts', after: "  'app:info': AMN,", text: "  'app:recipe': AM," },

@@ -2,7 +2,7 @@
 import type { AppInfo } from '../../preload/contract';
 import type { NoticeBoard } from '../services/notices';
 import { ok, fail } from './register';
-import type { HandlerDef } from './register';
+import type { Handlers } from './register';
 
 interface AppHandlerDeps {
   info: () => AppInfo;
@@ -10,12 +10,7 @@ interface AppHandlerDeps {
   openExternal: (url: string) => Promise<boolean>;
 }
 
-export function appHandlers(deps: AppHandlerDeps): {
-  'app:info': HandlerDef<'app:info'>;
-  'app:notices': HandlerDef<'app:notices'>;
-  'app:dismissNotice': HandlerDef<'app:dismissNotice'>;
-  'app:openExternal': HandlerDef<'app:openExternal'>;
-} {
+export function appHandlers(deps: AppHandlerDeps) {
   return {
     'app:info': { handle: () => ok(deps.info()) },
     'app:notices': { handle: () => ok(deps.notices.list()) },
@@ -32,5 +27,5 @@ export function appHandlers(deps: AppHandlerDeps): {
           ? ok(null)
           : fail({ code: 'validation', message: 'Only https links open outside the app.', fieldErrors: { url: 'Only https links open outside the app.' } }),
     },
-  };
+  } satisfies Partial<Handlers>;
 }

@@ -7,7 +7,7 @@ import type { ReceiverHost } from '../delivery/receiverHost';
 import { discardOrphans, orphanInfo, restoreOrphans } from '../services/orphans';
 import { privilegedPortProblem } from '../base/schemas';
 import { fail, ok } from './register';
-import type { HandlerDef } from './register';
+import type { Handlers } from './register';
 import { mapResult, messageOf } from './results';
 
 const SAMPLE_DEVICE = { udid: '00000000-0000-0000-0000-SAMPLE000001', name: 'Sample device', platform: 'android' as const };
@@ -39,25 +39,7 @@ function deliveryHealth(core: DeliveryHandlerDeps['core'], webhookIds: number[])
   );
 }
 
-export function deliveryHandlers(deps: DeliveryHandlerDeps): {
-  'deliveries:list': HandlerDef<'deliveries:list'>;
-  'deliveries:health': HandlerDef<'deliveries:health'>;
-  'deliveries:redeliver': HandlerDef<'deliveries:redeliver'>;
-  'deliveries:sendTest': HandlerDef<'deliveries:sendTest'>;
-  'deliveries:orphans': HandlerDef<'deliveries:orphans'>;
-  'deliveries:restoreOrphans': HandlerDef<'deliveries:restoreOrphans'>;
-  'deliveries:discardOrphans': HandlerDef<'deliveries:discardOrphans'>;
-  'webhooks:resume': HandlerDef<'webhooks:resume'>;
-  'webhooks:setEnabled': HandlerDef<'webhooks:setEnabled'>;
-  'webhooks:reveal': HandlerDef<'webhooks:reveal'>;
-  'webhooks:rotateSecret': HandlerDef<'webhooks:rotateSecret'>;
-  'receiver:state': HandlerDef<'receiver:state'>;
-  'receiver:requests': HandlerDef<'receiver:requests'>;
-  'receiver:start': HandlerDef<'receiver:start'>;
-  'receiver:stop': HandlerDef<'receiver:stop'>;
-  'receiver:setReply': HandlerDef<'receiver:setReply'>;
-  'receiver:clear': HandlerDef<'receiver:clear'>;
-} {
+export function deliveryHandlers(deps: DeliveryHandlerDeps) {
   const { core, receiver } = deps;
   const now = deps.now ?? Date.now;
   const service = core.webhookService;
@@ -166,5 +148,5 @@ export function deliveryHandlers(deps: DeliveryHandlerDeps): {
         return ok(null);
       },
     },
-  };
+  } satisfies Partial<Handlers>;
 }

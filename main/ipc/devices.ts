@@ -9,7 +9,7 @@ import type { DeviceTracker } from '../devices/tracker';
 import type { Permission } from '../profiles/permissions';
 import { privilegedPortProblem } from '../base/schemas';
 import { fail, ok } from './register';
-import type { HandlerDef } from './register';
+import type { Handlers } from './register';
 
 interface DeviceHandlerDeps {
   tracker: DeviceTracker;
@@ -70,18 +70,7 @@ function reservationFailure(error: unknown) {
   throw error;
 }
 
-export function deviceHandlers(deps: DeviceHandlerDeps): {
-  'devices:state': HandlerDef<'devices:state'>;
-  'devices:events': HandlerDef<'devices:events'>;
-  'devices:markInUse': HandlerDef<'devices:markInUse'>;
-  'devices:release': HandlerDef<'devices:release'>;
-  'devices:setVisibility': HandlerDef<'devices:setVisibility'>;
-  'devices:trackUsb': HandlerDef<'devices:trackUsb'>;
-  'devices:forget': HandlerDef<'devices:forget'>;
-  'localApi:state': HandlerDef<'localApi:state'>;
-  'localApi:setPort': HandlerDef<'localApi:setPort'>;
-  'localApi:newToken': HandlerDef<'localApi:newToken'>;
-} {
+export function deviceHandlers(deps: DeviceHandlerDeps) {
   const forbidden = (what: string) => fail({ code: 'forbidden', message: `${deps.activeProfileName()} cannot ${what}: ask an admin for a role that allows it.` });
   return {
     'devices:state': { handle: () => ok(devicesState(deps)) },
@@ -153,5 +142,5 @@ export function deviceHandlers(deps: DeviceHandlerDeps): {
         return ok(localApiInfo(deps));
       },
     },
-  };
+  } satisfies Partial<Handlers>;
 }

@@ -4,7 +4,7 @@ import type { ProfilesState } from '../../preload/contract';
 import { PERMISSIONS } from '../profiles/permissions';
 import type { ProfileStore } from '../profiles/profiles';
 import { ok } from './register';
-import type { HandlerDef } from './register';
+import type { Handlers } from './register';
 import { mapResult } from './results';
 
 
@@ -20,18 +20,7 @@ export function profilesState(profiles: ProfileStore): ProfilesState {
   };
 }
 
-export function profileHandlers(profiles: ProfileStore): {
-  'profiles:state': HandlerDef<'profiles:state'>;
-  'profiles:switch': HandlerDef<'profiles:switch'>;
-  'profiles:create': HandlerDef<'profiles:create'>;
-  'profiles:rename': HandlerDef<'profiles:rename'>;
-  'profiles:setRole': HandlerDef<'profiles:setRole'>;
-  'profiles:setPassphrase': HandlerDef<'profiles:setPassphrase'>;
-  'profiles:remove': HandlerDef<'profiles:remove'>;
-  'roles:create': HandlerDef<'roles:create'>;
-  'roles:update': HandlerDef<'roles:update'>;
-  'roles:remove': HandlerDef<'roles:remove'>;
-} {
+export function profileHandlers(profiles: ProfileStore) {
   const acting = () => profiles.activeProfileId();
   return {
     'profiles:state': { handle: () => ok(profilesState(profiles)) },
@@ -62,5 +51,5 @@ export function profileHandlers(profiles: ProfileStore): {
     'roles:remove': {
       handle: async ({ id }) => mapResult(await profiles.deleteRole(acting(), id), () => null),
     },
-  };
+  } satisfies Partial<Handlers>;
 }

@@ -5,7 +5,7 @@ import type { BrowserWindow } from 'electron';
 import { utilizationCsv } from '../devices/timeline';
 import type { UtilizationRow } from '../devices/timeline';
 import { fail, ok } from './register';
-import type { HandlerDef } from './register';
+import type { Handlers } from './register';
 import { messageOf } from './results';
 
 interface ReportHandlerDeps {
@@ -14,10 +14,7 @@ interface ReportHandlerDeps {
   window: () => BrowserWindow | null;
 }
 
-export function reportHandlers(deps: ReportHandlerDeps): {
-  'devices:report': HandlerDef<'devices:report'>;
-  'devices:exportReport': HandlerDef<'devices:exportReport'>;
-} {
+export function reportHandlers(deps: ReportHandlerDeps) {
   const clip = (r: { from: number; to: number }) => ({ from: r.from, to: Math.min(r.to, deps.now()) });
   return {
     'devices:report': {
@@ -43,5 +40,5 @@ export function reportHandlers(deps: ReportHandlerDeps): {
         return ok({ status: 'saved' as const, file: choice.filePath, count: rows.length });
       },
     },
-  };
+  } satisfies Partial<Handlers>;
 }

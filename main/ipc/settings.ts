@@ -4,7 +4,7 @@ import { isDeepStrictEqual } from 'node:util';
 import type { GeneralInfo } from '../../preload/contract';
 import type { GeneralSettings, SettingsStore } from '../services/settings';
 import { fail, ok } from './register';
-import type { HandlerDef } from './register';
+import type { Handlers } from './register';
 
 interface SettingsHandlerDeps {
   settings: SettingsStore;
@@ -23,10 +23,7 @@ export function generalInfo(deps: Pick<SettingsHandlerDeps, 'settings' | 'canMan
   return { settings, canManage: deps.canManage(), restartNeeded };
 }
 
-export function settingsHandlers(deps: SettingsHandlerDeps): {
-  'settings:general': HandlerDef<'settings:general'>;
-  'settings:updateGeneral': HandlerDef<'settings:updateGeneral'>;
-} {
+export function settingsHandlers(deps: SettingsHandlerDeps) {
   return {
     'settings:general': { handle: () => ok(generalInfo(deps)) },
     'settings:updateGeneral': {
@@ -41,5 +38,5 @@ export function settingsHandlers(deps: SettingsHandlerDeps): {
         return ok(generalInfo(deps));
       },
     },
-  };
+  } satisfies Partial<Handlers>;
 }

@@ -9,7 +9,7 @@ import type { WebhookService } from '../webhooks/service';
 import { IMPORT_MAX_BYTES } from '../webhooks/importExport';
 import type { WebhookStore } from '../webhooks/store';
 import { fail, ok } from './register';
-import type { HandlerDef } from './register';
+import type { Handlers } from './register';
 import { mapResult, messageOf, toIpcError } from './results';
 
 interface WebhookHandlerDeps {
@@ -44,15 +44,7 @@ async function showOpen(win: BrowserWindow | null, options: Electron.OpenDialogO
   return win ? dialog.showOpenDialog(win, options) : dialog.showOpenDialog(options);
 }
 
-export function webhookHandlers(deps: WebhookHandlerDeps): {
-  'webhooks:state': HandlerDef<'webhooks:state'>;
-  'webhooks:create': HandlerDef<'webhooks:create'>;
-  'webhooks:update': HandlerDef<'webhooks:update'>;
-  'webhooks:remove': HandlerDef<'webhooks:remove'>;
-  'webhooks:export': HandlerDef<'webhooks:export'>;
-  'webhooks:import': HandlerDef<'webhooks:import'>;
-  'org:update': HandlerDef<'org:update'>;
-} {
+export function webhookHandlers(deps: WebhookHandlerDeps) {
   const { service } = deps;
   const now = deps.now ?? (() => new Date());
   return {
@@ -115,5 +107,5 @@ export function webhookHandlers(deps: WebhookHandlerDeps): {
     'org:update': {
       handle: async (org) => mapResult(await service.setOrg(org), (r) => r.org),
     },
-  };
+  } satisfies Partial<Handlers>;
 }

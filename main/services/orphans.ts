@@ -5,18 +5,11 @@
 // composition root passes the stores and the dispatcher.
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
+import type { OrphanInfo } from '../../preload/contract';
 import type { Dispatcher, Outbox } from '../delivery';
 import { WEBHOOKS_FILE } from '../webhooks/store';
 import { migrateWebhooksV1toV2 } from '../webhooks/webhooksFile';
 import type { WebhookStore } from '../webhooks/store';
-
-interface OrphanInfo {
-  /** Callbacks held for webhooks no longer defined. */
-  count: number;
-  webhookIds: number[];
-  /** The newest set-aside webhooks.json in the data folder, if any. */
-  setAside: string | null;
-}
 
 interface OrphanDeps {
   dataDir: string;
