@@ -2,8 +2,9 @@
 // error) and a damaged snapshot found at open. Plain functions; the composition root shows them.
 import { describeSaveProblem } from './outbox';
 import type { OpenReport, SaveProblem } from './outbox';
+import type { NoticeLevel } from '../../preload/contract/vocabulary';
 
-type Notice = (level: 'info' | 'warning' | 'error', message: string) => void;
+type Notice = (level: NoticeLevel, message: string) => void;
 
 /** An onSaveProblem listener: one banner when saving stops working, one when it works again. */
 export function saveProblemNotices(notice: Notice): (problem: SaveProblem | undefined) => void {

@@ -1,15 +1,21 @@
 // Permissions and the two built-in roles. Custom roles (chosen permissions) live in profiles.json.
+import { ROLE_PERMISSIONS } from '../../preload/contract/vocabulary';
+import type { RolePermission } from '../../preload/contract/vocabulary';
+import type { Role } from '../../preload/contract';
 
-export const PERMISSIONS = [
-  { id: 'org_setting.view', label: 'See the organization settings and webhooks' },
-  { id: 'org_setting.modify', label: 'Change the organization settings, webhooks, profiles and roles' },
-  { id: 'device.reserve', label: 'Reserve devices' },
-  { id: 'device.visibility.modify', label: 'Change whether a device is Local, Private or Public' },
-] as const satisfies readonly { id: string; label: string }[];
+/** A role's permission: the contract's words (a channel's permission is one of them, or 'none'). */
+export type Permission = RolePermission;
+export type { Role };
 
-export type Permission = (typeof PERMISSIONS)[number]['id'];
+const LABELS: Record<Permission, string> = {
+  'org_setting.view': 'See the organization settings and webhooks',
+  'org_setting.modify': 'Change the organization settings, webhooks, profiles and roles',
+  'device.reserve': 'Reserve devices',
+  'device.visibility.modify': 'Change whether a device is Local, Private or Public',
+};
 
-export const ALL_PERMISSIONS: readonly Permission[] = PERMISSIONS.map((p) => p.id);
+export const ALL_PERMISSIONS: readonly Permission[] = ROLE_PERMISSIONS;
+export const PERMISSIONS = ALL_PERMISSIONS.map((id) => ({ id, label: LABELS[id] }));
 
 export function isPermission(value: unknown): value is Permission {
   return typeof value === 'string' && (ALL_PERMISSIONS as readonly string[]).includes(value);
@@ -17,14 +23,6 @@ export function isPermission(value: unknown): value is Permission {
 
 export const ADMIN_ROLE_ID = 'admin';
 const MEMBER_ROLE_ID = 'member';
-
-export interface Role {
-  /** `admin`, `member`, or `role-<n>` for a custom role. */
-  id: string;
-  name: string;
-  permissions: Permission[];
-  builtIn: boolean;
-}
 
 export const BUILT_IN_ROLES: readonly Readonly<Role>[] = Object.freeze([
   Object.freeze({ id: ADMIN_ROLE_ID, name: 'Admin', permissions: [...ALL_PERMISSIONS], builtIn: true }),

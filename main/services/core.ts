@@ -2,7 +2,7 @@
 // and the headless runner. Plain Node: every dependency that comes from Electron (the secret box over
 // safeStorage, the OS user name, where notices go) is passed in.
 import { join } from 'node:path';
-import type { DeviceEventInfo } from '../../preload/contract';
+import type { DeviceEventInfo, NoticeLevel } from '../../preload/contract';
 import { adoptCarriedPauses } from './carriedPauses';
 import { dispatcherWiring, historyOptions, outboxOptions } from './deliveryWiring';
 import { createAxiosClient, createDispatcher, openHistory, openOutbox } from '../delivery';
@@ -53,7 +53,7 @@ interface CoreOptions {
   secretBox?: SecretBox;
   clock?: Clock;
   /** A sentence for the person at the screen (a banner in the app, the log in the headless runner). */
-  notice: (level: 'info' | 'warning' | 'error', message: string) => void;
+  notice: (level: NoticeLevel, message: string) => void;
   /** Called once each time a webhook pauses after its run of failures (the app shows an OS notification). */
   onWebhookPaused?: (webhookId: number, name: string) => void;
   /** Called when a webhook's queue becomes full and its new callbacks start being refused (and on every 1000th). */

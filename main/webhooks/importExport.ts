@@ -4,6 +4,7 @@
 import { duplicateNameMessage, validateWebhookImportEntry } from './schema';
 import type { WebhookEvents, WebhookInput, WebhookScope } from './schema';
 import type { Org, StoredWebhook } from './webhooksFile';
+import type { ImportProblem } from '../../preload/contract';
 
 export const EXPORT_FORMAT = 'devicehooks-webhooks';
 /**
@@ -15,13 +16,12 @@ const EXPORT_VERSION = 2;
 /** An import file larger than this is refused before parsing (a webhook is well under 2 KB). */
 export const IMPORT_MAX_BYTES = 2 * 1024 * 1024;
 
-export interface ImportProblem {
-  /** 0-based position in the file's `webhooks` array; null for a problem with the file as a whole. */
-  index: number | null;
-  /** A form field key (`name`, `url`, `description`, `events`, `scope`, `signing`, `enabled`, `headers`, `headers.N.name`…), `entry`, or `file`. */
-  field: string;
-  message: string;
-}
+/**
+ * A problem with an import (the contract's shape): `index` is the 0-based position in the file's `webhooks`
+ * array, null for the file as a whole; `field` a form field key (`name`, `url`, `events`, `headers.N.name`…),
+ * `entry`, or `file`.
+ */
+export type { ImportProblem };
 
 /**
  * One webhook in an export. Never the secret or header values: an export is a file people mail around.

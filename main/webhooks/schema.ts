@@ -12,6 +12,7 @@ import { z } from 'zod';
 import { reservedHeaderReason } from '../delivery/request';
 import { DEVICE_PLATFORMS, WEBHOOK_EVENT_KEYS } from '../../preload/contract/vocabulary';
 import type { DevicePlatform, WebhookEventKey } from '../../preload/contract/vocabulary';
+import type { WebhookEvents } from '../../preload/contract';
 import { fieldErrorsFromZod } from '../base/schemas';
 import type { FieldErrors } from '../base/schemas';
 import { checkWebhookHeaders } from './headerRules';
@@ -20,7 +21,7 @@ import type { HeaderCheckOptions, MultiCheck } from './headerRules';
 // The words come from the contract's vocabulary (the renderer shows the same ones).
 export { WEBHOOK_EVENT_KEYS };
 export type { WebhookEventKey };
-export type WebhookEvents = Record<WebhookEventKey, boolean>;
+export type { WebhookEvents };
 
 export const WEBHOOK_PLATFORMS = DEVICE_PLATFORMS;
 export type WebhookPlatform = DevicePlatform;

@@ -14,6 +14,7 @@ import {
   DEVICE_VISIBILITIES,
   IPC_ERROR_CODES,
   NOTICE_LEVELS,
+  ROLE_PERMISSIONS,
   SOURCE_HEALTH_STATES,
   WEBHOOK_EVENT_KEYS,
 } from './vocabulary';
@@ -136,9 +137,9 @@ export const exportOutcomeSchema = z.discriminatedUnion('status', [
   z.object({ status: z.literal('cancelled') }),
 ]);
 
-const permissionInfoSchema = z.object({ id: z.string(), label: z.string() });
+const permissionInfoSchema = z.object({ id: z.enum(ROLE_PERMISSIONS), label: z.string() });
 
-export const roleSchema = z.object({ id: z.string(), name: z.string(), permissions: z.array(z.string()), builtIn: z.boolean() });
+export const roleSchema = z.object({ id: z.string(), name: z.string(), permissions: z.array(z.enum(ROLE_PERMISSIONS)), builtIn: z.boolean() });
 export type Role = z.infer<typeof roleSchema>;
 
 export const profileSchema = z.object({
@@ -146,7 +147,7 @@ export const profileSchema = z.object({
   name: z.string(),
   roleId: z.string(),
   roleName: z.string(),
-  permissions: z.array(z.string()),
+  permissions: z.array(z.enum(ROLE_PERMISSIONS)),
   hasPassphrase: z.boolean(),
 });
 export type Profile = z.infer<typeof profileSchema>;

@@ -49,9 +49,13 @@ export const DELIVERY_ERROR_CLASSES = ['dns', 'refused', 'tls', 'timeout', 'http
 export type DeliveryErrorClass = (typeof DELIVERY_ERROR_CLASSES)[number];
 
 export const NOTICE_LEVELS = ['info', 'warning', 'error'] as const;
+export type NoticeLevel = (typeof NOTICE_LEVELS)[number];
 
 /** What the active profile must hold for a channel or a tray action: 'none' (any profile), or a role permission. */
 export const CHANNEL_PERMISSIONS = ['none', 'org_setting.view', 'org_setting.modify', 'device.reserve', 'device.visibility.modify'] as const;
+/** What a role may hold (Settings › Profiles): every channel permission but 'none'. */
+export const ROLE_PERMISSIONS = CHANNEL_PERMISSIONS.filter((p): p is Exclude<ChannelPermission, 'none'> => p !== 'none');
+export type RolePermission = Exclude<ChannelPermission, 'none'>;
 export type ChannelPermission = (typeof CHANNEL_PERMISSIONS)[number];
 
 export const IPC_ERROR_CODES = ['validation', 'forbidden', 'not_found', 'conflict', 'storage', 'bad_sender', 'internal'] as const;
