@@ -4,17 +4,14 @@ import type { LoggerLike } from '../base/log';
 import type { Clock, Connection, Platform, SourceId } from './types';
 import { DEVICE_VISIBILITIES } from '../../preload/contract/vocabulary';
 import type { DeviceStatus, DeviceVisibility } from '../../preload/contract/vocabulary';
+import type { Device, DeviceTransition, UsbPortStat } from '../../preload/contract';
 
 export type Status = DeviceStatus;
 export type Visibility = DeviceVisibility;
 export const VISIBILITIES: readonly Visibility[] = DEVICE_VISIBILITIES;
 
-export interface Transition {
-  from: Status | null;
-  to: Status;
-  /** epoch ms */
-  at: number;
-}
+/** A committed change of status (the contract's DeviceTransition). */
+export type Transition = DeviceTransition;
 
 export interface DeviceEvent {
   udid: string;
@@ -31,59 +28,21 @@ export interface DeviceEvent {
   seq: number;
 }
 
-export interface InUseInfo {
-  by?: string;
-  note?: string;
-  /** epoch ms when a reservation with a TTL lapses */
-  until?: number;
-  /** Set when a reservation holds the device (beside a session, or alone). */
-  reserved?: true;
-  /** A test session (Appium) holds the device. */
-  session?: SessionHold;
-}
+/** Who holds a device: a reservation (by, note, until; `reserved`) and/or a test session (the contract's). */
+export type InUseInfo = NonNullable<Device['inUse']>;
+/** An Appium session holding a device: its id, the server's URL as configured, since when. */
+export type SessionHold = NonNullable<InUseInfo['session']>;
+/** A flapping device's USB port (`1-2.3`) and hub (`1-2`) when known, and its changes in the last 10 minutes. */
+export type FlappingView = NonNullable<Device['flapping']>;
 
-export interface SessionHold {
-  /** The server's session id. */
-  id: string;
-  /** The server's URL as configured. */
-  server: string;
-  /** epoch ms */
-  since: number;
-}
-
-export interface DeviceView {
-  udid: string;
-  name: string;
-  platform: Platform;
-  connection: Connection;
-  /** Committed status; null for a device first seen whose entry status is still being debounced. */
-  status: Status | null;
-  /** epoch ms: when `status` was committed (first-seen time while status is null) */
-  since: number;
-  /** The status the device is heading to, not committed yet (debounce running or waiting for the sources). */
-  pending?: { to: Status; since: number };
-  visibility: Visibility;
-  /** Set when an admin overrode the default visibility. */
-  visibilityOverride?: Visibility;
-  inUse?: InUseInfo;
-  /** Sources whose current list has the device (a source that is down keeps its last list). */
-  sources: SourceId[];
-  /** How it is connected now, USB first: both for a phone on a cable and on Wi-Fi (adb), empty when gone. */
+/**
+ * What the tracker says of a device: the contract's Device (the Devices view shows it as it is), without
+ * the battery (core.ts adds the battery monitor's reading), with its transports always listed (USB first;
+ * empty when gone) and the USB path it was matched by.
+ */
+export interface DeviceView extends Omit<Device, 'battery' | 'transports'> {
   transports: Connection[];
-  rawStates: Partial<Record<SourceId, string>>;
   usbPath?: string;
-  /** Committed transitions of the last 24 h, oldest first (bounded). */
-  history: Transition[];
-  /** Set while the device flaps (more than 6 committed changes in 10 minutes): its holds are doubled. */
-  flapping?: FlappingView;
-}
-
-export interface FlappingView {
-  /** USB port (`1-2.3`) when known, and the hub it hangs from (`1-2`). */
-  port?: string;
-  hub?: string;
-  /** Committed status changes in the last 10 minutes. */
-  changes: number;
 }
 
 /** A device started flapping: the composition root shows one rate-limited notification naming the port. */
@@ -98,16 +57,8 @@ export interface FlappingNotice {
   message: string;
 }
 
-/** One USB port's recent disconnects, for the Devices view. */
-export interface PortStat {
-  port: string;
-  hub?: string;
-  /** Offline/Unplugged commits of devices on this port in the last hour. */
-  disconnects: number;
-  /** Devices seen on this port (names). */
-  devices: string[];
-  flapping: boolean;
-}
+/** One USB port's Offline/Unplugged commits in the last hour and the devices seen on it (the contract's). */
+export type PortStat = UsbPortStat;
 
 /** What the composition root saves at quit and gives back at launch. */
 export interface SavedDeviceState {

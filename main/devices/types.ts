@@ -4,6 +4,7 @@
 import { realTimers } from '../base/clock';
 import type { Clock } from '../base/clock';
 import type { DeviceConnection, DevicePlatform, DeviceSourceId, SourceHealthState } from '../../preload/contract/vocabulary';
+import type { SourceHealthInfo } from '../../preload/contract';
 
 export type { Clock } from '../base/clock';
 export { monotonicNow } from '../base/clock';
@@ -40,14 +41,11 @@ export interface Observation {
 }
 
 export type { SourceHealthState };
-export interface SourceHealth {
-  source: SourceId;
-  state: SourceHealthState;
-  /** A plain sentence for the Devices view when state is 'down' (e.g. "adb server not reachable on 127.0.0.1:5037"). */
-  message?: string;
-  /** epoch ms of the last change of state */
-  since: number;
-}
+/**
+ * A source's state (the contract's SourceHealthInfo): `message` is a plain sentence for the Devices view
+ * when it is down ("adb server not reachable on 127.0.0.1:5037"); `since`, epoch ms of the last change.
+ */
+export type SourceHealth = SourceHealthInfo;
 
 /** Every snapshot is the source's whole current list: the tracker never has to guess what a delta meant. */
 export interface SourceSnapshot {
