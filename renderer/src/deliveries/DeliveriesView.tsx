@@ -2,13 +2,13 @@ import * as DropdownMenu from '@radix-ui/react-dropdown-menu';
 import { useVirtualizer } from '@tanstack/react-virtual';
 import { useEffect, useRef, useState } from 'react';
 import { EVENT_STATUS, NOT_ALLOWED_MESSAGE, WEBHOOK_EVENT_KEYS } from '../../../preload/contract';
-import type { DeliveryAttempt, WebhookEventKey } from '../../../preload/contract';
+import type { DeliveryAttempt, DeliveryResult, WebhookEventKey } from '../../../preload/contract';
 import { api } from '../api';
 import { useDeliveryHealth, useWebhooksState } from '../state';
 import { AttemptDetail } from './AttemptDetail';
 import { EmptyState, Options } from '../ui/bits';
 
-type Filter = 'all' | 'success' | 'failure' | 'skipped';
+type Filter = 'all' | DeliveryResult;
 const FILTER_LABEL: Record<Filter, string> = { all: 'All', success: 'Succeeded', failure: 'Failed', skipped: 'Skipped' };
 const EVENTS: { key: WebhookEventKey; label: string }[] = WEBHOOK_EVENT_KEYS.map((key) => ({ key, label: EVENT_STATUS[key] }));
 
