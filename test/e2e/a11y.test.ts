@@ -1,32 +1,15 @@
 // An automated accessibility scan (axe-core) of every view and every dialog of the built app, in the
 // light and the dark colour scheme: no serious or critical violation. Exceptions, each with its reason,
-// are in EXCEPTIONS below; there are none today.
-import { AxeBuilder } from '@axe-core/playwright';
+// would be in helpers.ts beside axeScan(); there are none today. The Deliveries view as a profile whose
+// role may not see deliveries is scanned where that state is set up (deliveries.test.ts).
 import type { Locator, Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
 import { launchApp } from './harness';
-import type { LaunchedApp } from './harness';
-
-/** rule id → why a serious or critical finding of that rule is accepted. Empty: none is. */
-const EXCEPTIONS: Record<string, string> = {};
+import { axeScan } from './helpers';
 
 const note8 = { serial: 'ce0917193a6e4f2b05', usb: '1-1', model: 'SM-N950F', settings: { global: { device_name: 'Galaxy Note 8' } } };
 // An unauthorized phone is Offline: its status colour is on screen too.
 const pixel = { serial: '8A2X0K3Q1', usb: '1-2', model: 'Pixel 7', state: 'unauthorized' as const };
-
-async function scan(app: LaunchedApp, scheme: string, view: string, findings: string[], scanned: string[]): Promise<void> {
-  // Legacy mode runs axe inside the window itself; the default opens a second page in the browser,
-  // which the stand-in would take for another app window. The app has no frames, so nothing is missed.
-  const results = await new AxeBuilder({ page: app.page }).setLegacyMode(true).analyze();
-  for (const v of results.violations) {
-    if (v.impact !== 'serious' && v.impact !== 'critical') continue;
-    if (EXCEPTIONS[v.id] !== undefined) continue;
-    const where = v.nodes.map((n) => `${n.target.join(' ')}${n.failureSummary ? ` (${n.failureSummary.replace(/\s+/g, ' ')})` : ''}`).join('; ');
-    findings.push(`[${scheme}] ${view}: ${v.id} (${v.impact}) ${v.help}: ${where}`);
-  }
-  scanned.push(`${scheme}:${view}`);
-  await app.screenshot(`a11y-${scheme}-${view}`);
-}
 
 async function nav(page: Page, label: string) {
   await page.getByRole('navigation', { name: 'Main' }).getByRole('button', { name: label }).click();
@@ -97,7 +80,7 @@ describe('accessibility (axe-core)', () => {
     const askScanned: string[] = [];
     for (const scheme of ['light', 'dark'] as const) {
       await page.emulateMedia({ colorScheme: scheme });
-      await scan(app, scheme, 'set-passphrase-dialog', findings, askScanned);
+      await axeScan(app, scheme, 'set-passphrase-dialog', findings, askScanned);
     }
     await ask.getByRole('button', { name: 'Not now' }).click();
     await ask.waitFor({ state: 'detached' });
@@ -109,7 +92,7 @@ describe('accessibility (axe-core)', () => {
 
     for (const scheme of ['light', 'dark'] as const) {
       await page.emulateMedia({ colorScheme: scheme });
-      const check = (view: string) => scan(app, scheme, view, findings, scanned);
+      const check = (view: string) => axeScan(app, scheme, view, findings, scanned);
       /** Clicks `opener`, waits for `shown` and scans the page as `view`. */
       const checkAfter = async (opener: Locator, shown: Locator, view: string) => {
         await opener.click();

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { launchApp, makeUserData } from './harness';
-import { createWebhook, note8, signatureValid, startRecorder } from './helpers';
+import { axeScan, createWebhook, note8, signatureValid, startRecorder } from './helpers';
 import type { Reply } from './helpers';
 import { CALLBACK_KEYS, ISO_TIME, note8Online } from '../support/callbacks';
 import { NOT_ALLOWED_MESSAGE } from '../../preload/contract';
@@ -166,6 +166,16 @@ describe('Callbacks', () => {
     await page.getByRole('alert').filter({ hasText: NOT_ALLOWED_MESSAGE }).waitFor();
     expect(await rows.count()).toBe(0);
     expect(await page.content()).not.toContain(note8.serial);
+    // That state passes the accessibility scan too, light and dark.
+    const findings: string[] = [];
+    const scanned: string[] = [];
+    for (const scheme of ['light', 'dark'] as const) {
+      await page.emulateMedia({ colorScheme: scheme });
+      await axeScan(app, scheme, 'deliveries-not-allowed', findings, scanned);
+    }
+    expect(scanned).toEqual(['light:deliveries-not-allowed', 'dark:deliveries-not-allowed']);
+    expect(findings).toEqual([]);
+    await page.emulateMedia({ colorScheme: 'light' });
 
     // A callback goes out while that profile is active…
     app.adb.setDevices([{ ...note8, state: 'offline' }]);

@@ -1,11 +1,13 @@
 // What several e2e tests do the same way: a receiver that records what arrives, the Standard Webhooks
-// signature check, and creating or editing a webhook through the dialog as a user would.
+// signature check, creating or editing a webhook through the dialog as a user would, and the axe scan.
+import { AxeBuilder } from '@axe-core/playwright';
 import { createHmac } from 'node:crypto';
 import { createServer } from 'node:http';
 import type { IncomingMessage, OutgoingHttpHeaders, Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Locator, Page } from 'playwright-core';
 import { afterEach } from 'vitest';
+import type { LaunchedApp } from './harness';
 
 /** Every receiver a test started; they are closed when the test ends. */
 const servers = new Set<Server>();
@@ -134,3 +136,24 @@ export async function editWebhook(page: Page, name: string, change: { name?: str
 export const note8 = { serial: 'ce0917193a6e4f2b05', usb: '1-1', model: 'SM-N950F', settings: { global: { device_name: 'Galaxy Note 8' } } };
 /** The same phone with everything `adb devices -l` and getprop tell about it. */
 export const note8Full = { ...note8, product: 'greatltexx', device: 'greatlte', props: { 'ro.product.model': 'SM-N950F' } };
+
+/** rule id → why a serious or critical finding of that rule is accepted. Empty: none is. */
+const AXE_EXCEPTIONS: Record<string, string> = {};
+
+/**
+ * Scans the window as it is now with axe-core: every serious or critical violation (but the exceptions
+ * above) goes into `findings`, named by scheme and view; the view is added to `scanned` and screenshotted.
+ */
+export async function axeScan(app: LaunchedApp, scheme: string, view: string, findings: string[], scanned: string[]): Promise<void> {
+  // Legacy mode runs axe inside the window itself; the default opens a second page in the browser,
+  // which the stand-in would take for another app window. The app has no frames, so nothing is missed.
+  const results = await new AxeBuilder({ page: app.page }).setLegacyMode(true).analyze();
+  for (const v of results.violations) {
+    if (v.impact !== 'serious' && v.impact !== 'critical') continue;
+    if (AXE_EXCEPTIONS[v.id] !== undefined) continue;
+    const where = v.nodes.map((n) => `${n.target.join(' ')}${n.failureSummary ? ` (${n.failureSummary.replace(/\s+/g, ' ')})` : ''}`).join('; ');
+    findings.push(`[${scheme}] ${view}: ${v.id} (${v.impact}) ${v.help}: ${where}`);
+  }
+  scanned.push(`${scheme}:${view}`);
+  await app.screenshot(`a11y-${scheme}-${view}`);
+}
