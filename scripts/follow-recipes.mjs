@@ -58,15 +58,21 @@ export class RecipeSource implements DeviceSource {
       },
       { file: 'preload/contract/vocabulary.ts', replace: "export const DEVICE_SOURCES = ['usb', 'adb', 'usbmux'] as const;", text: `export const DEVICE_SOURCES = ['usb', 'adb', 'usbmux', '${NAME}'] as const;` },
       { file: 'preload/contract/vocabulary.ts', replace: "usbmux: 'iOS (usbmuxd)' };", text: `usbmux: 'iOS (usbmuxd)', ${NAME}: 'Recipe' };` },
-      { file: 'main/services/core.ts', after: '        new UsbmuxSource({ clock, logger: log, env: options.env }),', text: '        new RecipeSource(),' },
-      { file: 'main/services/core.ts', after: "import { UsbmuxSource } from '../devices/usbmux';", text: `import { RecipeSource } from '../devices/${NAME}';` },
+      {
+        file: 'main/services/deviceSources.ts',
+        replace: 'new UsbmuxSource({ clock, logger, env })];',
+        text: 'new UsbmuxSource({ clock, logger, env }), new RecipeSource()];',
+      },
+      { file: 'main/services/deviceSources.ts', after: "import { UsbmuxSource } from '../devices/usbmux';", text: `import { RecipeSource } from '../devices/${NAME}';` },
       {
         file: `test/devices/${NAME}.source.test.ts`,
         create: `import { expect, it } from 'vitest';
 import { RecipeSource } from '../../main/devices/${NAME}';
 import { ALL_SOURCES } from '../../main/devices/identity';
+import { systemClock } from '../../main/devices/types';
+import { createDeviceSources } from '../../main/services/deviceSources';
 
-it('the new source lists its (empty) list, says it is ok, and is one of the tracker\\'s sources', () => {
+it('the new source lists its (empty) list, says it is ok, and is watched by the app and the command line', () => {
   const source = new RecipeSource();
   const lists: number[] = [];
   source.onSnapshot((s) => lists.push(s.devices.length));
@@ -74,6 +80,7 @@ it('the new source lists its (empty) list, says it is ok, and is one of the trac
   expect(lists).toEqual([0]);
   expect(source.health().state).toBe('ok');
   expect(ALL_SOURCES).toContain('${NAME}');
+  expect(createDeviceSources({ clock: systemClock, logger: () => undefined, env: {} }).map((s) => s.id)).toEqual(ALL_SOURCES);
 });
 `,
       },

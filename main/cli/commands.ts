@@ -5,6 +5,7 @@
 // main/webhooks/schema.ts); the commands only turn options into the app's form and results into text.
 import type { DeliveryHistory } from '../delivery/history';
 import type { Dispatcher } from '../delivery/dispatcher';
+import type { Battery } from '../devices/battery';
 import type { DeviceView } from '../devices/tracker';
 import type { Platform, SourceHealth } from '../devices/types';
 import type { FieldErrors } from '../webhooks/schema';
@@ -17,8 +18,11 @@ import { webhookCommand } from './webhookCommands';
 import { deviceCommand } from './deviceCommands';
 import { deliveryCommand } from './deliveryCommands';
 
+/** A device as the `devices` command shows it: the tracker's view and its last battery reading, if any. */
+export type CliDevice = DeviceView & { battery?: Battery };
+
 export interface CliDevices {
-  devices: DeviceView[];
+  devices: CliDevice[];
   health: SourceHealth[];
 }
 

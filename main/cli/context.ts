@@ -3,17 +3,16 @@
 // lock, or on a copy of the files when the holder of the folder does not answer and the command only reads.
 import { adoptCarriedPauses } from '../services/carriedPauses';
 import { dispatcherWiring, historyOptions, outboxOptions } from '../services/deliveryWiring';
+import { batteryReader, createDeviceSources } from '../services/deviceSources';
 import type { Core } from '../services/core';
 import { createAxiosClient, createDispatcher, openHistory, openOutbox } from '../delivery';
 import type { DeliveryHistory, Dispatcher, Outbox } from '../delivery';
-import { AdbSource } from '../devices/adb';
 import { openDeviceStateStore } from '../devices/deviceState';
 import { DeviceTracker } from '../devices/tracker';
 import type { DeviceView } from '../devices/tracker';
 import { systemClock } from '../devices/types';
-import type { DeviceSource, SourceId } from '../devices/types';
-import { UsbSource } from '../devices/usb';
-import { UsbmuxSource } from '../devices/usbmux';
+import type { SourceId } from '../devices/types';
+import type { Battery } from '../devices/battery';
 import type { Logger } from '../base/log';
 import { openSettingsStore } from '../services/settings';
 import type { SettingsStore } from '../services/settings';
@@ -21,7 +20,7 @@ import { openProfileStore } from '../profiles/profiles';
 import { plainBox } from '../webhooks/secrets';
 import { createWebhookService } from '../webhooks/service';
 import { openWebhookStore } from '../webhooks/store';
-import type { CliContext, CliDevices } from './commands';
+import type { CliContext, CliDevice, CliDevices } from './commands';
 
 function connectedDevice(devices: DeviceView[]) {
   const present = devices.filter((d) => d.status && d.status !== 'Unplugged');
@@ -37,7 +36,7 @@ export function coreContext(core: Core, dataDir: string): CliContext {
     webhooks: core.webhooks,
     history: () => Promise.resolve(core.history),
     dispatcher: () => Promise.resolve(core.dispatcher),
-    devices: () => Promise.resolve({ devices: core.tracker.list(), health: core.tracker.sourceHealth() }),
+    devices: () => Promise.resolve({ devices: withBattery(core.tracker.list(), (udid) => core.battery.get(udid)), health: core.tracker.sourceHealth() }),
     testDevice: () => Promise.resolve(connectedDevice(core.tracker.list())),
     attemptWaitMs: core.settings.general().delivery.timeoutSeconds * 1000 + 2_000,
     retriedBy: 'by the runner on its schedule',
@@ -142,7 +141,7 @@ async function probeDevices(options: FolderContextOptions): Promise<CliDevices> 
   const trackedUsb = [...state.store.data.trackedUsb];
   await state.store.close();
   const clock = systemClock;
-  const sources: DeviceSource[] = [new UsbSource({ clock, logger }), new AdbSource({ clock, logger, env }), new UsbmuxSource({ clock, logger, env })];
+  const sources = createDeviceSources({ clock, logger, env });
   const tracker = new DeviceTracker({
     clock,
     logger,
@@ -171,8 +170,27 @@ async function probeDevices(options: FolderContextOptions): Promise<CliDevices> 
   }
   tracker.sourcesSettled();
   await new Promise((done) => setTimeout(done, 0));
-  const result = { devices: tracker.list(), health: tracker.sourceHealth() };
+  // Each usable device's battery, read once (a runner reads it on connect and once a minute).
+  const readBattery = batteryReader(sources);
+  const listed = tracker.list();
+  const readings = new Map<string, Battery>();
+  await Promise.allSettled(
+    listed
+      .filter((d) => d.status === 'Online' || d.status === 'Utilizing')
+      .map(async (d) => {
+        const reading = await readBattery(d);
+        if (reading) readings.set(d.udid, reading);
+      }),
+  );
+  const result = { devices: withBattery(listed, (udid) => readings.get(udid)), health: tracker.sourceHealth() };
   await Promise.allSettled(sources.map((s) => s.stop()));
   tracker.dispose();
   return result;
+}
+
+function withBattery(devices: readonly DeviceView[], battery: (udid: string) => Battery | undefined): CliDevice[] {
+  return devices.map((d) => {
+    const reading = battery(d.udid);
+    return reading ? { ...d, battery: reading } : d;
+  });
 }

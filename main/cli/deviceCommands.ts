@@ -2,7 +2,7 @@
 import { CLI_EXIT } from './types';
 import type { CliResponse } from './types';
 import type { Call } from './commands';
-import { deviceJson, duration, table } from './output';
+import { batteryText, deviceJson, duration, inUseText, table } from './output';
 
 /** Runs `devices`. */
 export async function deviceCommand(call: Call): Promise<CliResponse> {
@@ -15,16 +15,8 @@ export async function deviceCommand(call: Call): Promise<CliResponse> {
     if (devices.length === 0) o.line('No devices.');
     else
       o.out += table(
-        ['STATUS', 'FOR', 'NAME', 'PLATFORM', 'CONNECTION', 'IN USE BY', 'UDID'],
-        devices.map((d) => [
-          d.status ?? `(${d.pending?.to ?? 'new'})`,
-          duration(now - d.since),
-          d.name,
-          d.platform,
-          d.connection,
-          d.inUse ? d.inUse.by || 'someone' : '',
-          d.udid,
-        ]),
+        ['STATUS', 'FOR', 'NAME', 'PLATFORM', 'CONNECTION', 'BATTERY', 'IN USE BY', 'UDID'],
+        devices.map((d) => [d.status ?? `(${d.pending?.to ?? 'new'})`, duration(now - d.since), d.name, d.platform, d.connection, batteryText(d.battery), inUseText(d), d.udid]),
       );
   }
   return o.done(CLI_EXIT.ok);

@@ -1,7 +1,8 @@
 // How the commands show things: flags for schema fields, JSON shapes of webhooks, devices and attempts, and
 // plain-text tables.
 import type { AttemptRecord } from '../delivery/history';
-import { deviceHeadJson } from '../devices/deviceJson';
+import type { Battery } from '../devices/battery';
+import { batteryJson, deviceHeadJson, sessionJson } from '../devices/deviceJson';
 import type { DeviceView } from '../devices/tracker';
 import { WEBHOOK_EVENT_KEYS } from '../webhooks/schema';
 import type { Webhook } from '../webhooks/store';
@@ -49,14 +50,35 @@ export function webhookJson(w: Webhook): Record<string, unknown> {
   };
 }
 
-export function deviceJson(d: DeviceView): Record<string, unknown> {
+export function deviceJson(d: DeviceView & { battery?: Battery }): Record<string, unknown> {
+  const inUse = d.inUse;
   return {
     ...deviceHeadJson(d),
     pending: d.pending ? { to: d.pending.to, since: new Date(d.pending.since).toISOString() } : null,
     visibility: d.visibility,
-    inUse: d.inUse ? { by: d.inUse.by ?? null, note: d.inUse.note ?? null, until: d.inUse.until !== undefined ? new Date(d.inUse.until).toISOString() : null } : null,
+    inUse: inUse
+      ? {
+          by: inUse.by ?? null,
+          note: inUse.note ?? null,
+          until: inUse.until !== undefined ? new Date(inUse.until).toISOString() : null,
+          session: inUse.session ? sessionJson(inUse.session) : null,
+        }
+      : null,
     sources: [...d.sources],
+    battery: batteryJson(d.battery),
   };
+}
+
+/** The table's IN USE BY: who reserved it, else "Appium session" for a session alone. */
+export function inUseText(d: DeviceView): string {
+  if (!d.inUse) return '';
+  return d.inUse.by || (d.inUse.session ? 'Appium session' : 'someone');
+}
+
+/** The table's BATTERY: "67 %", "67 % charging", or nothing when there is no reading. */
+export function batteryText(battery: Battery | undefined): string {
+  if (battery?.level === null || battery?.level === undefined) return '';
+  return battery.charging ? `${battery.level} % charging` : `${battery.level} %`;
 }
 
 export function attemptJson(r: AttemptRecord): Record<string, unknown> {

@@ -6,7 +6,8 @@ import { createServer } from 'node:http';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import { z } from 'zod';
-import { deviceHeadJson } from './deviceJson';
+import { batteryJson, deviceHeadJson, sessionJson } from './deviceJson';
+import type { BatteryJson } from './deviceJson';
 import { asLogMethods } from '../base/log';
 import type { LoggerLike } from '../base/log';
 import type { DeviceView } from './tracker';
@@ -21,14 +22,7 @@ const MAX_TTL_SECONDS = 86_400;
 export interface LocalApiDevices {
   list(): DeviceView[];
   /** The last battery reading of a device (battery.ts), when there is one. */
-  battery?(udid: string): ApiBattery | undefined;
-}
-
-interface ApiBattery {
-  level: number | null;
-  charging: boolean | null;
-  temperatureC: number | null;
-  health: string | null;
+  battery?(udid: string): BatteryJson | undefined;
 }
 export interface LocalApiReservations {
   markInUse(udid: string, options?: MarkInUseOptions): ReservationGrant;
@@ -67,7 +61,7 @@ export interface ApiDevice {
   rawStates: DeviceView['rawStates'];
   inUse: { by?: string; note?: string; expiresAt: string | null; session?: { id: string; server: string; since: string } } | null;
   /** null where unknown (a USB-only device, an iPhone that refuses, not read yet). */
-  battery: ApiBattery | null;
+  battery: BatteryJson | null;
 }
 
 const reserveBody = z
@@ -107,13 +101,13 @@ const RESERVATION_STATUS: Record<ReservationErrorCode, number> = {
 const digest = (s: string): Buffer => createHash('sha256').update(s, 'utf8').digest();
 const iso = (ms: number): string => new Date(ms).toISOString();
 
-function toApiDevice(d: DeviceView & { status: NonNullable<DeviceView['status']> }, battery: ApiBattery | undefined): ApiDevice {
+function toApiDevice(d: DeviceView & { status: NonNullable<DeviceView['status']> }, battery: BatteryJson | undefined): ApiDevice {
   let inUse: ApiDevice['inUse'] = null;
   if (d.inUse) {
     inUse = { expiresAt: d.inUse.until === undefined ? null : iso(d.inUse.until) };
     if (d.inUse.by !== undefined) inUse.by = d.inUse.by;
     if (d.inUse.note !== undefined) inUse.note = d.inUse.note;
-    if (d.inUse.session) inUse.session = { id: d.inUse.session.id, server: d.inUse.session.server, since: iso(d.inUse.session.since) };
+    if (d.inUse.session) inUse.session = sessionJson(d.inUse.session);
   }
   return {
     ...deviceHeadJson(d),
@@ -121,7 +115,7 @@ function toApiDevice(d: DeviceView & { status: NonNullable<DeviceView['status']>
     sources: d.sources,
     rawStates: d.rawStates,
     inUse,
-    battery: battery ? { level: battery.level, charging: battery.charging, temperatureC: battery.temperatureC, health: battery.health } : null,
+    battery: batteryJson(battery),
   };
 }
 

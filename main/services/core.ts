@@ -5,10 +5,10 @@ import { join } from 'node:path';
 import type { DeviceEventInfo, NoticeLevel } from '../../preload/contract';
 import { adoptCarriedPauses } from './carriedPauses';
 import { dispatcherWiring, historyOptions, outboxOptions } from './deliveryWiring';
+import { batteryReader, createDeviceSources } from './deviceSources';
 import { createAxiosClient, createDispatcher, openHistory, openOutbox } from '../delivery';
 import { describeOutboxDamage, saveProblemNotices } from '../delivery/outboxNotices';
 import type { DeliveryEvent, DeliveryHistory, Dispatcher, Outbox } from '../delivery';
-import { AdbSource } from '../devices/adb';
 import { AppiumWatcher, appiumUrlsFrom } from '../devices/appium';
 import { BatteryMonitor } from '../devices/battery';
 import { TimelineLog, computeUtilization, readTimeline } from '../devices/timeline';
@@ -23,8 +23,6 @@ import { DeviceTracker } from '../devices/tracker';
 import type { DeviceEvent } from '../devices/tracker';
 import { systemClock } from '../devices/types';
 import type { Clock, DeviceSource } from '../devices/types';
-import { UsbSource } from '../devices/usb';
-import { UsbmuxSource } from '../devices/usbmux';
 import { resumeDevices } from '../devices/sleep';
 import type { Logger } from '../base/log';
 import { Listeners } from '../base/listeners';
@@ -157,25 +155,13 @@ export async function openCore(options: CoreOptions): Promise<Core> {
       log(s.state === 'down' || s.state === 'refused' ? 'warn' : 'info', `appium: ${s.message}`);
     }
   });
-  const sources: DeviceSource[] = options.sources
-    ? options.sources(clock)
-    : [
-        new UsbSource({ clock, logger: log }),
-        new AdbSource({ clock, logger: log, env: options.env }),
-        new UsbmuxSource({ clock, logger: log, env: options.env }),
-      ];
-  // Battery: adb `dumpsys battery` or lockdownd's battery domain, on connect and once a minute; USB-only devices have none.
-  const adbSource = sources.find((s): s is AdbSource => s instanceof AdbSource);
-  const usbmuxSource = sources.find((s): s is UsbmuxSource => s instanceof UsbmuxSource);
+  const sources: DeviceSource[] = options.sources ? options.sources(clock) : createDeviceSources({ clock, logger: log, env: options.env });
+  // Battery: on connect and once a minute; USB-only devices have none.
   const battery = new BatteryMonitor({
     clock,
     logger: log,
     devices: () => tracker.list().map((d): BatteryDevice => ({ udid: d.udid, name: d.name, platform: d.platform, status: d.status })),
-    probe: async (d) => {
-      if (d.platform === 'android') return adbSource?.readBattery(d.udid);
-      if (d.platform === 'ios') return usbmuxSource?.readBattery(d.udid);
-      return undefined;
-    },
+    probe: batteryReader(sources),
     thresholds: () => settings.general().battery,
   });
   tracker.onChange(() => void battery.devicesChanged());

@@ -5,7 +5,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { ReceivedRequest } from '../../main/delivery/receiver';
 import { startFakeAppium } from '../fakes/appium';
 import type { FakeAppium } from '../fakes/appium';
-import { STARTED, prepareDataDir, receiver, runHeadless, startFakes, stopAll, tempDataDir } from './runner';
+import { STARTED, prepareDataDir, receiver, runCli, runHeadless, startFakes, stopAll, tempDataDir } from './runner';
 
 let appium: FakeAppium | null = null;
 afterEach(async () => {
@@ -47,6 +47,10 @@ describe('headless runner with an Appium server', () => {
     const first = appium.addSession({ 'appium:udid': note8.serial, platformName: 'Android' });
     await expect.poll(() => hooks.requests().map(activity), { timeout: 10_000 }).toEqual(['device.status.online', 'device.state.utilizing']);
     expect(await device()).toMatchObject({ status: 'Utilizing', inUse: { session: { id: first, server: appium.url } } });
+    // The command line says the same, in JSON and in its table.
+    const listed = JSON.parse((await runCli(dataDir, fakes, ['devices', '--json'])).stdout) as { udid: string; inUse: unknown }[];
+    expect(listed.find((d) => d.udid === note8.serial)?.inUse).toMatchObject({ session: { id: first, server: appium.url, since: expect.stringMatching(/^\d{4}-\d\d-\d\dT/) } });
+    expect((await runCli(dataDir, fakes, ['devices'])).stdout).toMatch(new RegExp(`Utilizing.*Galaxy Note 8.*Appium session.*${note8.serial}`));
 
     appium.endSession(first);
     await expect.poll(async () => (await device())?.status, { timeout: 10_000 }).toBe('Online');

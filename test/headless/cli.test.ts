@@ -2,8 +2,8 @@
 // with a runner on the same folder (the commands go through its control socket) and once without (the
 // commands work on the files under the lock). Real loopback receivers, the fake adb server.
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
-import { hostname, tmpdir } from 'node:os';
+import { readFileSync, statSync, writeFileSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LOCK_FILE } from '../../main/storage/dataLock';
@@ -11,31 +11,9 @@ import type { Receiver } from '../../main/delivery/receiver';
 import { checkWebhookDescription, checkWebhookName, checkWebhookUrl, duplicateNameMessage, reservedHeaderReason } from '../../main/webhooks/schema';
 import { WEBHOOKS_FILE } from '../../main/webhooks/store';
 import type { Fakes } from './runner';
-import { STARTED, headlessJs, receiver, repoRoot, runHeadless, startFakes, stopAll, tempDataDir } from './runner';
-import type { RunningRunner } from './runner';
+import { STARTED, receiver, runCli, runHeadless, startFakes, stopAll, tempDataDir } from './runner';
+import type { Ran, RunningRunner } from './runner';
 
-const emptyBin = mkdtempSync(join(tmpdir(), 'dh-cli-path-'));
-
-interface Ran {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-function cli(dataDir: string, fakes: Fakes, args: string[]): Promise<Ran> {
-  return new Promise((done) => {
-    const proc = spawn(process.execPath, [headlessJs, ...args, '--data-dir', dataDir], {
-      cwd: repoRoot,
-      env: { ...process.env, PATH: emptyBin, ADB_SERVER_SOCKET: `tcp:127.0.0.1:${fakes.adb.port}`, USBMUXD_SOCKET_ADDRESS: `UNIX:${fakes.usbmux.socketPath}` },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    proc.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
-    proc.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
-    proc.on('close', (code) => done({ code, stdout, stderr }));
-  });
-}
 
 const json = <T = Record<string, unknown>[]>(ran: Ran): T => {
   expect(ran.code, ran.stderr).toBe(0);
@@ -58,7 +36,7 @@ describe.each([
   let hooks: Receiver;
   let failing: Receiver;
   let runner: RunningRunner | undefined;
-  const run = (...args: string[]) => cli(dataDir, fakes, args);
+  const run = (...args: string[]) => runCli(dataDir, fakes, args);
   const list = async () => json(await run('webhooks', 'list', '--json'));
 
   beforeAll(async () => {
@@ -224,11 +202,15 @@ describe.each([
     await expect
       .poll(async () => json(await run('devices', '--json')).find((d) => d['udid'] === note8.serial)?.['status'], { timeout: 15_000, interval: 300 })
       .toBe('Online');
+    // The battery as the local API shows it: the adb fake's dumpsys battery (full, on USB power, 25.0 °C),
+    // read by the runner's battery monitor, or once by the command itself when no runner holds the folder.
+    const battery = { level: 100, charging: true, temperatureC: 25, health: 'Good' };
+    await expect.poll(async () => json(await run('devices', '--json')).find((d) => d['udid'] === note8.serial)?.['battery'], { timeout: 15_000, interval: 300 }).toEqual(battery);
     const [device] = json(await run('devices', '--json'));
-    expect(device).toMatchObject({ udid: note8.serial, name: 'Galaxy Note 8', platform: 'android', connection: 'usb', status: 'Online', inUse: null });
+    expect(device).toMatchObject({ udid: note8.serial, name: 'Galaxy Note 8', platform: 'android', connection: 'usb', status: 'Online', inUse: null, battery });
     const human = await run('devices');
-    expect(human.stdout).toMatch(/^STATUS\s+FOR\s+NAME\s+PLATFORM\s+CONNECTION\s+IN USE BY\s+UDID\n/);
-    expect(human.stdout).toMatch(new RegExp(`Online\\s+\\d+[smhd].*\\s+Galaxy Note 8\\s+android\\s+usb\\s+${note8.serial}`));
+    expect(human.stdout).toMatch(/^STATUS\s+FOR\s+NAME\s+PLATFORM\s+CONNECTION\s+BATTERY\s+IN USE BY\s+UDID\n/);
+    expect(human.stdout).toMatch(new RegExp(`Online\\s+\\d+[smhd].*\\s+Galaxy Note 8\\s+android\\s+usb\\s+100 % charging\\s+${note8.serial}`));
   });
 
   it('lists deliveries and redelivers one', async () => {
@@ -305,21 +287,21 @@ describe('devicehooks-headless commands on a folder held by a DeviceHooks that d
   it('refuses changes with exit 3 naming it, and still reads', async () => {
     const dataDir = await tempDataDir();
     const fakes = await startFakes();
-    expect((await cli(dataDir, fakes, ['webhooks', 'add', '--name', 'Kept', '--url', 'https://example.com/k', '--events', 'online'])).code).toBe(0);
+    expect((await runCli(dataDir, fakes, ['webhooks', 'add', '--name', 'Kept', '--url', 'https://example.com/k', '--events', 'online'])).code).toBe(0);
     // A live process that holds the lock and listens on nothing.
     const holder = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 60000)'], { stdio: 'ignore' });
     try {
       writeFileSync(join(dataDir, LOCK_FILE), JSON.stringify({ kind: 'headless', pid: holder.pid, hostname: hostname(), startedAt: new Date().toISOString(), id: 'x' }));
-      const change = await cli(dataDir, fakes, ['webhooks', 'pause', '1']);
+      const change = await runCli(dataDir, fakes, ['webhooks', 'pause', '1']);
       expect(change.code).toBe(3);
       expect(change.stderr).toContain(`The DeviceHooks headless runner (pid ${holder.pid}`);
       expect(change.stderr).toContain('Nothing was changed');
-      const read = await cli(dataDir, fakes, ['webhooks', 'list', '--json']);
+      const read = await runCli(dataDir, fakes, ['webhooks', 'list', '--json']);
       expect(read.code).toBe(0);
       expect(JSON.parse(read.stdout)).toEqual([expect.objectContaining({ name: 'Kept', paused: false })]);
 
       writeFileSync(join(dataDir, LOCK_FILE), JSON.stringify({ kind: 'desktop', pid: holder.pid, hostname: hostname(), startedAt: new Date().toISOString(), id: 'x' }));
-      const desktop = await cli(dataDir, fakes, ['webhooks', 'remove', '1', '--yes']);
+      const desktop = await runCli(dataDir, fakes, ['webhooks', 'remove', '1', '--yes']);
       expect(desktop.code).toBe(3);
       expect(desktop.stderr).toContain(`The DeviceHooks desktop app (pid ${holder.pid}`);
     } finally {
@@ -330,16 +312,16 @@ describe('devicehooks-headless commands on a folder held by a DeviceHooks that d
   it('says what each command does with --help, and exits 2 on an unknown command', async () => {
     const dataDir = await tempDataDir();
     const fakes = await startFakes();
-    const top = await cli(dataDir, fakes, ['--help']);
+    const top = await runCli(dataDir, fakes, ['--help']);
     expect(top.code).toBe(0);
     expect(top.stdout).toContain('webhooks add');
     const commands = [['webhooks', '--help'], ['webhooks', 'add', '--help'], ['webhooks', 'edit', '-h'], ['devices', '--help'], ['deliveries', '--help'], ['redeliver', '--help'], ['run', '--help']];
-    const helps = await Promise.all(commands.map((args) => cli(dataDir, fakes, args)));
+    const helps = await Promise.all(commands.map((args) => runCli(dataDir, fakes, args)));
     helps.forEach((help, i) => {
       expect(help.code, commands[i]?.join(' ')).toBe(0);
       expect(help.stdout).toMatch(/^Usage: (devicehooks-headless|node out\/main\/headless\.js) /);
     });
-    const unknown = await cli(dataDir, fakes, ['webhook', 'list']);
+    const unknown = await runCli(dataDir, fakes, ['webhook', 'list']);
     expect(unknown.code).toBe(2);
     expect(unknown.stderr).toContain('Unknown command "webhook"');
   });

@@ -46,6 +46,28 @@ export interface RunningRunner {
 const children = new Set<ChildProcess>();
 const closers: (() => Promise<unknown>)[] = [];
 
+export interface Ran {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs one `devicehooks-headless` command on `dataDir` (with the fakes' addresses) and answers what it printed. */
+export function runCli(dataDir: string, fakes: Fakes, args: string[]): Promise<Ran> {
+  return new Promise((done) => {
+    const proc = spawn(process.execPath, [headlessJs, ...args, '--data-dir', dataDir], {
+      cwd: repoRoot,
+      env: { ...process.env, PATH: emptyBin, ADB_SERVER_SOCKET: `tcp:127.0.0.1:${fakes.adb.port}`, USBMUXD_SOCKET_ADDRESS: `UNIX:${fakes.usbmux.socketPath}` },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    proc.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
+    proc.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+    proc.on('close', (code) => done({ code, stdout, stderr }));
+  });
+}
+
 export async function startFakes(): Promise<Fakes> {
   const adb = await startFakeAdb();
   const usbmux = await startFakeUsbmuxd();
