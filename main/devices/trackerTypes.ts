@@ -37,7 +37,7 @@ export type FlappingView = NonNullable<Device['flapping']>;
 
 /**
  * What the tracker says of a device: the contract's Device (the Devices view shows it as it is), without
- * the battery (core.ts adds the battery monitor's reading), with its transports always listed (USB first;
+ * the battery (the battery monitor's reading is added beside it: main/ipc/devices.ts, the local API, the CLI), with its transports always listed (USB first;
  * empty when gone) and the USB path it was matched by.
  */
 export interface DeviceView extends Omit<Device, 'battery' | 'transports'> {
