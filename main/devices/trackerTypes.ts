@@ -36,9 +36,10 @@ export type SessionHold = NonNullable<InUseInfo['session']>;
 export type FlappingView = NonNullable<Device['flapping']>;
 
 /**
- * What the tracker says of a device: the contract's Device (the Devices view shows it as it is), without
- * the battery (the battery monitor's reading is added beside it: main/ipc/devices.ts, the local API, the CLI), with its transports always listed (USB first;
- * empty when gone) and the USB path it was matched by.
+ * What the tracker says of a device: the contract's Device (the Devices view shows it as it is) without
+ * the battery, which the battery monitor's reading adds beside it (main/ipc/devices.ts, the local API,
+ * the CLI); with its transports always listed (USB first; empty when gone) and the USB path it was
+ * matched by.
  */
 export interface DeviceView extends Omit<Device, 'battery' | 'transports'> {
   transports: Connection[];
