@@ -41,29 +41,29 @@ async function recovered(dir: string): Promise<ReturnType<Awaited<ReturnType<typ
   return list;
 }
 
+/** One event to a webhook at `r`, its first try done and written: the journal lines of its delivery. */
+async function firstTry(r: { url: string }) {
+  const t = await rig({ webhooks: [webhook({ url: r.url })] });
+  const { deliveries } = await t.dispatcher.dispatch(event());
+  await t.attemptsReach(1);
+  await t.dispatcher.flush();
+  const id = deliveries[0]!.id;
+  return { t, id, mine: linesOf(await journalLines(t.dir), id) };
+}
+
 describe('outbox record version 4: one journal line per attempt', () => {
   it('a delivery answered at its first try writes two lines: its enqueue and its outcome, with the attempt count', async () => {
-    const r = await receiver();
-    const t = await rig({ webhooks: [webhook({ url: r.url })] });
-    const { deliveries } = await t.dispatcher.dispatch(event());
-    await t.attemptsReach(1);
-    await t.dispatcher.flush();
-    const mine = linesOf(await journalLines(t.dir), deliveries[0]!.id);
+    const { mine } = await firstTry(await receiver());
     expect(mine.map((l) => l.t)).toEqual(['enq', 'upd']);
     expect(mine[1]?.p).toMatchObject({ state: 'succeeded', attempts: 1 });
   });
 
   it('a failed try writes one line: pending again, with the attempt count, the retry time and the error', async () => {
-    const r = await receiver({ reply: { status: 503 } });
-    const t = await rig({ webhooks: [webhook({ url: r.url })] });
-    const { deliveries } = await t.dispatcher.dispatch(event());
-    await t.attemptsReach(1);
-    await t.dispatcher.flush();
-    const mine = linesOf(await journalLines(t.dir), deliveries[0]!.id);
+    const { t, id, mine } = await firstTry(await receiver({ reply: { status: 503 } }));
     expect(mine.map((l) => l.t)).toEqual(['enq', 'upd']);
     expect(mine[1]?.p).toMatchObject({ state: 'pending', attempts: 1, lastError: 'HTTP 503' });
     // In memory the delivery is what the disk says.
-    expect(t.outbox.get(deliveries[0]!.id)).toMatchObject({ state: 'pending', attempts: 1, lastError: 'HTTP 503' });
+    expect(t.outbox.get(id)).toMatchObject({ state: 'pending', attempts: 1, lastError: 'HTTP 503' });
   });
 
   it('writes a snapshot of version 4 or later (5 since every journal record is framed: outbox.v5.test.ts)', async () => {
