@@ -12,8 +12,8 @@ export const DEVICE_VISIBILITIES = ['Local', 'Private', 'Public'] as const;
 export type DeviceVisibility = (typeof DEVICE_VISIBILITIES)[number];
 
 /**
- * Where a device is seen: node-usb, the adb server, usbmuxd. The order is the tracker's: the first source
- * listed names a device's record first and leads when sources are merged.
+ * Where a device is seen: node-usb, the adb server, usbmuxd. The order is the tracker's: it merges the
+ * sources' lists in this order and lists a device's sources in it (main/devices/identity.ts).
  */
 export const DEVICE_SOURCES = ['usb', 'adb', 'usbmux'] as const;
 export type DeviceSourceId = (typeof DEVICE_SOURCES)[number];
